@@ -1,0 +1,17 @@
+package dev.nativeext.binding;
+
+/** How a Java argument reaches a C parameter; each kind has its own conversion in the JNI glue. */
+public enum ArgKind {
+    /** A Java primitive passed by value. */
+    PRIMITIVE,
+    /** A JavaCPP {@code Pointer}: its address plus position times the element size. */
+    POINTER,
+    /** A direct NIO buffer: its address plus position times the element size. */
+    BUFFER,
+    /** A Java primitive array, pinned for the call (copied back unless the pointee is const). */
+    ARRAY,
+    /** A Java String as modified UTF-8, for {@code const char*}. */
+    STRING,
+    /** A raw address in a {@code long}. */
+    ADDRESS
+}

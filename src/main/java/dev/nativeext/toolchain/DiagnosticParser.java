@@ -1,0 +1,79 @@
+package dev.nativeext.toolchain;
+
+import dev.nativeext.Diagnostic;
+import dev.nativeext.Diagnostic.Severity;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the output of gcc, the linker and nvcc into {@link Diagnostic}s: errors first, each
+ * group in the order the tool printed it, so that the first element is the error to fix first.
+ */
+public final class DiagnosticParser {
+
+    // gcc/clang: "file:line:col: error: msg" (column optional).
+    private static final Pattern GCC = Pattern.compile(
+            "^(.+?):(\\d+):(?:(\\d+):)? (fatal error|error|warning|note): (.*)$");
+    // nvcc front end (EDG): "file(line): error: msg" or "file(line): error #20-D: msg".
+    private static final Pattern NVCC = Pattern.compile(
+            "^(.+?)\\((\\d+)\\): (error|warning|remark)(?: #[\\w-]+)?: (.*)$");
+    // ptxas/nvlink/ld/nvcc driver lines without a source position.
+    private static final Pattern TOOL = Pattern.compile(
+            "^(?:.*/)?(ld|ptxas|nvlink|nvcc|collect2|gcc|cc1)(?:\\.\\S+)?(?: fatal)?: (fatal error|error|warning)?:? ?(.*)$");
+    private static final Pattern UNDEFINED = Pattern.compile("undefined reference to [`'](.+)'");
+
+    private DiagnosticParser() {
+    }
+
+    public static List<Diagnostic> parse(String output, Path workDir) {
+        List<Diagnostic> found = new ArrayList<>();
+        for (String line : output.split("\\R")) {
+            Diagnostic d = parseLine(line, workDir);
+            if (d != null) found.add(d);
+        }
+        // Stable sort: errors keep their printed order and come before warnings and notes.
+        found.sort(Comparator.comparingInt(d -> d.severity().ordinal()));
+        return found;
+    }
+
+    private static Diagnostic parseLine(String line, Path workDir) {
+        Matcher m = GCC.matcher(line);
+        if (m.matches() && !m.group(1).contains(" ")) {
+            return new Diagnostic(resolve(workDir, m.group(1)), Integer.parseInt(m.group(2)),
+                    m.group(3) == null ? 0 : Integer.parseInt(m.group(3)), severity(m.group(4)), m.group(5));
+        }
+        m = NVCC.matcher(line);
+        if (m.matches()) {
+            return new Diagnostic(resolve(workDir, m.group(1)), Integer.parseInt(m.group(2)), 0,
+                    severity(m.group(3)), m.group(4));
+        }
+        Matcher u = UNDEFINED.matcher(line);
+        if (u.find()) {
+            return new Diagnostic(null, 0, 0, Severity.ERROR, "undefined reference to '" + u.group(1)
+                    + "': no source or library given to the build defines it");
+        }
+        m = TOOL.matcher(line);
+        if (m.matches() && m.group(2) != null && !line.contains("ld returned")) {
+            return new Diagnostic(null, 0, 0, severity(m.group(2)), m.group(1) + ": " + m.group(3));
+        }
+        return null;
+    }
+
+    private static Severity severity(String word) {
+        String w = word.toLowerCase(Locale.ROOT);
+        if (w.contains("error")) return Severity.ERROR;
+        if (w.equals("warning")) return Severity.WARNING;
+        return Severity.NOTE;
+    }
+
+    private static Path resolve(Path workDir, String file) {
+        Path p = Path.of(file);
+        return p.isAbsolute() || workDir == null ? p : workDir.resolve(p).normalize();
+    }
+}
