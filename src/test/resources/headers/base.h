@@ -1,0 +1,3 @@
+typedef struct widget widget_t;
+typedef int widget_id;
+#define WIDGET_API

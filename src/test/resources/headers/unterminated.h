@@ -1,0 +1,3 @@
+int fine(void);
+/* this comment never ends
+int hidden(void);

@@ -1,0 +1,1 @@
+WIDGET_API widget_t* widget_get(widget_id id);
