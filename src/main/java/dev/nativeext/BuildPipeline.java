@@ -37,7 +37,7 @@ final class BuildPipeline {
 
     static final String CLASS_FILE = "binding.class";
     /** Bumped whenever generated glue or class files change shape, so that old entries are not reused. */
-    static final int GENERATOR_FORMAT = 1;
+    static final int GENERATOR_FORMAT = 3;
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(Long.getLong("nativeext.lock.timeoutSeconds", 600));
     private static final Map<String, List<CFunction>> PARSED = new ConcurrentHashMap<>();
 

@@ -1,7 +1,7 @@
 package dev.nativeext;
 
-import javax.lang.model.SourceVersion;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * How a dotted extension name becomes the binding's class and the library's name.
@@ -19,6 +19,15 @@ import java.util.Locale;
  */
 final class ExtensionNames {
 
+    // javax.lang.model.SourceVersion knows these too, but loading java.compiler costs ~10 ms of
+    // every fresh JVM's cache hit.
+    private static final Set<String> KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
+            "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends",
+            "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int",
+            "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short",
+            "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
+            "void", "volatile", "while", "true", "false", "null", "_");
+
     private ExtensionNames() {
     }
 
@@ -33,15 +42,21 @@ final class ExtensionNames {
         }
         String[] parts = name.split("\\.");
         for (String p : parts) {
-            if (SourceVersion.isKeyword(p)) {
+            if (KEYWORDS.contains(p)) {
                 throw new IllegalArgumentException("extension name '" + name + "': component '" + p + "' is a Java keyword");
             }
-            if (!SourceVersion.isIdentifier(p)) {
+            if (!isIdentifier(p)) {
                 throw new IllegalArgumentException("extension name '" + name + "': component '" + p
                         + "' is not a Java identifier (letters, digits, '_' and '$', not starting with a digit)");
             }
         }
         return parts;
+    }
+
+    private static boolean isIdentifier(String s) {
+        if (s.isEmpty() || !Character.isJavaIdentifierStart(s.charAt(0))) return false;
+        for (int i = 1; i < s.length(); i++) if (!Character.isJavaIdentifierPart(s.charAt(i))) return false;
+        return true;
     }
 
     static String className(String name, boolean packageMode) {

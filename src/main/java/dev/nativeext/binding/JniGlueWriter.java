@@ -55,31 +55,32 @@ public final class JniGlueWriter {
     private static void writeOnLoad(StringBuilder c, Map<String, String> returnClasses) {
         c.append("\nstatic jfieldID ne_address, ne_position, ne_buffer_position;\n");
         returnClasses.values().forEach(v -> c.append("static jclass ").append(v).append(";\n"));
+        // Looked up at the first call that needs them, not in JNI_OnLoad: reading a field id
+        // initialises JavaCPP's Pointer class (and its native loader), which a binding whose
+        // caller passes no pointer should not pay for. Racing threads store the same values.
         c.append("""
 
-                /* Field ids are looked up once; JNI ignores Java access checks for them. */
-                JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void* reserved) {
-                    JNIEnv* env;
-                    (void) reserved;
-                    if ((*vm)->GetEnv(vm, (void**) &env, JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+                static int ne_init(JNIEnv* env) {
                     jclass pointer = (*env)->FindClass(env, "org/bytedeco/javacpp/Pointer");
-                    if (pointer == NULL) return JNI_ERR;
-                    ne_address = (*env)->GetFieldID(env, pointer, "address", "J");
-                    ne_position = (*env)->GetFieldID(env, pointer, "position", "J");
+                    if (pointer == NULL) return 0;
                     jclass buffer = (*env)->FindClass(env, "java/nio/Buffer");
-                    if (buffer == NULL) return JNI_ERR;
+                    if (buffer == NULL) return 0;
+                    ne_position = (*env)->GetFieldID(env, pointer, "position", "J");
                     ne_buffer_position = (*env)->GetFieldID(env, buffer, "position", "I");
-                    if (ne_address == NULL || ne_position == NULL || ne_buffer_position == NULL) return JNI_ERR;
+                    if (ne_position == NULL || ne_buffer_position == NULL) return 0;
                 """);
         returnClasses.forEach((cls, var) -> c.append("    { jclass k = (*env)->FindClass(env, \"").append(cls)
-                .append("\"); if (k == NULL) return JNI_ERR; ").append(var)
+                .append("\"); if (k == NULL) return 0; ").append(var)
                 .append(" = (jclass) (*env)->NewGlobalRef(env, k); }\n"));
         c.append("""
-                    return JNI_VERSION_1_8;
+                    /* Last: the other threads test this one. */
+                    ne_address = (*env)->GetFieldID(env, pointer, "address", "J");
+                    return ne_address != NULL;
                 }
 
                 static void* ne_pointer(JNIEnv* env, jobject p, jlong element_size) {
                     if (p == NULL) return NULL;
+                    if (ne_address == NULL && !ne_init(env)) return NULL;
                     jlong address = (*env)->GetLongField(env, p, ne_address);
                     jlong position = (*env)->GetLongField(env, p, ne_position);
                     return (void*) (intptr_t) (address + position * element_size);
@@ -93,6 +94,7 @@ public final class JniGlueWriter {
                 /* NULL with a pending exception when the buffer is not direct. */
                 static void* ne_buffer(JNIEnv* env, jobject b, jlong element_size, const char* message) {
                     if (b == NULL) return NULL;
+                    if (ne_address == NULL && !ne_init(env)) return NULL;
                     char* address = (char*) (*env)->GetDirectBufferAddress(env, b);
                     if (address == NULL) { ne_throw(env, message); return NULL; }
                     return address + (jlong) (*env)->GetIntField(env, b, ne_buffer_position) * element_size;
@@ -171,7 +173,7 @@ public final class JniGlueWriter {
                 case STRING -> c.append("    return r == NULL ? NULL : (*env)->NewStringUTF(env, (const char*) r);\n");
                 case POINTER -> {
                     String cls = returnClasses.get(m.javaReturn().getName().replace('.', '/'));
-                    c.append("    if (r == NULL) return NULL;\n")
+                    c.append("    if (r == NULL || (ne_address == NULL && !ne_init(env))) return NULL;\n")
                             .append("    jobject o = (*env)->AllocObject(env, ").append(cls).append(");\n")
                             .append("    if (o != NULL) (*env)->SetLongField(env, o, ne_address, (jlong) (intptr_t) r);\n")
                             .append("    return o;\n");

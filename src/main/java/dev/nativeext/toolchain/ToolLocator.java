@@ -34,7 +34,9 @@ public final class ToolLocator {
             List.of(Path.of("/usr/local/cuda/bin")),
             "install the CUDA toolkit or point to nvcc with NVCC=/path/to/nvcc or -Dnativeext.nvcc=/path/to/nvcc");
 
-    private static final Map<Spec, Tool> FOUND = new ConcurrentHashMap<>();
+    // Keyed by role, not by the record: a record's hashCode bootstraps through invokedynamic,
+    // ~20 ms of a fresh JVM's cache hit.
+    private static final Map<String, Tool> FOUND = new ConcurrentHashMap<>();
 
     private final Path versionCacheDir;
 
@@ -45,10 +47,10 @@ public final class ToolLocator {
 
     /** The tool, or a {@link ToolNotFoundException} naming every place that was searched. */
     public Tool locate(Spec spec) {
-        Tool t = FOUND.get(spec);
+        Tool t = FOUND.get(spec.role());
         if (t != null && Files.isExecutable(t.executable())) return t;
         t = find(spec);
-        FOUND.put(spec, t);
+        FOUND.put(spec.role(), t);
         return t;
     }
 

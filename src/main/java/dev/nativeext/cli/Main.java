@@ -1,0 +1,44 @@
+package dev.nativeext.cli;
+
+import java.util.Arrays;
+
+/**
+ * {@code nativeext <command>}: {@code example} (the default) builds and calls the example
+ * extension; {@code doctor} reports the toolchain; {@code bench} measures build and call times.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "example" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        int status = switch (command) {
+            case "example" -> ExampleCommand.run(rest);
+            case "example-call" -> ExampleCommand.callInFreshJvm(rest);
+            case "doctor" -> DoctorCommand.run();
+            case "bench" -> BenchCommand.run(rest);
+            case "bench-child" -> BenchCommand.child(rest);
+            case "help", "-h", "--help" -> {
+                usage();
+                yield 0;
+            }
+            default -> {
+                System.err.println("unknown command '" + command + "'");
+                usage();
+                yield 2;
+            }
+        };
+        System.exit(status);
+    }
+
+    private static void usage() {
+        System.out.println("""
+                usage: nativeext [command]
+                  example   build the example extension under examples/vecmath, call it, and show a cold
+                            build next to a cache hit in a fresh JVM (default)
+                  doctor    report the compilers, JavaCPP, the cache folder and whether CUDA is usable
+                  bench     measure cold build, cache hits and call overhead""");
+    }
+}
