@@ -272,7 +272,7 @@ public final class NativeExtension {
             return new NativeExtension(new ExtensionSpec(name, className, ExtensionNames.libraryName(name),
                     files("header", headers, base), srcs, withCuda, packageMode, base,
                     dirs("include folder", includeDirs, base), dirs("library folder", libraryDirs, base),
-                    List.copyOf(libraries), Map.copyOf(defineMacros), List.copyOf(extraCompileArgs),
+                    List.copyOf(libraries), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(defineMacros)), List.copyOf(extraCompileArgs),
                     List.copyOf(extraLinkArgs), files("extra object", extraObjects, base), verbose,
                     jobs > 0 ? jobs : dev.nativeext.toolchain.Jobs.defaultJobs(),
                     cacheDir != null ? cacheDir : BuildCache.defaultRoot()));

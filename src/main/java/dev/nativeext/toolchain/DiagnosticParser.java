@@ -24,8 +24,10 @@ public final class DiagnosticParser {
     private static final Pattern NVCC = Pattern.compile(
             "^(.+?)\\((\\d+)\\): (error|warning|remark)(?: #[\\w-]+)?: (.*)$");
     // ptxas/nvlink/ld/nvcc driver lines without a source position.
+    // e.g. "ptxas fatal   : msg", "nvcc fatal : msg", "/usr/bin/ld: error: msg", "gcc: error: msg".
     private static final Pattern TOOL = Pattern.compile(
-            "^(?:.*/)?(ld|ptxas|nvlink|nvcc|collect2|gcc|cc1)(?:\\.\\S+)?(?: fatal)?: (fatal error|error|warning)?:? ?(.*)$");
+            "^(?:.*/)?(ld|ptxas|nvlink|nvcc|collect2|gcc|cc1)(?:\\.\\S+)?\\s*(fatal|error|warning)?\\s*:\\s*"
+                    + "(?:(fatal error|error|warning)\\s*:\\s*)?(.*)$");
     private static final Pattern UNDEFINED = Pattern.compile("undefined reference to [`'](.+)'");
 
     private DiagnosticParser() {
@@ -59,15 +61,16 @@ public final class DiagnosticParser {
                     + "': no source or library given to the build defines it");
         }
         m = TOOL.matcher(line);
-        if (m.matches() && m.group(2) != null && !line.contains("ld returned")) {
-            return new Diagnostic(null, 0, 0, severity(m.group(2)), m.group(1) + ": " + m.group(3));
+        String word = m.matches() ? (m.group(2) != null ? m.group(2) : m.group(3)) : null;
+        if (word != null && !line.contains("ld returned")) {
+            return new Diagnostic(null, 0, 0, severity(word), m.group(1) + ": " + m.group(4));
         }
         return null;
     }
 
     private static Severity severity(String word) {
         String w = word.toLowerCase(Locale.ROOT);
-        if (w.contains("error")) return Severity.ERROR;
+        if (w.contains("error") || w.equals("fatal")) return Severity.ERROR;
         if (w.equals("warning")) return Severity.WARNING;
         return Severity.NOTE;
     }
