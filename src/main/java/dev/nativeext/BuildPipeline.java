@@ -37,7 +37,7 @@ final class BuildPipeline {
 
     static final String CLASS_FILE = "binding.class";
     /** Bumped whenever generated glue or class files change shape, so that old entries are not reused. */
-    static final int GENERATOR_FORMAT = 3;
+    static final int GENERATOR_FORMAT = 5;
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(Long.getLong("nativeext.lock.timeoutSeconds", 600));
     private static final Map<String, List<CFunction>> PARSED = new ConcurrentHashMap<>();
 
@@ -131,7 +131,11 @@ final class BuildPipeline {
             a.add("-Wl,-rpath," + d);
         }
         for (String l : spec.libraries()) a.add("-l" + l);
+        // --no-undefined: a function the header declares but no source defines fails here, not
+        // at the first call. -Bsymbolic: the glue calls the user's functions directly, not
+        // through the PLT (as JavaCPP links too).
         a.add("-Wl,--no-undefined");
+        a.add("-Wl,-Bsymbolic");
         a.addAll(spec.extraLinkArgs());
         return a;
     }
@@ -205,7 +209,7 @@ final class BuildPipeline {
         write(glue, JniGlueWriter.write(binding).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path jniInclude = jniInclude();
         List<String> cmd = cc.command();
-        cmd.addAll(List.of("-std=c99", "-O2", "-fPIC", "-I" + jniInclude, "-I" + jniInclude.resolve("linux"),
+        cmd.addAll(List.of("-std=c99", "-O3", "-fPIC", "-I" + jniInclude, "-I" + jniInclude.resolve("linux"),
                 "-c", glue.toString(), "-o", work.resolve("glue.o").toString()));
         log.accept(String.join(" ", cmd));
         ProcessRunner.Result r = ProcessRunner.run(cmd, work, work.resolve("glue.log"));

@@ -78,9 +78,10 @@ public final class JniGlueWriter {
                     return ne_address != NULL;
                 }
 
-                static void* ne_pointer(JNIEnv* env, jobject p, jlong element_size) {
+                /* On failure sets *failed and leaves an exception pending: the caller returns at once. */
+                static void* ne_pointer(JNIEnv* env, jobject p, jlong element_size, int* failed) {
                     if (p == NULL) return NULL;
-                    if (ne_address == NULL && !ne_init(env)) return NULL;
+                    if (ne_address == NULL && !ne_init(env)) { *failed = 1; return NULL; }
                     jlong address = (*env)->GetLongField(env, p, ne_address);
                     jlong position = (*env)->GetLongField(env, p, ne_position);
                     return (void*) (intptr_t) (address + position * element_size);
@@ -91,12 +92,12 @@ public final class JniGlueWriter {
                     if (iae != NULL) (*env)->ThrowNew(env, iae, message);
                 }
 
-                /* NULL with a pending exception when the buffer is not direct. */
-                static void* ne_buffer(JNIEnv* env, jobject b, jlong element_size, const char* message) {
+                /* Sets *failed, with an exception pending, when the buffer is not direct. */
+                static void* ne_buffer(JNIEnv* env, jobject b, jlong element_size, const char* message, int* failed) {
                     if (b == NULL) return NULL;
-                    if (ne_address == NULL && !ne_init(env)) return NULL;
+                    if (ne_address == NULL && !ne_init(env)) { *failed = 1; return NULL; }
                     char* address = (char*) (*env)->GetDirectBufferAddress(env, b);
-                    if (address == NULL) { ne_throw(env, message); return NULL; }
+                    if (address == NULL) { ne_throw(env, message); *failed = 1; return NULL; }
                     return address + (jlong) (*env)->GetIntField(env, b, ne_buffer_position) * element_size;
                 }
                 """);
@@ -112,6 +113,8 @@ public final class JniGlueWriter {
         List<BoundParameter> ps = m.parameters();
         for (int i = 0; i < ps.size(); i++) c.append(", ").append(JniNames.jniType(ps.get(i).javaType())).append(" a").append(i);
         c.append(") {\n    (void) env; (void) cls;\n");
+        boolean converts = ps.stream().anyMatch(p -> p.kind() == ArgKind.POINTER || p.kind() == ArgKind.BUFFER);
+        if (converts) c.append("    int failed = 0;\n");
         String fail = m.javaReturn() == void.class ? "return;" : "return 0;";
         boolean objects = false;
         // Plain JNI calls first (pointers, buffers, strings); arrays are pinned last, since no
@@ -126,13 +129,13 @@ public final class JniGlueWriter {
                         .append(") (intptr_t) a").append(i).append(";\n");
                 case POINTER -> {
                     c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)
-                            .append(") ne_pointer(env, a").append(i).append(", ").append(p.elementSize()).append(");\n");
+                            .append(") ne_pointer(env, a").append(i).append(", ").append(p.elementSize()).append(", &failed);\n");
                     objects = true;
                 }
                 case BUFFER -> {
                     c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)
                             .append(") ne_buffer(env, a").append(i).append(", ").append(p.elementSize()).append(", \"")
-                            .append(mustBeDirect(f, p, i)).append("\");\n");
+                            .append(mustBeDirect(f, p, i)).append("\", &failed);\n");
                     objects = true;
                 }
                 case STRING -> {
@@ -144,7 +147,9 @@ public final class JniGlueWriter {
                 case ARRAY -> c.append("    ").append(decl).append(" c").append(i).append(" = NULL;\n");
             }
         }
-        if (objects) c.append("    if ((*env)->ExceptionCheck(env)) { ").append(releaseStrings(ps, ps.size())).append(fail).append(" }\n");
+        // A flag, not ExceptionCheck: every JNI call is a VM transition, which a per-call cost
+        // of a few nanoseconds cannot afford.
+        if (objects) c.append("    if (failed) { ").append(releaseStrings(ps, ps.size())).append(fail).append(" }\n");
         for (int i = 0; i < ps.size(); i++) {
             if (ps.get(i).kind() != ArgKind.ARRAY) continue;
             String decl = ps.get(i).c().type().cDeclaration();

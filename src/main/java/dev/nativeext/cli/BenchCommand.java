@@ -51,6 +51,10 @@ final class BenchCommand {
         print("  (whole process, JVM start included)", hitWall, "ms");
         System.out.printf(Locale.ROOT, "%-48s %s ms (median of 1000)%n", "repeat in the same JVM, create -> call", repeat.output().strip().replace("ms=", ""));
         calls(dir, cache);
+        if (!Boolean.getBoolean("bench.skipAnchor")) {
+            Class<?> anchor = JavaCppAnchor.build(dir, Files.createTempDirectory("nativeext-bench-javacpp"));
+            JavaCppAnchor.calls(anchor, 100_000_000L);
+        }
         return 0;
     }
 
