@@ -199,6 +199,32 @@ public final class NativeExtension {
         return file;
     }
 
+    /**
+     * Builds the static binding's library (or takes it from the cache) and copies it to
+     * {@code <classesRoot>/<package path>/<platform>/lib<name>.so}, where the class written by
+     * {@link #writeBindingSource} looks for it, inside a jar or not. The copy is replaced only
+     * when its content differs, so an unchanged rebuild leaves the file untouched.
+     *
+     * @return the installed file
+     */
+    public Path installLibrary(Path classesRoot) {
+        Path lib = libraryPath();
+        Binding b = staticBinding();
+        String pkg = b.packageName().replace('.', '/');
+        Path target = classesRoot.resolve(pkg).resolve(dev.nativeext.runtime.Platform.current())
+                .resolve(dev.nativeext.runtime.Platform.libraryFileName(spec.libraryName()));
+        try {
+            Files.createDirectories(target.getParent());
+            if (Files.isRegularFile(target) && Files.mismatch(target, lib) == -1) return target;
+            Path tmp = Files.createTempFile(target.getParent(), ".nativeext", ".tmp");
+            Files.copy(lib, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install " + lib + " to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Options of {@link NativeExtension}; names follow create_extension's keyword arguments. */
     public static final class Builder {
         private final String name;

@@ -40,9 +40,12 @@ class StaticBindingSourceTest {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"), src.toString());
         assertEquals(0, rc);
-        Path packed = classes.resolve("fixtures/ok_pointers").resolve(Platform.current()).resolve(Platform.libraryFileName("ok_pointers"));
-        Files.createDirectories(packed.getParent());
-        Files.copy(ext.libraryPath(), packed);
+        Path packed = ext.installLibrary(classes);
+        assertEquals(classes.resolve("fixtures/ok_pointers").resolve(Platform.current()).resolve(Platform.libraryFileName("ok_pointers")), packed);
+        long modified = Files.getLastModifiedTime(packed).toMillis();
+        Thread.sleep(20);
+        ext.installLibrary(classes);
+        assertEquals(modified, Files.getLastModifiedTime(packed).toMillis(), "an unchanged install leaves the file alone");
 
         try (URLClassLoader loader = new URLClassLoader(new URL[]{classes.toUri().toURL()}, getClass().getClassLoader())) {
             Class<?> c = loader.loadClass("fixtures.ok_pointers.OkPointers");
