@@ -10,6 +10,7 @@ import dev.nativeext.cache.KeyLock;
 import dev.nativeext.header.CFunction;
 import dev.nativeext.header.HeaderParser;
 import dev.nativeext.runtime.Platform;
+import dev.nativeext.toolchain.CudaToolkit;
 import dev.nativeext.toolchain.DiagnosticParser;
 import dev.nativeext.toolchain.ObjectCompiler;
 import dev.nativeext.toolchain.ProcessRunner;
@@ -37,7 +38,7 @@ final class BuildPipeline {
 
     static final String CLASS_FILE = "binding.class";
     /** Bumped whenever generated glue or class files change shape, so that old entries are not reused. */
-    static final int GENERATOR_FORMAT = 5;
+    static final int GENERATOR_FORMAT = 6;
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(Long.getLong("nativeext.lock.timeoutSeconds", 600));
     private static final Map<String, List<CFunction>> PARSED = new ConcurrentHashMap<>();
 
@@ -77,6 +78,15 @@ final class BuildPipeline {
         return tools.locate(ToolLocator.C_COMPILER);
     }
 
+    /** The CUDA toolkit; only asked for by extensions declared withCuda, so C builds never need nvcc. */
+    private CudaToolkit cuda() {
+        return spec.withCuda() ? CudaToolkit.locate(tools) : null;
+    }
+
+    private boolean hasCudaSources() {
+        return spec.sources().stream().anyMatch(p -> p.getFileName().toString().endsWith(".cu"));
+    }
+
     /** Everything that decides the compiled output, hashed. */
     synchronized String extensionKey() {
         if (extensionKey != null) return extensionKey;
@@ -90,6 +100,7 @@ final class BuildPipeline {
                 .put("cflags", cCompileArgs())
                 .put("linkArgs", linkArgs())
                 .put("withCuda", Boolean.toString(spec.withCuda()));
+        if (spec.withCuda()) h.put("nvcc", cuda().nvcc().identity()).put("cudaArgs", cudaCompileArgs());
         for (Path p : spec.headers()) {
             h.putFile("header", p);
             for (Path inc : IncludeScanner.closure(p, spec.includeDirs())) h.putFile("header.include", inc);
@@ -118,9 +129,26 @@ final class BuildPipeline {
     List<String> cCompileArgs() {
         List<String> a = new ArrayList<>(List.of("-std=c99", "-O3", "-fPIC"));
         if (spec.withCuda()) a.add("-DWITH_CUDA");
+        commonPreprocessorArgs(a);
+        if (spec.withCuda()) a.add("-I" + cuda().includeDir());
+        a.addAll(spec.extraCompileArgs());
+        return a;
+    }
+
+    private void commonPreprocessorArgs(List<String> a) {
         spec.defineMacros().forEach((k, v) -> a.add(v == null ? "-D" + k : "-D" + k + "=" + v));
         for (Path d : includeSearchPath()) a.add("-I" + d);
-        a.addAll(spec.extraCompileArgs());
+    }
+
+    /**
+     * nvcc arguments for {@code .cu} sources: the arch list's {@code -gencode}s, position
+     * independent host code, {@code WITH_CUDA}, the same macros and include folders as C.
+     */
+    List<String> cudaCompileArgs() {
+        List<String> a = new ArrayList<>(List.of("-std=c++17", "-O3", "-Xcompiler", "-fPIC", "-DWITH_CUDA"));
+        a.addAll(spec.cudaArchs().nvccArgs());
+        commonPreprocessorArgs(a);
+        a.addAll(spec.extraCudaArgs());
         return a;
     }
 
@@ -131,6 +159,7 @@ final class BuildPipeline {
             a.add("-Wl,-rpath," + d);
         }
         for (String l : spec.libraries()) a.add("-l" + l);
+        if (spec.withCuda()) a.addAll(cuda().linkArgs());
         // --no-undefined: a function the header declares but no source defines fails here, not
         // at the first call. -Bsymbolic: the glue calls the user's functions directly, not
         // through the PLT (as JavaCPP links too).
@@ -172,10 +201,12 @@ final class BuildPipeline {
         Tool cc = cCompiler();
         ObjectCompiler compiler = new ObjectCompiler(cache, spec.jobs(), log);
         ObjectCompiler.Recipe c = new ObjectCompiler.Recipe(cc, cCompileArgs(), includeSearchPath());
+        ObjectCompiler.Recipe cu = hasCudaSources()
+                ? new ObjectCompiler.Recipe(cuda().nvcc(), cudaCompileArgs(), includeSearchPath()) : null;
         List<ObjectCompiler.Unit> units = new ArrayList<>();
         int cached = 0;
         for (Path s : spec.sources()) {
-            ObjectCompiler.Unit u = new ObjectCompiler.Unit(s, c);
+            ObjectCompiler.Unit u = new ObjectCompiler.Unit(s, s.getFileName().toString().endsWith(".cu") ? cu : c);
             if (cache.object(ObjectCompiler.objectKey(u)) != null) cached++;
             units.add(u);
         }
@@ -199,6 +230,7 @@ final class BuildPipeline {
         info.put("class", binding.className());
         info.put("compiler", cc.identity());
         info.put("nativeext", Versions.nativeext());
+        if (spec.withCuda()) info.put("cudaArchs", spec.cudaArchs().toString());
         BuildCache.Entry e = cache.publish(key, work, info, files);
         log.accept("published " + e.dir());
         return fromEntry(key, e, BuildReport.Source.BUILT, units.size() - cached, cached, t0);

@@ -24,6 +24,8 @@ record ExtensionSpec(
         List<String> extraCompileArgs,
         List<String> extraLinkArgs,
         List<Path> extraObjects,
+        dev.nativeext.toolchain.CudaArchs cudaArchs,
+        List<String> extraCudaArgs,
         boolean verbose,
         int jobs,
         Path cacheRoot) {

@@ -99,6 +99,11 @@ public final class NativeExtension {
         return spec.withCuda();
     }
 
+    /** The CUDA architectures built, or {@code null} for an extension without CUDA. */
+    public dev.nativeext.toolchain.CudaArchs cudaArchs() {
+        return spec.cudaArchs();
+    }
+
     public boolean packageMode() {
         return spec.packageMode();
     }
@@ -192,7 +197,9 @@ public final class NativeExtension {
         Path file = sourceRoot.resolve(b.className().replace('.', '/') + ".java");
         try {
             Files.createDirectories(file.getParent());
-            Files.writeString(file, BindingSourceWriter.write(b, spec.libraryName()));
+            String text = BindingSourceWriter.write(b, spec.libraryName());
+            // Unchanged content keeps its timestamp, so incremental compilers skip it.
+            if (!Files.isRegularFile(file) || !Files.readString(file).equals(text)) Files.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -208,10 +215,26 @@ public final class NativeExtension {
      * @return the installed file
      */
     public Path installLibrary(Path classesRoot) {
-        Path lib = libraryPath();
-        Binding b = staticBinding();
+        return install(classesRoot, staticBinding(), libraryPath());
+    }
+
+    /**
+     * Like {@link #installLibrary(Path)}, for a hand-written class whose {@code static native}
+     * methods bind the headers' functions (checked against them): the library gets that class's
+     * JNI glue and is installed beside it, in the {@code <platform>-cuda} folder for an extension
+     * declared withCuda.
+     */
+    public Path installLibrary(Path classesRoot, Class<?> nativesClass) {
+        Binding b = BindingResolver.forStaticClass(nativesClass, functions());
+        BuildPipeline.Library lib = pipeline.library(b);
+        lastReport = lib.report();
+        return install(classesRoot, b, lib.library());
+    }
+
+    private Path install(Path classesRoot, Binding b, Path lib) {
         String pkg = b.packageName().replace('.', '/');
-        Path target = classesRoot.resolve(pkg).resolve(dev.nativeext.runtime.Platform.current())
+        String platform = dev.nativeext.runtime.Platform.current() + (spec.withCuda() ? "-cuda" : "");
+        Path target = classesRoot.resolve(pkg).resolve(platform)
                 .resolve(dev.nativeext.runtime.Platform.libraryFileName(spec.libraryName()));
         try {
             Files.createDirectories(target.getParent());
@@ -240,6 +263,8 @@ public final class NativeExtension {
         private final List<String> extraCompileArgs = new ArrayList<>();
         private final List<String> extraLinkArgs = new ArrayList<>();
         private final List<String> extraObjects = new ArrayList<>();
+        private String cudaArchs;
+        private final List<String> extraCudaArgs = new ArrayList<>();
         private boolean verbose;
         private int jobs;
         private Path cacheDir;
@@ -268,6 +293,14 @@ public final class NativeExtension {
         public Builder extraLinkArgs(List<String> v) { extraLinkArgs.addAll(v); return this; }
         /** Prebuilt objects or archives linked into the library. */
         public Builder extraObjects(List<String> v) { extraObjects.addAll(v); return this; }
+        /**
+         * CUDA architectures, e.g. {@code "8.0;9.0+PTX"} (see {@link dev.nativeext.toolchain.CudaArchs});
+         * default {@code -Dnativeext.cuda.archs}, then {@code $NATIVEEXT_CUDA_ARCHS}, then
+         * {@value dev.nativeext.toolchain.CudaArchs#DEFAULT}.
+         */
+        public Builder cudaArchs(String v) { cudaArchs = v; return this; }
+        /** Arguments for nvcc, after the defaults. */
+        public Builder extraCudaArgs(List<String> v) { extraCudaArgs.addAll(v); return this; }
         /** Print every compiler command to stderr. */
         public Builder verbose(boolean v) { verbose = v; return this; }
         /** Compilers run at once; default: cores, bounded by free memory ({@code -Dnativeext.jobs}). */
@@ -288,18 +321,21 @@ public final class NativeExtension {
             List<Path> srcs = files("source", sources, base);
             for (Path s : srcs) {
                 String f = s.getFileName().toString();
-                if (f.endsWith(".cu")) {
-                    throw new IllegalArgumentException("source " + s + " is CUDA; CUDA sources are not supported by this build yet");
+                if (f.endsWith(".cu") && !withCuda) {
+                    throw new IllegalArgumentException("source " + s + " is CUDA: declare the extension withCuda(true)");
                 }
-                if (!f.endsWith(".c")) {
-                    throw new IllegalArgumentException("source " + s + " is not a C99 source (.c)");
+                if (!f.endsWith(".c") && !f.endsWith(".cu")) {
+                    throw new IllegalArgumentException("source " + s + " is not a C99 source (.c) or a CUDA source (.cu)");
                 }
             }
+            dev.nativeext.toolchain.CudaArchs archs = !withCuda ? null
+                    : cudaArchs != null ? dev.nativeext.toolchain.CudaArchs.parse(cudaArchs)
+                    : dev.nativeext.toolchain.CudaArchs.fromEnvironment();
             return new NativeExtension(new ExtensionSpec(name, className, ExtensionNames.libraryName(name),
                     files("header", headers, base), srcs, withCuda, packageMode, base,
                     dirs("include folder", includeDirs, base), dirs("library folder", libraryDirs, base),
                     List.copyOf(libraries), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(defineMacros)), List.copyOf(extraCompileArgs),
-                    List.copyOf(extraLinkArgs), files("extra object", extraObjects, base), verbose,
+                    List.copyOf(extraLinkArgs), files("extra object", extraObjects, base), archs, List.copyOf(extraCudaArgs), verbose,
                     jobs > 0 ? jobs : dev.nativeext.toolchain.Jobs.defaultJobs(),
                     cacheDir != null ? cacheDir : BuildCache.defaultRoot()));
         }

@@ -13,5 +13,14 @@ public enum ArgKind {
     /** A Java String as modified UTF-8, for {@code const char*}. */
     STRING,
     /** A raw address in a {@code long}. */
-    ADDRESS
+    ADDRESS,
+    /** A {@code dev.nativeext.tensor.Tensor}: its address, after a dtype check; the native receives a {@code long}. */
+    TENSOR,
+    /** A {@code dev.nativeext.tensor.CudaStream} for a {@code void*}: its handle; the native receives a {@code long}. */
+    STREAM;
+
+    /** Whether the generated class converts the argument in Java and the native takes a {@code long}. */
+    public boolean convertedInJava() {
+        return this == TENSOR || this == STREAM;
+    }
 }

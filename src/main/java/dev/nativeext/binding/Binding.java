@@ -42,7 +42,7 @@ public record Binding(String className, Class<?> api, List<BoundMethod> methods)
         StringBuilder s = new StringBuilder(className).append('\n');
         if (api != null) s.append("implements ").append(api.getName()).append('\n');
         for (BoundMethod m : methods) {
-            s.append(m.javaName()).append(m.descriptor()).append(" -> ").append(m.function().signature())
+            s.append(m.javaName()).append(m.descriptor()).append(m.nativeDescriptor()).append(" -> ").append(m.function().signature())
                     .append(' ').append(m.returnKind());
             m.parameters().forEach(p -> s.append(' ').append(p.kind()));
             s.append('\n');

@@ -44,20 +44,41 @@ public final class BindingClassWriter implements Opcodes {
         for (BoundMethod m : b.methods()) {
             String desc = m.descriptor();
             String nativeName = b.nativeName(m);
-            cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_NATIVE, nativeName, desc, null, null).visitEnd();
+            String nativeDesc = m.nativeDescriptor();
+            cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_NATIVE, nativeName, nativeDesc, null, null).visitEnd();
             MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, m.javaName(), desc, null, null);
             mv.visitCode();
             int slot = 1;
-            for (Type t : Type.getArgumentTypes(desc)) {
-                mv.visitVarInsn(t.getOpcode(ILOAD), slot);
-                slot += t.getSize();
+            Type[] args = Type.getArgumentTypes(desc);
+            for (int i = 0; i < args.length; i++) {
+                mv.visitVarInsn(args[i].getOpcode(ILOAD), slot);
+                slot += args[i].getSize();
+                convert(mv, m, m.parameters().get(i), i);
             }
-            mv.visitMethodInsn(INVOKESTATIC, self, nativeName, desc, false);
+            mv.visitMethodInsn(INVOKESTATIC, self, nativeName, nativeDesc, false);
             mv.visitInsn(Type.getReturnType(desc).getOpcode(IRETURN));
             mv.visitMaxs(0, 0);
             mv.visitEnd();
         }
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /** Turns a Tensor or CudaStream on the stack into the long the native takes. */
+    private static void convert(MethodVisitor mv, BoundMethod m, BoundParameter p, int i) {
+        switch (p.kind()) {
+            case TENSOR -> {
+                var t = p.c().type();
+                String scalar = t.scalar() == null || t.scalar() == dev.nativeext.header.CScalar.VOID ? null : t.scalar().name();
+                if (scalar == null) mv.visitInsn(ACONST_NULL);
+                else mv.visitLdcInsn(scalar);
+                mv.visitLdcInsn("argument " + (i + 1) + " '" + p.c().name() + "' of " + m.function().name() + "()");
+                mv.visitMethodInsn(INVOKESTATIC, "dev/nativeext/tensor/TensorArgs", "address",
+                        "(Ldev/nativeext/tensor/Tensor;Ljava/lang/String;Ljava/lang/String;)J", false);
+            }
+            case STREAM -> mv.visitMethodInsn(INVOKESTATIC, "dev/nativeext/tensor/CudaStream", "handle",
+                    "(Ldev/nativeext/tensor/CudaStream;)J", false);
+            default -> { }
+        }
     }
 }

@@ -8,7 +8,7 @@ public final class BindingMismatchException extends IllegalArgumentException {
     private final List<String> problems;
 
     public BindingMismatchException(Class<?> api, List<String> problems) {
-        super("interface " + api.getName() + " does not match its header:\n  - " + String.join("\n  - ", problems));
+        super((api.isInterface() ? "interface " : "class ") + api.getName() + " does not match its header:\n  - " + String.join("\n  - ", problems));
         this.problems = List.copyOf(problems);
     }
 

@@ -74,6 +74,39 @@ public final class BindingResolver {
         return new Binding(className, api, methods);
     }
 
+    /**
+     * The binding of a hand-written class's {@code static native} methods, each checked against
+     * the headers as {@link #forInterface} checks an interface. Used for libraries built ahead of
+     * time for a class that is compiled with the project (nativeext's own ops).
+     */
+    public static Binding forStaticClass(Class<?> natives, List<CFunction> functions) {
+        Map<String, CFunction> byName = new LinkedHashMap<>();
+        functions.forEach(f -> byName.put(f.name(), f));
+        List<String> problems = new ArrayList<>();
+        List<BoundMethod> methods = new ArrayList<>();
+        Method[] declared = natives.getDeclaredMethods();
+        Arrays.sort(declared, Comparator.comparing(Method::getName).thenComparing(Method::toGenericString));
+        for (Method m : declared) {
+            int mod = m.getModifiers();
+            if (!Modifier.isNative(mod) || !Modifier.isStatic(mod)) continue;
+            CFunction f = byName.get(m.getName());
+            if (f == null) {
+                problems.add(javaSig(natives, m) + ": no function '" + m.getName() + "' is declared in the headers");
+                continue;
+            }
+            BoundMethod b = match(natives, m, f, problems);
+            if (b != null && b.parameters().stream().anyMatch(p -> p.kind().convertedInJava())) {
+                problems.add(javaSig(natives, m) + ": a native method cannot take a Tensor or CudaStream; declare a long"
+                        + " address and convert in Java (interfaces passed to load() may take them)");
+            } else if (b != null) {
+                methods.add(b);
+            }
+        }
+        if (methods.isEmpty() && problems.isEmpty()) problems.add(natives.getName() + " declares no static native method");
+        if (!problems.isEmpty()) throw new BindingMismatchException(natives, problems);
+        return new Binding(natives.getName(), null, methods);
+    }
+
     private static BoundMethod match(Class<?> api, Method m, CFunction f, List<String> problems) {
         String both = javaSig(api, m) + " vs " + f.signature() + " at " + f.location();
         Class<?>[] jps = m.getParameterTypes();

@@ -20,6 +20,13 @@ public record BoundMethod(CFunction function, String javaName, Class<?> javaRetu
         return d.append(')').append(JniNames.descriptor(javaReturn)).toString();
     }
 
+    /** The native method's descriptor: like {@link #descriptor()} with converted arguments as {@code long}. */
+    public String nativeDescriptor() {
+        StringBuilder d = new StringBuilder("(");
+        for (BoundParameter p : parameters) d.append(JniNames.descriptor(p.nativeType()));
+        return d.append(')').append(JniNames.descriptor(javaReturn)).toString();
+    }
+
     /** Java-style signature for messages: {@code int add(int, int)}. */
     public String javaSignature() {
         return javaReturn.getSimpleName() + " " + javaName + "(" + parameters.stream()

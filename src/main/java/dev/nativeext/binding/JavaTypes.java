@@ -54,6 +54,8 @@ final class JavaTypes {
         if (!t.isPointer()) return j == t.scalar().javaType() ? ArgKind.PRIMITIVE : null;
         if (j == long.class) return ArgKind.ADDRESS;
         if (j == String.class) return t.isCString() ? ArgKind.STRING : null;
+        if (j.getName().equals("dev.nativeext.tensor.Tensor")) return t.pointerDepth() == 1 ? ArgKind.TENSOR : null;
+        if (j.getName().equals("dev.nativeext.tensor.CudaStream")) return t.pointerDepth() == 1 && t.scalar() == CScalar.VOID ? ArgKind.STREAM : null;
         if (Pointer.class.isAssignableFrom(j)) return pointerAccepts(t, j) ? ArgKind.POINTER : null;
         if (Buffer.class.isAssignableFrom(j)) return bufferClasses(t).contains(j) ? ArgKind.BUFFER : null;
         if (j.isArray()) return t.isScalarPointer() && j.getComponentType() == t.scalar().javaType() ? ArgKind.ARRAY : null;
@@ -101,6 +103,8 @@ final class JavaTypes {
         if (pointerClass(t) != Pointer.class) out.add("Pointer");
         bufferClasses(t).forEach(b -> out.add(b.getSimpleName() + " (direct)"));
         if (t.isScalarPointer()) out.add(t.scalar().javaType().getName() + "[]");
+        if (t.pointerDepth() == 1) out.add("Tensor");
+        if (t.pointerDepth() == 1 && t.scalar() == CScalar.VOID) out.add("CudaStream");
         out.add("long (address)");
         return out;
     }

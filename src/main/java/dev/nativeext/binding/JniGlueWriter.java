@@ -105,13 +105,13 @@ public final class JniGlueWriter {
 
     private static void writeMethod(StringBuilder c, Binding b, BoundMethod m, Map<String, String> returnClasses) {
         CFunction f = m.function();
-        String symbol = JniNames.nativeSymbol(b.internalName(), b.nativeName(m), m.descriptor());
+        String symbol = JniNames.nativeSymbol(b.internalName(), b.nativeName(m), m.nativeDescriptor());
         c.append("\n/* ").append(m.javaSignature()).append(" -> ").append(f.signature()).append(" (")
                 .append(f.file().getFileName()).append(':').append(f.line()).append(") */\n");
         c.append("JNIEXPORT ").append(JniNames.jniType(m.javaReturn())).append(" JNICALL ").append(symbol)
                 .append("(JNIEnv* env, jclass cls");
         List<BoundParameter> ps = m.parameters();
-        for (int i = 0; i < ps.size(); i++) c.append(", ").append(JniNames.jniType(ps.get(i).javaType())).append(" a").append(i);
+        for (int i = 0; i < ps.size(); i++) c.append(", ").append(JniNames.jniType(ps.get(i).nativeType())).append(" a").append(i);
         c.append(") {\n    (void) env; (void) cls;\n");
         boolean converts = ps.stream().anyMatch(p -> p.kind() == ArgKind.POINTER || p.kind() == ArgKind.BUFFER);
         if (converts) c.append("    int failed = 0;\n");
@@ -125,7 +125,7 @@ public final class JniGlueWriter {
             switch (p.kind()) {
                 case PRIMITIVE -> c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)
                         .append(") a").append(i).append(";\n");
-                case ADDRESS -> c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)
+                case ADDRESS, TENSOR, STREAM -> c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)
                         .append(") (intptr_t) a").append(i).append(";\n");
                 case POINTER -> {
                     c.append("    ").append(decl).append(" c").append(i).append(" = (").append(decl)

@@ -9,13 +9,9 @@ import dev.nativeext.toolchain.ToolNotFoundException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /** Reports what a build would use, so that "compiler not found" never needs guessing. */
 final class DoctorCommand {
-
-    private static final List<Path> DRIVER_DIRS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
-            Path.of("/usr/lib"), Path.of("/usr/local/nvidia/lib64"), Path.of("/usr/lib/wsl/lib"));
 
     private DoctorCommand() {
     }
@@ -33,8 +29,9 @@ final class DoctorCommand {
         ok &= report("C compiler:     ", tools, ToolLocator.C_COMPILER);
         boolean nvcc = report("CUDA compiler:  ", tools, ToolLocator.CUDA_COMPILER);
         System.out.println("cache folder:   " + cacheRoot.toAbsolutePath() + (Files.isWritable(existing(cacheRoot)) ? "" : " (NOT WRITABLE)"));
-        Path driver = DRIVER_DIRS.stream().map(d -> d.resolve("libcuda.so.1")).filter(Files::exists).findFirst().orElse(null);
-        System.out.println("NVIDIA driver:  " + (driver == null ? "not found (no libcuda.so.1 in " + DRIVER_DIRS + ")" : driver));
+        Path driver = dev.nativeext.runtime.NvidiaDriver.find();
+        System.out.println("NVIDIA driver:  " + (driver == null ? "not found (no libcuda.so.1 in LD_LIBRARY_PATH or "
+                + dev.nativeext.runtime.NvidiaDriver.SEARCHED + ")" : driver));
         String cuda = !nvcc ? "no: nvcc not found, CUDA sources cannot be built"
                 : driver == null ? "build only: nvcc found, but no driver, so CUDA kernels cannot run here"
                 : "yes";

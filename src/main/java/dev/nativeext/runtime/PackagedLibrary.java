@@ -29,17 +29,28 @@ public final class PackagedLibrary {
     private PackagedLibrary() {
     }
 
-    /** The path of {@code lib<name>} packed beside {@code owner}; prefers the CUDA variant when {@code -Dnativeext.cuda.variant=true}. */
+    /**
+     * The path of {@code lib<name>} packed beside {@code owner}. The {@code -cuda} variant is
+     * preferred where the NVIDIA driver is installed, the plain one elsewhere; either is used when
+     * it is the only one ({@code -Dnativeext.cuda.variant=false} forces the plain one first).
+     */
     public static String extract(Class<?> owner, String name) {
-        boolean preferCuda = Boolean.getBoolean("nativeext.cuda.variant");
+        String forced = System.getProperty("nativeext.cuda.variant");
+        boolean preferCuda = forced != null ? Boolean.parseBoolean(forced) : NvidiaDriver.present();
         return extract(owner, name, preferCuda);
+    }
+
+    /** Which variant was found for {@code owner}'s library: true for the {@code -cuda} one. */
+    public static boolean isCudaVariant(String path) {
+        return path.contains("-cuda/") || path.contains("-cuda\\");
     }
 
     public static String extract(Class<?> owner, String name, boolean preferCuda) {
         String pkg = owner.getPackageName().replace('.', '/');
         String file = Platform.libraryFileName(name);
         List<String> tried = new ArrayList<>();
-        List<String> variants = preferCuda ? List.of(Platform.current() + "-cuda", Platform.current()) : List.of(Platform.current());
+        List<String> variants = preferCuda ? List.of(Platform.current() + "-cuda", Platform.current())
+                : List.of(Platform.current(), Platform.current() + "-cuda");
         for (String v : variants) {
             String resource = (pkg.isEmpty() ? "" : pkg + "/") + v + "/" + file;
             tried.add(resource);

@@ -1,0 +1,20 @@
+/* Status codes of nativeext's own native ops. Every exported function returns one; C code never
+ * prints, aborts or exits. Codes >= NE_CUDA_ERROR_BASE carry a cudaError_t: code - base. */
+#ifndef NE_STATUS_H
+#define NE_STATUS_H
+#include <stdint.h>
+
+enum ne_status {
+    NE_OK = 0,
+    NE_ERR_INVALID_ARGUMENT = 1,
+    NE_ERR_UNSUPPORTED_DTYPE = 2,
+    NE_ERR_OUT_OF_MEMORY = 3,
+    NE_ERR_NOT_BUILT_WITH_CUDA = 4,
+    NE_ERR_INDEX_OUT_OF_RANGE = 5,
+    NE_CUDA_ERROR_BASE = 1000
+};
+
+/* A static English description of a status; never NULL. */
+const char* ne_status_string(int32_t status);
+
+#endif

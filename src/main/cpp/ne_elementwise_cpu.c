@@ -1,0 +1,130 @@
+/* Broadcast binary arithmetic on the CPU. Axes that are contiguous for every operand are merged
+ * first, so that the common cases (same shape; a tensor plus a per-channel scalar) become one
+ * long inner loop that the compiler vectorises: contiguous + contiguous, contiguous + scalar,
+ * scalar + contiguous. */
+#include <stddef.h>
+#include "ne_elementwise.h"
+#include "ne_status.h"
+
+typedef struct {
+    int32_t ndim;
+    int64_t shape[NE_MAX_DIMS];
+    int64_t sa[NE_MAX_DIMS];
+    int64_t sb[NE_MAX_DIMS];
+} ne_layout;
+
+/* Drops axes of size 1 and merges axis d into d+1 when both operands step through them as one. */
+static void ne_collapse(ne_layout* l) {
+    ne_layout c = {0};
+    for (int32_t d = 0; d < l->ndim; d++) {
+        if (l->shape[d] == 1) continue;
+        if (c.ndim > 0) {
+            int32_t k = c.ndim - 1;
+            if (c.sa[k] == l->sa[d] * l->shape[d] && c.sb[k] == l->sb[d] * l->shape[d]) {
+                c.shape[k] *= l->shape[d];
+                c.sa[k] = l->sa[d];
+                c.sb[k] = l->sb[d];
+                continue;
+            }
+        }
+        c.shape[c.ndim] = l->shape[d];
+        c.sa[c.ndim] = l->sa[d];
+        c.sb[c.ndim] = l->sb[d];
+        c.ndim++;
+    }
+    if (c.ndim == 0) {
+        c.ndim = 1;
+        c.shape[0] = 1;
+    }
+    *l = c;
+}
+
+#define NE_DIV_F(x, y) ((x) / (y))
+#define NE_DIV_I(x, y) ((y) == 0 ? 0 : (x) / (y))
+
+/* One function per dtype and op: the inner loop's three vectorisable cases and the strided one. */
+#define NE_DEFINE(T, NAME, OPX)                                                                   \
+    static void NAME(const ne_layout* l, const T* a, const T* b, T* out) {                        \
+        int32_t last = l->ndim - 1;                                                               \
+        int64_t n = l->shape[last], sa = l->sa[last], sb = l->sb[last];                          \
+        int64_t outer = 1;                                                                        \
+        for (int32_t d = 0; d < last; d++) outer *= l->shape[d];                                  \
+        for (int64_t o = 0; o < outer; o++) {                                                     \
+            int64_t rem = o, oa = 0, ob = 0;                                                      \
+            for (int32_t d = last - 1; d >= 0; d--) {                                             \
+                int64_t i = rem % l->shape[d];                                                    \
+                rem /= l->shape[d];                                                               \
+                oa += i * l->sa[d];                                                               \
+                ob += i * l->sb[d];                                                               \
+            }                                                                                     \
+            const T* restrict pa = a + oa;                                                        \
+            const T* restrict pb = b + ob;                                                        \
+            T* restrict po = out + o * n;                                                         \
+            if (sa == 1 && sb == 1) {                                                             \
+                for (int64_t i = 0; i < n; i++) po[i] = OPX(pa[i], pb[i]);                        \
+            } else if (sa == 1 && sb == 0) {                                                      \
+                const T y = pb[0];                                                                \
+                for (int64_t i = 0; i < n; i++) po[i] = OPX(pa[i], y);                            \
+            } else if (sa == 0 && sb == 1) {                                                      \
+                const T x = pa[0];                                                                \
+                for (int64_t i = 0; i < n; i++) po[i] = OPX(x, pb[i]);                            \
+            } else {                                                                              \
+                for (int64_t i = 0; i < n; i++) po[i] = OPX(pa[i * sa], pb[i * sb]);              \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
+#define NE_ADD(x, y) ((x) + (y))
+#define NE_SUB(x, y) ((x) - (y))
+#define NE_MUL(x, y) ((x) * (y))
+
+#define NE_DEFINE_ALL(T, SUFFIX, DIV)              \
+    NE_DEFINE(T, ne_add_##SUFFIX, NE_ADD)          \
+    NE_DEFINE(T, ne_sub_##SUFFIX, NE_SUB)          \
+    NE_DEFINE(T, ne_mul_##SUFFIX, NE_MUL)          \
+    NE_DEFINE(T, ne_div_##SUFFIX, DIV)
+
+NE_DEFINE_ALL(float, f32, NE_DIV_F)
+NE_DEFINE_ALL(double, f64, NE_DIV_F)
+NE_DEFINE_ALL(int32_t, i32, NE_DIV_I)
+NE_DEFINE_ALL(int64_t, i64, NE_DIV_I)
+NE_DEFINE_ALL(uint8_t, u8, NE_DIV_I)
+
+#define NE_DISPATCH(T, SUFFIX)                                                                   \
+    switch (op) {                                                                                \
+        case 0: ne_add_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 1: ne_sub_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 2: ne_mul_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 3: ne_div_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        default: return NE_ERR_INVALID_ARGUMENT;                                                 \
+    }
+
+int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* shape,
+                      const void* a, const int64_t* a_strides,
+                      const void* b, const int64_t* b_strides,
+                      void* out) {
+    if (ndim < 0 || ndim > NE_MAX_DIMS || shape == NULL || a_strides == NULL || b_strides == NULL) {
+        return NE_ERR_INVALID_ARGUMENT;
+    }
+    ne_layout l = {0};
+    l.ndim = ndim;
+    int64_t count = 1;
+    for (int32_t d = 0; d < ndim; d++) {
+        if (shape[d] < 0) return NE_ERR_INVALID_ARGUMENT;
+        l.shape[d] = shape[d];
+        l.sa[d] = a_strides[d];
+        l.sb[d] = b_strides[d];
+        count *= shape[d];
+    }
+    if (count == 0) return NE_OK;
+    if (a == NULL || b == NULL || out == NULL) return NE_ERR_INVALID_ARGUMENT;
+    ne_collapse(&l);
+    switch (dtype) {
+        case 0: NE_DISPATCH(float, f32)
+        case 1: NE_DISPATCH(double, f64)
+        case 2: NE_DISPATCH(int32_t, i32)
+        case 3: NE_DISPATCH(int64_t, i64)
+        case 4: NE_DISPATCH(uint8_t, u8)
+        default: return NE_ERR_UNSUPPORTED_DTYPE;
+    }
+}

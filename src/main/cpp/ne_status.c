@@ -1,0 +1,13 @@
+#include "ne_status.h"
+
+const char* ne_status_string(int32_t status) {
+    switch (status) {
+        case NE_OK: return "ok";
+        case NE_ERR_INVALID_ARGUMENT: return "invalid argument";
+        case NE_ERR_UNSUPPORTED_DTYPE: return "unsupported dtype";
+        case NE_ERR_OUT_OF_MEMORY: return "out of memory";
+        case NE_ERR_NOT_BUILT_WITH_CUDA: return "this library was built without CUDA";
+        case NE_ERR_INDEX_OUT_OF_RANGE: return "index out of range";
+        default: return status >= NE_CUDA_ERROR_BASE ? "CUDA error" : "unknown status";
+    }
+}

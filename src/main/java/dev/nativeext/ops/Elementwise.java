@@ -1,0 +1,103 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.Broadcast;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * {@code add}, {@code sub}, {@code mul}, {@code div} with NumPy broadcasting, registered for the
+ * CPU (C99) and CUDA. Both operands must have the same dtype; the result is a new contiguous
+ * tensor of the broadcast shape on their device. Integer division by zero gives 0.
+ */
+public final class Elementwise {
+
+    /** The kernel signature: writes {@code op(a, b)} into {@code out}, already of the broadcast shape. */
+    public interface BinaryKernel {
+        void run(Tensor a, Tensor b, Tensor out);
+    }
+
+    public static final Op<BinaryKernel> ADD = new Op<>("add", BinaryKernel.class);
+    public static final Op<BinaryKernel> SUB = new Op<>("sub", BinaryKernel.class);
+    public static final Op<BinaryKernel> MUL = new Op<>("mul", BinaryKernel.class);
+    public static final Op<BinaryKernel> DIV = new Op<>("div", BinaryKernel.class);
+    private static final Op<?>[] ALL = {ADD, SUB, MUL, DIV};
+    private static final int MAX_DIMS = 8;
+
+    private static volatile boolean registered;
+
+    private Elementwise() {
+    }
+
+    /**
+     * Registers the built-in kernels in the global registry (once; called by every op here).
+     * The CPU kernels always; the CUDA ones when the CUDA variant of the natives is loaded and a
+     * device is usable, else the reason they are missing.
+     */
+    public static void registerBuiltins() {
+        if (registered) return;
+        synchronized (Elementwise.class) {
+            if (registered) return;
+            OpRegistry r = OpRegistry.global();
+            for (int i = 0; i < ALL.length; i++) {
+                int code = i;
+                @SuppressWarnings("unchecked") Op<BinaryKernel> op = (Op<BinaryKernel>) ALL[i];
+                r.register(op, Device.Type.CPU, (a, b, out) -> cpu(op.name(), code, a, b, out));
+                String missing = Natives.cudaMissingReason();
+                if (missing == null) r.register(op, Device.Type.CUDA, (a, b, out) -> cuda(op.name(), code, a, b, out));
+                else r.unavailable(op, Device.Type.CUDA, missing);
+            }
+            registered = true;
+        }
+    }
+
+    public static Tensor add(Tensor a, Tensor b) {
+        return binary(ADD, a, b);
+    }
+
+    public static Tensor sub(Tensor a, Tensor b) {
+        return binary(SUB, a, b);
+    }
+
+    public static Tensor mul(Tensor a, Tensor b) {
+        return binary(MUL, a, b);
+    }
+
+    public static Tensor div(Tensor a, Tensor b) {
+        return binary(DIV, a, b);
+    }
+
+    private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
+        registerBuiltins();
+        BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ (" + a.dtype() + " and " + b.dtype() + "); convert one first");
+        }
+        long[] shape = Broadcast.shape(a.shape(), b.shape());
+        if (shape.length > MAX_DIMS) {
+            throw new IllegalArgumentException(op + ": " + shape.length + " dimensions " + Arrays.toString(shape) + "; at most " + MAX_DIMS);
+        }
+        Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
+        try {
+            k.run(a, b, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    private static void cpu(String op, int code, Tensor a, Tensor b, Tensor out) {
+        long[] shape = out.shape();
+        Natives.check(OpsNative.ne_binary_cpu(code, a.dtype().code(), shape.length, shape, a.address(),
+                Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address()), op);
+    }
+
+    private static void cuda(String op, int code, Tensor a, Tensor b, Tensor out) {
+        Natives.requireKernelImage(out.device());
+        long[] shape = out.shape();
+        Natives.check(OpsNative.ne_binary_cuda(code, a.dtype().code(), shape.length, shape, a.address(),
+                Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address(), 0L), op);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Implementations of ops per device type, and dispatch on the device of a call's tensors, in the
+ * spirit of {@code TORCH_LIBRARY_IMPL}: no if/else on devices in any op. A device type may
+ * instead carry the reason it has no implementation ("built without CUDA"), which the error of a
+ * call names. Users register their own ops, or replace a built-in implementation for one device.
+ */
+public final class OpRegistry {
+
+    private static final OpRegistry GLOBAL = new OpRegistry();
+
+    private record Entry(Object impl, String missingReason) {
+    }
+
+    private final Map<String, Op<?>> ops = new ConcurrentHashMap<>();
+    private final Map<String, Map<Device.Type, Entry>> kernels = new ConcurrentHashMap<>();
+
+    /** The registry nativeext's own ops register in. */
+    public static OpRegistry global() {
+        return GLOBAL;
+    }
+
+    /** Declares {@code op}; declaring the same name with another signature is an error. */
+    public <T> Op<T> define(Op<T> op) {
+        Op<?> prior = ops.putIfAbsent(op.name(), op);
+        if (prior != null && !prior.signature().equals(op.signature())) {
+            throw new IllegalArgumentException("op '" + op.name() + "' is already defined with signature "
+                    + prior.signature().getName() + ", not " + op.signature().getName());
+        }
+        kernels.computeIfAbsent(op.name(), k -> new ConcurrentHashMap<>());
+        return op;
+    }
+
+    /** Registers (or replaces) the implementation of {@code op} for {@code device}. */
+    public <T> void register(Op<T> op, Device.Type device, T impl) {
+        define(op);
+        if (!op.signature().isInstance(impl)) {
+            throw new IllegalArgumentException("implementation of '" + op.name() + "' does not implement " + op.signature().getName());
+        }
+        kernels.get(op.name()).put(device, new Entry(impl, null));
+    }
+
+    /** Records why {@code op} has no implementation for {@code device}, unless one is registered. */
+    public void unavailable(Op<?> op, Device.Type device, String reason) {
+        define(op);
+        kernels.get(op.name()).putIfAbsent(device, new Entry(null, reason));
+    }
+
+    public boolean has(Op<?> op, Device.Type device) {
+        Map<Device.Type, Entry> m = kernels.get(op.name());
+        Entry e = m == null ? null : m.get(device);
+        return e != null && e.impl() != null;
+    }
+
+    /** The implementation for {@code device}, or a {@link NoKernelException} naming the op, the device and why. */
+    public <T> T kernel(Op<T> op, Device device) {
+        Map<Device.Type, Entry> m = kernels.get(op.name());
+        if (m == null) throw new NoKernelException("op '" + op.name() + "' is not defined");
+        Entry e = m.get(device.type());
+        if (e == null || e.impl() == null) {
+            String why = e != null ? e.missingReason() : "no kernel registered for " + device.type().name().toLowerCase(java.util.Locale.ROOT);
+            throw new NoKernelException("op '" + op.name() + "' cannot run on " + device + ": " + why);
+        }
+        return op.signature().cast(e.impl());
+    }
+
+    /**
+     * The implementation for the device all {@code tensors} live on. Mixed devices are an
+     * {@link IllegalArgumentException} naming each tensor's device.
+     */
+    public <T> T dispatch(Op<T> op, Tensor... tensors) {
+        return kernel(op, commonDevice(op.name(), tensors));
+    }
+
+    static Device commonDevice(String opName, Tensor... tensors) {
+        if (tensors.length == 0) throw new IllegalArgumentException(opName + ": no tensor to dispatch on");
+        Device d = null;
+        for (Tensor t : tensors) {
+            if (t == null) continue;
+            t.checkOpen();
+            if (d == null) d = t.device();
+            else if (!d.equals(t.device())) {
+                List<String> all = new ArrayList<>();
+                for (int i = 0; i < tensors.length; i++) all.add("argument " + (i + 1) + " on " + (tensors[i] == null ? "-" : tensors[i].device()));
+                throw new IllegalArgumentException(opName + ": tensors on different devices (" + String.join(", ", all)
+                        + "); move them to one device with Tensor.to(device)");
+            }
+        }
+        if (d == null) throw new IllegalArgumentException(opName + ": no tensor to dispatch on");
+        return d;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.nativeext.tensor;
+
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A block of memory on one device, freed once: by {@link Tensor#close()} or, as a safety net,
+ * by the tensor's {@link java.lang.ref.Cleaner} when it becomes unreachable. Host memory is
+ * aligned to {@value #ALIGNMENT} bytes, so SIMD loads of a row never split a cache line.
+ */
+final class Storage implements Runnable {
+
+    static final int ALIGNMENT = 64;
+
+    final Device device;
+    final long bytes;
+    private final Pointer raw;
+    /** Offset of the aligned start in {@code raw}. */
+    private final long offset;
+    private boolean freed;
+
+    private Storage(Device device, long bytes, Pointer raw, long offset) {
+        this.device = device;
+        this.bytes = bytes;
+        this.raw = raw;
+        this.offset = offset;
+    }
+
+    static Storage allocate(Device device, long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes + " bytes");
+        if (device.isCuda()) {
+            Cuda.require();
+            Cuda.check(cudart.cudaSetDevice(device.index()), "cudaSetDevice");
+            Pointer p = new Pointer();
+            if (bytes > 0) Cuda.malloc(p, bytes);
+            return new Storage(device, bytes, p, 0);
+        }
+        Pointer p = Pointer.malloc(bytes + ALIGNMENT);
+        if (p == null || p.isNull()) throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor");
+        long off = (ALIGNMENT - p.address() % ALIGNMENT) % ALIGNMENT;
+        return new Storage(device, bytes, p, off);
+    }
+
+    long address() {
+        return raw.address() + offset;
+    }
+
+    /** A pointer at the aligned start, for JavaCPP and presets calls. */
+    BytePointer pointer() {
+        BytePointer b = new BytePointer(raw);
+        b.capacity(offset + bytes);
+        return b.position(offset);
+    }
+
+    /** Host memory as a native-order buffer (CPU storage only). */
+    ByteBuffer hostBuffer() {
+        if (device.isCuda()) throw new IllegalStateException("device memory has no host view; copy it to the cpu first");
+        return pointer().limit(offset + bytes).asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public synchronized void run() {
+        if (freed) return;
+        freed = true;
+        if (device.isCuda()) {
+            if (!raw.isNull()) cudart.cudaFree(raw);
+        } else {
+            Pointer.free(raw);
+        }
+    }
+}
