@@ -59,7 +59,18 @@ final class Storage implements Runnable {
     /** Host memory as a native-order buffer (CPU storage only). */
     ByteBuffer hostBuffer() {
         if (device.isCuda()) throw new IllegalStateException("device memory has no host view; copy it to the cpu first");
-        return pointer().limit(offset + bytes).asByteBuffer().order(ByteOrder.nativeOrder());
+        if (offset + bytes > Integer.MAX_VALUE) throw new IllegalStateException("a host view is limited to 2 GiB; this tensor has " + bytes + " bytes");
+        // A view of the raw block, narrowed to the aligned range: index 0 is the first element.
+        ByteBuffer whole = new BytePointer(raw).capacity(offset + bytes).asByteBuffer();
+        whole.limit((int) (offset + bytes)).position((int) offset);
+        return whole.slice().order(ByteOrder.nativeOrder());
+    }
+
+    /** Sets every byte to zero. */
+    void zero() {
+        if (bytes == 0) return;
+        if (device.isCuda()) Cuda.check(cudart.cudaMemset(pointer(), 0, bytes), "cudaMemset");
+        else Pointer.memset(pointer(), 0, bytes);
     }
 
     @Override

@@ -50,12 +50,7 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor zeros(DType dtype, Device device, long... shape) {
         Tensor t = empty(dtype, device, shape);
-        if (device.isCuda()) {
-            Cuda.check(cudart.cudaMemset(t.storage.pointer(), 0, t.bytes()), "cudaMemset");
-        } else {
-            ByteBuffer b = t.storage.hostBuffer();
-            for (long i = 0; i < t.bytes(); i++) b.put((int) i, (byte) 0);
-        }
+        t.storage.zero();
         return t;
     }
 

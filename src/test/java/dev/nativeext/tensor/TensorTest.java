@@ -1,0 +1,121 @@
+package dev.nativeext.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TensorTest {
+
+    @Test
+    void everyDtypeRoundTrips() {
+        try (Tensor f = Tensor.of(new float[]{1.5f, -2f, 3f, 4f}, 2, 2)) {
+            assertArrayEquals(new float[]{1.5f, -2f, 3f, 4f}, f.toFloatArray());
+            assertArrayEquals(new long[]{2, 2}, f.shape());
+            assertArrayEquals(new long[]{2, 1}, f.strides());
+            assertEquals(16, f.bytes());
+            assertEquals(0, f.address() % 64, "host memory is 64-byte aligned");
+        }
+        try (Tensor d = Tensor.of(new double[]{1e300, -0.0}, 2)) {
+            assertArrayEquals(new double[]{1e300, -0.0}, d.toDoubleArray());
+        }
+        try (Tensor i = Tensor.of(new int[]{Integer.MIN_VALUE, 7}, 1, 2)) {
+            assertArrayEquals(new int[]{Integer.MIN_VALUE, 7}, i.toIntArray());
+        }
+        try (Tensor l = Tensor.of(new long[]{Long.MAX_VALUE, -1}, 2)) {
+            assertArrayEquals(new long[]{Long.MAX_VALUE, -1}, l.toLongArray());
+        }
+        try (Tensor u = Tensor.of(new byte[]{(byte) 255, 0}, 2); Tensor b = Tensor.ofBool(new boolean[]{true, false, true}, 3)) {
+            assertArrayEquals(new byte[]{(byte) 255, 0}, u.toByteArray());
+            assertArrayEquals(new byte[]{1, 0, 1}, b.toByteArray());
+            assertEquals(DType.BOOL, b.dtype());
+        }
+    }
+
+    @Test
+    void factories() {
+        try (Tensor z = Tensor.zeros(DType.INT64, Device.CPU, 3, 0, 2)) {
+            assertEquals(0, z.numel());
+            assertEquals(0, z.toLongArray().length);
+        }
+        try (Tensor z = Tensor.zeros(DType.FLOAT64, Device.CPU, 5)) {
+            assertArrayEquals(new double[5], z.toDoubleArray());
+        }
+        try (Tensor a = Tensor.arange(DType.INT32, 5)) {
+            assertArrayEquals(new int[]{0, 1, 2, 3, 4}, a.toIntArray());
+        }
+        try (Tensor u1 = Tensor.uniform(3, -1, 1, 100); Tensor u2 = Tensor.uniform(3, -1, 1, 100); Tensor u3 = Tensor.uniform(4, -1, 1, 100)) {
+            assertArrayEquals(u1.toFloatArray(), u2.toFloatArray(), "same seed, same values");
+            assertNotEquals(u1.toFloatArray()[0], u3.toFloatArray()[0]);
+            for (float v : u1.toFloatArray()) assertTrue(v >= -1 && v < 1);
+        }
+        try (Tensor n = Tensor.normal(1, 10, 2, 10_000)) {
+            double mean = 0;
+            for (float v : n.toFloatArray()) mean += v;
+            assertEquals(10, mean / 10_000, 0.1);
+        }
+    }
+
+    @Test
+    void badShapesAndDtypesAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[3], 2, 2));
+        assertTrue(e.getMessage().contains("[2, 2] holds 4 elements, but the data has 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(DType.FLOAT32, Device.CPU, 2, -1));
+        assertTrue(e.getMessage().contains("negative size -1 at axis 1"), e.getMessage());
+        assertThrows(ArithmeticException.class, () -> Tensor.empty(DType.FLOAT64, Device.CPU, 1L << 40, 1L << 40));
+        try (Tensor f = Tensor.of(new float[]{1}, 1)) {
+            e = assertThrows(IllegalArgumentException.class, f::toIntArray);
+            assertTrue(e.getMessage().contains("FLOAT32"), e.getMessage());
+        }
+    }
+
+    @Test
+    void useAfterCloseIsAnErrorAndDoubleCloseIsHarmless() {
+        Tensor t = Tensor.of(new float[]{1, 2}, 2);
+        t.close();
+        t.close();
+        assertTrue(t.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, t::toFloatArray);
+        assertTrue(e.getMessage().contains("FLOAT32[2] on cpu is closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, t::address);
+        try (Tensor other = Tensor.of(new float[]{1, 2}, 2)) {
+            assertThrows(IllegalStateException.class, () -> other.add(t));
+        }
+    }
+
+    @Test
+    void toTheSameDeviceIsTheSameTensor() {
+        try (Tensor t = Tensor.of(new int[]{1}, 1)) {
+            assertSame(t, t.to(Device.CPU));
+        }
+    }
+
+    @Test
+    void devicesParseAndPrint() {
+        assertEquals(Device.cuda(1), Device.parse("cuda:1"));
+        assertEquals(Device.cuda(0), Device.parse("CUDA"));
+        assertEquals(Device.CPU, Device.parse("cpu"));
+        assertEquals("cuda:2", Device.cuda(2).toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Device.parse("gpu0"));
+        assertTrue(e.getMessage().contains("'gpu0'"));
+    }
+
+    @Test
+    void withoutAGpuCudaSaysWhyAndNeverThrowsFromIsAvailable() {
+        if (Cuda.isAvailable()) return; // covered by CudaTensorTest on a GPU machine
+        assertFalse(Cuda.isAvailable());
+        assertEquals(0, Cuda.deviceCount());
+        assertTrue(Cuda.unavailableReason() != null && !Cuda.unavailableReason().isBlank());
+        try (Tensor t = Tensor.of(new float[]{1}, 1)) {
+            CudaException e = assertThrows(CudaException.class, () -> t.to(Device.cuda(0)));
+            assertTrue(e.getMessage().startsWith("CUDA unavailable: "), e.getMessage());
+        }
+        assertThrows(CudaException.class, () -> Tensor.zeros(DType.FLOAT32, Device.cuda(0), 4));
+        assertThrows(CudaException.class, CudaStream::create);
+    }
+}
