@@ -39,6 +39,7 @@ public final class Main {
                   example   build the example extension under examples/vecmath, call it, and show a cold
                             build next to a cache hit in a fresh JVM (default)
                   doctor    report the compilers, JavaCPP, the cache folder and whether CUDA is usable
-                  bench     measure cold build, cache hits and call overhead""");
+                  bench     measure cold build, cache hits and call overhead (plain JavaCPP as the anchor)
+                  bench ops broadcast add on the CPU against a memory copy of the same bytes""");
     }
 }

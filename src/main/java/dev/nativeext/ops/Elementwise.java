@@ -68,9 +68,21 @@ public final class Elementwise {
         return binary(DIV, a, b);
     }
 
-    private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
+    /**
+     * {@code out = a op b} into an existing tensor of the broadcast shape, dtype and device (no
+     * allocation: for loops that reuse their buffers).
+     */
+    public static void into(Op<BinaryKernel> op, Tensor a, Tensor b, Tensor out) {
         registerBuiltins();
-        BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
+        BinaryKernel k = OpRegistry.global().dispatch(op, a, b, out);
+        long[] shape = checkedShape(op, a, b);
+        if (out.dtype() != a.dtype() || !Arrays.equals(out.shape(), shape)) {
+            throw new IllegalArgumentException(op + ": out is " + out.describe() + ", expected " + a.dtype() + Arrays.toString(shape));
+        }
+        k.run(a, b, out);
+    }
+
+    private static long[] checkedShape(Op<?> op, Tensor a, Tensor b) {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(op + ": dtypes differ (" + a.dtype() + " and " + b.dtype() + "); convert one first");
         }
@@ -78,6 +90,13 @@ public final class Elementwise {
         if (shape.length > MAX_DIMS) {
             throw new IllegalArgumentException(op + ": " + shape.length + " dimensions " + Arrays.toString(shape) + "; at most " + MAX_DIMS);
         }
+        return shape;
+    }
+
+    private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
+        registerBuiltins();
+        BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
+        long[] shape = checkedShape(op, a, b);
         Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
         try {
             k.run(a, b, out);

@@ -1,0 +1,62 @@
+package dev.nativeext.cli;
+
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+import org.bytedeco.javacpp.Pointer;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * {@code bench ops}: broadcast add of [1,256,200,200] + [1,256,1,1] float32 on the CPU, as a
+ * fraction of a plain memory copy of the same bytes (the output's size) measured in the same run.
+ */
+final class OpsBench {
+
+    private OpsBench() {
+    }
+
+    static int run() {
+        long[] big = {1, 256, 200, 200};
+        int reps = Integer.getInteger("bench.reps", 30);
+        try (Tensor a = Tensor.uniform(1, -1, 1, big); Tensor b = Tensor.uniform(2, -1, 1, 1, 256, 1, 1);
+             Tensor copy = Tensor.empty(DType.FLOAT32, Device.CPU, big)) {
+            long bytes = a.bytes();
+            double[] add = new double[reps];
+            double[] addInto = new double[reps];
+            double[] memcpy = new double[reps];
+            Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, big);
+            // Interleaved, so that both see the same machine state.
+            for (int i = 0; i < reps + 5; i++) {
+                long t0 = System.nanoTime();
+                Tensor c = a.add(b);
+                long t1 = System.nanoTime();
+                c.close();
+                long t2 = System.nanoTime();
+                Pointer.memcpy(new Pointer() { { address = copy.address(); } }, new Pointer() { { address = a.address(); } }, bytes);
+                long t3 = System.nanoTime();
+                dev.nativeext.ops.Elementwise.into(dev.nativeext.ops.Elementwise.ADD, a, b, out);
+                long t4 = System.nanoTime();
+                if (i >= 5) {
+                    add[i - 5] = (t1 - t0) / 1e6;
+                    memcpy[i - 5] = (t3 - t2) / 1e6;
+                    addInto[i - 5] = (t4 - t3) / 1e6;
+                }
+            }
+            out.close();
+            Arrays.sort(add);
+            Arrays.sort(memcpy);
+            Arrays.sort(addInto);
+            double ma = addInto[reps / 2], mm = memcpy[reps / 2], mNew = add[reps / 2];
+            System.out.printf(Locale.ROOT, "broadcast add [1,256,200,200] + [1,256,1,1] float32, CPU, into a reused output: median %.2f ms (%.1f GB/s written)%n",
+                    ma, bytes / ma / 1e6);
+            System.out.printf(Locale.ROOT, "the same into a new output (allocation and first-touch page faults included): median %.2f ms%n", mNew);
+            System.out.printf(Locale.ROOT, "memcpy of the same %d bytes:                          median %.2f ms (%.1f GB/s)%n",
+                    bytes, mm, bytes / mm / 1e6);
+            System.out.printf(Locale.ROOT, "add / memcpy throughput: %.2f (goal >= 0.8); medians of %d interleaved runs%n",
+                    mm / ma, reps);
+        }
+        return 0;
+    }
+}
