@@ -128,3 +128,16 @@ int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* sh
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }
+
+#ifndef WITH_CUDA
+/* The CPU build's CUDA entry point says so instead of being absent (the library links with
+ * --no-undefined, and a CUDA call fails with a clear status). */
+int32_t ne_binary_cuda(int32_t op, int32_t dtype, int32_t ndim, const int64_t* shape,
+                       const void* a, const int64_t* a_strides,
+                       const void* b, const int64_t* b_strides,
+                       void* out, void* stream) {
+    (void) op; (void) dtype; (void) ndim; (void) shape; (void) a; (void) a_strides;
+    (void) b; (void) b_strides; (void) out; (void) stream;
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
+#endif

@@ -44,7 +44,7 @@ public final class Elementwise {
                 int code = i;
                 @SuppressWarnings("unchecked") Op<BinaryKernel> op = (Op<BinaryKernel>) ALL[i];
                 r.register(op, Device.Type.CPU, (a, b, out) -> cpu(op.name(), code, a, b, out));
-                String missing = Natives.cudaMissingReason();
+                String missing = ElementwiseNative.LIBRARY.cudaMissingReason();
                 if (missing == null) r.register(op, Device.Type.CUDA, (a, b, out) -> cuda(op.name(), code, a, b, out));
                 else r.unavailable(op, Device.Type.CUDA, missing);
             }
@@ -109,14 +109,14 @@ public final class Elementwise {
 
     private static void cpu(String op, int code, Tensor a, Tensor b, Tensor out) {
         long[] shape = out.shape();
-        Natives.check(OpsNative.ne_binary_cpu(code, a.dtype().code(), shape.length, shape, a.address(),
+        Natives.check(ElementwiseNative.ne_binary_cpu(code, a.dtype().code(), shape.length, shape, a.address(),
                 Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address()), op);
     }
 
     private static void cuda(String op, int code, Tensor a, Tensor b, Tensor out) {
-        Natives.requireKernelImage(out.device());
+        ElementwiseNative.LIBRARY.requireKernelImage(out.device());
         long[] shape = out.shape();
-        Natives.check(OpsNative.ne_binary_cuda(code, a.dtype().code(), shape.length, shape, a.address(),
+        Natives.check(ElementwiseNative.ne_binary_cuda(code, a.dtype().code(), shape.length, shape, a.address(),
                 Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address(), 0L), op);
     }
 }

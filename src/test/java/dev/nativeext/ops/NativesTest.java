@@ -1,0 +1,26 @@
+package dev.nativeext.ops;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NativesTest {
+
+    @Test
+    void javaStatusTextsMatchTheCLibrary() {
+        for (int s : new int[]{0, 1, 2, 3, 4, 5, 6, 999, 1000, 1035}) {
+            assertEquals(ElementwiseNative.ne_status_string(s), Natives.statusText(s), "status " + s);
+        }
+    }
+
+    @Test
+    void aFailedStatusNamesTheOpAndTheCode() {
+        NativeOpException e = assertThrows(NativeOpException.class, () -> Natives.check(4, "roi_align"));
+        assertEquals("roi_align failed: this library was built without CUDA (status 4)", e.getMessage());
+        e = assertThrows(NativeOpException.class, () -> Natives.check(1035, "nms"));
+        assertTrue(e.getMessage().startsWith("nms failed: CUDA error 35"), e.getMessage());
+        assertEquals(1035, e.status());
+    }
+}
