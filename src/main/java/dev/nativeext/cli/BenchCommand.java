@@ -25,6 +25,7 @@ final class BenchCommand {
 
     static int run(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("ops")) return OpsBench.run();
+        if (args.length > 0 && args[0].equals("gpu")) return OpsBench.runGpu();
         Path dir = Path.of(System.getProperty("nativeext.home", "."), "examples", "vecmath").toAbsolutePath().normalize();
         Path cache = Files.createTempDirectory("nativeext-bench-cache");
         System.out.println("nativeext bench on " + Runtime.getRuntime().availableProcessors() + " cores, Java "

@@ -17,6 +17,47 @@ final class OpsBench {
     private OpsBench() {
     }
 
+    /** The same broadcast add on cuda:0, kernel time from synchronised wall clock; needs a GPU. */
+    static int runGpu() {
+        dev.nativeext.tensor.Cuda.require();
+        long[] big = {1, 256, 200, 200};
+        Device gpu = Device.cuda(0);
+        try (Tensor ha = Tensor.uniform(1, -1, 1, big); Tensor hb = Tensor.uniform(2, -1, 1, 1, 256, 1, 1);
+             Tensor a = ha.to(gpu); Tensor b = hb.to(gpu); Tensor out = Tensor.empty(DType.FLOAT32, gpu, big);
+             Tensor copy = Tensor.empty(DType.FLOAT32, gpu, big)) {
+            double[] add = new double[50];
+            double[] d2d = new double[50];
+            for (int i = 0; i < 55; i++) {
+                org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize();
+                long t0 = System.nanoTime();
+                dev.nativeext.ops.Elementwise.into(dev.nativeext.ops.Elementwise.ADD, a, b, out);
+                org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize();
+                long t1 = System.nanoTime();
+                org.bytedeco.cuda.global.cudart.cudaMemcpy(new Pointer() { { address = copy.address(); } },
+                        new Pointer() { { address = a.address(); } }, a.bytes(), org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice);
+                org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize();
+                long t2 = System.nanoTime();
+                if (i >= 5) {
+                    add[i - 5] = (t1 - t0) / 1e6;
+                    d2d[i - 5] = (t2 - t1) / 1e6;
+                }
+            }
+            Arrays.sort(add);
+            Arrays.sort(d2d);
+            System.out.printf(Locale.ROOT, "GPU %s: broadcast add [1,256,200,200] + [1,256,1,1] float32: median %.3f ms;"
+                    + " device-to-device copy of the same bytes: %.3f ms; ratio %.2f%n",
+                    dev.nativeext.tensor.Cuda.device(0).name(), add[25], d2d[25], d2d[25] / add[25]);
+            try (Tensor check = out.to(Device.CPU); Tensor want = ha.add(hb)) {
+                float[] x = check.toFloatArray(), y = want.toFloatArray();
+                for (int i = 0; i < x.length; i++) {
+                    if (Math.abs(x[i] - y[i]) > 1e-6f) throw new IllegalStateException("GPU result differs at " + i + ": " + x[i] + " vs " + y[i]);
+                }
+                System.out.println("GPU result equals the CPU's");
+            }
+        }
+        return 0;
+    }
+
     static int run() {
         long[] big = {1, 256, 200, 200};
         int reps = Integer.getInteger("bench.reps", 30);
