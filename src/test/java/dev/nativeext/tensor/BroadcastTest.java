@@ -46,27 +46,11 @@ class BroadcastTest {
         }
     }
 
-    /** The reference: index arithmetic straight from the broadcasting rule. */
     static double[] reference(BinOp op, double[] a, long[] as, double[] b, long[] bs, long[] out) {
-        int n = (int) Tensor.numel(out);
-        double[] r = new double[n];
-        for (int i = 0; i < n; i++) {
-            long rem = i;
-            long ia = 0, ib = 0, stepA = 1, stepB = 1;
-            for (int d = out.length - 1; d >= 0; d--) {
-                long k = rem % out[d];
-                rem /= out[d];
-                int da = d - (out.length - as.length), db = d - (out.length - bs.length);
-                if (da >= 0) {
-                    if (as[da] != 1) ia += k * stepA;
-                    stepA *= as[da];
-                }
-                if (db >= 0) {
-                    if (bs[db] != 1) ib += k * stepB;
-                    stepB *= bs[db];
-                }
-            }
-            r[i] = op.apply(a[(int) ia], b[(int) ib]);
+        double[] r = new double[(int) Tensor.numel(out)];
+        for (int i = 0; i < r.length; i++) {
+            long[] src = sourceIndices(i, as, bs, out);
+            r[i] = op.apply(a[(int) src[0]], b[(int) src[1]]);
         }
         return r;
     }
@@ -183,6 +167,7 @@ class BroadcastTest {
         assertArrayEquals(new long[]{40000, 200, 1}, Broadcast.strides(new long[]{3, 200, 200}, new long[]{3, 200, 200}));
     }
 
+    /** The reference: the flat indices into a and b that output element i reads, straight from the broadcasting rule. */
     private static long[] sourceIndices(int i, long[] as, long[] bs, long[] out) {
         long rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
         for (int d = out.length - 1; d >= 0; d--) {
