@@ -1,0 +1,80 @@
+package dev.nativeext.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.nativeext.ops.Cblas;
+import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.ops.DeformConv2d;
+import dev.nativeext.tensor.Tensor;
+
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Deformable convolution v2, the issue's workload: input [1,256,50,50], 3x3, 256 -> 256,
+ * padding 1, offset [1,18,50,50], mask [1,9,50,50], bias, float32; forward and backward at 1 and
+ * 2 threads (nativeext's and OpenBLAS's both), with ONNX Runtime's DeformConv (opset 19) forward
+ * in the same run. Peak RSS is the process's so far, printed after each figure.
+ */
+public final class DeformConvBench {
+
+    private DeformConvBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        run(System.out);
+    }
+
+    public static void run(PrintStream out) throws OrtException {
+        final int n = 1, c = 256, h = 50, w = 50, co = 256, k = 3;
+        int[] one = {1, 1};
+        try (Tensor x = Tensor.uniform(1, -1, 1, n, c, h, w); Tensor off = Tensor.uniform(2, -2, 2, n, 2 * k * k, h, w);
+             Tensor mask = Tensor.uniform(3, 0, 1, n, k * k, h, w); Tensor wt = Tensor.uniform(4, -0.05f, 0.05f, co, c, k, k);
+             Tensor b = Tensor.uniform(5, -1, 1, co); Tensor go = Tensor.uniform(6, -1, 1, n, co, h, w)) {
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                Cblas.setThreads(threads);
+                double fwd = BenchUtil.medianMillis(3, 11, () -> DeformConv2d.forward(x, off, wt, b, one, one, one, mask).close());
+                out.printf("[deform_conv] v2 fwd [1,256,50,50] 3x3 256->256 fp32, %d thread(s): %.1f ms (peak RSS %.0f MiB)%n",
+                        threads, fwd, BenchUtil.peakRssMb());
+                double bwd = BenchUtil.medianMillis(2, 7, () -> DeformConv2d.backward(go, x, off, wt, b, one, one, one, mask).close());
+                out.printf("[deform_conv] v2 bwd, %d thread(s): %.1f ms (peak RSS %.0f MiB)%n", threads, bwd, BenchUtil.peakRssMb());
+                out.printf("[deform_conv] ORT DeformConv opset 19 fwd, %d thread(s): %.1f ms (peak RSS %.0f MiB)%n", threads,
+                        ort(x, off, mask, wt, b, threads), BenchUtil.peakRssMb());
+            }
+        }
+    }
+
+    private static double ort(Tensor x, Tensor off, Tensor mask, Tensor wt, Tensor b, int threads) throws OrtException {
+        List<OnnxSingleNode.Io> ins = List.of(io("X", x), io("W", wt), io("offset", off), io("B", b), io("mask", mask));
+        List<OnnxSingleNode.Io> outs = List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {1, 256, 50, 50}));
+        byte[] model = OnnxSingleNode.model("DeformConv", "", 19, ins, outs, Map.of("kernel_shape", new long[] {3, 3},
+                "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {1, 1}, "dilations", new long[] {1, 1},
+                "group", 1L, "offset_group", 1L));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = BenchUtil.ortSession(model, threads);
+             OnnxTensor tx = ot(env, x); OnnxTensor tw = ot(env, wt); OnnxTensor to = ot(env, off); OnnxTensor tb = ot(env, b);
+             OnnxTensor tm = ot(env, mask)) {
+            Map<String, OnnxTensor> feed = Map.of("X", tx, "W", tw, "offset", to, "B", tb, "mask", tm);
+            return BenchUtil.medianMillis(3, 11, () -> {
+                try (OrtSession.Result r = s.run(feed)) {
+                    r.get(0);
+                } catch (OrtException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    }
+
+    private static OnnxSingleNode.Io io(String name, Tensor t) {
+        return new OnnxSingleNode.Io(name, OnnxSingleNode.FLOAT, t.shape());
+    }
+
+    private static OnnxTensor ot(OrtEnvironment env, Tensor t) throws OrtException {
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(t.toFloatArray()), t.shape());
+    }
+}

@@ -1,0 +1,113 @@
+/* Deformable convolution v1/v2 on the CPU (ops.md §5): im2col through a per-(image, deformable
+ * group) sampling table, GEMM through the caller's CBLAS (cblas_sgemm/cblas_dgemm address), and
+ * a backward whose scatter (grad input) is partitioned by channel so that it needs no atomics
+ * and gives the same bits for any thread count. */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "ne_deform_conv.h"
+#include "ne_parallel.h"
+#include "ne_status.h"
+
+typedef struct {
+    int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups, dg;
+    int64_t sh, sw, ph, pw, dh, dw;
+} ne_dcn_geom;
+
+#define NE_T float
+#define NE_S f32
+#include "ne_deform_conv_kernels.h"
+#include "ne_deform_conv_driver.h"
+#undef NE_T
+#undef NE_S
+#define NE_T double
+#define NE_S f64
+#include "ne_deform_conv_kernels.h"
+#include "ne_deform_conv_driver.h"
+#undef NE_T
+#undef NE_S
+
+/* Checks what Java already validated, so that a direct C caller cannot index out of bounds,
+ * and that every GEMM dimension fits CBLAS's 32-bit int. */
+static int32_t ne_dcn_geom_read(const int64_t* dims, const int64_t* conv, int64_t step, ne_dcn_geom* g) {
+    if (!dims || !conv) return NE_ERR_INVALID_ARGUMENT;
+    *g = (ne_dcn_geom) {dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9], dims[10],
+                        conv[0], conv[1], conv[2], conv[3], conv[4], conv[5]};
+    if (g->n < 0 || g->cin < 1 || g->h < 1 || g->w < 1 || g->cout < 1 || g->kh < 1 || g->kw < 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->groups < 1 || g->dg < 1 || g->cin % g->groups || g->cout % g->groups || g->cin % g->dg) return NE_ERR_INVALID_ARGUMENT;
+    if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1 || g->ph < 0 || g->pw < 0 || step < 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->ho != (g->h + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->wo != (g->w + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->ho < 1 || g->wo < 1) return NE_ERR_INVALID_ARGUMENT;
+    const int64_t lim = 2147483647;
+    if (g->cin * g->kh * g->kw > lim || g->ho * g->wo * step > lim || g->cout > lim) return NE_ERR_INVALID_ARGUMENT;
+    return NE_OK;
+}
+
+int32_t ne_deform_conv_forward_cpu(int32_t dtype, const void* input, const void* offset, const void* mask,
+                                   const void* weight, const void* bias, void* output,
+                                   const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                   int64_t gemm, int32_t threads, int32_t isa) {
+    ne_dcn_geom g;
+    int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
+    if (s != NE_OK) return s;
+    if (g.n == 0) return NE_OK;
+    if (!input || !offset || !weight || !output || !gemm) return NE_ERR_INVALID_ARGUMENT;
+    if (im2col_step > g.n) im2col_step = g.n;
+    isa = ne_isa_resolve(isa);
+    switch (dtype) {
+        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output, im2col_step,
+                                          (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
+        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output, im2col_step,
+                                          (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+        default: return NE_ERR_UNSUPPORTED_DTYPE;
+    }
+}
+
+int32_t ne_deform_conv_backward_cpu(int32_t dtype, const void* grad_output, const void* input,
+                                    const void* offset, const void* mask, const void* weight,
+                                    void* grad_input, void* grad_offset, void* grad_mask,
+                                    void* grad_weight, void* grad_bias,
+                                    const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                    int64_t gemm, int32_t threads, int32_t isa) {
+    ne_dcn_geom g;
+    int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
+    if (s != NE_OK) return s;
+    if (g.n == 0) return NE_OK;
+    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight || !gemm)
+        return NE_ERR_INVALID_ARGUMENT;
+    if ((mask == NULL) != (grad_mask == NULL)) return NE_ERR_INVALID_ARGUMENT;
+    if (im2col_step > g.n) im2col_step = g.n;
+    isa = ne_isa_resolve(isa);
+    switch (dtype) {
+        case 0: return ne_dcn_backward_f32(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
+                                           grad_weight, grad_bias, im2col_step, (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
+        case 1: return ne_dcn_backward_f64(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
+                                           grad_weight, grad_bias, im2col_step, (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+        default: return NE_ERR_UNSUPPORTED_DTYPE;
+    }
+}
+
+#ifndef WITH_CUDA
+/* The CPU build's CUDA entry points say so instead of being absent (links with --no-undefined). */
+int32_t ne_deform_conv_forward_cuda(int32_t dtype, const void* input, const void* offset, const void* mask,
+                                    const void* weight, const void* bias, void* output,
+                                    const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                    void* workspace, void* stream) {
+    (void) dtype; (void) input; (void) offset; (void) mask; (void) weight; (void) bias; (void) output;
+    (void) dims; (void) conv; (void) im2col_step; (void) workspace; (void) stream;
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
+
+int32_t ne_deform_conv_backward_cuda(int32_t dtype, const void* grad_output, const void* input,
+                                     const void* offset, const void* mask, const void* weight,
+                                     void* grad_input, void* grad_offset, void* grad_mask,
+                                     void* grad_weight, void* grad_bias,
+                                     const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                     void* workspace, void* stream) {
+    (void) dtype; (void) grad_output; (void) input; (void) offset; (void) mask; (void) weight; (void) grad_input;
+    (void) grad_offset; (void) grad_mask; (void) grad_weight; (void) grad_bias; (void) dims; (void) conv;
+    (void) im2col_step; (void) workspace; (void) stream;
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
+#endif

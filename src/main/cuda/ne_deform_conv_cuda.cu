@@ -1,0 +1,299 @@
+// Deformable convolution v1/v2 on CUDA (ops.md §5), mirroring ne_deform_conv_cpu.c: per chunk of
+// im2col_step images, im2col (ZP sampler), then one GEMM per (image, group) straight into the
+// NCHW output. cuBLAS is not installed on the target machines, so the GEMM is a tiled
+// shared-memory kernel here (a cuBLAS path would replace ne_gemm only). grad input uses atomicAdd
+// (non-deterministic order, as torchvision); grad offset/mask own their outputs (no atomics).
+#include <cuda_runtime.h>
+#include <stdint.h>
+extern "C" {
+#include "ne_deform_conv.h"
+#include "ne_status.h"
+}
+
+namespace {
+
+struct Geom {
+    int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups, dg;
+    int64_t sh, sw, ph, pw, dh, dw;
+};
+
+constexpr int kThreads = 256;
+constexpr int kTile = 16;
+
+inline unsigned blocks_for(int64_t count) {
+    int64_t b = (count + kThreads - 1) / kThreads;
+    return (unsigned) (b > 65535 ? 65535 : (b < 1 ? 1 : b));
+}
+
+inline int32_t launch_status() {
+    cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+}
+
+#define NE_GRID_LOOP(i, count) \
+    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < (count); i += (int64_t) blockDim.x * gridDim.x)
+
+// ZP bilinear sample (zero outside and at out-of-range corners); NaN counts as outside.
+template <typename T>
+__device__ T zp_sample(const T* x, int64_t h, int64_t w, T y, T xx) {
+    if (!(y > -1 && y < (T) h && xx > -1 && xx < (T) w)) return 0;
+    T yf = floor(y), xf = floor(xx);
+    int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
+    T ly = y - yf, lx = xx - xf, hy = 1 - ly, hx = 1 - lx;
+    T v1 = (hl >= 0 && wl >= 0) ? x[hl * w + wl] : T(0);
+    T v2 = (hl >= 0 && wh <= w - 1) ? x[hl * w + wh] : T(0);
+    T v3 = (hh <= h - 1 && wl >= 0) ? x[hh * w + wl] : T(0);
+    T v4 = (hh <= h - 1 && wh <= w - 1) ? x[hh * w + wh] : T(0);
+    return hy * hx * v1 + hy * lx * v2 + ly * hx * v3 + ly * lx * v4;
+}
+
+// Position of tap t at output p of image b, deformable group d; m = 1 without a mask.
+template <typename T>
+__device__ void tap_position(const Geom g, const T* offset, const T* mask, int64_t b, int64_t d, int64_t t, int64_t p,
+                             T* y, T* x, T* m) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw;
+    const int64_t ho = p / g.wo, wo = p % g.wo, i = t / g.kw, j = t % g.kw;
+    const T* o = offset + ((b * g.dg + d) * 2 * kk + 2 * t) * hw + p;
+    *y = (T) (ho * g.sh - g.ph + i * g.dh) + o[0];
+    *x = (T) (wo * g.sw - g.pw + j * g.dw) + o[hw];
+    *m = mask ? mask[((b * g.dg + d) * kk + t) * hw + p] : T(1);
+}
+
+// One thread per (channel, chunk image, position); writes the channel's kh*kw column rows.
+template <typename T>
+__global__ void im2col_kernel(Geom g, const T* input, const T* offset, const T* mask, int64_t b0, int64_t p_imgs,
+                              int64_t ld, T* col) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cpg = g.cin / g.dg;
+    NE_GRID_LOOP(idx, g.cin * p_imgs * hw) {
+        const int64_t p = idx % hw, bl = (idx / hw) % p_imgs, c = idx / (hw * p_imgs);
+        const int64_t b = b0 + bl, d = c / cpg;
+        const T* x = input + (b * g.cin + c) * g.h * g.w;
+        for (int64_t t = 0; t < kk; t++) {
+            T y, xx, m;
+            tap_position(g, offset, mask, b, d, t, p, &y, &xx, &m);
+            col[(c * kk + t) * ld + bl * hw + p] = m * zp_sample(x, g.h, g.w, y, xx);
+        }
+    }
+}
+
+// Row-major C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, 16x16 shared-memory tiles.
+template <typename T>
+__global__ void gemm_kernel(int ta, int tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                            const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+    __shared__ T as[kTile][kTile + 1];
+    __shared__ T bs[kTile][kTile + 1];
+    const int64_t row = blockIdx.y * (int64_t) kTile + threadIdx.y, colj = blockIdx.x * (int64_t) kTile + threadIdx.x;
+    T acc = 0;
+    for (int64_t k0 = 0; k0 < K; k0 += kTile) {
+        const int64_t ka = k0 + threadIdx.x, kb = k0 + threadIdx.y;
+        as[threadIdx.y][threadIdx.x] = (row < M && ka < K) ? (ta ? A[ka * lda + row] : A[row * lda + ka]) : T(0);
+        bs[threadIdx.y][threadIdx.x] = (kb < K && colj < N) ? (tb ? B[colj * ldb + kb] : B[kb * ldb + colj]) : T(0);
+        __syncthreads();
+#pragma unroll
+        for (int k = 0; k < kTile; k++) acc += as[threadIdx.y][k] * bs[k][threadIdx.x];
+        __syncthreads();
+    }
+    if (row < M && colj < N) {
+        T* c = C + row * ldc + colj;
+        *c = alpha * acc + (beta == T(0) ? T(0) : beta * *c);
+    }
+}
+
+template <typename T>
+int32_t gemm(cudaStream_t s, int ta, int tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
+             int64_t ldb, T beta, T* C, int64_t ldc) {
+    dim3 block(kTile, kTile), grid((unsigned) ((N + kTile - 1) / kTile), (unsigned) ((M + kTile - 1) / kTile));
+    gemm_kernel<T><<<grid, block, 0, s>>>(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
+    return launch_status();
+}
+
+template <typename T>
+__global__ void bias_kernel(int64_t count, int64_t cout, int64_t hw, const T* bias, T* out) {
+    NE_GRID_LOOP(i, count) out[i] = bias[(i / hw) % cout];
+}
+
+// grad offset (dy, dx) and grad mask of one (chunk image, deformable group, tap, position):
+// sums over the group's channels in order, so no atomics (ops.md §5.6 step 2).
+template <typename T>
+__global__ void coord_kernel(Geom g, const T* input, const T* offset, const T* mask, const T* dcol, int64_t b0,
+                             int64_t p_imgs, int64_t ld, T* goff, T* gmask) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cpg = g.cin / g.dg;
+    NE_GRID_LOOP(idx, p_imgs * g.dg * kk * hw) {
+        const int64_t p = idx % hw, t = (idx / hw) % kk, d = (idx / (hw * kk)) % g.dg, bl = idx / (hw * kk * g.dg);
+        const int64_t b = b0 + bl;
+        T y, x, m;
+        tap_position(g, offset, mask, b, d, t, p, &y, &x, &m);
+        T sy = 0, sx = 0, sm = 0;
+        if (y > -1 && y < (T) g.h && x > -1 && x < (T) g.w) {
+            T yf = floor(y), xf = floor(x);
+            int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
+            T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;
+            bool v1 = hl >= 0 && wl >= 0, v2 = hl >= 0 && wh <= g.w - 1, v3 = hh <= g.h - 1 && wl >= 0,
+                 v4 = hh <= g.h - 1 && wh <= g.w - 1;
+            for (int64_t ci = 0; ci < cpg; ci++) {
+                const int64_t c = d * cpg + ci;
+                const T* xp = input + (b * g.cin + c) * g.h * g.w;
+                const T dc = dcol[(c * kk + t) * ld + bl * hw + p];
+                T a1 = v1 ? xp[hl * g.w + wl] : T(0), a2 = v2 ? xp[hl * g.w + wh] : T(0);
+                T a3 = v3 ? xp[hh * g.w + wl] : T(0), a4 = v4 ? xp[hh * g.w + wh] : T(0);
+                sy += dc * (-hx * a1 - lx * a2 + hx * a3 + lx * a4);
+                sx += dc * (-hy * a1 + hy * a2 - ly * a3 + ly * a4);
+                sm += dc * (hy * hx * a1 + hy * lx * a2 + ly * hx * a3 + ly * lx * a4);
+            }
+        }
+        T* go = goff + ((b * g.dg + d) * 2 * kk + 2 * t) * hw + p;
+        go[0] = sy * m;
+        go[hw] = sx * m;
+        if (gmask) gmask[((b * g.dg + d) * kk + t) * hw + p] = sm;
+    }
+}
+
+// grad input: one thread per column element, atomicAdd into the in-range corners.
+template <typename T>
+__global__ void col2im_kernel(Geom g, const T* offset, const T* mask, const T* dcol, int64_t b0, int64_t p_imgs,
+                              int64_t ld, T* gin) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cpg = g.cin / g.dg;
+    NE_GRID_LOOP(idx, g.cin * kk * p_imgs * hw) {
+        const int64_t p = idx % hw, bl = (idx / hw) % p_imgs, t = (idx / (hw * p_imgs)) % kk, c = idx / (hw * p_imgs * kk);
+        const int64_t b = b0 + bl, d = c / cpg;
+        T y, x, m;
+        tap_position(g, offset, mask, b, d, t, p, &y, &x, &m);
+        if (!(y > -1 && y < (T) g.h && x > -1 && x < (T) g.w)) continue;
+        const T v = m * dcol[(c * kk + t) * ld + bl * hw + p];
+        T yf = floor(y), xf = floor(x);
+        int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
+        T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;
+        T* gp = gin + (b * g.cin + c) * g.h * g.w;
+        if (hl >= 0 && wl >= 0) atomicAdd(gp + hl * g.w + wl, hy * hx * v);
+        if (hl >= 0 && wh <= g.w - 1) atomicAdd(gp + hl * g.w + wh, hy * lx * v);
+        if (hh <= g.h - 1 && wl >= 0) atomicAdd(gp + hh * g.w + wl, ly * hx * v);
+        if (hh <= g.h - 1 && wh <= g.w - 1) atomicAdd(gp + hh * g.w + wh, ly * lx * v);
+    }
+}
+
+// grad bias: one thread per output channel, a fixed-order sum (deterministic).
+template <typename T>
+__global__ void gbias_kernel(int64_t n, int64_t cout, int64_t hw, const T* gout, T* gbias) {
+    NE_GRID_LOOP(co, cout) {
+        T s = 0;
+        for (int64_t b = 0; b < n; b++)
+            for (int64_t p = 0; p < hw; p++) s += gout[(b * cout + co) * hw + p];
+        gbias[co] = s;
+    }
+}
+
+#define NE_TRY(x) do { int32_t st_ = (x); if (st_ != NE_OK) return st_; } while (0)
+
+template <typename T>
+int32_t forward(const Geom& g, const T* input, const T* offset, const T* mask, const T* weight, const T* bias, T* out,
+                int64_t step, T* col, cudaStream_t s) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cog = g.cout / g.groups, kg = g.cin / g.groups * kk, ld = step * hw;
+    if (bias) {
+        bias_kernel<T><<<blocks_for(g.n * g.cout * hw), kThreads, 0, s>>>(g.n * g.cout * hw, g.cout, hw, bias, out);
+        NE_TRY(launch_status());
+    }
+    for (int64_t b0 = 0; b0 < g.n; b0 += step) {
+        const int64_t p = g.n - b0 < step ? g.n - b0 : step;
+        im2col_kernel<T><<<blocks_for(g.cin * p * hw), kThreads, 0, s>>>(g, input, offset, mask, b0, p, ld, col);
+        NE_TRY(launch_status());
+        for (int64_t bl = 0; bl < p; bl++)
+            for (int64_t gi = 0; gi < g.groups; gi++)
+                NE_TRY(gemm<T>(s, 0, 0, cog, hw, kg, weight + gi * cog * kg, kg, col + gi * kg * ld + bl * hw, ld, T(1),
+                               out + ((b0 + bl) * g.cout + gi * cog) * hw, hw));
+    }
+    return NE_OK;
+}
+
+template <typename T>
+int32_t backward(const Geom& g, const T* gout, const T* input, const T* offset, const T* mask, const T* weight, T* gin,
+                 T* goff, T* gmask, T* gw, T* gbias, int64_t step, T* col, cudaStream_t s) {
+    const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cog = g.cout / g.groups, kg = g.cin / g.groups * kk, ld = step * hw;
+    T* dcol = col + g.cin * kk * ld;
+    for (int64_t b0 = 0; b0 < g.n; b0 += step) {
+        const int64_t p = g.n - b0 < step ? g.n - b0 : step;
+        for (int64_t bl = 0; bl < p; bl++)
+            for (int64_t gi = 0; gi < g.groups; gi++)
+                NE_TRY(gemm<T>(s, 1, 0, kg, hw, cog, weight + gi * cog * kg, kg, gout + ((b0 + bl) * g.cout + gi * cog) * hw,
+                               hw, T(0), dcol + gi * kg * ld + bl * hw, ld));
+        coord_kernel<T><<<blocks_for(p * g.dg * kk * hw), kThreads, 0, s>>>(g, input, offset, mask, dcol, b0, p, ld, goff, gmask);
+        NE_TRY(launch_status());
+        col2im_kernel<T><<<blocks_for(g.cin * kk * p * hw), kThreads, 0, s>>>(g, offset, mask, dcol, b0, p, ld, gin);
+        NE_TRY(launch_status());
+        im2col_kernel<T><<<blocks_for(g.cin * p * hw), kThreads, 0, s>>>(g, input, offset, mask, b0, p, ld, col);
+        NE_TRY(launch_status());
+        for (int64_t bl = 0; bl < p; bl++)
+            for (int64_t gi = 0; gi < g.groups; gi++)
+                NE_TRY(gemm<T>(s, 0, 1, cog, kg, hw, gout + ((b0 + bl) * g.cout + gi * cog) * hw, hw, col + gi * kg * ld + bl * hw,
+                               ld, T(1), gw + gi * cog * kg, kg));
+    }
+    if (gbias) {
+        gbias_kernel<T><<<blocks_for(g.cout), kThreads, 0, s>>>(g.n, g.cout, hw, gout, gbias);
+        NE_TRY(launch_status());
+    }
+    return NE_OK;
+}
+
+int32_t read_geom(const int64_t* dims, const int64_t* conv, int64_t step, Geom* g) {
+    if (!dims || !conv || step < 1) return NE_ERR_INVALID_ARGUMENT;
+    *g = Geom{dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9], dims[10],
+              conv[0], conv[1], conv[2], conv[3], conv[4], conv[5]};
+    if (g->n < 0 || g->cin < 1 || g->h < 1 || g->w < 1 || g->cout < 1 || g->kh < 1 || g->kw < 1 || g->groups < 1 || g->dg < 1)
+        return NE_ERR_INVALID_ARGUMENT;
+    if (g->cin % g->groups || g->cout % g->groups || g->cin % g->dg) return NE_ERR_INVALID_ARGUMENT;
+    if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1 || g->ph < 0 || g->pw < 0 || g->ho < 1 || g->wo < 1)
+        return NE_ERR_INVALID_ARGUMENT;
+    if (g->ho != (g->h + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->wo != (g->w + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1) return NE_ERR_INVALID_ARGUMENT;
+    return NE_OK;
+}
+
+}  // namespace
+
+extern "C" int32_t ne_deform_conv_forward_cuda(int32_t dtype, const void* input, const void* offset, const void* mask,
+                                               const void* weight, const void* bias, void* output,
+                                               const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                               void* workspace, void* stream) {
+    Geom g;
+    int32_t st = read_geom(dims, conv, im2col_step, &g);
+    if (st != NE_OK) return st;
+    if (g.n == 0) return NE_OK;
+    if (!input || !offset || !weight || !output || !workspace) return NE_ERR_INVALID_ARGUMENT;
+    if (im2col_step > g.n) im2col_step = g.n;
+    cudaStream_t s = (cudaStream_t) stream;
+    switch (dtype) {
+        case 0: return forward<float>(g, (const float*) input, (const float*) offset, (const float*) mask, (const float*) weight,
+                                      (const float*) bias, (float*) output, im2col_step, (float*) workspace, s);
+        case 1: return forward<double>(g, (const double*) input, (const double*) offset, (const double*) mask,
+                                       (const double*) weight, (const double*) bias, (double*) output, im2col_step,
+                                       (double*) workspace, s);
+        default: return NE_ERR_UNSUPPORTED_DTYPE;
+    }
+}
+
+extern "C" int32_t ne_deform_conv_backward_cuda(int32_t dtype, const void* grad_output, const void* input,
+                                                const void* offset, const void* mask, const void* weight,
+                                                void* grad_input, void* grad_offset, void* grad_mask,
+                                                void* grad_weight, void* grad_bias,
+                                                const int64_t* dims, const int64_t* conv, int64_t im2col_step,
+                                                void* workspace, void* stream) {
+    Geom g;
+    int32_t st = read_geom(dims, conv, im2col_step, &g);
+    if (st != NE_OK) return st;
+    if (g.n == 0) return NE_OK;
+    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight || !workspace)
+        return NE_ERR_INVALID_ARGUMENT;
+    if ((mask == NULL) != (grad_mask == NULL)) return NE_ERR_INVALID_ARGUMENT;
+    if (im2col_step > g.n) im2col_step = g.n;
+    cudaStream_t s = (cudaStream_t) stream;
+    switch (dtype) {
+        case 0: return backward<float>(g, (const float*) grad_output, (const float*) input, (const float*) offset,
+                                       (const float*) mask, (const float*) weight, (float*) grad_input, (float*) grad_offset,
+                                       (float*) grad_mask, (float*) grad_weight, (float*) grad_bias, im2col_step,
+                                       (float*) workspace, s);
+        case 1: return backward<double>(g, (const double*) grad_output, (const double*) input, (const double*) offset,
+                                        (const double*) mask, (const double*) weight, (double*) grad_input,
+                                        (double*) grad_offset, (double*) grad_mask, (double*) grad_weight,
+                                        (double*) grad_bias, im2col_step, (double*) workspace, s);
+        default: return NE_ERR_UNSUPPORTED_DTYPE;
+    }
+}

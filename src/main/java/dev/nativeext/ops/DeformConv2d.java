@@ -1,0 +1,270 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Deformable convolution, v1 and modulated v2 (DCNv2), with torchvision's {@code deform_conv2d}
+ * semantics (ops.md §5), on the CPU (C99 im2col + OpenBLAS GEMM) and CUDA (im2col kernels + a
+ * tiled GEMM kernel), float32 and float64. Registered as maskrcnn-benchmark's
+ * {@code "DeformConv"} (no mask) and {@code "ModulatedDeformConv"} (with mask).
+ *
+ * <p>Shapes (all NCHW, contiguous, one dtype, one device):
+ * <ul>
+ *   <li>{@code input [N, C_in, H, W]}</li>
+ *   <li>{@code weight [C_out, C_in / groups, kh, kw]}: {@code groups = C_in / weight.shape[1]}</li>
+ *   <li>{@code offset [N, 2 * offsetGroups * kh * kw, H_out, W_out]}: {@code offsetGroups =
+ *       offset.shape[1] / (2 * kh * kw)}. Channel {@code 2 * (gd * kh * kw + i * kw + j) + axis}
+ *       holds, for deformable group {@code gd} and kernel tap {@code (i, j)}, the shift in input
+ *       pixels along {@code axis} 0 = y (row) and 1 = x (column): interleaved
+ *       {@code [dy0, dx0, dy1, dx1, ...]} in kernel row-major order. Input channel {@code ci}
+ *       belongs to deformable group {@code ci / (C_in / offsetGroups)}.</li>
+ *   <li>{@code mask [N, offsetGroups * kh * kw, H_out, W_out]} or {@code null} (v1); channel
+ *       {@code gd * kh * kw + i * kw + j}; used as given (no sigmoid inside).</li>
+ *   <li>{@code bias [C_out]} or {@code null}</li>
+ *   <li>output {@code [N, C_out, H_out, W_out]}, {@code H_out = (H + 2 * padding[0] -
+ *       (dilation[0] * (kh - 1) + 1)) / stride[0] + 1}, likewise {@code W_out}.</li>
+ * </ul>
+ * {@code out[b, co, ho, wo] = bias[co] + Σ_{ci in group(co), i, j} weight[co, ci', i, j] · m ·
+ * ZP(input[b, ci], ho·s_h − p_h + i·d_h + dy, wo·s_w − p_w + j·d_w + dx)}, where ZP is bilinear
+ * sampling with zero padding (a sample with {@code y <= -1, y >= H, x <= -1} or {@code x >= W}
+ * is 0, corners outside the image read 0).
+ *
+ * <p>The column buffer holds {@code C_in·kh·kw × im2colStep·H_out·W_out} elements; the step
+ * (default {@value #DEFAULT_IM2COL_STEP}, as torchvision/maskrcnn-benchmark) is reduced so the
+ * buffer stays under {@value #MAX_COLUMN_BYTES} bytes. CPU results are bit-identical for any
+ * {@link CpuOptions#threads()} and {@link CpuOptions#isa()} as long as OpenBLAS's own thread count
+ * is fixed ({@link Cblas#setThreads}); the CUDA backward uses atomics for grad input.
+ */
+public final class DeformConv2d {
+
+    public static final int DEFAULT_IM2COL_STEP = 64;
+    public static final long MAX_COLUMN_BYTES = 256L << 20;
+
+    /** The kernel each device registers: shapes already validated, outputs zero-filled. */
+    public interface Kernel {
+        void forward(Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor bias, Tensor out,
+                     long[] dims, long[] conv, long step);
+
+        void backward(Tensor gradOut, Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor gradInput,
+                      Tensor gradOffset, Tensor gradMask, Tensor gradWeight, Tensor gradBias,
+                      long[] dims, long[] conv, long step);
+    }
+
+    /** v1: no mask (maskrcnn-benchmark's name). */
+    public static final Op<Kernel> DEFORM_CONV = new Op<>("DeformConv", Kernel.class);
+    /** v2: with a modulation mask. */
+    public static final Op<Kernel> MODULATED_DEFORM_CONV = new Op<>("ModulatedDeformConv", Kernel.class);
+
+    /**
+     * Gradients of {@link #backward}. {@code gradMask} is null for v1, {@code gradBias} null when
+     * no bias was given; each has the shape of its argument.
+     */
+    public record Gradients(Tensor gradInput, Tensor gradOffset, Tensor gradMask, Tensor gradWeight, Tensor gradBias)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            for (Tensor t : new Tensor[] {gradInput, gradOffset, gradMask, gradWeight, gradBias}) if (t != null) t.close();
+        }
+    }
+
+    private static volatile boolean registered;
+
+    private DeformConv2d() {
+    }
+
+    /** Registers the CPU kernels, and the CUDA ones where the CUDA library and a device are there. */
+    public static void registerBuiltins() {
+        if (registered) return;
+        synchronized (DeformConv2d.class) {
+            if (registered) return;
+            OpRegistry r = OpRegistry.global();
+            String missing = DeformConvNative.LIBRARY.cudaMissingReason();
+            for (Op<Kernel> op : java.util.List.of(DEFORM_CONV, MODULATED_DEFORM_CONV)) {
+                r.register(op, Device.Type.CPU, new DeformConvKernels.Cpu(op.name()));
+                if (missing == null) r.register(op, Device.Type.CUDA, new DeformConvKernels.Cuda(op.name()));
+                else r.unavailable(op, Device.Type.CUDA, missing);
+            }
+            registered = true;
+        }
+    }
+
+    /** The forward with the default im2col step. See the class documentation for shapes. */
+    public static Tensor forward(Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                 int[] dilation, Tensor mask) {
+        return forward(input, offset, weight, bias, stride, padding, dilation, mask, DEFAULT_IM2COL_STEP);
+    }
+
+    /** The forward, at most {@code im2colStep} images per column buffer. */
+    public static Tensor forward(Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                 int[] dilation, Tensor mask, int im2colStep) {
+        registerBuiltins();
+        Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        Kernel k = OpRegistry.global().dispatch(op, input, offset, weight, bias, mask);
+        Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
+        Tensor out = Tensor.zeros(input.dtype(), input.device(), g.n, g.cout, g.ho, g.wo);
+        try {
+            k.forward(input, offset, mask, weight, bias, out, g.dims(), g.conv(), g.step);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * The backward for {@code gradOutput [N, C_out, H_out, W_out]}: gradients with respect to
+     * input, offset, mask (v2), weight and bias (when {@code bias} is not null; only its presence
+     * matters here). The same arguments as the forward.
+     */
+    public static Gradients backward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                                     int[] stride, int[] padding, int[] dilation, Tensor mask) {
+        return backward(gradOutput, input, offset, weight, bias, stride, padding, dilation, mask, DEFAULT_IM2COL_STEP);
+    }
+
+    public static Gradients backward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                                     int[] stride, int[] padding, int[] dilation, Tensor mask, int im2colStep) {
+        registerBuiltins();
+        Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        Kernel k = OpRegistry.global().dispatch(op, gradOutput, input, offset, weight, bias, mask);
+        Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
+        long[] want = {g.n, g.cout, g.ho, g.wo};
+        if (gradOutput == null || !Arrays.equals(gradOutput.shape(), want) || gradOutput.dtype() != input.dtype()) {
+            throw new IllegalArgumentException(op + ": gradOutput must be " + input.dtype() + Arrays.toString(want) + ", got "
+                    + (gradOutput == null ? "null" : gradOutput.describe()));
+        }
+        DType dt = input.dtype();
+        Device dev = input.device();
+        Tensor gi = null, go = null, gm = null, gw = null, gb = null;
+        try {
+            gi = Tensor.zeros(dt, dev, input.shape());
+            go = Tensor.zeros(dt, dev, offset.shape());
+            gm = mask == null ? null : Tensor.zeros(dt, dev, mask.shape());
+            gw = Tensor.zeros(dt, dev, weight.shape());
+            gb = bias == null ? null : Tensor.zeros(dt, dev, bias.shape());
+            k.backward(gradOutput, input, offset, mask, weight, gi, go, gm, gw, gb, g.dims(), g.conv(), g.step);
+            return new Gradients(gi, go, gm, gw, gb);
+        } catch (RuntimeException e) {
+            new Gradients(gi, go, gm, gw, gb).close();
+            throw e;
+        }
+    }
+
+    /** The validated geometry: every IllegalArgumentException names the argument, expected and got. */
+    record Geometry(long n, long cin, long h, long w, long cout, long kh, long kw, long ho, long wo, long groups,
+                    long dg, int[] stride, int[] padding, int[] dilation, long step) {
+
+        long[] dims() {
+            return new long[] {n, cin, h, w, cout, kh, kw, ho, wo, groups, dg};
+        }
+
+        long[] conv() {
+            return new long[] {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+        }
+
+        static Geometry check(String op, Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride,
+                              int[] padding, int[] dilation, Tensor mask, int im2colStep) {
+            rank(op, "input", input, 4);
+            rank(op, "offset", offset, 4);
+            rank(op, "weight", weight, 4);
+            DType dt = input.dtype();
+            if (dt != DType.FLOAT32 && dt != DType.FLOAT64) {
+                throw new IllegalArgumentException(op + ": input dtype must be FLOAT32 or FLOAT64, got " + dt);
+            }
+            dtype(op, "offset", offset, dt);
+            dtype(op, "weight", weight, dt);
+            pair(op, "stride", stride, 1);
+            pair(op, "padding", padding, 0);
+            pair(op, "dilation", dilation, 1);
+            if (im2colStep < 1) throw new IllegalArgumentException(op + ": im2colStep must be >= 1, got " + im2colStep);
+            long n = input.shape(0), cin = input.shape(1), h = input.shape(2), w = input.shape(3);
+            long cout = weight.shape(0), cpg = weight.shape(1), kh = weight.shape(2), kw = weight.shape(3);
+            if (cin < 1 || h < 1 || w < 1) {
+                throw new IllegalArgumentException(op + ": input must have C_in, H, W >= 1, got " + Arrays.toString(input.shape()));
+            }
+            if (cout < 1 || cpg < 1 || kh < 1 || kw < 1 || cin % cpg != 0) {
+                throw new IllegalArgumentException(op + ": weight must be [C_out >= 1, C_in/groups, kh >= 1, kw >= 1] with "
+                        + "weight.shape[1] dividing C_in = " + cin + ", got " + Arrays.toString(weight.shape()));
+            }
+            long groups = cin / cpg;
+            if (cout % groups != 0) {
+                throw new IllegalArgumentException(op + ": weight.shape[0] (C_out) must be divisible by groups = " + groups
+                        + ", got " + cout);
+            }
+            long kk = Math.multiplyExact(kh, kw);
+            long oc = offset.shape(1);
+            if (oc < 1 || oc % (2 * kk) != 0) {
+                throw new IllegalArgumentException(op + ": offset.shape[1] must be 2*offsetGroups*kh*kw = a positive multiple of "
+                        + 2 * kk + ", got " + oc);
+            }
+            long dg = oc / (2 * kk);
+            if (cin % dg != 0) {
+                throw new IllegalArgumentException(op + ": C_in = " + cin + " must be divisible by offsetGroups, got offsetGroups = " + dg);
+            }
+            long ho = (h + 2L * padding[0] - ((long) dilation[0] * (kh - 1) + 1)) / stride[0] + 1;
+            long wo = (w + 2L * padding[1] - ((long) dilation[1] * (kw - 1) + 1)) / stride[1] + 1;
+            if (h + 2L * padding[0] < (long) dilation[0] * (kh - 1) + 1 || w + 2L * padding[1] < (long) dilation[1] * (kw - 1) + 1
+                    || ho < 1 || wo < 1) {
+                throw new IllegalArgumentException(op + ": output size must be positive: input " + h + "x" + w + ", padding "
+                        + Arrays.toString(padding) + ", dilated kernel " + ((long) dilation[0] * (kh - 1) + 1) + "x"
+                        + ((long) dilation[1] * (kw - 1) + 1) + ", got " + ho + "x" + wo);
+            }
+            long[] offWant = {n, oc, ho, wo};
+            if (!Arrays.equals(offset.shape(), offWant)) {
+                throw new IllegalArgumentException(op + ": offset must be [N, 2*offsetGroups*kh*kw, H_out, W_out] = "
+                        + Arrays.toString(offWant) + ", got " + Arrays.toString(offset.shape()));
+            }
+            if (mask != null) {
+                rank(op, "mask", mask, 4);
+                dtype(op, "mask", mask, dt);
+                long[] mw = {n, dg * kk, ho, wo};
+                if (!Arrays.equals(mask.shape(), mw)) {
+                    throw new IllegalArgumentException(op + ": mask must be [N, offsetGroups*kh*kw, H_out, W_out] = "
+                            + Arrays.toString(mw) + ", got " + Arrays.toString(mask.shape()));
+                }
+            }
+            if (bias != null) {
+                dtype(op, "bias", bias, dt);
+                if (bias.ndim() != 1 || bias.shape(0) != cout) {
+                    throw new IllegalArgumentException(op + ": bias must be [C_out] = [" + cout + "], got " + Arrays.toString(bias.shape()));
+                }
+            }
+            long hw = Math.multiplyExact(ho, wo);
+            Math.multiplyExact(Math.multiplyExact(n, cout), hw);
+            long colRow = Math.multiplyExact(Math.multiplyExact(cin, kk), hw);
+            long perImage = Math.multiplyExact(colRow, dt.size());
+            if (Math.multiplyExact(cin, kk) > Integer.MAX_VALUE || hw > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": C_in*kh*kw and H_out*W_out must each fit a 32-bit GEMM dimension, got "
+                        + cin * kk + " and " + hw);
+            }
+            long step = Math.max(1, Math.min(Math.min(im2colStep, Math.max(n, 1)), MAX_COLUMN_BYTES / perImage));
+            step = Math.min(step, Integer.MAX_VALUE / hw);
+            return new Geometry(n, cin, h, w, cout, kh, kw, ho, wo, groups, dg, stride.clone(), padding.clone(),
+                    dilation.clone(), step);
+        }
+
+        private static void rank(String op, String name, Tensor t, int r) {
+            if (t == null) throw new IllegalArgumentException(op + ": " + name + " must be a rank-" + r + " tensor, got null");
+            if (t.ndim() != r) {
+                throw new IllegalArgumentException(op + ": " + name + " must have rank " + r + ", got " + t.ndim() + " "
+                        + Arrays.toString(t.shape()));
+            }
+        }
+
+        private static void dtype(String op, String name, Tensor t, DType want) {
+            if (t.dtype() != want) {
+                throw new IllegalArgumentException(op + ": " + name + " dtype must be " + want + " (the input's), got " + t.dtype());
+            }
+        }
+
+        private static void pair(String op, String name, int[] v, int min) {
+            if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
+                throw new IllegalArgumentException(op + ": " + name + " must be 2 ints >= " + min + ", got "
+                        + (v == null ? "null" : Arrays.toString(v)));
+            }
+        }
+    }
+}

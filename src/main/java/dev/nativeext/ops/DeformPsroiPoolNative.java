@@ -1,0 +1,31 @@
+package dev.nativeext.ops;
+
+/**
+ * JNI entry points of {@code include/ne_deform_psroi_pool.h} ({@code libnativeext_deform_psroi_pool}),
+ * checked against the header at build time.
+ */
+final class DeformPsroiPoolNative {
+
+    static final NativeLibrary LIBRARY = NativeLibrary.load(DeformPsroiPoolNative.class, "nativeext_deform_psroi_pool");
+
+    private DeformPsroiPoolNative() {
+    }
+
+    static native String ne_status_string(int status);
+
+    static native int ne_deform_psroi_pool_forward_cpu(int dtype, long data, long rois, long trans, long output, long topCount,
+                                                       long[] dims, long numClasses, double spatialScale, double transStd,
+                                                       int threads);
+
+    static native int ne_deform_psroi_pool_backward_cpu(int dtype, long gradOutput, long data, long rois, long trans,
+                                                        long topCount, long gradData, long gradTrans, long[] dims,
+                                                        long numClasses, double spatialScale, double transStd, int threads);
+
+    static native int ne_deform_psroi_pool_forward_cuda(int dtype, long data, long rois, long trans, long output, long topCount,
+                                                        long[] dims, long numClasses, double spatialScale, double transStd,
+                                                        long stream);
+
+    static native int ne_deform_psroi_pool_backward_cuda(int dtype, long gradOutput, long data, long rois, long trans,
+                                                         long topCount, long gradData, long gradTrans, long[] dims,
+                                                         long numClasses, double spatialScale, double transStd, long stream);
+}

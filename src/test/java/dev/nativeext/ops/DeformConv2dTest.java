@@ -1,0 +1,335 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.RequiresCuda;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeformConv2dTest {
+
+    /** One problem: shapes, parameters and float64 data (offsets non-integer, in about [-2, 2]). */
+    record Case(int n, int cin, int h, int w, int cout, int groups, int dg, int kh, int kw, int[] s, int[] p, int[] d,
+                boolean withMask, boolean withBias, double[] in, double[] off, double[] mask, double[] wt, double[] bias,
+                int ho, int wo) {
+
+        static Case random(long seed, int n, int cin, int h, int w, int cout, int groups, int dg, int kh, int kw,
+                           int[] s, int[] p, int[] d, boolean withMask, boolean withBias) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int ho = (h + 2 * p[0] - (d[0] * (kh - 1) + 1)) / s[0] + 1;
+            int wo = (w + 2 * p[1] - (d[1] * (kw - 1) + 1)) / s[1] + 1;
+            double[] in = fill(r, n * cin * h * w, -1, 1);
+            double[] off = fill(r, n * 2 * dg * kh * kw * ho * wo, -2, 2);
+            double[] mask = withMask ? fill(r, n * dg * kh * kw * ho * wo, 0, 1) : null;
+            double[] wt = fill(r, cout * (cin / groups) * kh * kw, -1, 1);
+            double[] bias = withBias ? fill(r, cout, -1, 1) : null;
+            return new Case(n, cin, h, w, cout, groups, dg, kh, kw, s, p, d, withMask, withBias, in, off, mask, wt, bias, ho, wo);
+        }
+
+        double[] reference() {
+            return DeformConv2dReference.forward(in, n, cin, h, w, off, mask, wt, cout, kh, kw, bias, s, p, d);
+        }
+
+        Tensor[] tensors(boolean f32) {
+            return new Tensor[] {t(in, f32, n, cin, h, w), t(off, f32, n, 2L * dg * kh * kw, ho, wo),
+                    mask == null ? null : t(mask, f32, n, (long) dg * kh * kw, ho, wo), t(wt, f32, cout, cin / groups, kh, kw),
+                    bias == null ? null : t(bias, f32, cout)};
+        }
+
+        double[] forward(boolean f32, int step) {
+            Tensor[] a = tensors(f32);
+            try (Tensor out = DeformConv2d.forward(a[0], a[1], a[3], a[4], s, p, d, a[2], step)) {
+                return any(out);
+            } finally {
+                close(a);
+            }
+        }
+    }
+
+    static double[] fill(SplittableRandom r, int len, double lo, double hi) {
+        double[] a = new double[len];
+        for (int i = 0; i < len; i++) a[i] = lo + r.nextDouble() * (hi - lo);
+        return a;
+    }
+
+    static Tensor t(double[] v, boolean f32, long... shape) {
+        if (!f32) return Tensor.of(v.clone(), shape);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return Tensor.of(f, shape);
+    }
+
+    /** The values of a float32 or float64 tensor, as doubles. */
+    static double[] any(Tensor x) {
+        if (x.dtype() == dev.nativeext.tensor.DType.FLOAT64) return x.toDoubleArray();
+        float[] f = x.toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    static void close(Tensor... ts) {
+        for (Tensor x : ts) if (x != null) x.close();
+    }
+
+    @BeforeAll
+    static void oneBlasThread() {
+        // The determinism claim covers nativeext's threads; OpenBLAS's own count is pinned here.
+        Cblas.setThreads(1);
+    }
+
+    @AfterAll
+    static void restore() {
+        CpuOptions.setThreads(Runtime.getRuntime().availableProcessors());
+        CpuOptions.setIsa(CpuOptions.Isa.AUTO);
+    }
+
+    static List<Case> randomCases() {
+        List<Case> cs = new ArrayList<>();
+        int[] one = {1, 1}, zero = {0, 0};
+        long seed = 1;
+        for (boolean m : new boolean[] {false, true})
+            for (boolean b : new boolean[] {false, true}) {
+                cs.add(Case.random(seed++, 2, 4, 6, 5, 6, 1, 1, 3, 3, one, one, one, m, b));
+                cs.add(Case.random(seed++, 3, 6, 5, 4, 4, 2, 3, 3, 2, new int[] {2, 1}, new int[] {1, 0}, new int[] {2, 1}, m, b));
+                cs.add(Case.random(seed++, 1, 4, 7, 6, 8, 4, 2, 2, 3, new int[] {1, 2}, new int[] {0, 2}, one, m, b));
+                cs.add(Case.random(seed++, 2, 2, 1, 5, 2, 1, 2, 1, 3, one, zero, new int[] {1, 2}, m, b));
+            }
+        return cs;
+    }
+
+    @Test
+    void randomShapesMatchTheReference() {
+        for (Case c : randomCases()) {
+            double[] ref = c.reference();
+            assertClose(ref, c.forward(false, 64), 1e-12, 1e-12, "float64 " + c);
+            assertClose(ref, c.forward(true, 64), 1e-5, 1e-4, "float32");
+            assertClose(ref, c.forward(false, 1), 1e-12, 1e-12, "float64 step 1");
+        }
+    }
+
+    /** torchvision's test_ops.py configuration, batch 33 (chunking 33 = 5+5+...+3) and batch 0. */
+    @Test
+    void torchvisionConfiguration() {
+        for (boolean m : new boolean[] {false, true}) {
+            Case c = Case.random(7, 33, 6, 5, 4, 2, 2, 3, 3, 2, new int[] {2, 1}, new int[] {1, 0}, new int[] {2, 1}, m, true);
+            assertEquals(2, c.ho());
+            assertEquals(3, c.wo());
+            assertClose(c.reference(), c.forward(false, 5), 1e-12, 1e-12, "tv batch 33");
+            Case e = Case.random(7, 0, 6, 5, 4, 2, 2, 3, 3, 2, new int[] {2, 1}, new int[] {1, 0}, new int[] {2, 1}, m, true);
+            assertEquals(0, e.forward(false, 64).length);
+        }
+    }
+
+    /** ops.md §9 T10: 3x3 input, 2x2 kernel; the offsets at output (0,0) from MM's test, zero elsewhere. */
+    @Test
+    void handCheckedT10() {
+        double[] x = {1, 2, 3, 0, 1, 2, 3, 5, 2};
+        double[] w = {.4, .2, .1, .9};
+        double[] off = new double[8 * 4];
+        double[][] pairs = {{1.7, 1.1}, {3.1, 2.0}, {1.6, 2.5}, {1.7, 1.7}};
+        for (int t = 0; t < 4; t++) {
+            off[(2 * t) * 4] = pairs[t][0];
+            off[(2 * t + 1) * 4] = pairs[t][1];
+        }
+        int[] one = {1, 1}, zero = {0, 0};
+        try (Tensor in = Tensor.of(x, 1, 1, 3, 3); Tensor o = Tensor.of(off, 1, 8, 2, 2); Tensor wt = Tensor.of(w, 1, 1, 2, 2);
+             Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null);
+             Tensor g = Tensor.of(new double[] {1, 0, 0, 0}, 1, 1, 2, 2);
+             DeformConv2d.Gradients gr = DeformConv2d.backward(g, in, o, wt, null, one, zero, one, null)) {
+            assertClose(new double[] {1.65, 3.3, 5.0, 3.1}, out.toDoubleArray(), 1e-12, 1e-12, "T10 output");
+            assertClose(new double[] {3.62, 0, 0.40, 0.18}, gr.gradWeight().toDoubleArray(), 1e-12, 1e-12, "T10 dW");
+            assertNull(gr.gradMask());
+            assertNull(gr.gradBias());
+        }
+        double[] half = new double[8 * 4];
+        for (int t = 0; t < 4; t++) for (int q = 0; q < 4; q++) half[(2 * t) * 4 + q] = 0.5;
+        try (Tensor in = Tensor.of(x, 1, 1, 3, 3); Tensor o = Tensor.of(half, 1, 8, 2, 2); Tensor wt = Tensor.of(w, 1, 1, 2, 2);
+             Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null)) {
+            assertClose(new double[] {3.35, 3.2, 3.6, 2.75}, out.toDoubleArray(), 1e-12, 1e-12, "T10 dy=+0.5");
+        }
+    }
+
+    /** ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
+    @Test
+    void zeroPaddedBorderT4() {
+        int[] one = {1, 1}, zero = {0, 0};
+        try (Tensor in = Tensor.of(new double[] {4}, 1, 1, 1, 1); Tensor o = Tensor.of(new double[] {.5, .5}, 1, 2, 1, 1);
+             Tensor wt = Tensor.of(new double[] {1}, 1, 1, 1, 1);
+             Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null)) {
+            assertEquals(1.0, out.toDoubleArray()[0], 0);
+        }
+    }
+
+    /** Central differences in float64 of L = Σ out·R against the backward with gradOutput = R. */
+    @Test
+    void gradientsMatchCentralDifferences() {
+        int[] one = {1, 1};
+        List<Case> cs = new ArrayList<>();
+        for (long seed = 11; seed < 14; seed++) {
+            cs.add(Case.random(seed, 2, 4, 4, 5, 4, 2, 2, 2, 2, one, one, new int[] {1, 2}, true, true));
+            cs.add(Case.random(seed + 100, 1, 2, 5, 4, 2, 1, 1, 3, 2, new int[] {2, 1}, new int[] {1, 0}, one, false, true));
+        }
+        for (Case c : cs) {
+            SplittableRandom r = new SplittableRandom(c.in().length);
+            double[] rw = fill(r, c.n() * c.cout() * c.ho() * c.wo(), -1, 1);
+            Tensor[] a = c.tensors(false);
+            try (Tensor go = Tensor.of(rw, c.n(), c.cout(), c.ho(), c.wo());
+                 DeformConv2d.Gradients g = DeformConv2d.backward(go, a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2])) {
+                check(c, rw, c.in(), g.gradInput(), "input");
+                check(c, rw, c.off(), g.gradOffset(), "offset");
+                if (c.withMask()) check(c, rw, c.mask(), g.gradMask(), "mask");
+                check(c, rw, c.wt(), g.gradWeight(), "weight");
+                check(c, rw, c.bias(), g.gradBias(), "bias");
+            } finally {
+                close(a);
+            }
+        }
+    }
+
+    private static void check(Case c, double[] rw, double[] param, Tensor grad, String what) {
+        double[] got = grad.toDoubleArray();
+        double eps = 1e-6;
+        for (int i = 0; i < param.length; i++) {
+            double keep = param[i];
+            param[i] = keep + eps;
+            double up = dot(c.forward(false, 64), rw);
+            param[i] = keep - eps;
+            double down = dot(c.forward(false, 64), rw);
+            param[i] = keep;
+            double num = (up - down) / (2 * eps);
+            assertEquals(num, got[i], 1e-6 * Math.max(1, Math.abs(num)), what + "[" + i + "] of " + c);
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /** Bit-identical forward and backward for threads 1/2/3 and every ISA variant (OpenBLAS at 1 thread). */
+    @Test
+    void bitIdenticalAcrossThreadsAndIsas() {
+        Case c = Case.random(5, 2, 8, 9, 7, 8, 2, 2, 3, 3, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, true);
+        for (boolean f32 : new boolean[] {true, false}) {
+            double[][] base = null;
+            for (CpuOptions.Isa isa : CpuOptions.Isa.values())
+                for (int th = 1; th <= 3; th++) {
+                    CpuOptions.setIsa(isa);
+                    CpuOptions.setThreads(th);
+                    double[][] now = runAll(c, f32);
+                    if (base == null) base = now;
+                    else for (int k = 0; k < base.length; k++) assertArrayEquals(base[k], now[k], 0.0, isa + " threads " + th);
+                }
+        }
+        CpuOptions.setIsa(CpuOptions.Isa.AUTO);
+        CpuOptions.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    private static double[][] runAll(Case c, boolean f32) {
+        Tensor[] a = c.tensors(f32);
+        double[] ones = new double[c.n() * c.cout() * c.ho() * c.wo()];
+        java.util.Arrays.fill(ones, 0.5);
+        try (Tensor out = DeformConv2d.forward(a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2]);
+             Tensor go = t(ones, f32, c.n(), c.cout(), c.ho(), c.wo());
+             DeformConv2d.Gradients g = DeformConv2d.backward(go, a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2])) {
+            return new double[][] {any(out), any(g.gradInput()), any(g.gradOffset()),
+                    any(g.gradMask()), any(g.gradWeight()), any(g.gradBias())};
+        } finally {
+            close(a);
+        }
+    }
+
+    @Test
+    void badInputsNameTheArgument() {
+        int[] one = {1, 1}, zero = {0, 0};
+        try (Tensor in = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 4, 5, 5);
+             Tensor off = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 18, 3, 3);
+             Tensor w = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 2, 4, 3, 3);
+             Tensor w3 = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 2, 3, 3, 3);
+             Tensor wOddOut = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 3, 2, 3, 3);
+             Tensor off17 = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 17, 3, 3);
+             Tensor off54 = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 54, 3, 3);
+             Tensor offSp = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 18, 4, 3);
+             Tensor mask = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 8, 3, 3);
+             Tensor in64 = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT64, Device.CPU, 1, 4, 5, 5);
+             Tensor bias = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 3)) {
+            msg("weight.shape[1] dividing C_in", () -> DeformConv2d.forward(in, off, w3, null, one, zero, one, null));
+            msg("divisible by groups", () -> DeformConv2d.forward(in, off, wOddOut, null, one, zero, one, null));
+            msg("offset.shape[1] must be 2*offsetGroups*kh*kw", () -> DeformConv2d.forward(in, off17, w, null, one, zero, one, null));
+            msg("divisible by offsetGroups, got offsetGroups = 3", () -> DeformConv2d.forward(in, off54, w, null, one, zero, one, null));
+            msg("offset must be [N, 2*offsetGroups*kh*kw, H_out, W_out] = [1, 18, 3, 3], got [1, 18, 4, 3]",
+                    () -> DeformConv2d.forward(in, offSp, w, null, one, zero, one, null));
+            msg("mask must be [N, offsetGroups*kh*kw, H_out, W_out] = [1, 9, 3, 3], got [1, 8, 3, 3]",
+                    () -> DeformConv2d.forward(in, off, w, null, one, zero, one, mask));
+            msg("offset dtype must be FLOAT64", () -> DeformConv2d.forward(in64, off, w, null, one, zero, one, null));
+            msg("bias must be [C_out] = [2], got [3]", () -> DeformConv2d.forward(in, off, w, bias, one, zero, one, null));
+            msg("stride must be 2 ints >= 1, got [0, 1]", () -> DeformConv2d.forward(in, off, w, null, new int[] {0, 1}, zero, one, null));
+            msg("padding must be 2 ints >= 0, got [-1, 0]", () -> DeformConv2d.forward(in, off, w, null, one, new int[] {-1, 0}, one, null));
+            msg("dilation must be 2 ints >= 1", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {1}, null));
+            msg("output size must be positive", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {3, 3}, null));
+            msg("input must have rank 4", () -> DeformConv2d.forward(bias, off, w, null, one, zero, one, null));
+            msg("gradOutput must be FLOAT32[1, 2, 3, 3]", () -> DeformConv2d.backward(off, in, off, w, null, one, zero, one, null));
+        }
+    }
+
+    private static void msg(String part, Runnable r) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should contain '" + part + "'");
+    }
+
+    /** CUDA vs CPU: forward rtol 1e-5, backward 1e-4 (float32 and float64), over the random cases. */
+    @Test
+    @RequiresCuda
+    void cudaMatchesCpu() {
+        Device gpu = Device.cuda(0);
+        for (Case c : randomCases())
+            for (boolean f32 : new boolean[] {true, false}) {
+                Tensor[] a = c.tensors(f32);
+                Tensor[] g = new Tensor[a.length];
+                for (int i = 0; i < a.length; i++) g[i] = a[i] == null ? null : a[i].to(gpu);
+                double[] ones = fill(new SplittableRandom(3), c.n() * c.cout() * c.ho() * c.wo(), -1, 1);
+                try (Tensor go = t(ones, f32, c.n(), c.cout(), c.ho(), c.wo()); Tensor gog = go.to(gpu);
+                     Tensor oc = DeformConv2d.forward(a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2], 2);
+                     Tensor og = DeformConv2d.forward(g[0], g[1], g[3], g[4], c.s(), c.p(), c.d(), g[2], 2);
+                     Tensor ogh = og.to(Device.CPU);
+                     DeformConv2d.Gradients bc = DeformConv2d.backward(go, a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2]);
+                     DeformConv2d.Gradients bg = DeformConv2d.backward(gog, g[0], g[1], g[3], g[4], c.s(), c.p(), c.d(), g[2])) {
+                    assertClose(any(oc), any(ogh), 1e-5, 1e-5, "cuda forward");
+                    Tensor[] cs = {bc.gradInput(), bc.gradOffset(), bc.gradMask(), bc.gradWeight(), bc.gradBias()};
+                    Tensor[] gs = {bg.gradInput(), bg.gradOffset(), bg.gradMask(), bg.gradWeight(), bg.gradBias()};
+                    for (int k = 0; k < cs.length; k++) {
+                        if (cs[k] == null) continue;
+                        try (Tensor h = gs[k].to(Device.CPU)) {
+                            assertClose(any(cs[k]), any(h), 1e-4, 1e-4, "cuda backward " + k);
+                        }
+                    }
+                } finally {
+                    close(a);
+                    close(g);
+                }
+            }
+    }
+
+    static void assertClose(double[] want, double[] got, double rtol, double atol, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            double tol = atol + rtol * Math.abs(want[i]);
+            if (!(Math.abs(want[i] - got[i]) <= tol)) {
+                throw new AssertionError(what + ": element " + i + " expected " + want[i] + " got " + got[i]);
+            }
+        }
+    }
+}
