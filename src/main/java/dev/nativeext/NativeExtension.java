@@ -158,6 +158,7 @@ public final class NativeExtension {
             loaded = LOADED.get(key);
             if (loaded == null) {
                 BuildPipeline.Library lib = pipeline.library(b);
+                requireKernelImageOnSomeDevice();
                 loaded = instantiate(b, lib, api);
                 LOADED.put(key, loaded);
                 lastReport = lib.report();
@@ -166,6 +167,25 @@ public final class NativeExtension {
             }
         }
         return api.cast(loaded);
+    }
+
+    /**
+     * For a CUDA extension on a machine with usable GPUs: fails now, naming the arch list and the
+     * devices' capabilities, if none of them can run the built kernels, instead of CUDA's "no
+     * kernel image is available" at the first launch. Machines without a driver are not probed.
+     */
+    private void requireKernelImageOnSomeDevice() {
+        if (!spec.withCuda() || !dev.nativeext.runtime.NvidiaDriver.present() || !dev.nativeext.tensor.Cuda.isAvailable()) return;
+        dev.nativeext.tensor.CudaException last = null;
+        for (int i = 0; i < dev.nativeext.tensor.Cuda.deviceCount(); i++) {
+            try {
+                dev.nativeext.tensor.Cuda.requireKernelImage(spec.cudaArchs(), dev.nativeext.tensor.Device.cuda(i), spec.name());
+                return;
+            } catch (dev.nativeext.tensor.CudaException e) {
+                last = e;
+            }
+        }
+        if (last != null) throw last;
     }
 
     private static Object instantiate(Binding b, BuildPipeline.Library lib, Class<?> api) {
