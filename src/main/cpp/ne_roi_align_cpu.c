@@ -15,6 +15,7 @@
 #include "ne_roi_align.h"
 #include "ne_parallel.h"
 #include "ne_status.h"
+#include "ne_roi_align_transpose.h"
 
 typedef struct {
     int32_t dtype, isa, aligned, sr;
@@ -26,6 +27,12 @@ typedef struct {
     void* out;
     const int64_t* order;
     int64_t max_y, max_x; /* largest axis tables (PH*gh, PW*gw) over all rois */
+    /* Every roi's two axis sample tables, made once per call (ne_ra_prepare) rather than once per
+     * roi and channel block: roi k's y table starts at k * max_y, its x table at k * max_x. */
+    int64_t *tylo, *tyhi, *txlo, *txhi;
+    void *tywl, *tywh, *txwl, *txwh;
+    unsigned char *tyv, *txv;
+    void* tabmem;
 } ne_ra_ctx;
 
 /* One roi's geometry, held in double but rounded to the dtype at each step exactly where
@@ -34,6 +41,16 @@ typedef struct {
     int64_t batch, gh, gw, count;
     double ys, xs, bh, bw;
 } ne_ra_geom;
+
+/* A task's scratch: the two axis sample tables of the current roi (struct of arrays: slab offsets
+ * of the lower/upper neighbour, their weights, validity), the per-bin-row weight products
+ * wrow[PH*gh][4][mx] (all the roi's rows, made before its bins are read) and the [PH*PW][NE_CB] tile. Weights are stored as the dtype (void*). */
+typedef struct {
+    int64_t *ylo, *yhi, *xlo, *xhi;
+    void *ywl, *ywh, *xwl, *xwh, *wrow, *tile;
+    unsigned char *yv, *xv;
+    int64_t mx; /* row length of wrow: max_x rounded up to a vector */
+} ne_ra_scr;
 
 static void ne_ra_geometry(const ne_ra_ctx* cx, int64_t k, ne_ra_geom* g) {
     double r[5];
@@ -76,6 +93,7 @@ static void ne_ra_geometry(const ne_ra_ctx* cx, int64_t k, ne_ra_geom* g) {
 
 #define NE_T float
 #define NE_CB 16
+#define NE_TRANSPOSE ne_tr_f32
 #define NE_SFX f32_base
 #define NE_TARGET
 #include "ne_roi_align_kernel.h"
@@ -95,6 +113,8 @@ static void ne_ra_geometry(const ne_ra_ctx* cx, int64_t k, ne_ra_geom* g) {
 #undef NE_CB
 #define NE_T double
 #define NE_CB 8
+#undef NE_TRANSPOSE
+#define NE_TRANSPOSE(s, ss, d, ds, r, c, a) ne_tr_f64(s, ss, d, ds, r, c)
 #define NE_SFX f64_base
 #define NE_TARGET
 #include "ne_roi_align_kernel.h"
@@ -123,96 +143,124 @@ static void* ne_ra_alloc(size_t bytes) {
     return posix_memalign(&p, 64, bytes) == 0 ? p : NULL;
 }
 
-/* NCHW block [c0, c0+cb) of image n -> NHWC slab [H][W][cb], zero-padded past C. */
-#define NE_RA_TO_SLAB(T)                                                                         \
-    static void ne_ra_to_slab_##T(const T* in, T* slab, int64_t c, int64_t hw, int64_t c0,       \
-                                  int64_t cb) {                                                  \
-        for (int64_t p = 0; p < hw; p++)                                                          \
-            for (int64_t ci = 0; ci < cb; ci++)                                                   \
-                slab[p * cb + ci] = c0 + ci < c ? in[(c0 + ci) * hw + p] : (T) 0;                \
-    }                                                                                             \
-    static void ne_ra_from_slab_##T(const T* slab, T* out, int64_t c, int64_t hw, int64_t c0,    \
-                                    int64_t cb) {                                                \
-        for (int64_t ci = 0; ci < cb && c0 + ci < c; ci++)                                        \
-            for (int64_t p = 0; p < hw; p++) out[(c0 + ci) * hw + p] = slab[p * cb + ci];         \
-    }
-NE_RA_TO_SLAB(float)
-NE_RA_TO_SLAB(double)
+/* A task's scratch: the weight rows and the tile, one allocation, 64-byte aligned pieces. */
+static void* ne_ra_scr_alloc(const ne_ra_ctx* cx, ne_ra_scr* s) {
+    size_t es = ne_ra_esize(cx), mx = ((size_t) cx->max_x + 16) & ~(size_t) 15;
+    size_t wbytes = (es * ((size_t) cx->max_y + 1) * 4 * mx + 63) & ~(size_t) 63;
+    char* base = (char*) ne_ra_alloc(wbytes + es * (size_t) (cx->ph * cx->pw * cx->cb));
+    if (base == NULL) return NULL;
+    memset(s, 0, sizeof(*s));
+    s->wrow = base;
+    s->tile = base + wbytes;
+    s->mx = (int64_t) mx;
+    return base;
+}
 
+/* One allocation for all rois' axis tables (see ne_ra_ctx), 64-byte aligned pieces. */
+static int32_t ne_ra_tables_alloc(ne_ra_ctx* cx) {
+    size_t es = ne_ra_esize(cx), ny = (size_t) (cx->k * cx->max_y + 16), nx = (size_t) (cx->k * cx->max_x + 16);
+    size_t sizes[10] = {8 * ny, 8 * ny, 8 * nx, 8 * nx, es * ny, es * ny, es * nx, es * nx, ny, nx};
+    size_t total = 0;
+    for (int i = 0; i < 10; i++) total += (sizes[i] + 63) & ~(size_t) 63;
+    char* q = (char*) ne_ra_alloc(total);
+    if (q == NULL) return NE_ERR_OUT_OF_MEMORY;
+    memset(q, 0, total); /* the padding is read (never used) by whole-vector weight products */
+    cx->tabmem = q;
+    void* ptr[10];
+    for (int i = 0; i < 10; i++) {
+        ptr[i] = q;
+        q += (sizes[i] + 63) & ~(size_t) 63;
+    }
+    cx->tylo = (int64_t*) ptr[0]; cx->tyhi = (int64_t*) ptr[1]; cx->txlo = (int64_t*) ptr[2]; cx->txhi = (int64_t*) ptr[3];
+    cx->tywl = ptr[4]; cx->tywh = ptr[5]; cx->txwl = ptr[6]; cx->txwh = ptr[7];
+    cx->tyv = (unsigned char*) ptr[8]; cx->txv = (unsigned char*) ptr[9];
+    return NE_OK;
+}
+
+/* NCHW channels [c0, c0+cb) of image n -> NHWC slab [H][W][cb] (lanes past C zeroed), and back. */
+static void ne_ra_to_slab(const ne_ra_ctx* cx, int64_t n, int64_t c0, int64_t cn, void* slab) {
+    int64_t hw = cx->h * cx->w;
+    if (cn < cx->cb) memset(slab, 0, ne_ra_esize(cx) * (size_t) (hw * cx->cb));
+    if (cx->dtype == 0)
+        ne_tr_f32((const float*) cx->in + (n * cx->c + c0) * hw, hw, (float*) slab, cx->cb, cn, hw,
+                  cx->isa == NE_ISA_AVX512);
+    else
+        ne_tr_f64((const double*) cx->in + (n * cx->c + c0) * hw, hw, (double*) slab, cx->cb, cn, hw);
+}
+
+static void ne_ra_from_slab(const ne_ra_ctx* cx, int64_t n, int64_t c0, int64_t cn, const void* slab) {
+    int64_t hw = cx->h * cx->w;
+    if (cx->dtype == 0)
+        ne_tr_f32((const float*) slab, cx->cb, (float*) cx->out + (n * cx->c + c0) * hw, hw, hw, cn,
+                  cx->isa == NE_ISA_AVX512);
+    else
+        ne_tr_f64((const double*) slab, cx->cb, (double*) cx->out + (n * cx->c + c0) * hw, hw, hw, cn);
+}
+
+/* Forward task t = block * chunks + chunk. The task transposes its channel block (all images)
+ * into its own slab when the block changes: with at least as many blocks as threads (the usual
+ * case) each block is transposed exactly once per call, by the thread that uses it, so the
+ * transpose is spread over the threads and its slab is hot in that core's cache. */
 static int32_t ne_ra_forward_task(void* ctx, int64_t begin, int64_t end) {
     ne_ra_ctx* cx = (ne_ra_ctx*) ctx;
     int64_t hw = cx->h * cx->w, nchunk = (cx->k + cx->chunk - 1) / cx->chunk;
-    size_t es = ne_ra_esize(cx), axs = cx->dtype == 0 ? sizeof(ne_ra_axis_f32_base) : sizeof(ne_ra_axis_f64_base);
-    void* ys = malloc(axs * (size_t) (cx->max_y + 1));
-    void* xs = malloc(axs * (size_t) (cx->max_x + 1));
-    void* tile = ne_ra_alloc(es * (size_t) (cx->ph * cx->pw * cx->cb));
-    /* This task's NHWC copy of one channel block (all images): transposed when the block
-     * changes, reused while consecutive tasks stay on it, small enough to stay in cache. */
+    size_t es = ne_ra_esize(cx);
+    ne_ra_scr s;
+    void* scr = ne_ra_scr_alloc(cx, &s);
     char* slab = (char*) ne_ra_alloc(es * (size_t) (cx->n * hw * cx->cb));
     int64_t have = -1;
     int32_t st = NE_OK;
-    if (ys == NULL || xs == NULL || tile == NULL || slab == NULL) st = NE_ERR_OUT_OF_MEMORY;
-    for (int64_t t = begin; t < end && st == NE_OK; t++) { /* t = block * chunks + chunk */
+    if (scr == NULL || slab == NULL) st = NE_ERR_OUT_OF_MEMORY;
+    for (int64_t t = begin; t < end && st == NE_OK; t++) {
         int64_t b = t / nchunk, ch = t % nchunk, c0 = b * cx->cb;
         int64_t cn = cx->c - c0 < cx->cb ? cx->c - c0 : cx->cb;
         int64_t r0 = ch * cx->chunk, r1 = r0 + cx->chunk < cx->k ? r0 + cx->chunk : cx->k;
         if (have != b) {
-            for (int64_t n = 0; n < cx->n; n++) {
-                if (cx->dtype == 0)
-                    ne_ra_to_slab_float((const float*) cx->in + n * cx->c * hw, (float*) slab + n * hw * cx->cb,
-                                        cx->c, hw, c0, cx->cb);
-                else
-                    ne_ra_to_slab_double((const double*) cx->in + n * cx->c * hw, (double*) slab + n * hw * cx->cb,
-                                         cx->c, hw, c0, cx->cb);
-            }
+            for (int64_t n = 0; n < cx->n; n++) ne_ra_to_slab(cx, n, c0, cn, slab + es * (size_t) (n * hw * cx->cb));
             have = b;
         }
         if (cx->dtype == 0) {
-            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_block_f32_avx512(cx, (const float*) slab, c0, cn, r0, r1, ys, xs, tile);
-            else if (cx->isa == NE_ISA_AVX2) ne_ra_fwd_block_f32_avx2(cx, (const float*) slab, c0, cn, r0, r1, ys, xs, tile);
-            else ne_ra_fwd_block_f32_base(cx, (const float*) slab, c0, cn, r0, r1, ys, xs, tile);
+            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_block_f32_avx512(cx, (const float*) slab, c0, cn, r0, r1, &s);
+            else if (cx->isa == NE_ISA_AVX2) ne_ra_fwd_block_f32_avx2(cx, (const float*) slab, c0, cn, r0, r1, &s);
+            else ne_ra_fwd_block_f32_base(cx, (const float*) slab, c0, cn, r0, r1, &s);
         } else {
-            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_block_f64_avx512(cx, (const double*) slab, c0, cn, r0, r1, ys, xs, tile);
-            else if (cx->isa == NE_ISA_AVX2) ne_ra_fwd_block_f64_avx2(cx, (const double*) slab, c0, cn, r0, r1, ys, xs, tile);
-            else ne_ra_fwd_block_f64_base(cx, (const double*) slab, c0, cn, r0, r1, ys, xs, tile);
+            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_block_f64_avx512(cx, (const double*) slab, c0, cn, r0, r1, &s);
+            else if (cx->isa == NE_ISA_AVX2) ne_ra_fwd_block_f64_avx2(cx, (const double*) slab, c0, cn, r0, r1, &s);
+            else ne_ra_fwd_block_f64_base(cx, (const double*) slab, c0, cn, r0, r1, &s);
         }
     }
-    free(ys);
-    free(xs);
-    free(tile);
+    free(scr);
     free(slab);
     return st;
 }
 
+/* Backward task t = image * blocks + block: zero the slab, scatter every roi of the image into
+ * it, transpose it into grad_input's channels [c0, c0+cn) of that image (which it overwrites). */
 static int32_t ne_ra_backward_task(void* ctx, int64_t begin, int64_t end) {
     ne_ra_ctx* cx = (ne_ra_ctx*) ctx;
     int64_t hw = cx->h * cx->w;
-    size_t es = ne_ra_esize(cx), axs = cx->dtype == 0 ? sizeof(ne_ra_axis_f32_base) : sizeof(ne_ra_axis_f64_base);
-    void* ys = malloc(axs * (size_t) (cx->max_y + 1));
-    void* xs = malloc(axs * (size_t) (cx->max_x + 1));
-    void* tile = ne_ra_alloc(es * (size_t) (cx->ph * cx->pw * cx->cb));
+    size_t es = ne_ra_esize(cx);
+    ne_ra_scr s;
+    void* scr = ne_ra_scr_alloc(cx, &s);
     void* slab = ne_ra_alloc(es * (size_t) (hw * cx->cb));
     int32_t st = NE_OK;
-    if (ys == NULL || xs == NULL || tile == NULL || slab == NULL) st = NE_ERR_OUT_OF_MEMORY;
-    for (int64_t t = begin; t < end && st == NE_OK; t++) { /* t = image * blocks + block */
+    if (scr == NULL || slab == NULL) st = NE_ERR_OUT_OF_MEMORY;
+    for (int64_t t = begin; t < end && st == NE_OK; t++) {
         int64_t n = t / cx->ncb, b = t % cx->ncb, c0 = b * cx->cb;
         int64_t cn = cx->c - c0 < cx->cb ? cx->c - c0 : cx->cb;
         memset(slab, 0, es * (size_t) (hw * cx->cb));
         if (cx->dtype == 0) {
-            if (cx->isa == NE_ISA_AVX512) ne_ra_bwd_block_f32_avx512(cx, slab, n, c0, cn, ys, xs, tile);
-            else if (cx->isa == NE_ISA_AVX2) ne_ra_bwd_block_f32_avx2(cx, slab, n, c0, cn, ys, xs, tile);
-            else ne_ra_bwd_block_f32_base(cx, slab, n, c0, cn, ys, xs, tile);
-            ne_ra_from_slab_float(slab, (float*) cx->out + n * cx->c * hw, cx->c, hw, c0, cx->cb);
+            if (cx->isa == NE_ISA_AVX512) ne_ra_bwd_block_f32_avx512(cx, slab, n, c0, cn, &s);
+            else if (cx->isa == NE_ISA_AVX2) ne_ra_bwd_block_f32_avx2(cx, slab, n, c0, cn, &s);
+            else ne_ra_bwd_block_f32_base(cx, slab, n, c0, cn, &s);
         } else {
-            if (cx->isa == NE_ISA_AVX512) ne_ra_bwd_block_f64_avx512(cx, slab, n, c0, cn, ys, xs, tile);
-            else if (cx->isa == NE_ISA_AVX2) ne_ra_bwd_block_f64_avx2(cx, slab, n, c0, cn, ys, xs, tile);
-            else ne_ra_bwd_block_f64_base(cx, slab, n, c0, cn, ys, xs, tile);
-            ne_ra_from_slab_double(slab, (double*) cx->out + n * cx->c * hw, cx->c, hw, c0, cx->cb);
+            if (cx->isa == NE_ISA_AVX512) ne_ra_bwd_block_f64_avx512(cx, slab, n, c0, cn, &s);
+            else if (cx->isa == NE_ISA_AVX2) ne_ra_bwd_block_f64_avx2(cx, slab, n, c0, cn, &s);
+            else ne_ra_bwd_block_f64_base(cx, slab, n, c0, cn, &s);
         }
+        ne_ra_from_slab(cx, n, c0, cn, slab);
     }
-    free(ys);
-    free(xs);
-    free(tile);
+    free(scr);
     free(slab);
     return st;
 }
@@ -267,8 +315,22 @@ static int32_t ne_ra_prepare(ne_ra_ctx* cx, int64_t** order_out) {
         keys[k].key = ((uint64_t) g.batch << 32) | (ne_ra_spread((uint64_t) cy) << 1) | ne_ra_spread((uint64_t) cxx);
         keys[k].index = k;
     }
+    if (ne_ra_tables_alloc(cx) != NE_OK) {
+        free(keys);
+        free(order);
+        return NE_ERR_OUT_OF_MEMORY;
+    }
     qsort(keys, (size_t) cx->k, sizeof(ne_ra_key), ne_ra_key_cmp);
     for (int64_t k = 0; k < cx->k; k++) order[k] = keys[k].index;
+    /* Tables by position in the visiting order, so the kernels stream through them (a table
+     * looked up by roi index came from L2/L3 at each roi, and the slab loads waited on it).
+     * Scalar arithmetic only: the same bits whichever variant later reads them. */
+    for (int64_t r = 0; r < cx->k; r++) {
+        ne_ra_geom g;
+        ne_ra_geometry(cx, order[r], &g);
+        if (cx->dtype == 0) ne_ra_fill_roi_f32_base(cx, r, &g);
+        else ne_ra_fill_roi_f64_base(cx, r, &g);
+    }
     free(keys);
     cx->order = order;
     *order_out = order;
@@ -305,6 +367,7 @@ int32_t ne_roi_align_forward_cpu(int32_t dtype, const void* input, int64_t n, in
     if ((st = ne_ra_prepare(&cx, &order)) != NE_OK) return st;
     if (h == 0 || w == 0) { /* every sample is outside an empty map */
         memset(output, 0, ne_ra_esize(&cx) * (size_t) (k * c * ph * pw));
+        free(cx.tabmem);
         free(order);
         return NE_OK;
     }
@@ -317,6 +380,7 @@ int32_t ne_roi_align_forward_cpu(int32_t dtype, const void* input, int64_t n, in
     cx.chunk = (k + nchunk - 1) / nchunk;
     nchunk = (k + cx.chunk - 1) / cx.chunk;
     st = ne_parallel_for(cx.ncb * nchunk, threads, ne_ra_forward_task, &cx);
+    free(cx.tabmem);
     free(order);
     return st;
 }
@@ -329,14 +393,17 @@ int32_t ne_roi_align_backward_cpu(int32_t dtype, const void* grad_output, const 
     int32_t st = ne_ra_init(&cx, dtype, n, c, h, w, rois, k, ph, pw, spatial_scale, sampling_ratio, aligned, isa);
     if (st != NE_OK || n * c * h * w == 0) return st;
     if (grad_input == NULL) return NE_ERR_INVALID_ARGUMENT;
-    memset(grad_input, 0, ne_ra_esize(&cx) * (size_t) (n * c * h * w));
-    if (k == 0) return NE_OK;
+    if (k == 0) { /* otherwise every (image, channel block) task overwrites its part */
+        memset(grad_input, 0, ne_ra_esize(&cx) * (size_t) (n * c * h * w));
+        return NE_OK;
+    }
     if (rois == NULL || grad_output == NULL) return NE_ERR_INVALID_ARGUMENT;
     int64_t* order;
     if ((st = ne_ra_prepare(&cx, &order)) != NE_OK) return st;
     cx.gout = grad_output;
     cx.out = grad_input;
     st = ne_parallel_for(n * cx.ncb, threads, ne_ra_backward_task, &cx);
+    free(cx.tabmem);
     free(order);
     return st;
 }

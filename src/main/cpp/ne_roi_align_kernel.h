@@ -8,36 +8,41 @@
  * block), so each bilinear tap is one aligned vector load and every channel goes through exactly
  * the same scalar arithmetic in the same order whichever variant runs (the library is compiled
  * with -ffp-contract=off, so no variant fuses a multiply-add the baseline does not): the ISA
- * variants are bit-identical. GCC's generic vectors lower to SSE2, AVX2 or AVX-512 code. */
+ * variants are bit-identical. GCC's generic vectors lower to SSE2, AVX2 or AVX-512 code.
+ *
+ * Where the time goes, and what this layout does about it (7x7, sampling ratio 2: 784 taps per
+ * roi and channel block, each one vector load, one multiply, one add):
+ * - the four tap weights of a sample (wy * wx products) are formed per bin row for all the row's
+ *   x samples at once, as short vector products into a small table (ne_ra_scr.wrow); the tap loop
+ *   then multiplies by a weight read from that table (a broadcast from L1, free on AVX-512)
+ *   instead of a scalar product + register broadcast per tap, which competed with the vector
+ *   arithmetic for the same ports;
+ * - the sample tables are struct-of-arrays, so the per-tap address is two adds and no branches
+ *   beyond the (predictable) validity tests. */
 
 #define NE_CAT2(a, b) a##_##b
 #define NE_CAT(a, b) NE_CAT2(a, b)
 #define NE_V NE_CAT(ne_ra_vec, NE_SFX)
-#define NE_AX NE_CAT(ne_ra_axis, NE_SFX)
 
 typedef NE_T NE_V __attribute__((vector_size(64)));
 
-/* One sample coordinate along one axis after the RA sampler (ops.md §1): the two neighbouring
- * rows (or columns) as slab offsets, their weights, and whether the sample is inside. */
-typedef struct {
-    int64_t lo, hi;
-    NE_T wl, wh;
-    int32_t valid;
-} NE_AX;
-
 /* Samples along one axis: n bins of `grid` samples each, starting at `start`, `bin` wide.
- * `stride` turns a row/column index into a slab offset. The arithmetic is torchvision's. */
-NE_TARGET static void NE_CAT(ne_ra_axis_fill, NE_SFX)(NE_AX* ax, int64_t n, int64_t grid, NE_T start, NE_T bin,
-                                                      int64_t size, int64_t stride) {
+ * `stride` turns a row/column index into a slab offset. The arithmetic is torchvision's.
+ * Returns 1 when every sample is inside (the common case). */
+NE_TARGET static int NE_CAT(ne_ra_axis_fill, NE_SFX)(int64_t* lo_, int64_t* hi_, NE_T* wl_, NE_T* wh_,
+                                                     unsigned char* valid, int64_t n, int64_t grid, NE_T start,
+                                                     NE_T bin, int64_t size, int64_t stride) {
+    int all = 1;
     for (int64_t p = 0; p < n; p++) {
         for (int64_t i = 0; i < grid; i++) {
             NE_T v = start + (NE_T) p * bin + (NE_T) ((NE_T) i + (NE_T) 0.5) * bin / (NE_T) grid;
-            NE_AX* a = &ax[p * grid + i];
+            int64_t a = p * grid + i;
             /* Written as !(in range) so that NaN falls into the reject branch (TV newest). */
             if (!(v >= (NE_T) -1.0 && v <= (NE_T) size)) {
-                a->valid = 0;
-                a->lo = a->hi = 0;
-                a->wl = a->wh = 0;
+                valid[a] = 0;
+                lo_[a] = hi_[a] = 0;
+                wl_[a] = wh_[a] = 0;
+                all = 0;
                 continue;
             }
             if (v <= 0) v = 0;
@@ -49,54 +54,109 @@ NE_TARGET static void NE_CAT(ne_ra_axis_fill, NE_SFX)(NE_AX* ax, int64_t n, int6
                 hi = lo + 1;
             }
             NE_T l = v - (NE_T) lo;
-            a->valid = 1;
-            a->lo = lo * stride;
-            a->hi = hi * stride;
-            a->wh = l;
-            a->wl = (NE_T) 1 - l;
+            valid[a] = 1;
+            lo_[a] = lo * stride;
+            hi_[a] = hi * stride;
+            wh_[a] = l;
+            wl_[a] = (NE_T) 1 - l;
+        }
+    }
+    return all;
+}
+
+/* Fills the axis tables of the roi visited r-th (once per call, from ne_ra_prepare). */
+static void NE_CAT(ne_ra_fill_roi, NE_SFX)(const ne_ra_ctx* cx, int64_t r, const ne_ra_geom* g) {
+    const int64_t oy = r * cx->max_y, ox = r * cx->max_x;
+    NE_CAT(ne_ra_axis_fill, NE_SFX)(cx->tylo + oy, cx->tyhi + oy, (NE_T*) cx->tywl + oy, (NE_T*) cx->tywh + oy,
+                                    cx->tyv + oy, cx->ph, g->gh, (NE_T) g->ys, (NE_T) g->bh, cx->h, cx->w * NE_CB);
+    NE_CAT(ne_ra_axis_fill, NE_SFX)(cx->txlo + ox, cx->txhi + ox, (NE_T*) cx->txwl + ox, (NE_T*) cx->txwh + ox,
+                                    cx->txv + ox, cx->pw, g->gw, (NE_T) g->xs, (NE_T) g->bw, cx->w, NE_CB);
+}
+
+/* Points the scratch at the tables of the roi visited r-th. */
+static void NE_CAT(ne_ra_tables, NE_SFX)(const ne_ra_ctx* cx, int64_t r, ne_ra_scr* s) {
+    const int64_t oy = r * cx->max_y, ox = r * cx->max_x;
+    s->ylo = cx->tylo + oy; s->yhi = cx->tyhi + oy; s->ywl = (NE_T*) cx->tywl + oy; s->ywh = (NE_T*) cx->tywh + oy;
+    s->yv = cx->tyv + oy;
+    s->xlo = cx->txlo + ox; s->xhi = cx->txhi + ox; s->xwl = (NE_T*) cx->txwl + ox; s->xwh = (NE_T*) cx->txwh + ox;
+    s->xv = cx->txv + ox;
+}
+
+/* The weight products of the gh sample rows of bin row ph, for all nx x samples:
+ * wrow[py][t][px] for every sample row py of the roi, t = (yl*xl, yl*xh, yh*xl, yh*xh), the tap order of the sum. */
+NE_TARGET static void NE_CAT(ne_ra_row_weights, NE_SFX)(const ne_ra_scr* s, int64_t ny, int64_t nx) {
+    /* Whole vectors: wrow rows are padded to mx (a multiple of NE_CB) and the axis tables by
+     * NE_CB entries (ne_ra_tables_alloc), so the tail products are made but never read. This is
+     * once per bin row; a scalar loop here cost a third of the forward's time. */
+    typedef NE_T vu __attribute__((vector_size(64), aligned(sizeof(NE_T))));
+    const NE_T* xwl = (const NE_T*) s->xwl;
+    const NE_T* xwh = (const NE_T*) s->xwh;
+    const int64_t mx = s->mx;
+    for (int64_t py = 0; py < ny; py++) {
+        const NE_T a = ((const NE_T*) s->ywl)[py], b = ((const NE_T*) s->ywh)[py];
+        NE_T* w = (NE_T*) s->wrow + py * 4 * mx;
+        for (int64_t px = 0; px < nx; px += NE_CB) {
+            const NE_V l = *(const vu*) (xwl + px), h = *(const vu*) (xwh + px);
+            *(NE_V*) (w + px) = a * l;
+            *(NE_V*) (w + mx + px) = a * h;
+            *(NE_V*) (w + 2 * mx + px) = b * l;
+            *(NE_V*) (w + 3 * mx + px) = b * h;
         }
     }
 }
 
+/* Tile [P][NE_CB] -> the roi's cn output rows of P (NCHW), and grad_output's rows -> tile with the
+ * lanes past cn zeroed; NE_TRANSPOSE is the dtype's ne_roi_align_transpose.h routine. */
+static void NE_CAT(ne_ra_tile_out, NE_SFX)(const ne_ra_ctx* cx, const NE_T* tile, NE_T* o, int64_t P, int64_t cn) {
+    NE_TRANSPOSE(tile, NE_CB, o, P, P, cn, cx->isa == NE_ISA_AVX512);
+}
+
+static void NE_CAT(ne_ra_tile_in, NE_SFX)(const ne_ra_ctx* cx, const NE_T* go, NE_T* tile, int64_t P, int64_t cn) {
+    NE_TRANSPOSE(go, P, tile, NE_CB, cn, P, cx->isa == NE_ISA_AVX512);
+    if (cn < NE_CB)
+        for (int64_t p = 0; p < P; p++)
+            for (int64_t ci = cn; ci < NE_CB; ci++) tile[p * NE_CB + ci] = 0;
+}
+
 /* Forward over the rois order[r0..r1) for one channel block: slab is [N][H][W][NE_CB] of this
- * block, out the NCHW output, channels [c0, c0+cn). Weights are computed per roi on the fly from
- * the two separable axis tables; each bin's NE_CB results go to a tile that is transposed into
- * the output's NCHW rows once the roi is done. */
+ * block, out the NCHW output, channels [c0, c0+cn). Each bin's NE_CB results go to a tile that is
+ * transposed into the output's NCHW rows (one contiguous run of cn*PH*PW) once the roi is done. */
 NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const NE_T* slab, int64_t c0, int64_t cn,
-                                                      int64_t r0, int64_t r1, NE_AX* ys, NE_AX* xs, NE_T* tile) {
+                                                      int64_t r0, int64_t r1, ne_ra_scr* s) {
     NE_T* out = (NE_T*) cx->out;
-    const int64_t PH = cx->ph, PW = cx->pw, P = PH * PW, W = cx->w, HW = cx->h * cx->w;
+    NE_T* tile = (NE_T*) s->tile;
+    const int64_t PH = cx->ph, PW = cx->pw, P = PH * PW, HW = cx->h * cx->w, MX = s->mx;
     for (int64_t r = r0; r < r1; r++) {
         int64_t k = cx->order[r];
         ne_ra_geom g;
         ne_ra_geometry(cx, k, &g);
-        NE_CAT(ne_ra_axis_fill, NE_SFX)(ys, PH, g.gh, (NE_T) g.ys, (NE_T) g.bh, cx->h, W * NE_CB);
-        NE_CAT(ne_ra_axis_fill, NE_SFX)(xs, PW, g.gw, (NE_T) g.xs, (NE_T) g.bw, cx->w, NE_CB);
+        const int64_t gh = g.gh, gw = g.gw;
+        NE_CAT(ne_ra_tables, NE_SFX)(cx, r, s);
         const NE_T* img = slab + g.batch * HW * NE_CB;
         const NE_T count = (NE_T) g.count;
+        NE_CAT(ne_ra_row_weights, NE_SFX)(s, PH * gh, PW * gw);
         for (int64_t ph = 0; ph < PH; ph++) {
             for (int64_t pw = 0; pw < PW; pw++) {
                 NE_V acc = {0};
-                for (int64_t iy = 0; iy < g.gh; iy++) {
-                    const NE_AX* ay = &ys[ph * g.gh + iy];
-                    if (!ay->valid) continue;
-                    for (int64_t ix = 0; ix < g.gw; ix++) {
-                        const NE_AX* ax = &xs[pw * g.gw + ix];
-                        if (!ax->valid) continue;
-                        NE_T w1 = ay->wl * ax->wl, w2 = ay->wl * ax->wh, w3 = ay->wh * ax->wl, w4 = ay->wh * ax->wh;
-                        NE_V v1 = *(const NE_V*) (img + ay->lo + ax->lo);
-                        NE_V v2 = *(const NE_V*) (img + ay->lo + ax->hi);
-                        NE_V v3 = *(const NE_V*) (img + ay->hi + ax->lo);
-                        NE_V v4 = *(const NE_V*) (img + ay->hi + ax->hi);
-                        acc += ((w1 * v1 + w2 * v2) + w3 * v3) + w4 * v4;
+                for (int64_t iy = 0; iy < gh; iy++) {
+                    const int64_t py = ph * gh + iy;
+                    if (!s->yv[py]) continue;
+                    const NE_T* rl = img + s->ylo[py];
+                    const NE_T* rh = img + s->yhi[py];
+                    const NE_T* w = (const NE_T*) s->wrow + py * 4 * MX;
+                    for (int64_t ix = 0; ix < gw; ix++) {
+                        const int64_t px = pw * gw + ix;
+                        if (!s->xv[px]) continue;
+                        const int64_t xl = s->xlo[px], xh = s->xhi[px];
+                        NE_V v1 = *(const NE_V*) (rl + xl), v2 = *(const NE_V*) (rl + xh);
+                        NE_V v3 = *(const NE_V*) (rh + xl), v4 = *(const NE_V*) (rh + xh);
+                        acc += ((w[px] * v1 + w[MX + px] * v2) + w[2 * MX + px] * v3) + w[3 * MX + px] * v4;
                     }
                 }
                 *(NE_V*) (tile + (ph * PW + pw) * NE_CB) = acc / count;
             }
         }
-        NE_T* o = out + (k * cx->c + c0) * P;
-        for (int64_t ci = 0; ci < cn; ci++)
-            for (int64_t p = 0; p < P; p++) o[ci * P + p] = tile[p * NE_CB + ci];
+        NE_CAT(ne_ra_tile_out, NE_SFX)(cx, tile, out + (k * cx->c + c0) * P, P, cn);
     }
 }
 
@@ -104,36 +164,40 @@ NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const
  * into the NHWC slab [H][W][NE_CB] that this task alone owns. (g / count) is formed once per bin
  * (torchvision forms g * w / count per tap: the two differ in the last bit at most). */
 NE_TARGET static void NE_CAT(ne_ra_bwd_block, NE_SFX)(const ne_ra_ctx* cx, NE_T* slab, int64_t n, int64_t c0,
-                                                      int64_t cn, NE_AX* ys, NE_AX* xs, NE_T* tile) {
+                                                      int64_t cn, ne_ra_scr* s) {
     const NE_T* rois = (const NE_T*) cx->rois;
     const NE_T* gout = (const NE_T*) cx->gout;
-    const int64_t PH = cx->ph, PW = cx->pw, P = PH * PW, W = cx->w;
+    NE_T* tile = (NE_T*) s->tile;
+    const int64_t PH = cx->ph, PW = cx->pw, P = PH * PW, MX = s->mx;
     for (int64_t r = 0; r < cx->k; r++) {
         int64_t k = cx->order[r];
         if ((int64_t) rois[k * 5] != n) continue;
         ne_ra_geom g;
         ne_ra_geometry(cx, k, &g);
-        if (g.gh <= 0 || g.gw <= 0) continue;
-        NE_CAT(ne_ra_axis_fill, NE_SFX)(ys, PH, g.gh, (NE_T) g.ys, (NE_T) g.bh, cx->h, W * NE_CB);
-        NE_CAT(ne_ra_axis_fill, NE_SFX)(xs, PW, g.gw, (NE_T) g.xs, (NE_T) g.bw, cx->w, NE_CB);
+        const int64_t gh = g.gh, gw = g.gw;
+        if (gh <= 0 || gw <= 0) continue;
+        NE_CAT(ne_ra_tables, NE_SFX)(cx, r, s);
+        NE_CAT(ne_ra_tile_in, NE_SFX)(cx, gout + (k * cx->c + c0) * P, tile, P, cn);
         const NE_T count = (NE_T) g.count;
-        const NE_T* go = gout + (k * cx->c + c0) * P;
-        for (int64_t ci = 0; ci < NE_CB; ci++)
-            for (int64_t p = 0; p < P; p++) tile[p * NE_CB + ci] = ci < cn ? go[ci * P + p] / count : 0;
+        for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        NE_CAT(ne_ra_row_weights, NE_SFX)(s, PH * gh, PW * gw);
         for (int64_t ph = 0; ph < PH; ph++) {
             for (int64_t pw = 0; pw < PW; pw++) {
-                NE_V gv = *(const NE_V*) (tile + (ph * PW + pw) * NE_CB);
-                for (int64_t iy = 0; iy < g.gh; iy++) {
-                    const NE_AX* ay = &ys[ph * g.gh + iy];
-                    if (!ay->valid) continue;
-                    for (int64_t ix = 0; ix < g.gw; ix++) {
-                        const NE_AX* ax = &xs[pw * g.gw + ix];
-                        if (!ax->valid) continue;
-                        NE_T w1 = ay->wl * ax->wl, w2 = ay->wl * ax->wh, w3 = ay->wh * ax->wl, w4 = ay->wh * ax->wh;
-                        *(NE_V*) (slab + ay->lo + ax->lo) += gv * w1;
-                        *(NE_V*) (slab + ay->lo + ax->hi) += gv * w2;
-                        *(NE_V*) (slab + ay->hi + ax->lo) += gv * w3;
-                        *(NE_V*) (slab + ay->hi + ax->hi) += gv * w4;
+                const NE_V gv = *(const NE_V*) (tile + (ph * PW + pw) * NE_CB);
+                for (int64_t iy = 0; iy < gh; iy++) {
+                    const int64_t py = ph * gh + iy;
+                    if (!s->yv[py]) continue;
+                    NE_T* rl = slab + s->ylo[py];
+                    NE_T* rh = slab + s->yhi[py];
+                    const NE_T* w = (const NE_T*) s->wrow + py * 4 * MX;
+                    for (int64_t ix = 0; ix < gw; ix++) {
+                        const int64_t px = pw * gw + ix;
+                        if (!s->xv[px]) continue;
+                        const int64_t xl = s->xlo[px], xh = s->xhi[px];
+                        *(NE_V*) (rl + xl) += gv * w[px];
+                        *(NE_V*) (rl + xh) += gv * w[MX + px];
+                        *(NE_V*) (rh + xl) += gv * w[2 * MX + px];
+                        *(NE_V*) (rh + xh) += gv * w[3 * MX + px];
                     }
                 }
             }
@@ -142,4 +206,3 @@ NE_TARGET static void NE_CAT(ne_ra_bwd_block, NE_SFX)(const ne_ra_ctx* cx, NE_T*
 }
 
 #undef NE_V
-#undef NE_AX

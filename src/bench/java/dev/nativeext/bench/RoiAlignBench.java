@@ -38,6 +38,24 @@ public final class RoiAlignBench {
         return r;
     }
 
+    /** Runs r warmup times, then reps times; returns {min, median} in ms (min: the figure least
+     * disturbed by other load on the machine; median: the typical one). */
+    static double[] minMedian(int warmup, int reps, Runnable r) {
+        for (int i = 0; i < warmup; i++) r.run();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        return new double[] {ms[0], reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2};
+    }
+
+    static String fmt(double[] mm) {
+        return String.format("min %.1f / median %.1f ms", mm[0], mm[1]);
+    }
+
     public static void run(PrintStream out) throws Exception {
         int k = 1000;
         try (Tensor in = Tensor.uniform(1, 0f, 1f, 1, 256, 200, 200); Tensor r = Tensor.of(rois(k, 2), k, 5)) {
@@ -45,18 +63,18 @@ public final class RoiAlignBench {
                 try (Tensor g = Tensor.uniform(3, -1f, 1f, k, 256, p, p)) {
                     for (int t : new int[] {1, 2}) {
                         CpuOptions.setThreads(t);
-                        double f = BenchUtil.medianMillis(2, 7, () -> RoiAlign.forward(in, r, p, p, 0.25, 2, true).close());
-                        double b = BenchUtil.medianMillis(1, 5, () -> RoiAlign.backward(g, r, 1, 256, 200, 200, 0.25, 2, true).close());
-                        out.printf("roi_align %dx%d threads=%d  forward %.1f ms  backward %.1f ms  (isa %s)%n", p, p, t, f, b, CpuOptions.isa());
+                        double[] f = minMedian(2, 9, () -> RoiAlign.forward(in, r, p, p, 0.25, 2, true).close());
+                        double[] b = minMedian(1, 7, () -> RoiAlign.backward(g, r, 1, 256, 200, 200, 0.25, 2, true).close());
+                        out.printf("roi_align %dx%d threads=%d  forward %s  backward %s  (isa %s)%n", p, p, t, fmt(f), fmt(b), CpuOptions.isa());
                     }
                 }
-                for (int t : new int[] {1, 2}) out.printf("roi_align %dx%d ONNX Runtime threads=%d  forward %.1f ms%n", p, p, t, ort(in, r, k, p, t));
+                for (int t : new int[] {1, 2}) out.printf("roi_align %dx%d ONNX Runtime threads=%d  forward %s%n", p, p, t, fmt(ort(in, r, k, p, t)));
             }
         }
         out.printf("roi_align peak RSS %.0f MB%n", BenchUtil.peakRssMb());
     }
 
-    static double ort(Tensor in, Tensor r, int k, int p, int threads) throws Exception {
+    static double[] ort(Tensor in, Tensor r, int k, int p, int threads) throws Exception {
         byte[] model = OnnxSingleNode.model("RoiAlign", "", 16,
                 List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 200, 200}),
                         new OnnxSingleNode.Io("rois", OnnxSingleNode.FLOAT, new long[] {k, 4}),
@@ -72,7 +90,7 @@ public final class RoiAlignBench {
              OnnxTensor bx = OnnxTensor.createTensor(env, FloatBuffer.wrap(boxes), new long[] {k, 4});
              OnnxTensor bi = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[k]), new long[] {k})) {
             Map<String, OnnxTensor> feeds = Map.of("X", x, "rois", bx, "batch_indices", bi);
-            return BenchUtil.medianMillis(1, 5, () -> {
+            return minMedian(1, 5, () -> {
                 try (OrtSession.Result res = s.run(feeds)) {
                     res.get(0);
                 } catch (Exception e) {
