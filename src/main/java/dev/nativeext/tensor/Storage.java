@@ -39,7 +39,9 @@ final class Storage implements Runnable {
             if (bytes > 0) Cuda.malloc(p, bytes);
             return new Storage(device, bytes, p, 0);
         }
-        Pointer p = Pointer.malloc(bytes + ALIGNMENT);
+        long size = bytes + ALIGNMENT;
+        Pointer p = size >= HostMemoryPool.MIN_BYTES ? HostMemoryPool.take(size) : null;
+        if (p == null) p = Pointer.malloc(size);
         if (p == null || p.isNull()) throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor");
         long off = (ALIGNMENT - p.address() % ALIGNMENT) % ALIGNMENT;
         return new Storage(device, bytes, p, off);
@@ -80,7 +82,7 @@ final class Storage implements Runnable {
         if (device.isCuda()) {
             if (!raw.isNull()) cudart.cudaFree(raw);
         } else {
-            Pointer.free(raw);
+            HostMemoryPool.give(raw, bytes + ALIGNMENT);
         }
     }
 }

@@ -118,4 +118,20 @@ class TensorTest {
         assertThrows(CudaException.class, () -> Tensor.zeros(DType.FLOAT32, Device.cuda(0), 4));
         assertThrows(CudaException.class, CudaStream::create);
     }
+
+    @Test
+    void largeHostBlocksAreReusedAfterClose() {
+        HostMemoryPool.trim();
+        long address;
+        try (Tensor a = Tensor.empty(DType.FLOAT32, Device.CPU, 1 << 20)) {
+            address = a.address();
+        }
+        assertTrue(HostMemoryPool.cachedBytes() >= 4L << 20, "the 4 MiB block is kept");
+        try (Tensor b = Tensor.zeros(DType.FLOAT32, Device.CPU, 1 << 20)) {
+            assertEquals(address, b.address(), "the same block serves the next tensor of that size");
+            for (float v : b.toFloatArray()) if (v != 0f) throw new AssertionError("zeros() must clear a reused block");
+        }
+        HostMemoryPool.trim();
+        assertEquals(0, HostMemoryPool.cachedBytes());
+    }
 }
