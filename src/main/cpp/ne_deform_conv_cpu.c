@@ -1,10 +1,13 @@
-/* Deformable convolution v1/v2 on the CPU (ops.md §5): im2col through a per-(image, deformable
- * group) sampling table, GEMM through the caller's CBLAS (cblas_sgemm/cblas_dgemm address), and
- * a backward whose scatter (grad input) is partitioned by channel so that it needs no atomics
- * and gives the same bits for any thread count. */
+/* Deformable convolution v1/v2 on the CPU (ops.md §5): position-major columns ("im2row") of an
+ * HWC copy of the input through a per-chunk sampling table, GEMM through the caller's CBLAS
+ * (cblas_sgemm/cblas_dgemm address), and a backward whose scatter (grad input) is partitioned
+ * by channel so that it needs no atomics and gives the same bits for any thread count.
+ * im2col_step is validated but the CPU path works image by image in position chunks (its
+ * column buffer is bounded by NE_DCN_CHUNK_ELEMS, smaller than any im2col_step's). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ne_deform_conv.h"
 #include "ne_parallel.h"
 #include "ne_status.h"
@@ -53,12 +56,11 @@ int32_t ne_deform_conv_forward_cpu(int32_t dtype, const void* input, const void*
     if (s != NE_OK) return s;
     if (g.n == 0) return NE_OK;
     if (!input || !offset || !weight || !output || !gemm) return NE_ERR_INVALID_ARGUMENT;
-    if (im2col_step > g.n) im2col_step = g.n;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
-        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output, im2col_step,
+        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output,
                                           (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
-        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output, im2col_step,
+        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output,
                                           (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
@@ -77,13 +79,12 @@ int32_t ne_deform_conv_backward_cpu(int32_t dtype, const void* grad_output, cons
     if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight || !gemm)
         return NE_ERR_INVALID_ARGUMENT;
     if ((mask == NULL) != (grad_mask == NULL)) return NE_ERR_INVALID_ARGUMENT;
-    if (im2col_step > g.n) im2col_step = g.n;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
         case 0: return ne_dcn_backward_f32(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, im2col_step, (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
         case 1: return ne_dcn_backward_f64(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, im2col_step, (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }

@@ -1,204 +1,293 @@
 /* Typed CPU kernels of deformable convolution, included once per dtype by ne_deform_conv_cpu.c
  * with NE_T (float/double) and NE_S (suffix) defined. Not a public header.
  *
- * Why a sampling table: for one image and one deformable group, the bilinear corners and weights
- * of every (tap, output position) are the same for all C_in/offset_groups channels (256 in the
- * DCN configs), so they are computed once (like ROIAlign's pre_calc, ops.md §2.4) and the
- * per-channel work is 4 gathers and 4 multiply-adds per column entry. Table layout: corner k,
- * tap t, position p at [k*n + t*HWo + p] (n = kh*kw*HWo), structure of arrays so the gather
- * loop vectorises. Invalid corners get plane offset 0 and weight 0 (ZP sampler, ops.md §1). */
+ * Layout, and why. The input of one image is first transposed to pixel-major ("HWC") order, and
+ * the columns are built position-major ("im2row"): row p of the column buffer holds, for each
+ * conv group, the taps in order and, inside a tap, the group's channels in order (column
+ * (t * C_in/groups + c) of the group's segment). Then:
+ *  - every column entry of one (position, tap) is a contiguous run of channels reading four
+ *    contiguous runs of the HWC image with one scalar weight each: no gathers, the loop
+ *    vectorises, and the same code serves grad input (scatter of contiguous runs) and grad
+ *    offset / mask (dot products over the channel run);
+ *  - the GEMM is out_g[C_out/g, P] = W'_g[C_out/g, K_g] * rows_g[P, K_g]^T (NoTrans, Trans),
+ *    which OpenBLAS runs faster than NoTrans/NoTrans on this shape, with W' the weight with its
+ *    (channel, tap) axes swapped to match the column order (a permutation, no arithmetic).
+ * The bilinear corners and weights of one (position, tap, deformable group) are the same for
+ * every channel of the group: they are computed once per position chunk (the "table", ops.md
+ * §5.3 / ROIAlign's pre_calc idea). Invalid corners get offset 0 and weight 0 (ZP sampler).
+ *
+ * Determinism: contraction is off (build.properties) and every vector loop is element-wise (no
+ * reassociation), so the baseline, AVX2 and AVX-512 variants give the same bits; reductions over
+ * channels use 16 fixed partial sums combined in a fixed order. */
 
 #define NE_CAT2(a, b) a##_##b
 #define NE_CAT(a, b) NE_CAT2(a, b)
 #define NE_FN(name) NE_CAT(name, NE_S)
 
+/* One (deformable group, position, tap) of a chunk: corner element offsets in the HWC image
+ * (pixel * C_in) and corner weight times mask. */
 typedef struct {
-    int64_t* idx;  /* [4][n] corner offsets inside the plane */
-    NE_T* wm;      /* [4][n] corner weight times mask: the im2col / col2im coefficient */
-    NE_T* w;       /* [4][n] corner weight (backward: grad mask), or NULL */
-    NE_T* cy;      /* [4][n] d(sample)/dy coefficient per corner (backward), or NULL */
-    NE_T* cx;      /* [4][n] d(sample)/dx coefficient per corner (backward), or NULL */
-    NE_T* m;       /* [n] the mask value (backward), or NULL */
-} NE_FN(ne_dcn_table);
+    int64_t i[4];
+    NE_T wm[4];
+} NE_FN(ne_dcn_tap);
+
+/* The backward's extra coefficients of the same entry: corner weight without mask (grad mask),
+ * d(sample)/dy and d(sample)/dx per corner (grad offset), and the mask. */
+typedef struct {
+    NE_T w[4], cy[4], cx[4], m;
+} NE_FN(ne_dcn_tapb);
+
+/* Table entry of (image b, deformable group d, output position p, tap t). */
+static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const NE_T* mask, int64_t b, int64_t d,
+                                int64_t p, int64_t t, NE_FN(ne_dcn_tap)* e, NE_FN(ne_dcn_tapb)* eb) {
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw;
+    const int64_t i = t / g->kw, j = t % g->kw, ho = p / g->wo, wo = p % g->wo;
+    const NE_T* off = offset + ((b * g->dg + d) * 2 * kk) * hw;
+    const NE_T y = (NE_T) (ho * g->sh - g->ph + i * g->dh) + off[(2 * t) * hw + p];
+    const NE_T x = (NE_T) (wo * g->sw - g->pw + j * g->dw) + off[(2 * t + 1) * hw + p];
+    const NE_T m = mask ? mask[((b * g->dg + d) * kk + t) * hw + p] : (NE_T) 1;
+    int64_t id[4] = {0, 0, 0, 0};
+    NE_T w[4] = {0, 0, 0, 0}, cy[4] = {0, 0, 0, 0}, cx[4] = {0, 0, 0, 0};
+    /* Written as !(inside) so that NaN coordinates count as outside. */
+    if (y > -1 && y < (NE_T) g->h && x > -1 && x < (NE_T) g->w) {
+        const NE_T yf = floor(y), xf = floor(x);
+        const int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
+        const NE_T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;
+        const int vyl = hl >= 0, vyh = hh <= g->h - 1, vxl = wl >= 0, vxh = wh <= g->w - 1;
+        if (vyl && vxl) { id[0] = hl * g->w + wl; w[0] = hy * hx; cy[0] = -hx; cx[0] = -hy; }
+        if (vyl && vxh) { id[1] = hl * g->w + wh; w[1] = hy * lx; cy[1] = -lx; cx[1] = hy; }
+        if (vyh && vxl) { id[2] = hh * g->w + wl; w[2] = ly * hx; cy[2] = hx; cx[2] = -ly; }
+        if (vyh && vxh) { id[3] = hh * g->w + wh; w[3] = ly * lx; cy[3] = lx; cx[3] = ly; }
+    }
+    for (int k = 0; k < 4; k++) {
+        e->i[k] = id[k] * g->cin;
+        e->wm[k] = w[k] * m;
+        if (eb) {
+            eb->w[k] = w[k];
+            eb->cy[k] = cy[k];
+            eb->cx[k] = cx[k];
+        }
+    }
+    if (eb) eb->m = m;
+}
+
+/* ---- The three channel-run loops, compiled per ISA (same bits in each, see above). ---- */
+
+/* dst[c] = sum_k w_k * x_k[c]: one column run. */
+#define NE_DCN_ROW_BODY                                                                           \
+    for (int64_t c = 0; c < len; c++) dst[c] = w0 * x0[c] + w1 * x1[c] + w2 * x2[c] + w3 * x3[c];
+#define NE_DCN_ROW_SIG(sfx)                                                                       \
+    static void NE_FN(ne_dcn_row_##sfx)(NE_T* restrict dst, const NE_T* restrict x0, const NE_T* restrict x1, \
+        const NE_T* restrict x2, const NE_T* restrict x3, NE_T w0, NE_T w1, NE_T w2, NE_T w3, int64_t len)
+
+/* Grad offset / mask partial sums of one run: lane j takes channels c = j (mod 16) of the run. */
+#define NE_DCN_COORD_STEP(c, j)                                                                   \
+    {                                                                                             \
+        const NE_T v0 = x0[c], v1 = x1[c], v2 = x2[c], v3 = x3[c];                                \
+        const NE_T sy = b->cy[0] * v0 + b->cy[1] * v1 + b->cy[2] * v2 + b->cy[3] * v3;            \
+        const NE_T sx = b->cx[0] * v0 + b->cx[1] * v1 + b->cx[2] * v2 + b->cx[3] * v3;            \
+        const NE_T sv = b->w[0] * v0 + b->w[1] * v1 + b->w[2] * v2 + b->w[3] * v3;                \
+        acc[j] += dc[c] * sy;                                                                     \
+        acc[16 + j] += dc[c] * sx;                                                                \
+        acc[32 + j] += dc[c] * sv;                                                                \
+    }
+#define NE_DCN_COORD_BODY                                                                         \
+    int64_t c0 = 0;                                                                               \
+    for (; c0 + 16 <= len; c0 += 16)                                                              \
+        for (int j = 0; j < 16; j++) NE_DCN_COORD_STEP(c0 + j, j)                                 \
+    for (int j = 0; c0 + j < len; j++) NE_DCN_COORD_STEP(c0 + j, j)
+#define NE_DCN_COORD_SIG(sfx)                                                                     \
+    static void NE_FN(ne_dcn_coordrun_##sfx)(const NE_T* restrict x0, const NE_T* restrict x1,    \
+        const NE_T* restrict x2, const NE_T* restrict x3, const NE_T* restrict dc,                \
+        const NE_FN(ne_dcn_tapb)* restrict b, NE_T* restrict acc, int64_t len)
+
+/* gx_k[c] += w_k * dc[c], corner by corner (corners are distinct pixels or skipped). */
+#define NE_DCN_SCATTER_BODY                                                                       \
+    for (int64_t c = 0; c < len; c++) gx[c] += wk * dc[c];
+#define NE_DCN_SCATTER_SIG(sfx)                                                                   \
+    static void NE_FN(ne_dcn_scatter_##sfx)(NE_T* restrict gx, const NE_T* restrict dc, NE_T wk, int64_t len)
+
+NE_DCN_ROW_SIG(base) { NE_DCN_ROW_BODY }
+__attribute__((target("avx2,fma"))) NE_DCN_ROW_SIG(avx2) { NE_DCN_ROW_BODY }
+__attribute__((target("avx512f"))) NE_DCN_ROW_SIG(avx512) { NE_DCN_ROW_BODY }
+NE_DCN_COORD_SIG(base) { NE_DCN_COORD_BODY }
+__attribute__((target("avx2,fma"))) NE_DCN_COORD_SIG(avx2) { NE_DCN_COORD_BODY }
+__attribute__((target("avx512f"))) NE_DCN_COORD_SIG(avx512) { NE_DCN_COORD_BODY }
+NE_DCN_SCATTER_SIG(base) { NE_DCN_SCATTER_BODY }
+__attribute__((target("avx2,fma"))) NE_DCN_SCATTER_SIG(avx2) { NE_DCN_SCATTER_BODY }
+__attribute__((target("avx512f"))) NE_DCN_SCATTER_SIG(avx512) { NE_DCN_SCATTER_BODY }
+
+typedef struct {
+    void (*row)(NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
+                const NE_T* restrict, NE_T, NE_T, NE_T, NE_T, int64_t);
+    void (*coord)(const NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
+                  const NE_T* restrict, const NE_FN(ne_dcn_tapb)* restrict, NE_T* restrict, int64_t);
+    void (*scatter)(NE_T* restrict, const NE_T* restrict, NE_T, int64_t);
+} NE_FN(ne_dcn_simd);
+
+static NE_FN(ne_dcn_simd) NE_FN(ne_dcn_simd_pick)(int32_t isa) {
+    NE_FN(ne_dcn_simd) s;
+    if (isa == NE_ISA_AVX512) {
+        s.row = NE_FN(ne_dcn_row_avx512); s.coord = NE_FN(ne_dcn_coordrun_avx512); s.scatter = NE_FN(ne_dcn_scatter_avx512);
+    } else if (isa == NE_ISA_AVX2) {
+        s.row = NE_FN(ne_dcn_row_avx2); s.coord = NE_FN(ne_dcn_coordrun_avx2); s.scatter = NE_FN(ne_dcn_scatter_avx2);
+    } else {
+        s.row = NE_FN(ne_dcn_row_base); s.coord = NE_FN(ne_dcn_coordrun_base); s.scatter = NE_FN(ne_dcn_scatter_base);
+    }
+    return s;
+}
+
+/* ---- Work shared by the forward and the backward on one chunk of output positions. ---- */
 
 typedef struct {
     const ne_dcn_geom* g;
-    const NE_T* off;   /* offset of this (image, deformable group): [2*kh*kw][HWo] */
-    const NE_T* msk;   /* mask of this (image, deformable group): [kh*kw][HWo], or NULL */
-    NE_FN(ne_dcn_table)* tab;
-} NE_FN(ne_dcn_build_ctx);
+    const NE_T *xh, *offset, *mask;   /* the image in HWC order; offset / mask of the batch */
+    int64_t b, p0, np;                /* image, first position and positions of the chunk */
+    NE_T* col;                        /* [np][C_in*kh*kw] rows */
+    NE_T* dcol;                       /* backward: column gradient, same layout */
+    NE_FN(ne_dcn_tap)* tab;           /* [dg][np][kk] */
+    NE_FN(ne_dcn_tapb)* tabb;         /* backward extras, or NULL */
+    NE_T *goff, *gmask;               /* backward: this image's grad offset / mask (gmask may be NULL) */
+    NE_T* gxh;                        /* backward: grad of the HWC image */
+    NE_FN(ne_dcn_simd) simd;
+} NE_FN(ne_dcn_chunk);
 
-/* Fills the table rows of taps [t0, t1). */
-static int32_t NE_FN(ne_dcn_build)(void* vctx, int64_t t0, int64_t t1) {
-    NE_FN(ne_dcn_build_ctx)* c = vctx;
+/* Calls fn(ctx, c_begin, c_end, d, gi) for the runs of channels that share a deformable group d
+ * and a conv group gi, intersected with [lo, hi), in channel order. */
+#ifndef NE_DCN_FOR_RUNS
+#define NE_DCN_FOR_RUNS(g, lo, hi, ...)                                                          \
+    {                                                                                             \
+        const int64_t cpd_ = (g)->cin / (g)->dg, cig_ = (g)->cin / (g)->groups;                   \
+        for (int64_t cs = (lo); cs < (hi);) {                                                     \
+            const int64_t d = cs / cpd_, gi = cs / cig_;                                          \
+            int64_t ce = (d + 1) * cpd_ < (gi + 1) * cig_ ? (d + 1) * cpd_ : (gi + 1) * cig_;     \
+            if (ce > (hi)) ce = (hi);                                                             \
+            (void) d;                                                                             \
+            __VA_ARGS__                                                                           \
+            cs = ce;                                                                              \
+        }                                                                                         \
+    }
+#endif
+
+/* Positions [q0, q1) of the chunk: their table entries (every deformable group and tap), then
+ * their column rows. */
+static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
+    NE_FN(ne_dcn_chunk)* c = vctx;
     const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, n = g->kh * g->kw * hw;
-    NE_FN(ne_dcn_table)* tb = c->tab;
-    for (int64_t t = t0; t < t1; t++) {
-        const int64_t i = t / g->kw, j = t % g->kw;
-        const NE_T* oy = c->off + (2 * t) * hw;
-        const NE_T* ox = c->off + (2 * t + 1) * hw;
-        for (int64_t ho = 0; ho < g->ho; ho++) {
-            for (int64_t wo = 0; wo < g->wo; wo++) {
-                const int64_t p = ho * g->wo + wo, e = t * hw + p;
-                const NE_T y = (NE_T) (ho * g->sh - g->ph + i * g->dh) + oy[p];
-                const NE_T x = (NE_T) (wo * g->sw - g->pw + j * g->dw) + ox[p];
-                const NE_T m = c->msk ? c->msk[t * hw + p] : (NE_T) 1;
-                int64_t id[4] = {0, 0, 0, 0};
-                NE_T w[4] = {0, 0, 0, 0}, cy[4] = {0, 0, 0, 0}, cx[4] = {0, 0, 0, 0};
-                /* Written as !(inside) so that NaN coordinates count as outside. */
-                if (y > -1 && y < (NE_T) g->h && x > -1 && x < (NE_T) g->w) {
-                    const NE_T yf = floor(y), xf = floor(x);
-                    const int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
-                    const NE_T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;
-                    const int vyl = hl >= 0, vyh = hh <= g->h - 1, vxl = wl >= 0, vxh = wh <= g->w - 1;
-                    if (vyl && vxl) { id[0] = hl * g->w + wl; w[0] = hy * hx; cy[0] = -hx; cx[0] = -hy; }
-                    if (vyl && vxh) { id[1] = hl * g->w + wh; w[1] = hy * lx; cy[1] = -lx; cx[1] = hy; }
-                    if (vyh && vxl) { id[2] = hh * g->w + wl; w[2] = ly * hx; cy[2] = hx; cx[2] = -ly; }
-                    if (vyh && vxh) { id[3] = hh * g->w + wh; w[3] = ly * lx; cy[3] = lx; cx[3] = ly; }
-                }
-                for (int k = 0; k < 4; k++) {
-                    tb->idx[k * n + e] = id[k];
-                    tb->wm[k * n + e] = w[k] * m;
-                    if (tb->w) {
-                        tb->w[k * n + e] = w[k];
-                        tb->cy[k * n + e] = cy[k];
-                        tb->cx[k * n + e] = cx[k];
-                    }
-                }
-                if (tb->m) tb->m[e] = m;
+    const int64_t kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
+    for (int64_t q = q0; q < q1; q++) {
+        for (int64_t d = 0; d < g->dg; d++)
+            for (int64_t t = 0; t < kk; t++) {
+                const int64_t e = (d * c->np + q) * kk + t;
+                NE_FN(ne_dcn_entry)(g, c->offset, c->mask, c->b, d, c->p0 + q, t, c->tab + e, c->tabb ? c->tabb + e : NULL);
             }
-        }
+        NE_T* row = c->col + q * kc;
+        for (int64_t t = 0; t < kk; t++)
+            NE_DCN_FOR_RUNS(g, 0, g->cin, {
+                const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+                const NE_T* x = c->xh + cs;
+                c->simd.row(row + gi * kg + t * cig + (cs - gi * cig), x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
+                            e->wm[0], e->wm[1], e->wm[2], e->wm[3], ce - cs);
+            })
     }
     return 0;
 }
 
-/* The gather row: out[p] = sum_k wm_k[p] * x[idx_k[p]]. Compiled per ISA; the sum order is fixed
- * and contraction is off (build.properties), so every variant gives the same bits. */
-#define NE_DCN_GATHER_BODY                                                                        \
-    for (int64_t p = 0; p < len; p++)                                                            \
-        out[p] = w0[p] * x[i0[p]] + w1[p] * x[i1[p]] + w2[p] * x[i2[p]] + w3[p] * x[i3[p]];
-#define NE_DCN_GATHER_SIG(sfx)                                                                    \
-    static void NE_FN(ne_dcn_gather_##sfx)(const NE_T* restrict x, const int64_t* restrict i0,    \
-        const int64_t* restrict i1, const int64_t* restrict i2, const int64_t* restrict i3,       \
-        const NE_T* restrict w0, const NE_T* restrict w1, const NE_T* restrict w2,                \
-        const NE_T* restrict w3, NE_T* restrict out, int64_t len)
-NE_DCN_GATHER_SIG(base) { NE_DCN_GATHER_BODY }
-__attribute__((target("avx2,fma"))) NE_DCN_GATHER_SIG(avx2) { NE_DCN_GATHER_BODY }
-__attribute__((target("avx512f"))) NE_DCN_GATHER_SIG(avx512) { NE_DCN_GATHER_BODY }
-
-typedef struct {
-    const ne_dcn_geom* g;
-    const NE_T* x;        /* the image's first channel of this deformable group */
-    NE_T* col;            /* column rows of those channels, this image's column block */
-    int64_t ld;           /* row stride of the column buffer */
-    const NE_FN(ne_dcn_table)* tab;
-    int32_t isa;
-} NE_FN(ne_dcn_im2col_ctx);
-
-/* Column rows of channels [c0, c1) of the deformable group (row (c*kh + i)*kw + j). */
-static int32_t NE_FN(ne_dcn_im2col)(void* vctx, int64_t c0, int64_t c1) {
-    NE_FN(ne_dcn_im2col_ctx)* c = vctx;
+/* Grad offset / mask of positions [q0, q1): each (deformable group, tap, position) is owned by
+ * one task and sums its channels in channel order through 16 fixed partial sums. */
+static int32_t NE_FN(ne_dcn_coord)(void* vctx, int64_t q0, int64_t q1) {
+    NE_FN(ne_dcn_chunk)* c = vctx;
     const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, n = kk * hw, plane = g->h * g->w;
-    const NE_FN(ne_dcn_table)* tb = c->tab;
-    for (int64_t ch = c0; ch < c1; ch++) {
-        const NE_T* x = c->x + ch * plane;
-        for (int64_t t = 0; t < kk; t++) {
-            const int64_t e = t * hw;
-            NE_T* out = c->col + (ch * kk + t) * c->ld;
-#define NE_DCN_GATHER_ARGS x, tb->idx + e, tb->idx + n + e, tb->idx + 2 * n + e, tb->idx + 3 * n + e, \
-                tb->wm + e, tb->wm + n + e, tb->wm + 2 * n + e, tb->wm + 3 * n + e, out, hw
-            if (c->isa == NE_ISA_AVX512) NE_FN(ne_dcn_gather_avx512)(NE_DCN_GATHER_ARGS);
-            else if (c->isa == NE_ISA_AVX2) NE_FN(ne_dcn_gather_avx2)(NE_DCN_GATHER_ARGS);
-            else NE_FN(ne_dcn_gather_base)(NE_DCN_GATHER_ARGS);
-#undef NE_DCN_GATHER_ARGS
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    const ne_dcn_geom* g;
-    const NE_T* dcol;     /* column gradient, this deformable group's rows, this image's block */
-    int64_t ld;
-    NE_T* gx;             /* grad input of the group's first channel, this image */
-    const NE_FN(ne_dcn_table)* tab;
-} NE_FN(ne_dcn_col2im_ctx);
-
-/* grad input of channels [c0, c1): each task owns whole planes and walks taps and positions in
- * one fixed order, so there is no race and the sum is the same for any thread count. */
-static int32_t NE_FN(ne_dcn_col2im)(void* vctx, int64_t c0, int64_t c1) {
-    NE_FN(ne_dcn_col2im_ctx)* c = vctx;
-    const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, n = kk * hw, plane = g->h * g->w;
-    const NE_FN(ne_dcn_table)* tb = c->tab;
-    for (int64_t ch = c0; ch < c1; ch++) {
-        NE_T* gx = c->gx + ch * plane;
-        for (int64_t t = 0; t < kk; t++) {
-            const NE_T* d = c->dcol + (ch * kk + t) * c->ld;
-            for (int64_t p = 0; p < hw; p++) {
-                const int64_t e = t * hw + p;
-                const NE_T v = d[p];
-                for (int k = 0; k < 4; k++) {
-                    const NE_T wk = tb->wm[k * n + e];
-                    if (wk != 0) gx[tb->idx[k * n + e]] += wk * v;
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
+    const int64_t cpd = g->cin / g->dg;
+    NE_T acc[48];
+    for (int64_t q = q0; q < q1; q++)
+        for (int64_t dd = 0; dd < g->dg; dd++)
+            for (int64_t t = 0; t < kk; t++) {
+                for (int j = 0; j < 48; j++) acc[j] = 0;
+                const int64_t ei = (dd * c->np + q) * kk + t;
+                const NE_FN(ne_dcn_tap)* e = c->tab + ei;
+                const NE_FN(ne_dcn_tapb)* eb = c->tabb + ei;
+                NE_DCN_FOR_RUNS(g, dd * cpd, (dd + 1) * cpd, {
+                    const NE_T* x = c->xh + cs;
+                    c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
+                                  c->dcol + q * kc + gi * kg + t * cig + (cs - gi * cig), eb, acc, ce - cs);
+                })
+                NE_T sy = 0, sx = 0, sm = 0;
+                for (int j = 0; j < 16; j++) {
+                    sy += acc[j];
+                    sx += acc[16 + j];
+                    sm += acc[32 + j];
                 }
+                const int64_t p = c->p0 + q;
+                c->goff[((dd * 2 * kk) + 2 * t) * hw + p] = sy * eb->m;
+                c->goff[((dd * 2 * kk) + 2 * t + 1) * hw + p] = sx * eb->m;
+                if (c->gmask) c->gmask[(dd * kk + t) * hw + p] = sm;
             }
-        }
+    return 0;
+}
+
+/* Grad of the HWC image for the channel blocks [k0, k1) (16 channels each): a task owns its
+ * channels at every pixel and walks positions, taps and corners in one order, so there are no
+ * races and each element's sum is the same for any thread count. */
+static int32_t NE_FN(ne_dcn_col2im)(void* vctx, int64_t k0, int64_t k1) {
+    NE_FN(ne_dcn_chunk)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
+    const int64_t lo = k0 * 16, hi = k1 * 16 < g->cin ? k1 * 16 : g->cin;
+    for (int64_t q = 0; q < c->np; q++)
+        for (int64_t t = 0; t < kk; t++)
+            NE_DCN_FOR_RUNS(g, lo, hi, {
+                const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+                const NE_T* dc = c->dcol + q * kc + gi * kg + t * cig + (cs - gi * cig);
+                for (int k = 0; k < 4; k++)
+                    if (e->wm[k] != 0) c->simd.scatter(c->gxh + e->i[k] + cs, dc, e->wm[k], ce - cs);
+            })
+    return 0;
+}
+
+/* ---- Layout changes (pure copies). ---- */
+
+typedef struct {
+    const NE_T* src;
+    NE_T* dst;
+    int64_t rows, cols;   /* src is [rows][cols], dst [cols][rows] */
+} NE_FN(ne_dcn_tr_ctx);
+
+/* dst[j][i] = src[i][j] for source rows [r0, r1), in 32-column tiles to stay in cache. */
+static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_tr_ctx)* c = vctx;
+    for (int64_t j0 = 0; j0 < c->cols; j0 += 32) {
+        const int64_t j1 = j0 + 32 < c->cols ? j0 + 32 : c->cols;
+        for (int64_t i = r0; i < r1; i++)
+            for (int64_t j = j0; j < j1; j++) c->dst[j * c->rows + i] = c->src[i * c->cols + j];
     }
     return 0;
 }
 
 typedef struct {
-    const ne_dcn_geom* g;
-    const NE_T* x;        /* the image's first channel of this deformable group */
-    const NE_T* dcol;
-    int64_t ld;
-    int64_t cpg;          /* channels per deformable group */
-    NE_T* goff;           /* grad offset of this (image, group): [2*kh*kw][HWo] */
-    NE_T* gmsk;           /* grad mask of this (image, group): [kh*kw][HWo], or NULL */
-    NE_T* acc;            /* scratch [threads-independent]: 3*kh*kw*HWo */
-    const NE_FN(ne_dcn_table)* tab;
-} NE_FN(ne_dcn_coord_ctx);
+    const NE_T* src;
+    NE_T* dst;
+    int64_t cig, kk, back;  /* per row: [cig][kk] <-> [kk][cig]; back: dst [cig][kk] from src [kk][cig] */
+} NE_FN(ne_dcn_wperm_ctx);
 
-/* grad offset / mask of taps [t0, t1): each task owns its taps' rows and sums over the group's
- * channels in channel order (no atomics, ops.md §5.6 step 2). */
-static int32_t NE_FN(ne_dcn_coord)(void* vctx, int64_t t0, int64_t t1) {
-    NE_FN(ne_dcn_coord_ctx)* c = vctx;
-    const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, n = kk * hw, plane = g->h * g->w;
-    const NE_FN(ne_dcn_table)* tb = c->tab;
-    for (int64_t t = t0; t < t1; t++) {
-        NE_T* ay = c->acc + (3 * t) * hw;
-        NE_T* ax = ay + hw;
-        NE_T* am = ax + hw;
-        for (int64_t p = 0; p < hw; p++) ay[p] = ax[p] = am[p] = 0;
-        const int64_t e0 = t * hw;
-        for (int64_t ch = 0; ch < c->cpg; ch++) {
-            const NE_T* x = c->x + ch * plane;
-            const NE_T* d = c->dcol + (ch * kk + t) * c->ld;
-            for (int64_t p = 0; p < hw; p++) {
-                const int64_t e = e0 + p;
-                const NE_T v0 = x[tb->idx[e]], v1 = x[tb->idx[n + e]], v2 = x[tb->idx[2 * n + e]], v3 = x[tb->idx[3 * n + e]];
-                const NE_T sy = tb->cy[e] * v0 + tb->cy[n + e] * v1 + tb->cy[2 * n + e] * v2 + tb->cy[3 * n + e] * v3;
-                const NE_T sx = tb->cx[e] * v0 + tb->cx[n + e] * v1 + tb->cx[2 * n + e] * v2 + tb->cx[3 * n + e] * v3;
-                const NE_T sv = tb->w[e] * v0 + tb->w[n + e] * v1 + tb->w[2 * n + e] * v2 + tb->w[3 * n + e] * v3;
-                ay[p] += d[p] * sy;
-                ax[p] += d[p] * sx;
-                am[p] += d[p] * sv;
+/* The weight rows [co0, co1) with (channel, tap) swapped to (tap, channel), or back. */
+static int32_t NE_FN(ne_dcn_wperm)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_wperm_ctx)* c = vctx;
+    const int64_t kg = c->cig * c->kk;
+    for (int64_t r = r0; r < r1; r++)
+        for (int64_t ci = 0; ci < c->cig; ci++)
+            for (int64_t t = 0; t < c->kk; t++) {
+                if (c->back) c->dst[r * kg + ci * c->kk + t] = c->src[r * kg + t * c->cig + ci];
+                else c->dst[r * kg + t * c->cig + ci] = c->src[r * kg + ci * c->kk + t];
             }
-        }
-        NE_T* gy = c->goff + (2 * t) * hw;
-        NE_T* gxo = c->goff + (2 * t + 1) * hw;
-        for (int64_t p = 0; p < hw; p++) {
-            gy[p] = ay[p] * tb->m[e0 + p];
-            gxo[p] = ax[p] * tb->m[e0 + p];
-            if (c->gmsk) c->gmsk[t * hw + p] = am[p];
-        }
-    }
     return 0;
 }
 
-#undef NE_DCN_GATHER_BODY
-#undef NE_DCN_GATHER_SIG
+#undef NE_DCN_ROW_BODY
+#undef NE_DCN_ROW_SIG
+#undef NE_DCN_COORD_STEP
+#undef NE_DCN_COORD_BODY
+#undef NE_DCN_COORD_SIG
+#undef NE_DCN_SCATTER_BODY
+#undef NE_DCN_SCATTER_SIG

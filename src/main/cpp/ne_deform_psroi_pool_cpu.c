@@ -1,8 +1,10 @@
 /* Deformable PS-ROI pooling on the CPU (ops.md §6.1). maskrcnn-benchmark has only a CUDA kernel
- * with atomics; here the forward is split by ROI and the backward by input channel (grad data)
- * and by ROI (grad trans), so that results are bit-identical for any thread count. */
+ * with atomics; here the forward is split by ROI and the backward by output-channel block (grad
+ * data, on a channels-last copy) and by ROI (grad trans), so that results are bit-identical for
+ * any thread count. Geometry once per (ROI, class, bin): see ne_deform_psroi_pool_kernels.h. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include "ne_deform_psroi_pool.h"
 #include "ne_parallel.h"
 #include "ne_status.h"
@@ -38,6 +40,40 @@ static int32_t ne_dps_read(const int64_t* dims, int64_t ncls, ne_dps_geom* g) {
         if (!(b >= 0 && (int64_t) b < g.n)) return NE_ERR_INDEX_OUT_OF_RANGE;                     \
     }
 
+/* data [N][odim*G²][H*W] into dt [N][G²][H*W][odim] (see ne_deform_psroi_pool_kernels.h), or
+ * back (to_nchw) from gdt into grad data. */
+#define NE_DPS_RELAYOUT(S, T, from, to, to_nchw)                                                   \
+    {                                                                                             \
+        const int64_t plane_ = g.h * g.w, g2_ = g.gs * g.gs;                                      \
+        for (int64_t n_ = 0; n_ < g.n; n_++)                                                      \
+            for (int64_t p_ = 0; p_ < g2_; p_++) {                                                \
+                const T* cf_ = (const T*) (from);                                                 \
+                T* ct_ = (T*) (to);                                                               \
+                if (to_nchw) {                                                                    \
+                    ne_dps_tr_ctx_##S tc_ = {cf_ + (n_ * g2_ + p_) * plane_ * g.odim, ct_ + n_ * g.c * plane_ + p_ * plane_, \
+                                             g.odim, g.odim, g2_ * plane_};                       \
+                    ne_parallel_for(plane_, threads, ne_dps_transpose_##S, &tc_);                 \
+                } else {                                                                          \
+                    ne_dps_tr_ctx_##S tc_ = {cf_ + n_ * g.c * plane_ + p_ * plane_, ct_ + (n_ * g2_ + p_) * plane_ * g.odim, \
+                                             plane_, g2_ * plane_, g.odim};                       \
+                    ne_parallel_for(g.odim, threads, ne_dps_transpose_##S, &tc_);                 \
+                }                                                                                 \
+            }                                                                                     \
+    }
+
+#define NE_DPS_FORWARD(S, T)                                                                      \
+    {                                                                                             \
+        NE_DPS_CHECK_ROIS(T)                                                                      \
+        T* dt = malloc((size_t) (g.n * g.c * g.h * g.w) * sizeof(T));                             \
+        if (!dt) return NE_ERR_OUT_OF_MEMORY;                                                     \
+        NE_DPS_RELAYOUT(S, T, data, dt, 0)                                                        \
+        ne_dps_ctx_##S c = {&g, rois, trans, NULL, NULL, dt, output, top_count, NULL, NULL,       \
+                            (T) spatial_scale, (T) trans_std, isa};                               \
+        s = ne_parallel_for(g.k, threads, ne_dps_forward_##S, &c);                                \
+        free(dt);                                                                                 \
+        return s;                                                                                 \
+    }
+
 int32_t ne_deform_psroi_pool_forward_cpu(int32_t dtype, const void* data, const void* rois, const void* trans,
                                          void* output, void* top_count, const int64_t* dims, int64_t num_classes,
                                          double spatial_scale, double trans_std, int32_t threads) {
@@ -46,18 +82,34 @@ int32_t ne_deform_psroi_pool_forward_cpu(int32_t dtype, const void* data, const 
     if (s != NE_OK) return s;
     if (g.k == 0) return NE_OK;
     if (!data || !rois || !output || !top_count) return NE_ERR_INVALID_ARGUMENT;
-    if (dtype == 0) {
-        NE_DPS_CHECK_ROIS(float)
-        ne_dps_ctx_f32 c = {&g, data, rois, trans, NULL, NULL, output, top_count, NULL, NULL, (float) spatial_scale, (float) trans_std};
-        return ne_parallel_for(g.k, threads, ne_dps_forward_f32, &c);
-    }
-    if (dtype == 1) {
-        NE_DPS_CHECK_ROIS(double)
-        ne_dps_ctx_f64 c = {&g, data, rois, trans, NULL, NULL, output, top_count, NULL, NULL, spatial_scale, trans_std};
-        return ne_parallel_for(g.k, threads, ne_dps_forward_f64, &c);
-    }
+    const int32_t isa = ne_isa_resolve(NE_ISA_AUTO);
+    if (dtype == 0) NE_DPS_FORWARD(f32, float)
+    if (dtype == 1) NE_DPS_FORWARD(f64, double)
     return NE_ERR_UNSUPPORTED_DTYPE;
 }
+
+/* grad data in dt's layout by output-channel blocks, then back to NCHW; grad trans by ROI. */
+#define NE_DPS_BACKWARD(S, T)                                                                     \
+    {                                                                                             \
+        NE_DPS_CHECK_ROIS(T)                                                                      \
+        const size_t len = (size_t) (g.n * g.c * g.h * g.w);                                      \
+        T* dt = malloc(len * sizeof(T));                                                          \
+        T* gdt = calloc(len, sizeof(T));                                                          \
+        if (!dt || !gdt) {                                                                        \
+            free(dt);                                                                             \
+            free(gdt);                                                                            \
+            return NE_ERR_OUT_OF_MEMORY;                                                          \
+        }                                                                                         \
+        NE_DPS_RELAYOUT(S, T, data, dt, 0)                                                        \
+        ne_dps_ctx_##S c = {&g, rois, trans, grad_output, top_count, dt, NULL, NULL, gdt, grad_trans, \
+                            (T) spatial_scale, (T) trans_std, isa};                               \
+        s = ne_parallel_for((g.odim + 15) / 16, threads, ne_dps_backward_data_##S, &c);           \
+        if (s == NE_OK) NE_DPS_RELAYOUT(S, T, gdt, grad_data, 1)                                  \
+        if (s == NE_OK && trans) s = ne_parallel_for(g.k, threads, ne_dps_backward_trans_##S, &c); \
+        free(dt);                                                                                 \
+        free(gdt);                                                                                \
+        return s;                                                                                 \
+    }
 
 int32_t ne_deform_psroi_pool_backward_cpu(int32_t dtype, const void* grad_output, const void* data, const void* rois,
                                           const void* trans, const void* top_count, void* grad_data, void* grad_trans,
@@ -69,22 +121,9 @@ int32_t ne_deform_psroi_pool_backward_cpu(int32_t dtype, const void* grad_output
     if (g.k == 0) return NE_OK;
     if (!grad_output || !data || !rois || !top_count || !grad_data) return NE_ERR_INVALID_ARGUMENT;
     if ((trans == NULL) != (grad_trans == NULL)) return NE_ERR_INVALID_ARGUMENT;
-    if (dtype == 0) {
-        NE_DPS_CHECK_ROIS(float)
-        ne_dps_ctx_f32 c = {&g, data, rois, trans, grad_output, top_count, NULL, NULL, grad_data, grad_trans,
-                            (float) spatial_scale, (float) trans_std};
-        s = ne_parallel_for(g.c, threads, ne_dps_backward_data_f32, &c);
-        if (s == NE_OK && trans) s = ne_parallel_for(g.k, threads, ne_dps_backward_trans_f32, &c);
-        return s;
-    }
-    if (dtype == 1) {
-        NE_DPS_CHECK_ROIS(double)
-        ne_dps_ctx_f64 c = {&g, data, rois, trans, grad_output, top_count, NULL, NULL, grad_data, grad_trans,
-                            spatial_scale, trans_std};
-        s = ne_parallel_for(g.c, threads, ne_dps_backward_data_f64, &c);
-        if (s == NE_OK && trans) s = ne_parallel_for(g.k, threads, ne_dps_backward_trans_f64, &c);
-        return s;
-    }
+    const int32_t isa = ne_isa_resolve(NE_ISA_AUTO);
+    if (dtype == 0) NE_DPS_BACKWARD(f32, float)
+    if (dtype == 1) NE_DPS_BACKWARD(f64, double)
     return NE_ERR_UNSUPPORTED_DTYPE;
 }
 

@@ -38,13 +38,14 @@ public final class DeformPsRoiPoolBench {
              Tensor trans = Tensor.uniform(2, -1, 1, k, 2, 7, 7)) {
             for (int threads : new int[] {1, 2}) {
                 CpuOptions.setThreads(threads);
-                double f = BenchUtil.medianMillis(2, 7, () -> DeformPsRoiPool.forward(data, rois, trans, p).close());
-                out.printf("[deform_psroi_pool] fwd K=1000 [1,256,50,84] 7x7 fp32, %d thread(s): %.1f ms (peak RSS %.0f MiB)%n",
-                        threads, f, BenchUtil.peakRssMb());
+                double[] f = DeformConvBench.minMedian(2, 15, () -> DeformPsRoiPool.forward(data, rois, trans, p).close());
+                out.printf("[deform_psroi_pool] fwd K=1000 [1,256,50,84] 7x7 fp32, %d thread(s): median %.1f ms, min %.1f ms "
+                        + "(peak RSS %.0f MiB)%n", threads, f[1], f[0], BenchUtil.peakRssMb());
                 try (DeformPsRoiPool.Result res = DeformPsRoiPool.forward(data, rois, trans, p)) {
-                    double b = BenchUtil.medianMillis(2, 7,
+                    double[] b = DeformConvBench.minMedian(2, 11,
                             () -> DeformPsRoiPool.backward(res.output(), data, rois, trans, res.topCount(), p).close());
-                    out.printf("[deform_psroi_pool] bwd, %d thread(s): %.1f ms (peak RSS %.0f MiB)%n", threads, b, BenchUtil.peakRssMb());
+                    out.printf("[deform_psroi_pool] bwd, %d thread(s): median %.1f ms, min %.1f ms (peak RSS %.0f MiB)%n", threads,
+                            b[1], b[0], BenchUtil.peakRssMb());
                 }
             }
         }

@@ -35,7 +35,8 @@ import java.util.Arrays;
  *
  * <p>The column buffer holds {@code C_in·kh·kw × im2colStep·H_out·W_out} elements; the step
  * (default {@value #DEFAULT_IM2COL_STEP}, as torchvision/maskrcnn-benchmark) is reduced so the
- * buffer stays under {@value #MAX_COLUMN_BYTES} bytes. CPU results are bit-identical for any
+ * buffer stays under {@value #MAX_COLUMN_BYTES} bytes (CUDA; the CPU kernels build the columns
+ * image by image in chunks of output positions of about 2^20 elements instead). CPU results are bit-identical for any
  * {@link CpuOptions#threads()} and {@link CpuOptions#isa()} as long as OpenBLAS's own thread count
  * is fixed ({@link Cblas#setThreads}); the CUDA backward uses atomics for grad input.
  */
