@@ -82,12 +82,8 @@ public final class DeformConv2d {
         if (registered) return;
         synchronized (DeformConv2d.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            String missing = DeformConvNative.LIBRARY.cudaMissingReason();
             for (Op<Kernel> op : java.util.List.of(DEFORM_CONV, MODULATED_DEFORM_CONV)) {
-                r.register(op, Device.Type.CPU, new DeformConvKernels.Cpu(op.name()));
-                if (missing == null) r.register(op, Device.Type.CUDA, new DeformConvKernels.Cuda(op.name()));
-                else r.unavailable(op, Device.Type.CUDA, missing);
+                DeformConvNative.LIBRARY.register(op, new DeformConvKernels.Cpu(op.name()), () -> new DeformConvKernels.Cuda(op.name()));
             }
             registered = true;
         }

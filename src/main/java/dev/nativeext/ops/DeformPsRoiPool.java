@@ -67,35 +67,7 @@ public final class DeformPsRoiPool {
         if (registered) return;
         synchronized (DeformPsRoiPool.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            r.register(OP, Device.Type.CPU, new Kernel() {
-                public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
-                    Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cpu(d.dtype().code(), d.address(), ro.address(),
-                            addr(t), o.address(), c.address(), dims, nc, s, sd, CpuOptions.threads()), OP.name());
-                }
-
-                public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
-                                     double s, double sd) {
-                    Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cpu(d.dtype().code(), g.address(), d.address(),
-                            ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, CpuOptions.threads()), OP.name());
-                }
-            });
-            String missing = DeformPsroiPoolNative.LIBRARY.cudaMissingReason();
-            if (missing != null) r.unavailable(OP, Device.Type.CUDA, missing);
-            else r.register(OP, Device.Type.CUDA, new Kernel() {
-                public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
-                    DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
-                    Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cuda(d.dtype().code(), d.address(), ro.address(),
-                            addr(t), o.address(), c.address(), dims, nc, s, sd, 0L), OP.name());
-                }
-
-                public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
-                                     double s, double sd) {
-                    DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
-                    Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cuda(d.dtype().code(), g.address(), d.address(),
-                            ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, 0L), OP.name());
-                }
-            });
+            DeformPsroiPoolNative.LIBRARY.register(OP, new CpuKernel(), CudaKernel::new);
             registered = true;
         }
     }
@@ -197,6 +169,34 @@ public final class DeformPsRoiPool {
             return d;
         } finally {
             if (h != rois) h.close();
+        }
+    }
+
+    private static final class CpuKernel implements Kernel {
+        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cpu(d.dtype().code(), d.address(), ro.address(),
+                    addr(t), o.address(), c.address(), dims, nc, s, sd, CpuOptions.threads()), OP.name());
+        }
+
+        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
+                             double s, double sd) {
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cpu(d.dtype().code(), g.address(), d.address(),
+                    ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, CpuOptions.threads()), OP.name());
+        }
+    }
+
+    private static final class CudaKernel implements Kernel {
+        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
+            DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cuda(d.dtype().code(), d.address(), ro.address(),
+                    addr(t), o.address(), c.address(), dims, nc, s, sd, 0L), OP.name());
+        }
+
+        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
+                             double s, double sd) {
+            DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cuda(d.dtype().code(), g.address(), d.address(),
+                    ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, 0L), OP.name());
         }
     }
 }

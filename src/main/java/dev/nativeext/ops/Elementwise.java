@@ -1,7 +1,6 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.tensor.Broadcast;
-import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Arrays;
@@ -39,14 +38,11 @@ public final class Elementwise {
         if (registered) return;
         synchronized (Elementwise.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
             for (int i = 0; i < ALL.length; i++) {
                 int code = i;
                 @SuppressWarnings("unchecked") Op<BinaryKernel> op = (Op<BinaryKernel>) ALL[i];
-                r.register(op, Device.Type.CPU, (a, b, out) -> cpu(op.name(), code, a, b, out));
-                String missing = ElementwiseNative.LIBRARY.cudaMissingReason();
-                if (missing == null) r.register(op, Device.Type.CUDA, (a, b, out) -> cuda(op.name(), code, a, b, out));
-                else r.unavailable(op, Device.Type.CUDA, missing);
+                ElementwiseNative.LIBRARY.register(op, (a, b, out) -> cpu(op.name(), code, a, b, out),
+                        () -> (a, b, out) -> cuda(op.name(), code, a, b, out));
             }
             registered = true;
         }

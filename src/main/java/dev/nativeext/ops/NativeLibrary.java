@@ -62,6 +62,19 @@ public final class NativeLibrary {
         return Cuda.isAvailable() ? null : "CUDA unavailable: " + Cuda.unavailableReason();
     }
 
+    /**
+     * Registers {@code cpu} as {@code op}'s CPU kernel and, when this library's CUDA kernels can
+     * run here, {@code cuda} as its CUDA kernel; else records why not, which a CUDA call's error
+     * then names.
+     */
+    <T> void register(Op<T> op, T cpu, java.util.function.Supplier<T> cuda) {
+        OpRegistry r = OpRegistry.global();
+        r.register(op, Device.Type.CPU, cpu);
+        String missing = cudaMissingReason();
+        if (missing == null) r.register(op, Device.Type.CUDA, cuda.get());
+        else r.unavailable(op, Device.Type.CUDA, missing);
+    }
+
     /** Before the first launch on a device: fails clearly when the library has no code for it. */
     public void requireKernelImage(Device device) {
         if (checkedDevices.contains(device.index())) return;

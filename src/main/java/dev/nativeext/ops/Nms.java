@@ -92,11 +92,7 @@ public final class Nms {
         if (registered) return;
         synchronized (Nms.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            r.register(NMS, Device.Type.CPU, Nms::cpu);
-            String missing = NmsNative.LIBRARY.cudaMissingReason();
-            if (missing == null) r.register(NMS, Device.Type.CUDA, Nms::cuda);
-            else r.unavailable(NMS, Device.Type.CUDA, missing);
+            NmsNative.LIBRARY.register(NMS, Nms::cpu, () -> Nms::cuda);
             registered = true;
         }
     }

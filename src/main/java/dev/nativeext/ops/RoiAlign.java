@@ -45,17 +45,8 @@ public final class RoiAlign {
         if (registered) return;
         synchronized (RoiAlign.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            r.register(FORWARD, Device.Type.CPU, RoiAlign::cpuForward);
-            r.register(BACKWARD, Device.Type.CPU, RoiAlign::cpuBackward);
-            String missing = RoiAlignNative.LIBRARY.cudaMissingReason();
-            if (missing == null) {
-                r.register(FORWARD, Device.Type.CUDA, RoiAlign::cudaForward);
-                r.register(BACKWARD, Device.Type.CUDA, RoiAlign::cudaBackward);
-            } else {
-                r.unavailable(FORWARD, Device.Type.CUDA, missing);
-                r.unavailable(BACKWARD, Device.Type.CUDA, missing);
-            }
+            RoiAlignNative.LIBRARY.register(FORWARD, RoiAlign::cpuForward, () -> RoiAlign::cudaForward);
+            RoiAlignNative.LIBRARY.register(BACKWARD, RoiAlign::cpuBackward, () -> RoiAlign::cudaBackward);
             registered = true;
         }
     }

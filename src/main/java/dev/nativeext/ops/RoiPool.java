@@ -1,7 +1,6 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.tensor.DType;
-import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Arrays;
@@ -47,17 +46,8 @@ public final class RoiPool {
         if (registered) return;
         synchronized (RoiPool.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            r.register(FORWARD, Device.Type.CPU, RoiPool::cpuForward);
-            r.register(BACKWARD, Device.Type.CPU, RoiPool::cpuBackward);
-            String missing = RoiPoolNative.LIBRARY.cudaMissingReason();
-            if (missing == null) {
-                r.register(FORWARD, Device.Type.CUDA, RoiPool::cudaForward);
-                r.register(BACKWARD, Device.Type.CUDA, RoiPool::cudaBackward);
-            } else {
-                r.unavailable(FORWARD, Device.Type.CUDA, missing);
-                r.unavailable(BACKWARD, Device.Type.CUDA, missing);
-            }
+            RoiPoolNative.LIBRARY.register(FORWARD, RoiPool::cpuForward, () -> RoiPool::cudaForward);
+            RoiPoolNative.LIBRARY.register(BACKWARD, RoiPool::cpuBackward, () -> RoiPool::cudaBackward);
             registered = true;
         }
     }

@@ -86,11 +86,7 @@ public final class SigmoidFocalLoss {
         if (registered) return;
         synchronized (SigmoidFocalLoss.class) {
             if (registered) return;
-            OpRegistry r = OpRegistry.global();
-            r.register(SIGMOID_FOCAL_LOSS, Device.Type.CPU, new Cpu());
-            String missing = SigmoidFocalLossNative.LIBRARY.cudaMissingReason();
-            if (missing == null) r.register(SIGMOID_FOCAL_LOSS, Device.Type.CUDA, new Cuda());
-            else r.unavailable(SIGMOID_FOCAL_LOSS, Device.Type.CUDA, missing);
+            SigmoidFocalLossNative.LIBRARY.register(SIGMOID_FOCAL_LOSS, new Cpu(), Cuda::new);
             registered = true;
         }
     }
