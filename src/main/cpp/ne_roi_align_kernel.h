@@ -107,11 +107,16 @@ NE_TARGET static void NE_CAT(ne_ra_row_weights, NE_SFX)(const ne_ra_scr* s, int6
 
 /* Tile [P][NE_CB] -> the roi's cn output rows of P (NCHW), and grad_output's rows -> tile with the
  * lanes past cn zeroed; NE_TRANSPOSE is the dtype's ne_roi_align_transpose.h routine. */
-static void NE_CAT(ne_ra_tile_out, NE_SFX)(const ne_ra_ctx* cx, const NE_T* tile, NE_T* o, int64_t P, int64_t cn) {
-    NE_TRANSPOSE(tile, NE_CB, o, P, P, cn, cx->isa == NE_ISA_AVX512);
+static void NE_CAT(ne_ra_tile_out, NE_SFX)(const ne_ra_ctx* cx, const NE_T* tile, NE_T* o, int64_t P, int64_t cn,
+                                          NE_T* obuf) {
+    /* The roi's cn rows of P are one contiguous run of the output: transpose into obuf (L1), then
+     * stream the run out (ne_ra_stream_copy). */
+    NE_TRANSPOSE(tile, NE_CB, obuf, P, P, cn, cx->isa == NE_ISA_AVX512);
+    ne_ra_stream_copy((char*) o, (const char*) obuf, sizeof(NE_T) * (size_t) (P * cn), cx->isa);
 }
 
 static void NE_CAT(ne_ra_tile_in, NE_SFX)(const ne_ra_ctx* cx, const NE_T* go, NE_T* tile, int64_t P, int64_t cn) {
+    (void) cx; /* the f64 transpose takes no ISA flag */
     NE_TRANSPOSE(go, P, tile, NE_CB, cn, P, cx->isa == NE_ISA_AVX512);
     if (cn < NE_CB)
         for (int64_t p = 0; p < P; p++)
@@ -119,8 +124,21 @@ static void NE_CAT(ne_ra_tile_in, NE_SFX)(const ne_ra_ctx* cx, const NE_T* go, N
 }
 
 /* Forward over the rois order[r0..r1) for one channel block: slab is [N][H][W][NE_CB] of this
- * block, out the NCHW output, channels [c0, c0+cn). Each bin's NE_CB results go to a tile that is
- * transposed into the output's NCHW rows (one contiguous run of cn*PH*PW) once the roi is done. */
+ * block, out the NCHW output, channels [c0, c0+cn). The loops run along whole sample rows: for a
+ * bin row, each sample row py adds its samples into the bins' sums in the tile ([P][NE_CB], in L1),
+ * so every bin still sums its samples in torchvision's (iy, ix) order; with the usual 2x2 samples
+ * per bin, a per-bin (iy, ix) nest ran loops of 2 whose overhead was most of the instructions.
+ * Rois whose x samples are all inside (nearly all) take a branch-free path; gw == 2 is unrolled.
+ * The tile is divided by the count and transposed into the output's NCHW rows (one contiguous run
+ * of cn*PH*PW) once the roi is done. */
+#define NE_RA_SAMPLE(px_)                                                                              \
+    do {                                                                                               \
+        const int64_t xl_ = xlo[px_], xh_ = xhi[px_];                                                  \
+        const NE_V v1_ = *(const NE_V*) (rl + xl_), v2_ = *(const NE_V*) (rl + xh_);                   \
+        const NE_V v3_ = *(const NE_V*) (rh + xl_), v4_ = *(const NE_V*) (rh + xh_);                   \
+        a += ((w0[px_] * v1_ + w1[px_] * v2_) + w2[px_] * v3_) + w3[px_] * v4_;                        \
+    } while (0)
+
 NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const NE_T* slab, int64_t c0, int64_t cn,
                                                       int64_t r0, int64_t r1, ne_ra_scr* s) {
     NE_T* out = (NE_T*) cx->out;
@@ -134,31 +152,50 @@ NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const
         NE_CAT(ne_ra_tables, NE_SFX)(cx, r, s);
         const NE_T* img = slab + g.batch * HW * NE_CB;
         const NE_T count = (NE_T) g.count;
+        const int64_t* xlo = s->xlo;
+        const int64_t* xhi = s->xhi;
+        const unsigned char* xv = s->xv;
+        int allx = 1;
+        for (int64_t px = 0; px < PW * gw; px++) allx &= xv[px];
         NE_CAT(ne_ra_row_weights, NE_SFX)(s, PH * gh, PW * gw);
+        memset(tile, 0, sizeof(NE_T) * (size_t) (P * NE_CB));
         for (int64_t ph = 0; ph < PH; ph++) {
-            for (int64_t pw = 0; pw < PW; pw++) {
-                NE_V acc = {0};
-                for (int64_t iy = 0; iy < gh; iy++) {
-                    const int64_t py = ph * gh + iy;
-                    if (!s->yv[py]) continue;
-                    const NE_T* rl = img + s->ylo[py];
-                    const NE_T* rh = img + s->yhi[py];
-                    const NE_T* w = (const NE_T*) s->wrow + py * 4 * MX;
-                    for (int64_t ix = 0; ix < gw; ix++) {
-                        const int64_t px = pw * gw + ix;
-                        if (!s->xv[px]) continue;
-                        const int64_t xl = s->xlo[px], xh = s->xhi[px];
-                        NE_V v1 = *(const NE_V*) (rl + xl), v2 = *(const NE_V*) (rl + xh);
-                        NE_V v3 = *(const NE_V*) (rh + xl), v4 = *(const NE_V*) (rh + xh);
-                        acc += ((w[px] * v1 + w[MX + px] * v2) + w[2 * MX + px] * v3) + w[3 * MX + px] * v4;
+            NE_T* trow = tile + ph * PW * NE_CB;
+            for (int64_t iy = 0; iy < gh; iy++) {
+                const int64_t py = ph * gh + iy;
+                if (!s->yv[py]) continue;
+                const NE_T* rl = img + s->ylo[py];
+                const NE_T* rh = img + s->yhi[py];
+                const NE_T* w0 = (const NE_T*) s->wrow + py * 4 * MX;
+                const NE_T *w1 = w0 + MX, *w2 = w0 + 2 * MX, *w3 = w0 + 3 * MX;
+                if (allx && gw == 2) {
+                    for (int64_t pw = 0; pw < PW; pw++) {
+                        NE_V a = *(const NE_V*) (trow + pw * NE_CB);
+                        NE_RA_SAMPLE(2 * pw);
+                        NE_RA_SAMPLE(2 * pw + 1);
+                        *(NE_V*) (trow + pw * NE_CB) = a;
+                    }
+                } else if (allx) {
+                    for (int64_t pw = 0; pw < PW; pw++) {
+                        NE_V a = *(const NE_V*) (trow + pw * NE_CB);
+                        for (int64_t px = pw * gw; px < (pw + 1) * gw; px++) NE_RA_SAMPLE(px);
+                        *(NE_V*) (trow + pw * NE_CB) = a;
+                    }
+                } else {
+                    for (int64_t pw = 0; pw < PW; pw++) {
+                        NE_V a = *(const NE_V*) (trow + pw * NE_CB);
+                        for (int64_t px = pw * gw; px < (pw + 1) * gw; px++)
+                            if (xv[px]) NE_RA_SAMPLE(px);
+                        *(NE_V*) (trow + pw * NE_CB) = a;
                     }
                 }
-                *(NE_V*) (tile + (ph * PW + pw) * NE_CB) = acc / count;
             }
         }
-        NE_CAT(ne_ra_tile_out, NE_SFX)(cx, tile, out + (k * cx->c + c0) * P, P, cn);
+        for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        NE_CAT(ne_ra_tile_out, NE_SFX)(cx, tile, out + (k * cx->c + c0) * P, P, cn, (NE_T*) s->obuf);
     }
 }
+#undef NE_RA_SAMPLE
 
 /* Backward for one (image n, channel block): every roi of image n in the fixed order, scattered
  * into the NHWC slab [H][W][NE_CB] that this task alone owns. (g / count) is formed once per bin
