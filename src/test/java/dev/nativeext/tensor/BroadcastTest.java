@@ -200,4 +200,29 @@ class BroadcastTest {
         for (int i = 0; i < f.length; i++) d[i] = f[i];
         return d;
     }
+
+    /** Outputs over 8 MB take the streaming-store path; rows of odd length start unaligned. */
+    @ParameterizedTest
+    @EnumSource(BinOp.class)
+    void largeFloat32OutputsMatchTheScalarResultBitForBit(BinOp op) {
+        long[][][] cases = {
+                {{3, 700_001}, {3, 1}},
+                {{3, 700_001}, {3, 700_001}},
+                {{1}, {2, 1_050_003}},
+        };
+        for (long[][] c : cases) {
+            try (Tensor a = Tensor.uniform(1, 0.5f, 2, c[0]); Tensor b = Tensor.uniform(2, 0.5f, 2, c[1]); Tensor out = op.run(a, b)) {
+                float[] x = a.toFloatArray(), y = b.toFloatArray(), got = out.toFloatArray();
+                long[] shape = Broadcast.shape(c[0], c[1]);
+                for (int i = 0; i < got.length; i++) {
+                    long[] src = sourceIndices(i, c[0], c[1], shape);
+                    float want = (float) op.apply(x[(int) src[0]], y[(int) src[1]]);
+                    if (Float.floatToIntBits(want) != Float.floatToIntBits(got[i])) {
+                        throw new AssertionError(op + " " + Arrays.toString(c[0]) + " with " + Arrays.toString(c[1]) + " at " + i
+                                + ": " + got[i] + " != " + want);
+                    }
+                }
+            }
+        }
+    }
 }
