@@ -12,7 +12,7 @@
  * comparison in double. A NaN IoU (0/0 between degenerate boxes) never suppresses.
  *
  * keep [n] int64 receives the kept original indices, by descending score; *count their number.
- * Box coordinates must be finite (the Java layer checks). */
+ * Box coordinates must be finite (the Java layer checks, with ne_nms_find_nonfinite). */
 #ifndef NE_NMS_H
 #define NE_NMS_H
 #include <stdint.h>
@@ -23,6 +23,10 @@
 int32_t ne_nms_cpu(int32_t dtype, int64_t n, const void* boxes, const void* scores, const int64_t* idxs,
                    double iou_threshold, double offset, int32_t flags, int32_t threads, int32_t isa,
                    int64_t* keep, int64_t* count);
+
+/* The first non-finite value among the 4·n coordinates of host boxes [n,4] of `dtype`: its flat
+ * index in *index, or -1 when all are finite (validation, cheaper than copying them to Java). */
+int32_t ne_nms_find_nonfinite(int32_t dtype, int64_t n, const void* boxes, int64_t* index);
 
 /* Bytes of device workspace ne_nms_cuda needs for n boxes (the n²/8-byte mask, the sorted copy
  * of the boxes and the sort's scratch). */

@@ -136,14 +136,14 @@ public final class Nms {
         if (n > Integer.MAX_VALUE / 8) throw new IllegalArgumentException("nms: " + n + " boxes; at most " + Integer.MAX_VALUE / 8);
         // Non-finite coordinates crash the reference kernels (ops.md §0); reject them by index.
         if (n == 0) return;
+        // Scanned natively in place (a CUDA tensor via a host copy): no copy into a Java array.
         Tensor host = boxes.device().isCuda() ? boxes.to(Device.CPU) : boxes;
+        long[] bad = new long[1];
         try {
-            if (dt == DType.FLOAT32) {
-                float[] b = host.toFloatArray();
-                for (int i = 0; i < b.length; i++) if (!Float.isFinite(b[i])) badBox(i, b[i]);
-            } else {
-                double[] b = host.toDoubleArray();
-                for (int i = 0; i < b.length; i++) if (!Double.isFinite(b[i])) badBox(i, b[i]);
+            Natives.check(NmsNative.ne_nms_find_nonfinite(dt.code(), n, host.address(), bad), "nms");
+            if (bad[0] >= 0) {
+                int flat = (int) bad[0];
+                badBox(flat, dt == DType.FLOAT32 ? host.toFloatArray()[flat] : host.toDoubleArray()[flat]);
             }
         } finally {
             if (host != boxes) host.close();

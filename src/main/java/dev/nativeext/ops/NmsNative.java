@@ -18,6 +18,8 @@ final class NmsNative {
     static native int ne_nms_cpu(int dtype, long n, long boxes, long scores, long idxs, double iouThreshold,
                                  double offset, int flags, int threads, int isa, long[] keep, long[] count);
 
+    static native int ne_nms_find_nonfinite(int dtype, long n, long boxes, long[] index);
+
     static native int ne_nms_cuda_workspace(int dtype, long n, long[] bytes);
 
     static native int ne_nms_cuda(int dtype, long n, long boxes, long scores, long idxs, double iouThreshold,

@@ -206,6 +206,37 @@ class NmsTest {
         }
     }
 
+    /**
+     * Hundreds of integer boxes whose IoUs land exactly on the thresholds: the kernel's fast
+     * bound test cannot decide those lanes and must fall back to the exact division, in every
+     * variant and both comparison modes.
+     */
+    @Test
+    void exactTiesAtTheThresholdInLargeInputsMatchTheReference() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(99);
+        double[] thrs = {1.0 / 3.0, 0.5, 0.25, 1.0 / 7.0};
+        for (int trial = 0; trial < 24; trial++) {
+            int n = 300;
+            double[] b = new double[4 * n];
+            double[] sc = new double[n];
+            for (int i = 0; i < n; i++) {
+                double x = r.nextInt(20), y = r.nextInt(20), w = 2 * (1 + r.nextInt(3)), h = 2 * (1 + r.nextInt(3));
+                b[4 * i] = x;
+                b[4 * i + 1] = y;
+                b[4 * i + 2] = x + w;
+                b[4 * i + 3] = y + h;
+                sc[i] = r.nextInt(50) / 49.0;
+            }
+            Nms.Options o = new Nms.Options(trial % 3 == 0 ? 1 : 0, trial % 2 == 0, false);
+            Case c = new Case(b, sc, null, thrs[trial % thrs.length], o, trial % 4 == 0);
+            long[] want = c.reference();
+            for (CpuOptions.Isa isa : ISAS) {
+                CpuOptions.setIsa(isa);
+                assertArrayEquals(want, c.run(Device.CPU), "trial " + trial + " isa " + isa + " thr " + c.thr() + " " + o);
+            }
+        }
+    }
+
     /** torchvision's test: the last box is the first widened so that IoU = thr + 1e-5. */
     @Test
     void iouJustAboveThreshold() {
