@@ -129,6 +129,8 @@ static void ne_ra_stream_copy(char* dst, const char* src, size_t n, int32_t isa)
 static void ne_ra_stream_fence(void) {}
 #endif
 
+#include "ne_roi_align_tile.h"
+
 #define NE_T float
 #define NE_CB 16
 #define NE_TRANSPOSE ne_tr_f32
@@ -185,12 +187,13 @@ static void* ne_ra_alloc(size_t bytes) {
 static void* ne_ra_scr_alloc(const ne_ra_ctx* cx, ne_ra_scr* s) {
     size_t es = ne_ra_esize(cx), mx = ((size_t) cx->max_x + 16) & ~(size_t) 15;
     size_t wbytes = (es * ((size_t) cx->max_y + 1) * 4 * mx + 63) & ~(size_t) 63;
-    size_t tbytes = (es * (size_t) (cx->ph * cx->pw * cx->cb) + 63) & ~(size_t) 63;
+    size_t tbytes = (es * (size_t) ((cx->ph * cx->pw + 15) / 16 * 16 * cx->cb) + 63) & ~(size_t) 63; /* rows to 16 */
     char* base = (char*) ne_ra_alloc(wbytes + 2 * tbytes);
     if (base == NULL) return NULL;
     memset(s, 0, sizeof(*s));
     s->wrow = base;
     s->tile = base + wbytes;
+    memset(s->tile, 0, tbytes); /* its rows past P (read, never used, by ne_ra_tile_tr_avx512) */
     s->obuf = base + wbytes + tbytes;
     s->mx = (int64_t) mx;
     return base;

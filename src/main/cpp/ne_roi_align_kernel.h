@@ -111,7 +111,12 @@ static void NE_CAT(ne_ra_tile_out, NE_SFX)(const ne_ra_ctx* cx, const NE_T* tile
                                           NE_T* obuf) {
     /* The roi's cn rows of P are one contiguous run of the output: transpose into obuf (L1), then
      * stream the run out (ne_ra_stream_copy). */
-    NE_TRANSPOSE(tile, NE_CB, obuf, P, P, cn, cx->isa == NE_ISA_AVX512);
+#if defined(NE_RA_TILE_TR)
+    if (sizeof(NE_T) == 4 && cn == 16 && cx->isa == NE_ISA_AVX512) {
+        ne_ra_tile_tr_avx512((const float*) (const void*) tile, (float*) (void*) obuf, P);
+    } else
+#endif
+        NE_TRANSPOSE(tile, NE_CB, obuf, P, P, cn, cx->isa == NE_ISA_AVX512);
     ne_ra_stream_copy((char*) o, (const char*) obuf, sizeof(NE_T) * (size_t) (P * cn), cx->isa);
 }
 
@@ -191,7 +196,15 @@ NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const
                 }
             }
         }
-        for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        /* x / count == x * (1 / count) exactly when count is a power of two (1 / count is then
+         * exact, and both round the same real number): a multiply instead of a divide, which
+         * was ~10 cycles per vector (one per bin). */
+        if ((g.count & (g.count - 1)) == 0) {
+            const NE_T inv = (NE_T) 1 / count;
+            for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) *= inv;
+        } else {
+            for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        }
         NE_CAT(ne_ra_tile_out, NE_SFX)(cx, tile, out + (k * cx->c + c0) * P, P, cn, (NE_T*) s->obuf);
     }
 }
@@ -216,7 +229,12 @@ NE_TARGET static void NE_CAT(ne_ra_bwd_block, NE_SFX)(const ne_ra_ctx* cx, NE_T*
         NE_CAT(ne_ra_tables, NE_SFX)(cx, r, s);
         NE_CAT(ne_ra_tile_in, NE_SFX)(cx, gout + (k * cx->c + c0) * P, tile, P, cn);
         const NE_T count = (NE_T) g.count;
-        for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        if ((g.count & (g.count - 1)) == 0) { /* exact, as in the forward */
+            const NE_T inv = (NE_T) 1 / count;
+            for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) *= inv;
+        } else {
+            for (int64_t p = 0; p < P; p++) *(NE_V*) (tile + p * NE_CB) /= count;
+        }
         NE_CAT(ne_ra_row_weights, NE_SFX)(s, PH * gh, PW * gw);
         for (int64_t ph = 0; ph < PH; ph++) {
             for (int64_t pw = 0; pw < PW; pw++) {
