@@ -20,6 +20,9 @@
 typedef struct {
     int32_t dtype, isa, aligned, sr;
     int64_t n, c, h, w, k, ph, pw, ncb, cb, chunk;
+    /* The forward's slab: pix channels per pixel (cb, or 2 cb for the paired f32 AVX-512 kernel,
+     * ne_roi_align_fwd512.h), sb channels per forward task (== pix), nsb = ceil(c / sb). */
+    int64_t pix, sb, nsb;
     double scale;
     const void* in;
     const void* rois;
@@ -149,6 +152,10 @@ static void ne_ra_stream_fence(void) {}
 #include "ne_roi_align_kernel.h"
 #undef NE_SFX
 #undef NE_TARGET
+#ifndef NE_RA_NB /* channel blocks per pass of the f32 AVX-512 kernel; 2 measured slower (see there) */
+#define NE_RA_NB 1
+#endif
+#include "ne_roi_align_fwd512.h"
 #undef NE_T
 #undef NE_CB
 #define NE_T double
@@ -187,7 +194,7 @@ static void* ne_ra_alloc(size_t bytes) {
 static void* ne_ra_scr_alloc(const ne_ra_ctx* cx, ne_ra_scr* s) {
     size_t es = ne_ra_esize(cx), mx = ((size_t) cx->max_x + 16) & ~(size_t) 15;
     size_t wbytes = (es * ((size_t) cx->max_y + 1) * 4 * mx + 63) & ~(size_t) 63;
-    size_t tbytes = (es * (size_t) ((cx->ph * cx->pw + 15) / 16 * 16 * cx->cb) + 63) & ~(size_t) 63; /* rows to 16 */
+    size_t tbytes = (es * (size_t) ((cx->ph * cx->pw + 15) / 16 * 16 * cx->pix) + 63) & ~(size_t) 63; /* rows to 16 */
     char* base = (char*) ne_ra_alloc(wbytes + 2 * tbytes);
     if (base == NULL) return NULL;
     memset(s, 0, sizeof(*s));
@@ -223,12 +230,12 @@ static int32_t ne_ra_tables_alloc(ne_ra_ctx* cx) {
 /* NCHW channels [c0, c0+cb) of image n -> NHWC slab [H][W][cb] (lanes past C zeroed), and back. */
 static void ne_ra_to_slab(const ne_ra_ctx* cx, int64_t n, int64_t c0, int64_t cn, void* slab) {
     int64_t hw = cx->h * cx->w;
-    if (cn < cx->cb) memset(slab, 0, ne_ra_esize(cx) * (size_t) (hw * cx->cb));
+    if (cn < cx->pix) memset(slab, 0, ne_ra_esize(cx) * (size_t) (hw * cx->pix));
     if (cx->dtype == 0)
-        ne_tr_f32((const float*) cx->in + (n * cx->c + c0) * hw, hw, (float*) slab, cx->cb, cn, hw,
+        ne_tr_f32((const float*) cx->in + (n * cx->c + c0) * hw, hw, (float*) slab, cx->pix, cn, hw,
                   cx->isa == NE_ISA_AVX512);
     else
-        ne_tr_f64((const double*) cx->in + (n * cx->c + c0) * hw, hw, (double*) slab, cx->cb, cn, hw);
+        ne_tr_f64((const double*) cx->in + (n * cx->c + c0) * hw, hw, (double*) slab, cx->pix, cn, hw);
 }
 
 static void ne_ra_from_slab(const ne_ra_ctx* cx, int64_t n, int64_t c0, int64_t cn, const void* slab) {
@@ -250,20 +257,20 @@ static int32_t ne_ra_forward_task(void* ctx, int64_t begin, int64_t end) {
     size_t es = ne_ra_esize(cx);
     ne_ra_scr s;
     void* scr = ne_ra_scr_alloc(cx, &s);
-    char* slab = (char*) ne_ra_alloc(es * (size_t) (cx->n * hw * cx->cb));
+    char* slab = (char*) ne_ra_alloc(es * (size_t) (cx->n * hw * cx->pix));
     int64_t have = -1;
     int32_t st = NE_OK;
     if (scr == NULL || slab == NULL) st = NE_ERR_OUT_OF_MEMORY;
     for (int64_t t = begin; t < end && st == NE_OK; t++) {
-        int64_t b = t / nchunk, ch = t % nchunk, c0 = b * cx->cb;
-        int64_t cn = cx->c - c0 < cx->cb ? cx->c - c0 : cx->cb;
+        int64_t b = t / nchunk, ch = t % nchunk, c0 = b * cx->sb;
+        int64_t cn = cx->c - c0 < cx->sb ? cx->c - c0 : cx->sb;
         int64_t r0 = ch * cx->chunk, r1 = r0 + cx->chunk < cx->k ? r0 + cx->chunk : cx->k;
         if (have != b) {
-            for (int64_t n = 0; n < cx->n; n++) ne_ra_to_slab(cx, n, c0, cn, slab + es * (size_t) (n * hw * cx->cb));
+            for (int64_t n = 0; n < cx->n; n++) ne_ra_to_slab(cx, n, c0, cn, slab + es * (size_t) (n * hw * cx->pix));
             have = b;
         }
         if (cx->dtype == 0) {
-            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_block_f32_avx512(cx, (const float*) slab, c0, cn, r0, r1, &s);
+            if (cx->isa == NE_ISA_AVX512) ne_ra_fwd_f32_z(cx, (const float*) slab, c0, cn, r0, r1, &s);
             else if (cx->isa == NE_ISA_AVX2) ne_ra_fwd_block_f32_avx2(cx, (const float*) slab, c0, cn, r0, r1, &s);
             else ne_ra_fwd_block_f32_base(cx, (const float*) slab, c0, cn, r0, r1, &s);
         } else {
@@ -395,6 +402,8 @@ static int32_t ne_ra_init(ne_ra_ctx* cx, int32_t dtype, int64_t n, int64_t c, in
     cx->rois = rois;
     cx->cb = dtype == 0 ? 16 : 8;
     cx->ncb = (c + cx->cb - 1) / cx->cb;
+    cx->pix = cx->sb = cx->cb;
+    cx->nsb = cx->ncb;
     return NE_OK;
 }
 
@@ -405,6 +414,12 @@ int32_t ne_roi_align_forward_cpu(int32_t dtype, const void* input, int64_t n, in
     ne_ra_ctx cx;
     int32_t st = ne_ra_init(&cx, dtype, n, c, h, w, rois, k, ph, pw, spatial_scale, sampling_ratio, aligned, isa);
     if (st != NE_OK || k == 0 || c == 0) return st;
+#ifdef NE_RA_FWD512
+    if (dtype == 0 && cx.isa == NE_ISA_AVX512) { /* [H][W][16 NE_RA_NB] slab of ne_ra_fwd_f32_z */
+        cx.pix = cx.sb = 16 * NE_RA_NB;
+        cx.nsb = (c + cx.sb - 1) / cx.sb;
+    }
+#endif
     if (input == NULL && n * h * w > 0) return NE_ERR_INVALID_ARGUMENT;
     if (rois == NULL || output == NULL) return NE_ERR_INVALID_ARGUMENT;
     int64_t* order;
@@ -419,11 +434,11 @@ int32_t ne_roi_align_forward_cpu(int32_t dtype, const void* input, int64_t n, in
     cx.out = output;
     /* Split the rois only when there are fewer channel blocks than threads: each split costs
      * one more transpose of the block. */
-    int64_t nchunk = threads > cx.ncb ? (threads + cx.ncb - 1) / cx.ncb : 1;
+    int64_t nchunk = threads > cx.nsb ? (threads + cx.nsb - 1) / cx.nsb : 1;
     if (nchunk > k) nchunk = k;
     cx.chunk = (k + nchunk - 1) / nchunk;
     nchunk = (k + cx.chunk - 1) / cx.chunk;
-    st = ne_parallel_for(cx.ncb * nchunk, threads, ne_ra_forward_task, &cx);
+    st = ne_parallel_for(cx.nsb * nchunk, threads, ne_ra_forward_task, &cx);
     free(cx.tabmem);
     free(order);
     return st;

@@ -68,9 +68,9 @@ NE_TARGET static int NE_CAT(ne_ra_axis_fill, NE_SFX)(int64_t* lo_, int64_t* hi_,
 static void NE_CAT(ne_ra_fill_roi, NE_SFX)(const ne_ra_ctx* cx, int64_t r, const ne_ra_geom* g) {
     const int64_t oy = r * cx->max_y, ox = r * cx->max_x;
     NE_CAT(ne_ra_axis_fill, NE_SFX)(cx->tylo + oy, cx->tyhi + oy, (NE_T*) cx->tywl + oy, (NE_T*) cx->tywh + oy,
-                                    cx->tyv + oy, cx->ph, g->gh, (NE_T) g->ys, (NE_T) g->bh, cx->h, cx->w * NE_CB);
+                                    cx->tyv + oy, cx->ph, g->gh, (NE_T) g->ys, (NE_T) g->bh, cx->h, cx->w * cx->pix);
     NE_CAT(ne_ra_axis_fill, NE_SFX)(cx->txlo + ox, cx->txhi + ox, (NE_T*) cx->txwl + ox, (NE_T*) cx->txwh + ox,
-                                    cx->txv + ox, cx->pw, g->gw, (NE_T) g->xs, (NE_T) g->bw, cx->w, NE_CB);
+                                    cx->txv + ox, cx->pw, g->gw, (NE_T) g->xs, (NE_T) g->bw, cx->w, cx->pix);
 }
 
 /* Points the scratch at the tables of the roi visited r-th. */
@@ -155,7 +155,7 @@ NE_TARGET static void NE_CAT(ne_ra_fwd_block, NE_SFX)(const ne_ra_ctx* cx, const
         ne_ra_geometry(cx, k, &g);
         const int64_t gh = g.gh, gw = g.gw;
         NE_CAT(ne_ra_tables, NE_SFX)(cx, r, s);
-        const NE_T* img = slab + g.batch * HW * NE_CB;
+        const NE_T* img = slab + g.batch * HW * cx->pix;
         const NE_T count = (NE_T) g.count;
         const int64_t* xlo = s->xlo;
         const int64_t* xhi = s->xhi;
