@@ -21,6 +21,15 @@ public final class BenchUtil {
      * the mean, so that one GC pause or scheduler hiccup does not move the figure.
      */
     public static double medianMillis(int warmup, int reps, Runnable r) {
+        return minMedianMillis(warmup, reps, r)[1];
+    }
+
+    /**
+     * {min, median} in milliseconds of {@code reps} timed runs after {@code warmup} untimed ones:
+     * the minimum is the figure least disturbed by other load on a shared machine, the median the
+     * typical one.
+     */
+    public static double[] minMedianMillis(int warmup, int reps, Runnable r) {
         if (reps < 1) throw new IllegalArgumentException("reps: expected >= 1, got " + reps);
         for (int i = 0; i < warmup; i++) r.run();
         double[] ms = new double[reps];
@@ -30,12 +39,7 @@ public final class BenchUtil {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
-        return reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
-    }
-
-    /** Alias of {@link #medianMillis}. */
-    public static double median(int warmup, int reps, Runnable r) {
-        return medianMillis(warmup, reps, r);
+        return new double[]{ms[0], reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2};
     }
 
     /**

@@ -38,10 +38,10 @@ public final class DeformConvBench {
             for (int threads : new int[] {1, 2}) {
                 CpuOptions.setThreads(threads);
                 Cblas.setThreads(threads);
-                double[] fwd = minMedian(3, 21, () -> DeformConv2d.forward(x, off, wt, b, one, one, one, mask).close());
+                double[] fwd = BenchUtil.minMedianMillis(3, 21, () -> DeformConv2d.forward(x, off, wt, b, one, one, one, mask).close());
                 out.printf("[deform_conv] v2 fwd [1,256,50,50] 3x3 256->256 fp32, %d thread(s): median %.1f ms, min %.1f ms "
                         + "(peak RSS %.0f MiB)%n", threads, fwd[1], fwd[0], BenchUtil.peakRssMb());
-                double[] bwd = minMedian(2, 11, () -> DeformConv2d.backward(go, x, off, wt, b, one, one, one, mask).close());
+                double[] bwd = BenchUtil.minMedianMillis(2, 11, () -> DeformConv2d.backward(go, x, off, wt, b, one, one, one, mask).close());
                 out.printf("[deform_conv] v2 bwd, %d thread(s): median %.1f ms, min %.1f ms (peak RSS %.0f MiB)%n", threads,
                         bwd[1], bwd[0], BenchUtil.peakRssMb());
                 double[] o = ort(x, off, mask, wt, b, threads);
@@ -62,7 +62,7 @@ public final class DeformConvBench {
              OnnxTensor tx = ot(env, x); OnnxTensor tw = ot(env, wt); OnnxTensor to = ot(env, off); OnnxTensor tb = ot(env, b);
              OnnxTensor tm = ot(env, mask)) {
             Map<String, OnnxTensor> feed = Map.of("X", tx, "W", tw, "offset", to, "B", tb, "mask", tm);
-            return minMedian(3, 21, () -> {
+            return BenchUtil.minMedianMillis(3, 21, () -> {
                 try (OrtSession.Result r = s.run(feed)) {
                     r.get(0);
                 } catch (OrtException e) {
@@ -80,16 +80,4 @@ public final class DeformConvBench {
         return OnnxTensor.createTensor(env, FloatBuffer.wrap(t.toFloatArray()), t.shape());
     }
 
-    /** {min, median} in ms of reps timed runs after warmup (the machine is shared: min for decisions). */
-    static double[] minMedian(int warmup, int reps, Runnable r) {
-        for (int i = 0; i < warmup; i++) r.run();
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        java.util.Arrays.sort(ms);
-        return new double[] {ms[0], reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2};
-    }
 }

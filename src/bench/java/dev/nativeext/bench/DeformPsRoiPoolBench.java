@@ -38,11 +38,11 @@ public final class DeformPsRoiPoolBench {
              Tensor trans = Tensor.uniform(2, -1, 1, k, 2, 7, 7)) {
             for (int threads : new int[] {1, 2}) {
                 CpuOptions.setThreads(threads);
-                double[] f = DeformConvBench.minMedian(2, 15, () -> DeformPsRoiPool.forward(data, rois, trans, p).close());
+                double[] f = BenchUtil.minMedianMillis(2, 15, () -> DeformPsRoiPool.forward(data, rois, trans, p).close());
                 out.printf("[deform_psroi_pool] fwd K=1000 [1,256,50,84] 7x7 fp32, %d thread(s): median %.1f ms, min %.1f ms "
                         + "(peak RSS %.0f MiB)%n", threads, f[1], f[0], BenchUtil.peakRssMb());
                 try (DeformPsRoiPool.Result res = DeformPsRoiPool.forward(data, rois, trans, p)) {
-                    double[] b = DeformConvBench.minMedian(2, 11,
+                    double[] b = BenchUtil.minMedianMillis(2, 11,
                             () -> DeformPsRoiPool.backward(res.output(), data, rois, trans, res.topCount(), p).close());
                     out.printf("[deform_psroi_pool] bwd, %d thread(s): median %.1f ms, min %.1f ms (peak RSS %.0f MiB)%n", threads,
                             b[1], b[0], BenchUtil.peakRssMb());

@@ -38,19 +38,6 @@ public final class RoiAlignBench {
         return r;
     }
 
-    /** Runs r warmup times, then reps times; returns {min, median} in ms (min: the figure least
-     * disturbed by other load on the machine; median: the typical one). */
-    static double[] minMedian(int warmup, int reps, Runnable r) {
-        for (int i = 0; i < warmup; i++) r.run();
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        java.util.Arrays.sort(ms);
-        return new double[] {ms[0], reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2};
-    }
 
     static String fmt(double[] mm) {
         return String.format("min %.1f / median %.1f ms", mm[0], mm[1]);
@@ -63,8 +50,8 @@ public final class RoiAlignBench {
                 try (Tensor g = Tensor.uniform(3, -1f, 1f, k, 256, p, p)) {
                     for (int t : new int[] {1, 2}) {
                         CpuOptions.setThreads(t);
-                        double[] f = minMedian(2, 9, () -> RoiAlign.forward(in, r, p, p, 0.25, 2, true).close());
-                        double[] b = minMedian(1, 7, () -> RoiAlign.backward(g, r, 1, 256, 200, 200, 0.25, 2, true).close());
+                        double[] f = BenchUtil.minMedianMillis(2, 9, () -> RoiAlign.forward(in, r, p, p, 0.25, 2, true).close());
+                        double[] b = BenchUtil.minMedianMillis(1, 7, () -> RoiAlign.backward(g, r, 1, 256, 200, 200, 0.25, 2, true).close());
                         out.printf("roi_align %dx%d threads=%d  forward %s  backward %s  (isa %s)%n", p, p, t, fmt(f), fmt(b), CpuOptions.isa());
                     }
                 }
@@ -90,7 +77,7 @@ public final class RoiAlignBench {
              OnnxTensor bx = OnnxTensor.createTensor(env, FloatBuffer.wrap(boxes), new long[] {k, 4});
              OnnxTensor bi = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[k]), new long[] {k})) {
             Map<String, OnnxTensor> feeds = Map.of("X", x, "rois", bx, "batch_indices", bi);
-            return minMedian(1, 5, () -> {
+            return BenchUtil.minMedianMillis(1, 5, () -> {
                 try (OrtSession.Result res = s.run(feeds)) {
                     res.get(0);
                 } catch (Exception e) {

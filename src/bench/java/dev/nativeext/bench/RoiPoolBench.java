@@ -27,8 +27,8 @@ public final class RoiPoolBench {
              Tensor g = Tensor.uniform(3, -1f, 1f, k, 256, 7, 7); RoiPool.Result res = RoiPool.forward(in, r, 7, 7, 0.25)) {
             for (int t : new int[] {1, 2}) {
                 CpuOptions.setThreads(t);
-                double[] f = RoiAlignBench.minMedian(1, 7, () -> RoiPool.forward(in, r, 7, 7, 0.25).close());
-                double[] b = RoiAlignBench.minMedian(1, 7, () -> RoiPool.backward(g, res.argmax(), r, 1, 256, 200, 200).close());
+                double[] f = BenchUtil.minMedianMillis(1, 7, () -> RoiPool.forward(in, r, 7, 7, 0.25).close());
+                double[] b = BenchUtil.minMedianMillis(1, 7, () -> RoiPool.backward(g, res.argmax(), r, 1, 256, 200, 200).close());
                 out.printf("roi_pool 7x7 threads=%d  forward %s  backward %s%n", t, RoiAlignBench.fmt(f), RoiAlignBench.fmt(b));
             }
             for (int t : new int[] {1, 2}) out.printf("roi_pool 7x7 ONNX Runtime MaxRoiPool threads=%d  forward %s%n", t, RoiAlignBench.fmt(ort(in, r, k, t)));
@@ -47,7 +47,7 @@ public final class RoiPoolBench {
              OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(in.toFloatArray()), new long[] {1, 256, 200, 200});
              OnnxTensor rr = OnnxTensor.createTensor(env, FloatBuffer.wrap(r.toFloatArray()), new long[] {k, 5})) {
             Map<String, OnnxTensor> feeds = Map.of("X", x, "rois", rr);
-            return RoiAlignBench.minMedian(1, 5, () -> {
+            return BenchUtil.minMedianMillis(1, 5, () -> {
                 try (OrtSession.Result res = s.run(feeds)) {
                     res.get(0);
                 } catch (Exception e) {
