@@ -57,6 +57,7 @@ final class BenchCommand {
             Class<?> anchor = JavaCppAnchor.build(dir, Files.createTempDirectory("nativeext-bench-javacpp"));
             JavaCppAnchor.calls(anchor, 100_000_000L);
         }
+        dev.nativeext.cache.BuildCache.deleteTree(cache);
         return 0;
     }
 

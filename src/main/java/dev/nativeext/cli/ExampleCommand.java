@@ -51,6 +51,8 @@ final class ExampleCommand {
         long t1 = System.nanoTime();
         ext.load(VecMath.class).vm_add(1, 1);
         System.out.printf("same JVM again, create -> call: %.2f ms (%s)%n", (System.nanoTime() - t1) / 1e6, ext.lastReport());
+        // The demo's cache is its own; a real program keeps using the default one.
+        dev.nativeext.cache.BuildCache.deleteTree(cache);
         return 0;
     }
 
