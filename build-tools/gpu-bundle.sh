@@ -6,23 +6,29 @@
 #
 #   build-tools/gpu-bundle.sh [bundle folder]        (default: .bundle, git-ignored)
 #   <bundle>/run.sh [report folder]                  (on the GPU machine; default: $OUT or ./report)
+#
+# What travels is <bundle>/payload.tgz and run.sh: the CUDA libraries (fat binaries for five
+# architectures) compress about 3x, which keeps the bundle under the 60 MiB a device call carries;
+# run.sh unpacks it into $TMPDIR first.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$home/.bundle}")"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
 cd "$home"
 java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
 console_version=1.11.4
 
 mvn -B -q -ntp -DskipTests test-compile package >&2
-rm -rf "$out" && mkdir -p "$out/lib"
-mvn -B -q -ntp dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib" >&2
+rm -rf "$out" && mkdir -p "$out" "$stage/lib"
+mvn -B -q -ntp dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$stage/lib" >&2
 mvn -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$console_version \
-    -DoutputDirectory="$out/tools" >&2
+    -DoutputDirectory="$stage/tools" >&2
 # The ONNX Runtime jar is a bench-only dependency and not needed here; of OpenBLAS only the
 # no-LAPACK binding is used, so its LAPACK builds and headers stay behind (the bundle must stay
 # under the 64 MiB that travels).
-rm -f "$out"/lib/onnxruntime-*.jar
-python3 - "$out"/lib/openblas-*-linux-x86_64.jar "$out"/lib/cuda-*-linux-x86_64.jar <<'PY'
+rm -f "$stage"/lib/onnxruntime-*.jar
+python3 - "$stage"/lib/openblas-*-linux-x86_64.jar "$stage"/lib/cuda-*-linux-x86_64.jar <<'PY'
 import sys, zipfile, os
 def keep(jar, name):
     if "/include/" in name:
@@ -41,24 +47,28 @@ for src in sys.argv[1:]:
 PY
 
 "$java_home/bin/jlink" --add-modules java.base,java.logging,java.management,java.xml,jdk.unsupported,jdk.zipfs \
-    --strip-debug --no-man-pages --no-header-files --compress=2 --output "$out/runtime"
-cp -r "$java_home/include" "$out/runtime/include"
-cp -r target/classes "$out/classes"
+    --strip-debug --no-man-pages --no-header-files --compress=2 --output "$stage/runtime"
+cp -r "$java_home/include" "$stage/runtime/include"
+cp -r target/classes "$stage/classes"
 # Where the driver is, the -cuda variants load (they hold the CPU kernels too): the plain CPU
 # libraries are dead weight there.
-find "$out/classes" -path "*/linux-x86_64/*.so" -delete
-cp -r target/test-classes "$out/test-classes"
-cp -r examples "$out/examples"
+find "$stage/classes" -path "*/linux-x86_64/*.so" -delete
+cp -r target/test-classes "$stage/test-classes"
+cp -r examples "$stage/examples"
+tar -C "$stage" -czf "$out/payload.tgz" runtime lib classes test-classes tools examples
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the cuda-tagged tests and the GPU benchmark; writes report.txt (and JUnit XML) to the report folder.
 set -uo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-report="${1:-${OUT:-$here/report}}"
+bundle="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+report="${1:-${OUT:-$bundle/report}}"
 mkdir -p "$report"
+here="${TMPDIR:-/tmp}/nativeext-bundle"
+rm -rf "$here" && mkdir -p "$here" && tar -C "$here" -xzf "$bundle/payload.tgz" || { echo "cannot unpack $bundle/payload.tgz" >&2; exit 1; }
 java="$here/runtime/bin/java"
-cp="$here/classes:$here/test-classes:$here/lib/*"
+# Listed jar by jar: the console launcher's --class-path does not expand "lib/*".
+cp="$here/classes:$here/test-classes$(printf ':%s' "$here"/lib/*.jar)"
 cd "$here"   # tests find examples/ relative to the working folder
 export NATIVEEXT_CACHE_DIR="${TMPDIR:-/tmp}/nativeext-bundle-cache"
 {
