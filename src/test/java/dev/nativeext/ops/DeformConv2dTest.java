@@ -266,28 +266,23 @@ class DeformConv2dTest {
              Tensor mask = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 1, 8, 3, 3);
              Tensor in64 = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT64, Device.CPU, 1, 4, 5, 5);
              Tensor bias = Tensor.zeros(dev.nativeext.tensor.DType.FLOAT32, Device.CPU, 3)) {
-            msg("weight.shape[1] dividing C_in", () -> DeformConv2d.forward(in, off, w3, null, one, zero, one, null));
-            msg("divisible by groups", () -> DeformConv2d.forward(in, off, wOddOut, null, one, zero, one, null));
-            msg("offset.shape[1] must be 2*offsetGroups*kh*kw", () -> DeformConv2d.forward(in, off17, w, null, one, zero, one, null));
-            msg("divisible by offsetGroups, got offsetGroups = 3", () -> DeformConv2d.forward(in, off54, w, null, one, zero, one, null));
-            msg("offset must be [N, 2*offsetGroups*kh*kw, H_out, W_out] = [1, 18, 3, 3], got [1, 18, 4, 3]",
+            Rejects.withMessage("weight.shape[1] dividing C_in", () -> DeformConv2d.forward(in, off, w3, null, one, zero, one, null));
+            Rejects.withMessage("divisible by groups", () -> DeformConv2d.forward(in, off, wOddOut, null, one, zero, one, null));
+            Rejects.withMessage("offset.shape[1] must be 2*offsetGroups*kh*kw", () -> DeformConv2d.forward(in, off17, w, null, one, zero, one, null));
+            Rejects.withMessage("divisible by offsetGroups, got offsetGroups = 3", () -> DeformConv2d.forward(in, off54, w, null, one, zero, one, null));
+            Rejects.withMessage("offset must be [N, 2*offsetGroups*kh*kw, H_out, W_out] = [1, 18, 3, 3], got [1, 18, 4, 3]",
                     () -> DeformConv2d.forward(in, offSp, w, null, one, zero, one, null));
-            msg("mask must be [N, offsetGroups*kh*kw, H_out, W_out] = [1, 9, 3, 3], got [1, 8, 3, 3]",
+            Rejects.withMessage("mask must be [N, offsetGroups*kh*kw, H_out, W_out] = [1, 9, 3, 3], got [1, 8, 3, 3]",
                     () -> DeformConv2d.forward(in, off, w, null, one, zero, one, mask));
-            msg("offset dtype must be FLOAT64", () -> DeformConv2d.forward(in64, off, w, null, one, zero, one, null));
-            msg("bias must be [C_out] = [2], got [3]", () -> DeformConv2d.forward(in, off, w, bias, one, zero, one, null));
-            msg("stride must be 2 ints >= 1, got [0, 1]", () -> DeformConv2d.forward(in, off, w, null, new int[] {0, 1}, zero, one, null));
-            msg("padding must be 2 ints >= 0, got [-1, 0]", () -> DeformConv2d.forward(in, off, w, null, one, new int[] {-1, 0}, one, null));
-            msg("dilation must be 2 ints >= 1", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {1}, null));
-            msg("output size must be positive", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {3, 3}, null));
-            msg("input must have rank 4", () -> DeformConv2d.forward(bias, off, w, null, one, zero, one, null));
-            msg("gradOutput must be FLOAT32[1, 2, 3, 3]", () -> DeformConv2d.backward(off, in, off, w, null, one, zero, one, null));
+            Rejects.withMessage("offset dtype must be FLOAT64", () -> DeformConv2d.forward(in64, off, w, null, one, zero, one, null));
+            Rejects.withMessage("bias must be [C_out] = [2], got [3]", () -> DeformConv2d.forward(in, off, w, bias, one, zero, one, null));
+            Rejects.withMessage("stride must be 2 ints >= 1, got [0, 1]", () -> DeformConv2d.forward(in, off, w, null, new int[] {0, 1}, zero, one, null));
+            Rejects.withMessage("padding must be 2 ints >= 0, got [-1, 0]", () -> DeformConv2d.forward(in, off, w, null, one, new int[] {-1, 0}, one, null));
+            Rejects.withMessage("dilation must be 2 ints >= 1", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {1}, null));
+            Rejects.withMessage("output size must be positive", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {3, 3}, null));
+            Rejects.withMessage("input must have rank 4", () -> DeformConv2d.forward(bias, off, w, null, one, zero, one, null));
+            Rejects.withMessage("gradOutput must be FLOAT32[1, 2, 3, 3]", () -> DeformConv2d.backward(off, in, off, w, null, one, zero, one, null));
         }
-    }
-
-    private static void msg(String part, Runnable r) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
-        assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should contain '" + part + "'");
     }
 
     /** CUDA vs CPU: forward rtol 1e-5, backward 1e-4 (float32 and float64), over the random cases. */

@@ -267,28 +267,23 @@ class RoiAlignTest {
     @Test
     void rejectsBadArguments() {
         try (Tensor in = Tensor.of(new float[16], 1, 1, 4, 4); Tensor good = Tensor.of(new float[] {0, 0, 0, 2, 2}, 1, 5)) {
-            assertMessage("rank 4", () -> RoiAlign.forward(Tensor.of(new float[16], 4, 4), good, 2, 2, 1, 0, true));
-            assertMessage("[K,5]", () -> RoiAlign.forward(in, Tensor.of(new float[4], 1, 4), 2, 2, 1, 0, true));
-            assertMessage("dtype", () -> RoiAlign.forward(in, Tensor.of(new double[] {0, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
-            assertMessage("float32 or float64", () -> RoiAlign.forward(Tensor.of(new int[16], 1, 1, 4, 4),
+            Rejects.withMessage("rank 4", () -> RoiAlign.forward(Tensor.of(new float[16], 4, 4), good, 2, 2, 1, 0, true));
+            Rejects.withMessage("[K,5]", () -> RoiAlign.forward(in, Tensor.of(new float[4], 1, 4), 2, 2, 1, 0, true));
+            Rejects.withMessage("dtype", () -> RoiAlign.forward(in, Tensor.of(new double[] {0, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
+            Rejects.withMessage("float32 or float64", () -> RoiAlign.forward(Tensor.of(new int[16], 1, 1, 4, 4),
                     Tensor.of(new int[] {0, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
-            assertMessage("row 0 has a non-finite value NaN", () -> RoiAlign.forward(in, Tensor.of(new float[] {0, Float.NaN, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
-            assertMessage("row 1 has batch index 1.0", () -> RoiAlign.forward(in, Tensor.of(new float[] {0, 0, 0, 2, 2, 1, 0, 0, 2, 2}, 2, 5), 2, 2, 1, 0, true));
-            assertMessage("batch index 0.5", () -> RoiAlign.forward(in, Tensor.of(new float[] {0.5f, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
-            assertMessage("batch index -1.0", () -> RoiAlign.forward(in, Tensor.of(new float[] {-1, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
-            assertMessage("outputHeight must be > 0, got 0", () -> RoiAlign.forward(in, good, 0, 2, 1, 0, true));
-            assertMessage("outputWidth must be > 0, got -3", () -> RoiAlign.forward(in, good, 2, -3, 1, 0, true));
-            assertMessage("samplingRatio must be >= 0", () -> RoiAlign.forward(in, good, 2, 2, 1, -2, true));
-            assertMessage("spatialScale must be finite and > 0, got NaN", () -> RoiAlign.forward(in, good, 2, 2, Double.NaN, 0, true));
-            assertMessage("spatialScale must be finite and > 0, got 0.0", () -> RoiAlign.forward(in, good, 2, 2, 0, 0, true));
-            assertMessage("outputSize", () -> RoiAlign.forward(in, good, new int[] {1, 2, 3}, 1, 0, true));
-            assertMessage("gradOutput must be [K=1,C=2", () -> RoiAlign.backward(Tensor.of(new float[4], 1, 1, 2, 2), good, 1, 2, 4, 4, 1, 0, true));
+            Rejects.withMessage("row 0 has a non-finite value NaN", () -> RoiAlign.forward(in, Tensor.of(new float[] {0, Float.NaN, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
+            Rejects.withMessage("row 1 has batch index 1.0", () -> RoiAlign.forward(in, Tensor.of(new float[] {0, 0, 0, 2, 2, 1, 0, 0, 2, 2}, 2, 5), 2, 2, 1, 0, true));
+            Rejects.withMessage("batch index 0.5", () -> RoiAlign.forward(in, Tensor.of(new float[] {0.5f, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
+            Rejects.withMessage("batch index -1.0", () -> RoiAlign.forward(in, Tensor.of(new float[] {-1, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
+            Rejects.withMessage("outputHeight must be > 0, got 0", () -> RoiAlign.forward(in, good, 0, 2, 1, 0, true));
+            Rejects.withMessage("outputWidth must be > 0, got -3", () -> RoiAlign.forward(in, good, 2, -3, 1, 0, true));
+            Rejects.withMessage("samplingRatio must be >= 0", () -> RoiAlign.forward(in, good, 2, 2, 1, -2, true));
+            Rejects.withMessage("spatialScale must be finite and > 0, got NaN", () -> RoiAlign.forward(in, good, 2, 2, Double.NaN, 0, true));
+            Rejects.withMessage("spatialScale must be finite and > 0, got 0.0", () -> RoiAlign.forward(in, good, 2, 2, 0, 0, true));
+            Rejects.withMessage("outputSize", () -> RoiAlign.forward(in, good, new int[] {1, 2, 3}, 1, 0, true));
+            Rejects.withMessage("gradOutput must be [K=1,C=2", () -> RoiAlign.backward(Tensor.of(new float[4], 1, 1, 2, 2), good, 1, 2, 4, 4, 1, 0, true));
         }
-    }
-
-    static void assertMessage(String part, Runnable r) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
-        assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' lacks '" + part + "'");
     }
 
     // ---- CUDA parity ---------------------------------------------------------------------

@@ -110,11 +110,11 @@ class RoiPoolTest {
             assertArrayEquals(new long[] {0, 3, 2, 2}, res.output().shape());
         }
         try (Tensor x = Tensor.of(new float[16], 1, 1, 4, 4); Tensor good = Tensor.of(new float[] {0, 0, 0, 2, 2}, 1, 5)) {
-            RoiAlignTest.assertMessage("batch index 3.0", () -> RoiPool.forward(x, Tensor.of(new float[] {3, 0, 0, 2, 2}, 1, 5), 2, 2, 1));
-            RoiAlignTest.assertMessage("non-finite value Infinity", () -> RoiPool.forward(x, Tensor.of(new float[] {0, 0, Float.POSITIVE_INFINITY, 2, 2}, 1, 5), 2, 2, 1));
-            RoiAlignTest.assertMessage("outputWidth must be > 0", () -> RoiPool.forward(x, good, 2, 0, 1));
-            RoiAlignTest.assertMessage("spatialScale", () -> RoiPool.forward(x, good, 2, 2, -1));
-            RoiAlignTest.assertMessage("argmax must be int32", () -> RoiPool.backward(Tensor.of(new float[4], 1, 1, 2, 2),
+            Rejects.withMessage("batch index 3.0", () -> RoiPool.forward(x, Tensor.of(new float[] {3, 0, 0, 2, 2}, 1, 5), 2, 2, 1));
+            Rejects.withMessage("non-finite value Infinity", () -> RoiPool.forward(x, Tensor.of(new float[] {0, 0, Float.POSITIVE_INFINITY, 2, 2}, 1, 5), 2, 2, 1));
+            Rejects.withMessage("outputWidth must be > 0", () -> RoiPool.forward(x, good, 2, 0, 1));
+            Rejects.withMessage("spatialScale", () -> RoiPool.forward(x, good, 2, 2, -1));
+            Rejects.withMessage("argmax must be int32", () -> RoiPool.backward(Tensor.of(new float[4], 1, 1, 2, 2),
                     Tensor.of(new float[4], 1, 1, 2, 2), good, 1, 1, 4, 4));
         }
     }

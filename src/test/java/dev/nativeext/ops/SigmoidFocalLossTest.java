@@ -216,14 +216,14 @@ class SigmoidFocalLossTest {
         try (Tensor x = Tensor.of(new float[6], 2, 3); Tensor lab = Tensor.of(new long[]{0, 4}, 2); Tensor neg = Tensor.of(new long[]{-2, 0}, 2);
              Tensor ok = Tensor.of(new long[]{0, 3}, 2); Tensor dense = Tensor.of(new float[]{0, 1, 0.5f, 0, 1.5f, 0}, 2, 3);
              Tensor i32 = Tensor.of(new int[]{0, 1}, 2); Tensor x1 = Tensor.of(new float[6], 6); Tensor xd = Tensor.of(new double[6], 2, 3)) {
-            NmsTest.assertMessage("targets[1] = 4 is outside [-1, 3]", () -> SigmoidFocalLoss.forward(x, lab));
-            NmsTest.assertMessage("targets[0] = -2 is outside", () -> SigmoidFocalLoss.forward(x, neg));
-            NmsTest.assertMessage("targets[1, 1] = 1.5 is outside [0, 1]", () -> SigmoidFocalLoss.forward(x, dense));
-            NmsTest.assertMessage("targets must be int64 labels [N] or FLOAT32 [N, C], got INT32", () -> SigmoidFocalLoss.forward(x, i32));
-            NmsTest.assertMessage("logits must be [N, C]", () -> SigmoidFocalLoss.forward(x1, ok));
-            NmsTest.assertMessage("gamma must be finite and >= 0", () -> SigmoidFocalLoss.forward(x, ok, -1, 0.25));
-            NmsTest.assertMessage("alpha must be finite", () -> SigmoidFocalLoss.forward(x, ok, 2, Double.NaN));
-            NmsTest.assertMessage("gradLoss must be FLOAT32[2, 3]", () -> SigmoidFocalLoss.backward(x, ok, 2, 0.25, xd));
+            Rejects.withMessage("targets[1] = 4 is outside [-1, 3]", () -> SigmoidFocalLoss.forward(x, lab));
+            Rejects.withMessage("targets[0] = -2 is outside", () -> SigmoidFocalLoss.forward(x, neg));
+            Rejects.withMessage("targets[1, 1] = 1.5 is outside [0, 1]", () -> SigmoidFocalLoss.forward(x, dense));
+            Rejects.withMessage("targets must be int64 labels [N] or FLOAT32 [N, C], got INT32", () -> SigmoidFocalLoss.forward(x, i32));
+            Rejects.withMessage("logits must be [N, C]", () -> SigmoidFocalLoss.forward(x1, ok));
+            Rejects.withMessage("gamma must be finite and >= 0", () -> SigmoidFocalLoss.forward(x, ok, -1, 0.25));
+            Rejects.withMessage("alpha must be finite", () -> SigmoidFocalLoss.forward(x, ok, 2, Double.NaN));
+            Rejects.withMessage("gradLoss must be FLOAT32[2, 3]", () -> SigmoidFocalLoss.backward(x, ok, 2, 0.25, xd));
         }
     }
 
