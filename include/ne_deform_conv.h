@@ -29,8 +29,9 @@ int32_t ne_deform_conv_backward_cpu(int32_t dtype, const void* grad_output, cons
                                     int64_t gemm, int32_t threads, int32_t isa);
 
 /* CUDA: device pointers; workspace holds C_in*kh*kw*im2col_step*H_out*W_out elements of dtype
- * (forward) or twice that (backward). GEMM is cuBLAS-free (a tiled shared-memory kernel).
- * Never synchronises. NE_ERR_NOT_BUILT_WITH_CUDA in the CPU build. */
+ * (forward) or twice that (backward). The GEMMs run in cuBLAS when one was found at run time
+ * (see ne_deform_conv_cuda_gemm), else in a tiled shared-memory kernel. Never synchronises.
+ * NE_ERR_NOT_BUILT_WITH_CUDA in the CPU build. */
 int32_t ne_deform_conv_forward_cuda(int32_t dtype, const void* input, const void* offset, const void* mask,
                                     const void* weight, const void* bias, void* output,
                                     const int64_t* dims, const int64_t* conv, int64_t im2col_step,
@@ -42,5 +43,15 @@ int32_t ne_deform_conv_backward_cuda(int32_t dtype, const void* grad_output, con
                                      void* grad_weight, void* grad_bias,
                                      const int64_t* dims, const int64_t* conv, int64_t im2col_step,
                                      void* workspace, void* stream);
+
+/* Chooses the GEMM of the CUDA entry points. library: the cuBLAS to dlopen (a file name, searched
+ * as dlopen searches, or a path); NULL searches libcublas.so.13, .so.12, .so; "" selects the
+ * tiled kernel. Until this is called, the first CUDA call searches as for NULL. Writes one line
+ * saying which GEMM is in use (and, without cuBLAS, why) into description (capacity bytes,
+ * NUL-terminated). Returns NE_OK (also when the NULL search finds nothing: the tiled kernel is
+ * the normal case then), NE_ERR_LIBRARY_UNAVAILABLE when a named library cannot be loaded or
+ * lacks a cuBLAS symbol (the tiled kernel is used), NE_ERR_NOT_BUILT_WITH_CUDA in the CPU build.
+ * Call it before launching work on other threads: CUDA calls already running keep their GEMM. */
+int32_t ne_deform_conv_cuda_gemm(const char* library, char* description, int64_t capacity);
 
 #endif

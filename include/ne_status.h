@@ -1,5 +1,6 @@
 /* Status codes of nativeext's own native ops. Every exported function returns one; C code never
- * prints, aborts or exits. Codes >= NE_CUDA_ERROR_BASE carry a cudaError_t: code - base. */
+ * prints, aborts or exits. Codes >= NE_CUDA_ERROR_BASE carry a cudaError_t: code - base; codes in
+ * [NE_CUBLAS_ERROR_BASE, NE_CUBLAS_ERROR_BASE + 100) a cublasStatus_t. */
 #ifndef NE_STATUS_H
 #define NE_STATUS_H
 #include <stdint.h>
@@ -11,6 +12,8 @@ enum ne_status {
     NE_ERR_OUT_OF_MEMORY = 3,
     NE_ERR_NOT_BUILT_WITH_CUDA = 4,
     NE_ERR_INDEX_OUT_OF_RANGE = 5,
+    NE_ERR_LIBRARY_UNAVAILABLE = 6,
+    NE_CUBLAS_ERROR_BASE = 100,
     NE_CUDA_ERROR_BASE = 1000
 };
 

@@ -111,4 +111,15 @@ int32_t ne_deform_conv_backward_cuda(int32_t dtype, const void* grad_output, con
     (void) im2col_step; (void) workspace; (void) stream;
     return NE_ERR_NOT_BUILT_WITH_CUDA;
 }
+
+int32_t ne_deform_conv_cuda_gemm(const char* library, char* description, int64_t capacity) {
+    (void) library;
+    if (description != NULL && capacity > 0) {
+        const char* text = "none: this library was built without CUDA";
+        size_t n = strlen(text) < (size_t) capacity - 1 ? strlen(text) : (size_t) capacity - 1;
+        memcpy(description, text, n);
+        description[n] = '\0';
+    }
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
 #endif

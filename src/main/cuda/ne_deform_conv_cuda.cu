@@ -1,13 +1,18 @@
 // Deformable convolution v1/v2 on CUDA (ops.md §5), mirroring ne_deform_conv_cpu.c: per chunk of
 // im2col_step images, im2col (ZP sampler), then one GEMM per (image, group) straight into the
-// NCHW output. cuBLAS is not installed on the target machines, so the GEMM is a tiled
-// shared-memory kernel here (a cuBLAS path would replace ne_gemm only). grad input uses atomicAdd
-// (non-deterministic order, as torchvision); grad offset/mask own their outputs (no atomics).
+// NCHW output. The GEMM is cuBLAS's where a libcublas is found at run time (ne_cublas.h: dlopen,
+// no link-time dependency), else a tiled shared-memory kernel; only gemm() below chooses. grad
+// input uses atomicAdd (non-deterministic order, as torchvision); grad offset/mask own their
+// outputs (no atomics).
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <atomic>
+#include <mutex>
+#include <new>
 extern "C" {
 #include "ne_deform_conv.h"
 #include "ne_status.h"
+#include "../cpp/ne_cublas.h"
 }
 
 namespace {
@@ -99,9 +104,91 @@ __global__ void gemm_kernel(int ta, int tb, int64_t M, int64_t N, int64_t K, T a
     }
 }
 
+constexpr const char* kTiled = "tiled shared-memory kernel";
+
+// The cuBLAS in use, published once loaded and never freed (a re-selection publishes a new one,
+// so handles made from the old one can still be destroyed with its functions).
+std::mutex blas_mutex;
+std::atomic<const ne_cublas*> blas_in_use{nullptr};
+
+const ne_cublas* select_blas(const char* library, int32_t* status) {
+    ne_cublas* b = new (std::nothrow) ne_cublas;
+    if (b == nullptr) {
+        *status = NE_ERR_OUT_OF_MEMORY;
+        return nullptr;
+    }
+    *status = ne_cublas_open(library, kTiled, b);
+    blas_in_use.store(b, std::memory_order_release);
+    return b;
+}
+
+const ne_cublas* current_blas() {
+    const ne_cublas* b = blas_in_use.load(std::memory_order_acquire);
+    if (b != nullptr) return b;
+    std::lock_guard<std::mutex> lock(blas_mutex);
+    b = blas_in_use.load(std::memory_order_acquire);
+    int32_t ignored;
+    return b != nullptr ? b : select_blas(nullptr, &ignored);
+}
+
+// One cuBLAS handle per thread and device: a handle is bound to the device current when it was
+// made, and sharing one between threads (each setting its own stream) is not safe. Destroyed when
+// the thread ends.
+constexpr int kMaxDevices = 64;
+
+struct ThreadHandles {
+    const ne_cublas* owner = nullptr;
+    void* handle[kMaxDevices] = {};
+
+    void release() {
+        for (void*& h : handle) {
+            if (h != nullptr && owner != nullptr) owner->destroy(h);
+            h = nullptr;
+        }
+    }
+
+    ~ThreadHandles() { release(); }
+};
+
+thread_local ThreadHandles thread_handles;
+
+// The calling thread's handle for the current device, or nullptr to use the tiled kernel.
+int32_t blas_handle(const ne_cublas* b, void** handle) {
+    *handle = nullptr;
+    int device = 0;
+    cudaError_t e = cudaGetDevice(&device);
+    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    if (device < 0 || device >= kMaxDevices) return NE_OK;
+    ThreadHandles& t = thread_handles;
+    if (t.owner != b) {
+        t.release();
+        t.owner = b;
+    }
+    if (t.handle[device] == nullptr) {
+        int st = b->create(&t.handle[device]);
+        if (st != 0) {
+            t.handle[device] = nullptr;
+            return NE_CUBLAS_ERROR_BASE + st;
+        }
+    }
+    *handle = t.handle[device];
+    return NE_OK;
+}
+
 template <typename T>
 int32_t gemm(cudaStream_t s, int ta, int tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
              int64_t ldb, T beta, T* C, int64_t ldc) {
+    if (M == 0 || N == 0) return NE_OK;
+    const ne_cublas* b = current_blas();
+    if (b != nullptr && b->lib != nullptr) {
+        void* handle;
+        int32_t st = blas_handle(b, &handle);
+        if (st != NE_OK) return st;
+        int cublas_status = 0;
+        if (handle != nullptr && ne_cublas_gemm_rowmajor(b, handle, s, sizeof(T) == 4 ? 0 : 1, ta, tb, M, N, K, A, lda, B,
+                                                         ldb, (double) beta, C, ldc, &cublas_status) == 0)
+            return cublas_status == 0 ? NE_OK : NE_CUBLAS_ERROR_BASE + cublas_status;
+    }
     dim3 block(kTile, kTile), grid((unsigned) ((N + kTile - 1) / kTile), (unsigned) ((M + kTile - 1) / kTile));
     gemm_kernel<T><<<grid, block, 0, s>>>(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
     return launch_status();
@@ -248,6 +335,20 @@ int32_t read_geom(const int64_t* dims, const int64_t* conv, int64_t step, Geom* 
 }
 
 }  // namespace
+
+extern "C" int32_t ne_deform_conv_cuda_gemm(const char* library, char* description, int64_t capacity) {
+    std::lock_guard<std::mutex> lock(blas_mutex);
+    int32_t status;
+    const ne_cublas* b = select_blas(library, &status);
+    if (b == nullptr) return status;
+    if (description != nullptr && capacity > 0) {
+        size_t n = strlen(b->description);
+        if (n > (size_t) capacity - 1) n = (size_t) capacity - 1;
+        memcpy(description, b->description, n);
+        description[n] = '\0';
+    }
+    return status;
+}
 
 extern "C" int32_t ne_deform_conv_forward_cuda(int32_t dtype, const void* input, const void* offset, const void* mask,
                                                const void* weight, const void* bias, void* output,

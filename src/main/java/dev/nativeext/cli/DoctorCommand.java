@@ -36,7 +36,19 @@ final class DoctorCommand {
                 : driver == null ? "build only: nvcc found, but no driver, so CUDA kernels cannot run here"
                 : "yes";
         System.out.println("CUDA usable:    " + cuda);
+        if (driver != null) ok &= reportCudaGemm();
         return ok ? 0 : 1;
+    }
+
+    /** The GEMM of the CUDA ops: cuBLAS found at run time, or the built-in kernel and why. */
+    private static boolean reportCudaGemm() {
+        try {
+            System.out.println("CUDA GEMM:      " + dev.nativeext.ops.CudaGemm.describe());
+            return true;
+        } catch (IllegalStateException e) {
+            System.out.println("CUDA GEMM:      NOT USABLE: " + e.getMessage());
+            return false;
+        }
     }
 
     private static boolean report(String label, ToolLocator tools, ToolLocator.Spec spec) {

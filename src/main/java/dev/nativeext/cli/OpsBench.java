@@ -54,6 +54,7 @@ final class OpsBench {
                 }
                 System.out.println("GPU result equals the CPU's");
             }
+            System.out.println("deformable convolution GEMM on CUDA: " + dev.nativeext.ops.CudaGemm.describe());
         }
         return 0;
     }

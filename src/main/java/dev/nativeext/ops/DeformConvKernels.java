@@ -42,6 +42,7 @@ final class DeformConvKernels {
         public void forward(Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor bias, Tensor out,
                             long[] dims, long[] conv, long step) {
             DeformConvNative.LIBRARY.requireKernelImage(input.device());
+            CudaGemm.select();
             try (Tensor ws = Tensor.empty(input.dtype(), input.device(), columns(dims, step))) {
                 Natives.check(DeformConvNative.ne_deform_conv_forward_cuda(input.dtype().code(), input.address(), offset.address(),
                         addr(mask), weight.address(), addr(bias), out.address(), dims, conv, step, ws.address(), 0L), op);
@@ -53,6 +54,7 @@ final class DeformConvKernels {
                              Tensor gradOffset, Tensor gradMask, Tensor gradWeight, Tensor gradBias,
                              long[] dims, long[] conv, long step) {
             DeformConvNative.LIBRARY.requireKernelImage(input.device());
+            CudaGemm.select();
             try (Tensor ws = Tensor.empty(input.dtype(), input.device(), 2 * columns(dims, step))) {
                 Natives.check(DeformConvNative.ne_deform_conv_backward_cuda(input.dtype().code(), gradOut.address(), input.address(),
                         offset.address(), addr(mask), weight.address(), gradInput.address(), gradOffset.address(), addr(gradMask),

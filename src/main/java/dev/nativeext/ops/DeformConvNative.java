@@ -30,4 +30,6 @@ final class DeformConvNative {
                                                    long weight, long gradInput, long gradOffset, long gradMask,
                                                    long gradWeight, long gradBias, long[] dims, long[] conv,
                                                    long im2colStep, long workspace, long stream);
+
+    static native int ne_deform_conv_cuda_gemm(String library, byte[] description, long capacity);
 }

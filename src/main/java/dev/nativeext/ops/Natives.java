@@ -8,6 +8,7 @@ import dev.nativeext.tensor.Cuda;
  */
 final class Natives {
 
+    static final int CUBLAS_ERROR_BASE = 100;
     static final int CUDA_ERROR_BASE = 1000;
 
     private Natives() {
@@ -21,8 +22,16 @@ final class Natives {
             case 3 -> "out of memory";
             case 4 -> "this library was built without CUDA";
             case 5 -> "index out of range";
-            default -> status >= CUDA_ERROR_BASE ? "CUDA error" : "unknown status";
+            case 6 -> "a run-time library could not be loaded";
+            default -> {
+                if (status >= CUDA_ERROR_BASE) yield "CUDA error";
+                yield isCublas(status) ? "cuBLAS error" : "unknown status";
+            }
         };
+    }
+
+    private static boolean isCublas(int status) {
+        return status >= CUBLAS_ERROR_BASE && status < CUBLAS_ERROR_BASE + 100;
     }
 
     static void check(int status, String op) {
@@ -31,6 +40,8 @@ final class Natives {
         if (status >= CUDA_ERROR_BASE) {
             int code = status - CUDA_ERROR_BASE;
             text = text + " " + code + (Cuda.isAvailable() ? "" : " (CUDA unavailable: " + Cuda.unavailableReason() + ")");
+        } else if (isCublas(status)) {
+            text = text + " " + (status - CUBLAS_ERROR_BASE) + " (a cublasStatus_t)";
         }
         throw new NativeOpException(op, status, text);
     }
