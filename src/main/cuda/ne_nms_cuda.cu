@@ -211,7 +211,8 @@ extern "C" int32_t ne_nms_cuda_workspace(int32_t dtype, int64_t n, int64_t* byte
 extern "C" int32_t ne_nms_cuda(int32_t dtype, int64_t n, const void* boxes, const void* scores, const int64_t* idxs,
                                double iou_threshold, double offset, int32_t flags, void* workspace, int64_t workspace_bytes,
                                int64_t* keep, int64_t* count, void* stream) {
-    if (n < 0 || n > INT32_MAX || count == NULL || iou_threshold != iou_threshold) return NE_ERR_INVALID_ARGUMENT;
+    if (n < 0 || n > INT32_MAX || count == NULL || iou_threshold != iou_threshold || offset != offset)
+        return NE_ERR_INVALID_ARGUMENT;
     if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     cudaStream_t s = (cudaStream_t) stream;
     if (n == 0) {

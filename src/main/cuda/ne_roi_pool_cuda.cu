@@ -74,6 +74,7 @@ extern "C" int32_t ne_roi_pool_forward_cuda(int32_t dtype, const void* input, in
                                             const void* rois, int64_t k, int64_t ph, int64_t pw, double spatial_scale,
                                             void* output, int32_t* argmax, void* stream) {
     if (n < 0 || c < 0 || h < 0 || w < 0 || k < 0 || ph <= 0 || pw <= 0 || !(spatial_scale > 0)) return NE_ERR_INVALID_ARGUMENT;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;  /* as the CPU entry point, even with nothing to do */
     int64_t total = k * c * ph * pw;
     if (total == 0) return NE_OK;
     cudaStream_t s = (cudaStream_t) stream;

@@ -5,11 +5,13 @@
 
 static int the_handle;
 static void* last_stream;
+static long calls;
 
 int cublasCreate_v2(void** handle) { *handle = &the_handle; return 0; }
 int cublasDestroy_v2(void* handle) { return handle == &the_handle ? 0 : 7; }
 int cublasSetStream_v2(void* handle, void* stream) { last_stream = stream; return handle == &the_handle ? 0 : 7; }
 void* fake_cublas_last_stream(void) { return last_stream; }
+long fake_cublas_calls(void) { return calls; }
 
 int cublasGetProperty(int type, int* value) {
     static const int version[3] = {13, 1, 0};
@@ -23,6 +25,7 @@ int cublasGetProperty(int type, int* value) {
     int name(void* handle, int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda,     \
              const T* b, int ldb, const T* beta, T* c, int ldc) {                                       \
         if (handle != &the_handle || ta < 0 || ta > 1 || tb < 0 || tb > 1) return 7;                    \
+        calls++;                                                                                        \
         if (lda < (ta ? k : m) || ldb < (tb ? n : k) || ldc < m) return 7;                              \
         for (int j = 0; j < n; j++)                                                                     \
             for (int i = 0; i < m; i++) {                                                               \

@@ -53,37 +53,52 @@ public final class ProjectNatives {
         }
     }
 
-    static List<String> ops(Path root) throws IOException {
+    public static List<String> ops(Path root) throws IOException {
         try (Stream<Path> s = Files.list(root.resolve("include"))) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ne_") && n.endsWith(".h"))
                     .map(n -> n.substring(3, n.length() - 2)).filter(n -> !n.equals("status")).sorted().toList();
         }
     }
 
-    private static void build(Path root, Path classes, String op, boolean cuda) throws Exception {
-        Class<?> natives = Class.forName("dev.nativeext.ops." + camel(op) + "Native", false, ProjectNatives.class.getClassLoader());
-        Properties p = new Properties();
-        Path props = root.resolve("src/main/cpp/ne_" + op + ".build.properties");
-        if (Files.isRegularFile(props)) {
-            try (InputStream in = Files.newInputStream(props)) {
-                p.load(in);
+    /**
+     * One op's files and flags by the convention above, paths relative to the project folder;
+     * {@code cSources} starts with ne_status.c. Also read by the CUDA emulation test, so that both
+     * agree on what an op is made of.
+     */
+    public record OpSources(String op, List<String> headers, List<String> cSources, List<String> cudaSources,
+                            List<String> cflags, List<String> ldflags, List<String> cudaflags) {
+
+        public static OpSources of(Path root, String op) throws IOException {
+            Properties p = new Properties();
+            Path props = root.resolve("src/main/cpp/ne_" + op + ".build.properties");
+            if (Files.isRegularFile(props)) {
+                try (InputStream in = Files.newInputStream(props)) {
+                    p.load(in);
+                }
             }
+            List<String> c = new ArrayList<>(List.of("src/main/cpp/ne_status.c"));
+            c.addAll(list(root, "src/main/cpp", "ne_" + op + "_", ".c"));
+            return new OpSources(op, List.of("include/ne_status.h", "include/ne_" + op + ".h"), List.copyOf(c),
+                    list(root, "src/main/cuda", "ne_" + op + "_", ".cu"), words(p, "cflags"), words(p, "ldflags"),
+                    words(p, "cudaflags"));
         }
-        List<String> headers = List.of("include/ne_status.h", "include/ne_" + op + ".h");
-        List<String> c = new ArrayList<>(List.of("src/main/cpp/ne_status.c"));
-        c.addAll(list(root, "src/main/cpp", "ne_" + op + "_", ".c"));
-        install(base(root, op, headers, c, p).create(), classes, natives);
-        if (!cuda) return;
-        List<String> all = new ArrayList<>(c);
-        all.addAll(list(root, "src/main/cuda", "ne_" + op + "_", ".cu"));
-        install(base(root, op, headers, all, p).withCuda(true).extraCudaArgs(words(p, "cudaflags")).create(), classes, natives);
     }
 
-    private static NativeExtension.Builder base(Path root, String op, List<String> headers, List<String> sources, Properties p) {
+    private static void build(Path root, Path classes, String op, boolean cuda) throws Exception {
+        Class<?> natives = Class.forName("dev.nativeext.ops." + camel(op) + "Native", false, ProjectNatives.class.getClassLoader());
+        OpSources src = OpSources.of(root, op);
+        install(base(root, src, src.cSources()).create(), classes, natives);
+        if (!cuda) return;
+        List<String> all = new ArrayList<>(src.cSources());
+        all.addAll(src.cudaSources());
+        install(base(root, src, all).withCuda(true).extraCudaArgs(src.cudaflags()).create(), classes, natives);
+    }
+
+    private static NativeExtension.Builder base(Path root, OpSources src, List<String> sources) {
         List<String> cflags = new ArrayList<>(List.of("-Wall", "-Wextra", "-Werror=implicit-function-declaration"));
-        cflags.addAll(words(p, "cflags"));
-        return NativeExtension.builder("dev.nativeext.ops.nativeext_" + op).headers(headers).sources(sources)
-                .relativeTo(root.toString()).extraCompileArgs(cflags).extraLinkArgs(words(p, "ldflags"));
+        cflags.addAll(src.cflags());
+        return NativeExtension.builder("dev.nativeext.ops.nativeext_" + src.op()).headers(src.headers()).sources(sources)
+                .relativeTo(root.toString()).extraCompileArgs(cflags).extraLinkArgs(src.ldflags());
     }
 
     private static void install(NativeExtension ext, Path classes, Class<?> natives) throws IOException {

@@ -1,0 +1,112 @@
+// CudaEmulationTest driver for broadcast binary arithmetic: ne_binary_cuda (emulated) against
+// ne_binary_cpu for every dtype (float32, float64, int32, int64, uint8) and op (add, sub, mul,
+// div with integer division by zero = 0), exact equality, over broadcast shapes (stride 0 axes),
+// permuted (non-contiguous) operands, 0-d and 8-d shapes, size-1 axes and empty shapes.
+#include "emu_check.h"
+extern "C" {
+#include "ne_elementwise.h"
+}
+
+using namespace emu_check;
+
+namespace {
+
+struct Layout {
+    std::vector<int64_t> shape, sa, sb;  // output shape, operand strides (elements)
+    size_t na, nb;                       // elements each operand spans
+};
+
+// Operand strides for a broadcast of a tensor whose axis d has size 1 (bcast bit set) or the
+// output's size, contiguous in the axis order `perm` (so permuted operands are non-contiguous).
+void strides_for(const std::vector<int64_t>& shape, unsigned bcast, bool permute, std::vector<int64_t>& st, size_t& span) {
+    const size_t nd = shape.size();
+    st.assign(nd, 0);
+    std::vector<size_t> order(nd);
+    for (size_t d = 0; d < nd; d++) order[d] = permute ? d : nd - 1 - d;  // permute: first axis fastest
+    int64_t step = 1;
+    for (size_t d : order) {
+        int64_t size = (bcast >> d) & 1 ? 1 : shape[d];
+        st[d] = size == 1 ? 0 : step;
+        step *= size;
+    }
+    span = (size_t) step;
+}
+
+template <class T>
+T random_value(Rng& r, int32_t dtype) {
+    switch (dtype) {
+        case 0: case 1: return (T) (r.below(12) == 0 ? 0.0 : r.uniform(-100, 100));
+        case 4: return (T) r.below(256);
+        default: return (T) (r.below(2001) - 1000);  // includes 0 divisors, no INT_MIN / -1
+    }
+}
+
+template <class T>
+void run_case(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, unsigned ba, unsigned bb, bool permute,
+              uint64_t seed) {
+    std::string sh;
+    for (int64_t s : shape) sh += std::to_string(s) + ",";
+    set_case("elementwise dtype=%d op=%d shape=[%s] bcast_a=%u bcast_b=%u permuted=%d seed=%lu", dtype, op, sh.c_str(), ba,
+             bb, permute, (unsigned long) seed);
+    Rng r(seed);
+    Layout l;
+    l.shape = shape;
+    strides_for(shape, ba, permute, l.sa, l.na);
+    strides_for(shape, bb, false, l.sb, l.nb);
+    size_t count = 1;
+    for (int64_t s : shape) count *= (size_t) s;
+    Buf<T> a(l.na), b(l.nb), want(count), got(count, (T) 77);
+    for (size_t i = 0; i < l.na; i++) a[i] = random_value<T>(r, dtype);
+    for (size_t i = 0; i < l.nb; i++) b[i] = random_value<T>(r, dtype);
+    const int32_t nd = (int32_t) shape.size();
+    if (nd == 0) l.shape.push_back(1), l.sa.push_back(0), l.sb.push_back(0);  // 0-d: valid (non-NULL) arrays
+    expect_status("cpu", ne_binary_cpu(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(), want.data()),
+                  NE_OK);
+    if (expect_status("cuda", ne_binary_cuda(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(),
+                                             got.data(), nullptr), NE_OK))
+        compare_exact("out", got, want);
+}
+
+template <class T>
+void run_all(int32_t dtype) {
+    const std::vector<std::vector<int64_t>> shapes = {
+        {}, {1}, {7}, {3, 4}, {2, 1, 5}, {3, 4, 5}, {1, 3, 1, 4}, {2, 3, 2, 3, 2}, {2, 1, 2, 1, 2, 1, 2, 3}, {300, 3},
+    };
+    uint64_t seed = 5000 + 100 * (uint64_t) dtype;
+    for (int32_t op = 0; op < 4; op++)
+        for (const auto& s : shapes)
+            for (unsigned v = 0; v < 4; v++) {
+                unsigned full = (1u << s.size()) - 1;
+                unsigned ba = v == 1 ? (0x5u & full) : v == 3 ? full : 0, bb = v == 2 ? (0xAu & full) : v == 3 ? (0x2u & full) : 0;
+                run_case<T>(dtype, op, s, ba, bb, v == 2, ++seed);
+            }
+}
+
+void edge_cases() {
+    set_case("elementwise edge");
+    Buf<float> a(8, 1.f), b(8, 2.f), out(8, 5.f);
+    const int64_t zero_shape[] = {3, 0, 2}, st[] = {1, 1, 1};
+    expect_status("empty shape", ne_binary_cuda(0, 0, 3, zero_shape, a.data(), st, b.data(), st, out.data(), nullptr), NE_OK);
+    checks()++;
+    if (out[0] != 5.f) failf("an empty shape wrote the output");
+    const int64_t neg[] = {2, -1};
+    expect_status("negative size", ne_binary_cuda(0, 0, 2, neg, a.data(), st, b.data(), st, out.data(), nullptr),
+                  NE_ERR_INVALID_ARGUMENT);
+    expect_status("op=4", ne_binary_cuda(4, 0, 1, st, a.data(), st, b.data(), st, out.data(), nullptr), NE_ERR_INVALID_ARGUMENT);
+    expect_status("ndim=9", ne_binary_cuda(0, 0, 9, st, a.data(), st, b.data(), st, out.data(), nullptr),
+                  NE_ERR_INVALID_ARGUMENT);
+    expect_status("dtype=5", ne_binary_cuda(0, 5, 1, st, a.data(), st, b.data(), st, out.data(), nullptr),
+                  NE_ERR_UNSUPPORTED_DTYPE);
+}
+
+}  // namespace
+
+int main() {
+    run_all<float>(0);
+    run_all<double>(1);
+    run_all<int32_t>(2);
+    run_all<int64_t>(3);
+    run_all<uint8_t>(4);
+    edge_cases();
+    return finish("elementwise");
+}
