@@ -14,12 +14,20 @@
 #define NE_SIGMOID_FOCAL_LOSS_H
 #include <stdint.h>
 
+/* threads: CPU threads; isa: SIMD variant (0 auto, 1 baseline, 2 AVX2, 3 AVX-512; results are
+ * identical for every choice). */
 int32_t ne_sigmoid_focal_loss_forward_cpu(int32_t dtype, int64_t n, int64_t c, const void* logits, const void* targets,
-                                          int32_t convention, double gamma, double alpha, int32_t threads, void* loss);
+                                          int32_t convention, double gamma, double alpha, int32_t threads, int32_t isa,
+                                          void* loss);
 
 int32_t ne_sigmoid_focal_loss_backward_cpu(int32_t dtype, int64_t n, int64_t c, const void* logits, const void* targets,
                                            int32_t convention, double gamma, double alpha, const void* grad_loss,
-                                           int32_t threads, void* grad_logits);
+                                           int32_t threads, int32_t isa, void* grad_logits);
+
+/* Host memory: NE_OK when every one of the count dense targets (dtype 0 float32, 1 float64) is
+ * in [0, 1], else NE_ERR_INVALID_ARGUMENT with the index of the first that is not (NaN included)
+ * in *first_bad. Java checks targets with it instead of copying them into the heap. */
+int32_t ne_sigmoid_focal_loss_check_targets(int32_t dtype, int64_t count, const void* targets, int64_t* first_bad);
 
 /* The same on device pointers, on a CUDA stream (NULL: the default stream), without
  * synchronising. Return NE_ERR_NOT_BUILT_WITH_CUDA in a library built without CUDA. */

@@ -1,7 +1,10 @@
 /* Sigmoid focal loss on the CPU: one task per row range (ne_parallel_for), each element computed
  * on its own by ne_sigmoid_focal_loss_math.h, so results are bit-identical for any thread count.
- * No SIMD variants: the time goes to exp/log1p/pow from libm, which the compiler does not
- * vectorise without -ffast-math (which would break the stable forms). */
+ *
+ * Rows whose targets are all hard (every row of the label convention; dense rows of 0s and 1s)
+ * run a branch-free loop over the row that the compiler vectorises, built for baseline x86-64,
+ * AVX2 and AVX-512 and chosen at run time (isa); the float32 math has no libm calls, so the
+ * variants agree to the bit. Rows with soft targets take the scalar per-element path (powf). */
 #include <math.h>
 #include "ne_parallel.h"
 #include "ne_sigmoid_focal_loss.h"
@@ -9,7 +12,7 @@
 #include "ne_status.h"
 
 typedef struct {
-    int32_t dtype, convention, backward;
+    int32_t dtype, convention, backward, isa;
     int64_t c;
     const void* logits;
     const void* targets;
@@ -18,19 +21,69 @@ typedef struct {
     void* out;
 } ne_fl_ctx;
 
+/* One row of hard targets: positive column `pos` (-1: none) for labels, else dense 0/1 targets
+ * t. grad: g is grad_loss's row. Four plain loops rather than one with selects between them: a
+ * load under a condition (t[j] only when t is given) stops the vectoriser without AVX-512. */
+#define NE_FL_HARD_LOOP(SFX, POS, GRAD)                                                                  \
+    for (int64_t j = 0; j < c; j++) out[j] = GRAD(ne_fl_hard_##SFX(x[j], POS, gamma, alpha, g != NULL))
+#define NE_FL_LOSS(v) (v)
+#define NE_FL_GRAD(v) (g[j] * (v))
+#define NE_FL_HARD_ROW(T, SFX, VAR, TARGET)                                                         \
+    TARGET static void ne_fl_hard_row_##SFX##_##VAR(const T* x, const T* t, int64_t pos, int64_t c, T gamma, \
+                                                     T alpha, const T* g, T* out) {                \
+        if (t != NULL && g == NULL) NE_FL_HARD_LOOP(SFX, t[j] == (T) 1, NE_FL_LOSS);                     \
+        else if (t != NULL) NE_FL_HARD_LOOP(SFX, t[j] == (T) 1, NE_FL_GRAD);                             \
+        else if (g == NULL) NE_FL_HARD_LOOP(SFX, j == pos, NE_FL_LOSS);                                  \
+        else NE_FL_HARD_LOOP(SFX, j == pos, NE_FL_GRAD);                                                 \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NE_FL_AVX2 __attribute__((target("avx2")))
+#define NE_FL_AVX512 __attribute__((target("avx512f")))
+#else
+#define NE_FL_AVX2
+#define NE_FL_AVX512
+#endif
+NE_FL_HARD_ROW(float, f32, base, )
+NE_FL_HARD_ROW(float, f32, avx2, NE_FL_AVX2)
+NE_FL_HARD_ROW(float, f32, avx512, NE_FL_AVX512)
+NE_FL_HARD_ROW(double, f64, base, )
+NE_FL_HARD_ROW(double, f64, avx2, NE_FL_AVX2)
+NE_FL_HARD_ROW(double, f64, avx512, NE_FL_AVX512)
+
 #define NE_FL_ROWS(T, SFX)                                                                          \
     static void ne_fl_rows_##SFX(const ne_fl_ctx* k, int64_t begin, int64_t end) {                \
         const T* x = (const T*) k->logits;                                                         \
         const T* g = (const T*) k->grad_loss;                                                      \
         T* out = (T*) k->out;                                                                      \
-        T gamma = (T) k->gamma, alpha = (T) k->alpha;                                              \
+        const T gamma = (T) k->gamma, alpha = (T) k->alpha;                                        \
+        const int64_t c = k->c;                                                                    \
         for (int64_t i = begin; i < end; i++) {                                                    \
-            for (int64_t j = 0; j < k->c; j++) {                                                   \
-                int64_t o = i * k->c + j;                                                          \
-                int keep;                                                                          \
-                T t = ne_fl_target_##SFX(k->targets, k->convention, i, j, k->c, &keep);            \
-                T v = keep ? ne_fl_elem_##SFX(x[o], t, gamma, alpha, k->backward) : (T) 0;         \
-                out[o] = k->backward ? (keep ? g[o] * v : (T) 0) : v;                              \
+            const T* t = NULL;                                                                     \
+            int64_t pos = -1;                                                                      \
+            int soft = 0;                                                                          \
+            if (k->convention == 0) {                                                              \
+                int64_t label = ((const int64_t*) k->targets)[i];                                  \
+                if (label < 0) { /* ignored: loss and gradient 0 */                                \
+                    for (int64_t j = 0; j < c; j++) out[i * c + j] = (T) 0;                        \
+                    continue;                                                                      \
+                }                                                                                  \
+                pos = label - 1;                                                                   \
+            } else { /* no early exit, so the test vectorises */                                   \
+                t = (const T*) k->targets + i * c;                                                 \
+                for (int64_t j = 0; j < c; j++) soft |= (t[j] != (T) 0) & (t[j] != (T) 1);          \
+            }                                                                                      \
+            const T* gr = k->backward ? g + i * c : NULL;                                          \
+            T* o = out + i * c;                                                                    \
+            if (!soft) {                                                                           \
+                if (k->isa == NE_ISA_AVX512) ne_fl_hard_row_##SFX##_avx512(x + i * c, t, pos, c, gamma, alpha, gr, o); \
+                else if (k->isa == NE_ISA_AVX2) ne_fl_hard_row_##SFX##_avx2(x + i * c, t, pos, c, gamma, alpha, gr, o); \
+                else ne_fl_hard_row_##SFX##_base(x + i * c, t, pos, c, gamma, alpha, gr, o);       \
+                continue;                                                                          \
+            }                                                                                      \
+            for (int64_t j = 0; j < c; j++) {                                                      \
+                T v = ne_fl_elem_##SFX(x[i * c + j], t[j], gamma, alpha, k->backward);             \
+                o[j] = gr ? gr[j] * v : v;                                                         \
             }                                                                                      \
         }                                                                                          \
     }
@@ -50,6 +103,7 @@ static int32_t ne_fl_run(ne_fl_ctx* k, int64_t n, int32_t threads) {
     if (k->dtype != 0 && k->dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     if (n == 0 || k->c == 0) return NE_OK;
     if (!k->logits || !k->targets || !k->out || (k->backward && !k->grad_loss)) return NE_ERR_INVALID_ARGUMENT;
+    k->isa = ne_isa_resolve(k->isa);
     /* Small problems are not worth a thread start (~20 us). */
     int64_t per = 16384 / (k->c > 0 ? k->c : 1) + 1;
     if (threads > n / per + 1) threads = (int32_t) (n / per + 1);
@@ -57,16 +111,42 @@ static int32_t ne_fl_run(ne_fl_ctx* k, int64_t n, int32_t threads) {
 }
 
 int32_t ne_sigmoid_focal_loss_forward_cpu(int32_t dtype, int64_t n, int64_t c, const void* logits, const void* targets,
-                                          int32_t convention, double gamma, double alpha, int32_t threads, void* loss) {
-    ne_fl_ctx k = {dtype, convention, 0, c, logits, targets, NULL, gamma, alpha, loss};
+                                          int32_t convention, double gamma, double alpha, int32_t threads, int32_t isa,
+                                          void* loss) {
+    ne_fl_ctx k = {dtype, convention, 0, isa, c, logits, targets, NULL, gamma, alpha, loss};
     return ne_fl_run(&k, n, threads);
 }
 
 int32_t ne_sigmoid_focal_loss_backward_cpu(int32_t dtype, int64_t n, int64_t c, const void* logits, const void* targets,
                                            int32_t convention, double gamma, double alpha, const void* grad_loss,
-                                           int32_t threads, void* grad_logits) {
-    ne_fl_ctx k = {dtype, convention, 1, c, logits, targets, grad_loss, gamma, alpha, grad_logits};
+                                           int32_t threads, int32_t isa, void* grad_logits) {
+    ne_fl_ctx k = {dtype, convention, 1, isa, c, logits, targets, grad_loss, gamma, alpha, grad_logits};
     return ne_fl_run(&k, n, threads);
+}
+
+/* Blocks of 4096 are scanned without an early exit (so the test vectorises); the first block
+ * with a bad value is then searched element by element. */
+#define NE_FL_CHECK(T, SFX)                                                                         \
+    static int64_t ne_fl_first_bad_##SFX(const T* t, int64_t count) {                               \
+        for (int64_t b = 0; b < count; b += 4096) {                                                \
+            int64_t e = count - b < 4096 ? count - b : 4096;                                       \
+            int bad = 0;                                                                           \
+            for (int64_t i = 0; i < e; i++) bad |= !(t[b + i] >= (T) 0 && t[b + i] <= (T) 1);      \
+            if (bad)                                                                               \
+                for (int64_t i = 0; i < e; i++)                                                    \
+                    if (!(t[b + i] >= (T) 0 && t[b + i] <= (T) 1)) return b + i;                    \
+        }                                                                                          \
+        return -1;                                                                                 \
+    }
+NE_FL_CHECK(float, f32)
+NE_FL_CHECK(double, f64)
+
+int32_t ne_sigmoid_focal_loss_check_targets(int32_t dtype, int64_t count, const void* targets, int64_t* first_bad) {
+    if (count < 0 || first_bad == NULL || (count > 0 && targets == NULL)) return NE_ERR_INVALID_ARGUMENT;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    *first_bad = dtype == 0 ? ne_fl_first_bad_f32((const float*) targets, count)
+                            : ne_fl_first_bad_f64((const double*) targets, count);
+    return *first_bad < 0 ? NE_OK : NE_ERR_INVALID_ARGUMENT;
 }
 
 #ifndef WITH_CUDA

@@ -29,14 +29,14 @@ void run_case(int32_t dtype, int64_t n, int64_t c, int32_t conv, double gamma, d
     const void* tg = conv == 0 ? (const void*) labels.data() : (const void*) dense.data();
 
     Buf<T> want(total), got(total, (T) NAN);
-    expect_status("forward cpu", ne_sigmoid_focal_loss_forward_cpu(dtype, n, c, x.data(), tg, conv, gamma, alpha, 1,
+    expect_status("forward cpu", ne_sigmoid_focal_loss_forward_cpu(dtype, n, c, x.data(), tg, conv, gamma, alpha, 1, 0,
                                                                    want.data()), NE_OK);
     if (expect_status("forward cuda", ne_sigmoid_focal_loss_forward_cuda(dtype, n, c, x.data(), tg, conv, gamma, alpha,
                                                                          got.data(), nullptr), NE_OK))
         compare_fwd("forward", got, want);
     Buf<T> gwant(total), ggot(total, (T) NAN);
     expect_status("backward cpu", ne_sigmoid_focal_loss_backward_cpu(dtype, n, c, x.data(), tg, conv, gamma, alpha, gl.data(),
-                                                                     1, gwant.data()), NE_OK);
+                                                                     1, 0, gwant.data()), NE_OK);
     if (expect_status("backward cuda", ne_sigmoid_focal_loss_backward_cuda(dtype, n, c, x.data(), tg, conv, gamma, alpha,
                                                                            gl.data(), ggot.data(), nullptr), NE_OK))
         compare_bwd("backward", ggot, gwant);

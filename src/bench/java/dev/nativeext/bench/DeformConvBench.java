@@ -52,9 +52,9 @@ public final class DeformConvBench {
     }
 
     private static double[] ort(Tensor x, Tensor off, Tensor mask, Tensor wt, Tensor b, int threads) throws OrtException {
-        List<OnnxSingleNode.Io> ins = List.of(io("X", x), io("W", wt), io("offset", off), io("B", b), io("mask", mask));
-        List<OnnxSingleNode.Io> outs = List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {1, 256, 50, 50}));
-        byte[] model = OnnxSingleNode.model("DeformConv", "", 19, ins, outs, Map.of("kernel_shape", new long[] {3, 3},
+        List<OnnxModel.Io> ins = List.of(io("X", x), io("W", wt), io("offset", off), io("B", b), io("mask", mask));
+        List<OnnxModel.Io> outs = List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {1, 256, 50, 50}));
+        byte[] model = OnnxModel.model("DeformConv", "", 19, ins, outs, Map.of("kernel_shape", new long[] {3, 3},
                 "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {1, 1}, "dilations", new long[] {1, 1},
                 "group", 1L, "offset_group", 1L));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -72,8 +72,8 @@ public final class DeformConvBench {
         }
     }
 
-    private static OnnxSingleNode.Io io(String name, Tensor t) {
-        return new OnnxSingleNode.Io(name, OnnxSingleNode.FLOAT, t.shape());
+    private static OnnxModel.Io io(String name, Tensor t) {
+        return new OnnxModel.Io(name, OnnxModel.FLOAT, t.shape());
     }
 
     private static OnnxTensor ot(OrtEnvironment env, Tensor t) throws OrtException {

@@ -95,12 +95,12 @@ public final class NmsBench {
 
     /** ONNX Runtime's NonMaxSuppression (opset 11): boxes [1,N,4], scores [1,1,N], keep up to N. */
     private static void ort(PrintStream out, String name, float[][] w, int threads, long keptOurs) throws Exception {
-        byte[] model = OnnxSingleNode.model("NonMaxSuppression", "", 11,
-                List.of(new OnnxSingleNode.Io("boxes", OnnxSingleNode.FLOAT, new long[]{1, N, 4}),
-                        new OnnxSingleNode.Io("scores", OnnxSingleNode.FLOAT, new long[]{1, 1, N}),
-                        new OnnxSingleNode.Io("max_output_boxes_per_class", OnnxSingleNode.INT64, new long[]{1}),
-                        new OnnxSingleNode.Io("iou_threshold", OnnxSingleNode.FLOAT, new long[]{1})),
-                List.of(new OnnxSingleNode.Io("selected_indices", OnnxSingleNode.INT64, new long[]{-1, 3})),
+        byte[] model = OnnxModel.model("NonMaxSuppression", "", 11,
+                List.of(new OnnxModel.Io("boxes", OnnxModel.FLOAT, new long[]{1, N, 4}),
+                        new OnnxModel.Io("scores", OnnxModel.FLOAT, new long[]{1, 1, N}),
+                        new OnnxModel.Io("max_output_boxes_per_class", OnnxModel.INT64, new long[]{1}),
+                        new OnnxModel.Io("iou_threshold", OnnxModel.FLOAT, new long[]{1})),
+                List.of(new OnnxModel.Io("selected_indices", OnnxModel.INT64, new long[]{-1, 3})),
                 Map.of("center_point_box", 0L));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession sess = BenchUtil.ortSession(model, threads);

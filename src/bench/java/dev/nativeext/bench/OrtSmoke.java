@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Smoke check of {@link OnnxSingleNode} and {@link BenchUtil#ortSession}: builds the one-node ONNX
+ * Smoke check of {@link OnnxModel} and {@link BenchUtil#ortSession}: builds the one-node ONNX
  * models the detection benchmarks compare against (RoiAlign, MaxRoiPool, NonMaxSuppression,
  * DeformConv), runs each once on seeded random inputs with ORT's CPU provider and prints the
  * output shapes. An op ORT cannot load or run is reported as unsupported (exit status 1 only if
@@ -63,11 +63,11 @@ public final class OrtSmoke {
         attrs.put("sampling_ratio", 2L);
         attrs.put("spatial_scale", 0.25);
         attrs.put("coordinate_transformation_mode", "half_pixel");
-        byte[] model = OnnxSingleNode.model("RoiAlign", "", 16,
-                List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 200, 200}),
-                        new OnnxSingleNode.Io("rois", OnnxSingleNode.FLOAT, new long[] {-1, 4}),
-                        new OnnxSingleNode.Io("batch_indices", OnnxSingleNode.INT64, new long[] {-1})),
-                List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {-1, 256, 7, 7})),
+        byte[] model = OnnxModel.model("RoiAlign", "", 16,
+                List.of(new OnnxModel.Io("X", OnnxModel.FLOAT, new long[] {1, 256, 200, 200}),
+                        new OnnxModel.Io("rois", OnnxModel.FLOAT, new long[] {-1, 4}),
+                        new OnnxModel.Io("batch_indices", OnnxModel.INT64, new long[] {-1})),
+                List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {-1, 256, 7, 7})),
                 attrs);
         // Boxes in input-image pixels (the feature map is 1/4 of an 800x800 image).
         float[] rois = new float[k * 4];
@@ -89,10 +89,10 @@ public final class OrtSmoke {
         Map<String, Object> attrs = new LinkedHashMap<>();
         attrs.put("pooled_shape", new long[] {7, 7});
         attrs.put("spatial_scale", 0.25);
-        byte[] model = OnnxSingleNode.model("MaxRoiPool", "", 17,
-                List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 200, 200}),
-                        new OnnxSingleNode.Io("rois", OnnxSingleNode.FLOAT, new long[] {-1, 5})),
-                List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {-1, 256, 7, 7})),
+        byte[] model = OnnxModel.model("MaxRoiPool", "", 17,
+                List.of(new OnnxModel.Io("X", OnnxModel.FLOAT, new long[] {1, 256, 200, 200}),
+                        new OnnxModel.Io("rois", OnnxModel.FLOAT, new long[] {-1, 5})),
+                List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {-1, 256, 7, 7})),
                 attrs);
         float[] rois = new float[k * 5]; // [batch_index, x1, y1, x2, y2]
         for (int i = 0; i < k; i++) {
@@ -109,12 +109,12 @@ public final class OrtSmoke {
 
     private static void nms() throws OrtException {
         int n = 200;
-        byte[] model = OnnxSingleNode.model("NonMaxSuppression", "", 11,
-                List.of(new OnnxSingleNode.Io("boxes", OnnxSingleNode.FLOAT, new long[] {1, -1, 4}),
-                        new OnnxSingleNode.Io("scores", OnnxSingleNode.FLOAT, new long[] {1, 1, -1}),
-                        new OnnxSingleNode.Io("max_output_boxes_per_class", OnnxSingleNode.INT64, new long[] {1}),
-                        new OnnxSingleNode.Io("iou_threshold", OnnxSingleNode.FLOAT, new long[] {1})),
-                List.of(new OnnxSingleNode.Io("selected_indices", OnnxSingleNode.INT64, new long[] {-1, 3})),
+        byte[] model = OnnxModel.model("NonMaxSuppression", "", 11,
+                List.of(new OnnxModel.Io("boxes", OnnxModel.FLOAT, new long[] {1, -1, 4}),
+                        new OnnxModel.Io("scores", OnnxModel.FLOAT, new long[] {1, 1, -1}),
+                        new OnnxModel.Io("max_output_boxes_per_class", OnnxModel.INT64, new long[] {1}),
+                        new OnnxModel.Io("iou_threshold", OnnxModel.FLOAT, new long[] {1})),
+                List.of(new OnnxModel.Io("selected_indices", OnnxModel.INT64, new long[] {-1, 3})),
                 Map.of("center_point_box", 0L));
         float[] boxes = new float[n * 4]; // [y1, x1, y2, x2], the ONNX order
         for (int i = 0; i < n; i++) {
@@ -139,13 +139,13 @@ public final class OrtSmoke {
         attrs.put("dilations", new long[] {1, 1});
         attrs.put("group", 1L);
         attrs.put("offset_group", 1L);
-        byte[] model = OnnxSingleNode.model("DeformConv", "", 19,
-                List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 50, 50}),
-                        new OnnxSingleNode.Io("W", OnnxSingleNode.FLOAT, new long[] {256, 256, 3, 3}),
-                        new OnnxSingleNode.Io("offset", OnnxSingleNode.FLOAT, new long[] {1, 18, 50, 50}),
-                        new OnnxSingleNode.Io("B", OnnxSingleNode.FLOAT, new long[] {256}),
-                        new OnnxSingleNode.Io("mask", OnnxSingleNode.FLOAT, new long[] {1, 9, 50, 50})),
-                List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {1, 256, 50, 50})),
+        byte[] model = OnnxModel.model("DeformConv", "", 19,
+                List.of(new OnnxModel.Io("X", OnnxModel.FLOAT, new long[] {1, 256, 50, 50}),
+                        new OnnxModel.Io("W", OnnxModel.FLOAT, new long[] {256, 256, 3, 3}),
+                        new OnnxModel.Io("offset", OnnxModel.FLOAT, new long[] {1, 18, 50, 50}),
+                        new OnnxModel.Io("B", OnnxModel.FLOAT, new long[] {256}),
+                        new OnnxModel.Io("mask", OnnxModel.FLOAT, new long[] {1, 9, 50, 50})),
+                List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {1, 256, 50, 50})),
                 attrs);
         runOnce("DeformConv", model, Map.of(
                 "X", floats(new long[] {1, 256, 50, 50}),

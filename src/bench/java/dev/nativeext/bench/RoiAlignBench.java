@@ -62,11 +62,11 @@ public final class RoiAlignBench {
     }
 
     static double[] ort(Tensor in, Tensor r, int k, int p, int threads) throws Exception {
-        byte[] model = OnnxSingleNode.model("RoiAlign", "", 16,
-                List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 200, 200}),
-                        new OnnxSingleNode.Io("rois", OnnxSingleNode.FLOAT, new long[] {k, 4}),
-                        new OnnxSingleNode.Io("batch_indices", OnnxSingleNode.INT64, new long[] {k})),
-                List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {k, 256, p, p})),
+        byte[] model = OnnxModel.model("RoiAlign", "", 16,
+                List.of(new OnnxModel.Io("X", OnnxModel.FLOAT, new long[] {1, 256, 200, 200}),
+                        new OnnxModel.Io("rois", OnnxModel.FLOAT, new long[] {k, 4}),
+                        new OnnxModel.Io("batch_indices", OnnxModel.INT64, new long[] {k})),
+                List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {k, 256, p, p})),
                 Map.of("mode", "avg", "output_height", (long) p, "output_width", (long) p, "sampling_ratio", 2L,
                         "spatial_scale", 0.25, "coordinate_transformation_mode", "half_pixel"));
         float[] rr = r.toFloatArray(), boxes = new float[k * 4];

@@ -37,10 +37,10 @@ public final class RoiPoolBench {
     }
 
     static double[] ort(Tensor in, Tensor r, int k, int threads) throws Exception {
-        byte[] model = OnnxSingleNode.model("MaxRoiPool", "", 17,
-                List.of(new OnnxSingleNode.Io("X", OnnxSingleNode.FLOAT, new long[] {1, 256, 200, 200}),
-                        new OnnxSingleNode.Io("rois", OnnxSingleNode.FLOAT, new long[] {k, 5})),
-                List.of(new OnnxSingleNode.Io("Y", OnnxSingleNode.FLOAT, new long[] {k, 256, 7, 7})),
+        byte[] model = OnnxModel.model("MaxRoiPool", "", 17,
+                List.of(new OnnxModel.Io("X", OnnxModel.FLOAT, new long[] {1, 256, 200, 200}),
+                        new OnnxModel.Io("rois", OnnxModel.FLOAT, new long[] {k, 5})),
+                List.of(new OnnxModel.Io("Y", OnnxModel.FLOAT, new long[] {k, 256, 7, 7})),
                 Map.of("pooled_shape", new long[] {7, 7}, "spatial_scale", 0.25));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession s = BenchUtil.ortSession(model, threads);

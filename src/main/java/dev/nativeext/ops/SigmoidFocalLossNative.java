@@ -15,11 +15,13 @@ final class SigmoidFocalLossNative {
     static native String ne_status_string(int status);
 
     static native int ne_sigmoid_focal_loss_forward_cpu(int dtype, long n, long c, long logits, long targets, int convention,
-                                                        double gamma, double alpha, int threads, long loss);
+                                                        double gamma, double alpha, int threads, int isa, long loss);
 
     static native int ne_sigmoid_focal_loss_backward_cpu(int dtype, long n, long c, long logits, long targets, int convention,
-                                                         double gamma, double alpha, long gradLoss, int threads,
+                                                         double gamma, double alpha, long gradLoss, int threads, int isa,
                                                          long gradLogits);
+
+    static native int ne_sigmoid_focal_loss_check_targets(int dtype, long count, long targets, long[] firstBad);
 
     static native int ne_sigmoid_focal_loss_forward_cuda(int dtype, long n, long c, long logits, long targets, int convention,
                                                          double gamma, double alpha, long loss, long stream);

@@ -216,6 +216,22 @@ public final class Tensor implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Element {@code index} (flat, row-major) of a float32 or float64 host tensor, as a double,
+     * without copying the rest (error messages name the offending value this way).
+     */
+    public double getDouble(long index) {
+        checkOpen();
+        if (device().isCuda()) throw new IllegalArgumentException("getDouble reads host tensors; this one is on " + device());
+        if (index < 0 || index >= numel) throw new IndexOutOfBoundsException("index " + index + " of " + numel + " elements");
+        // storage.pointer() is a BytePointer positioned at the first element; get*(i) reads byte i past it.
+        return switch (dtype) {
+            case FLOAT32 -> storage.pointer().getFloat(index * 4);
+            case FLOAT64 -> storage.pointer().getDouble(index * 8);
+            default -> throw new IllegalArgumentException("getDouble reads float32 or float64 elements, not " + dtype);
+        };
+    }
+
     /** The bytes of a uint8 or bool tensor. */
     public byte[] toByteArray() {
         byte[] a = new byte[checkedInt(numel)];

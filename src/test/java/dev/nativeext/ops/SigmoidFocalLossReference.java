@@ -1,9 +1,10 @@
 package dev.nativeext.ops;
 
 /**
- * The focal loss written naively from ops.md §7 in double: p = 1/(1+exp(-x)), the loss from its
- * definition and the gradient from §7's closed forms (soft targets: by the product rule). Fine
- * for the moderate logits the comparisons use; the stable forms are tested separately.
+ * The focal loss written from ops.md §7 in double: p = 1/(1+exp(-x)) and 1-p = 1/(1+exp(x)) (not
+ * 1 - p, which cancels for x ≳ 15), log p = -log1p(exp(-x)), log(1-p) = -log1p(exp(x)); the loss
+ * from its definition and the gradient from §7's closed forms (soft targets: by the product rule).
+ * Fine for the moderate logits the comparisons use; the stable forms are tested separately.
  */
 final class SigmoidFocalLossReference {
 
@@ -17,22 +18,29 @@ final class SigmoidFocalLossReference {
     }
 
     static double loss(double x, double t, double gamma, double alpha) {
-        double p = 1 / (1 + Math.exp(-x));
+        double p = 1 / (1 + Math.exp(-x)), q = 1 / (1 + Math.exp(x));
         double at = alpha < 0 ? 1 : alpha * t + (1 - alpha) * (1 - t);
-        double pt = p * t + (1 - p) * (1 - t);
-        double bce = -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
-        return at * Math.pow(1 - pt, gamma) * bce;
+        double bce = -(t * logP(x) + (1 - t) * log1mP(x));
+        return at * Math.pow(t * q + (1 - t) * p, gamma) * bce;  // 1 - p_t = t(1-p) + (1-t)p
+    }
+
+    static double logP(double x) {
+        return -Math.log1p(Math.exp(-x));
+    }
+
+    static double log1mP(double x) {
+        return -Math.log1p(Math.exp(x));
     }
 
     static double grad(double x, double t, double gamma, double alpha) {
-        double p = 1 / (1 + Math.exp(-x));
+        double p = 1 / (1 + Math.exp(-x)), q = 1 / (1 + Math.exp(x));
         double at = alpha < 0 ? 1 : alpha * t + (1 - alpha) * (1 - t);
-        if (t == 1) return -at * Math.pow(1 - p, gamma) * (1 - p - gamma * p * Math.log(p));
-        if (t == 0) return -at * Math.pow(p, gamma) * (gamma * (1 - p) * Math.log(1 - p) - p);
-        double pt = p * t + (1 - p) * (1 - t);
-        double bce = -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
-        double dm = -p * (1 - p) * (2 * t - 1);          // d(1 - p_t)/dx
-        return at * ((p - t) * Math.pow(1 - pt, gamma) + bce * gamma * Math.pow(1 - pt, gamma - 1) * dm);
+        if (t == 1) return -at * Math.pow(q, gamma) * (q - gamma * p * logP(x));
+        if (t == 0) return -at * Math.pow(p, gamma) * (gamma * q * log1mP(x) - p);
+        double m = t * q + (1 - t) * p;                   // 1 - p_t
+        double bce = -(t * logP(x) + (1 - t) * log1mP(x));
+        double dm = -p * q * (2 * t - 1);                 // d(1 - p_t)/dx
+        return at * ((p - t) * Math.pow(m, gamma) + bce * gamma * Math.pow(m, gamma - 1) * dm);
     }
 
     static double[] forward(double[] x, long[] labels, double[] dense, int n, int c, double gamma, double alpha) {

@@ -67,8 +67,12 @@ class SigmoidFocalLossTest {
             lab = new long[n];
             for (int i = 0; i < n; i++) lab[i] = r.nextInt(c + 2) - 1;
         } else {
+            // Half the rows all 0/1 (the kernel's vectorised hard-target rows), half with soft targets.
             dense = new double[n * c];
-            for (int i = 0; i < dense.length; i++) dense[i] = r.nextInt(3) == 0 ? (float) r.nextDouble() : r.nextInt(2);
+            for (int i = 0; i < n; i++) {
+                boolean hardRow = r.nextBoolean();
+                for (int j = 0; j < c; j++) dense[i * c + j] = !hardRow && r.nextInt(3) == 0 ? (float) r.nextDouble() : r.nextInt(2);
+            }
         }
         return new Case(x, lab, dense, n, c, gammas[r.nextInt(gammas.length)], alphas[r.nextInt(alphas.length)], g);
     }
@@ -208,6 +212,38 @@ class SigmoidFocalLossTest {
                 assertArrayEquals(f, c.fwd(true, Device.CPU));
                 assertArrayEquals(b, c.bwd(false, Device.CPU));
             }
+        }
+    }
+
+    @Test
+    void simdVariantsGiveIdenticalResults() {
+        try {
+            for (boolean labels : new boolean[]{true, false}) {
+                for (long seed = 40; seed < 46; seed++) {
+                    Case c = randomCase(seed, 29, 80, labels);
+                    CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
+                    double[] f = c.fwd(true, Device.CPU), b = c.bwd(true, Device.CPU), f64 = c.bwd(false, Device.CPU);
+                    for (CpuOptions.Isa isa : new CpuOptions.Isa[]{CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512}) {
+                        CpuOptions.setIsa(isa);
+                        String what = isa + " seed " + seed + " gamma " + c.gamma() + " labels " + labels;
+                        assertArrayEquals(f, c.fwd(true, Device.CPU), what);
+                        assertArrayEquals(b, c.bwd(true, Device.CPU), what);
+                        assertArrayEquals(f64, c.bwd(false, Device.CPU), what);
+                    }
+                }
+            }
+        } finally {
+            CpuOptions.setIsa(CpuOptions.Isa.AUTO);
+        }
+    }
+
+    @Test
+    void aBadDenseTargetIsNamedWhereverItIs() {
+        double[] t = new double[3 * 2000];
+        t[2 * 2000 + 1234] = Double.NaN; // past the native scan's first 4096-element block
+        t[2 * 2000 + 1500] = -0.5;
+        try (Tensor x = Tensor.of(new double[t.length], 3, 2000); Tensor d = Tensor.of(t, 3, 2000)) {
+            Rejects.withMessage("targets[2, 1234] = NaN is outside [0, 1]", () -> SigmoidFocalLoss.forward(x, d));
         }
     }
 

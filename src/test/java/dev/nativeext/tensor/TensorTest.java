@@ -13,6 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TensorTest {
 
     @Test
+    void getDoubleReadsOneElementInPlace() {
+        try (Tensor f = Tensor.of(new float[]{1.5f, -2f, 3.25f}, 3); Tensor d = Tensor.of(new double[]{0.1, Double.NaN}, 2);
+             Tensor l = Tensor.of(new long[]{1}, 1)) {
+            assertEquals(3.25, f.getDouble(2));
+            assertEquals(-2.0, f.getDouble(1));
+            assertEquals(0.1, d.getDouble(0));
+            assertTrue(Double.isNaN(d.getDouble(1)));
+            assertThrows(IndexOutOfBoundsException.class, () -> f.getDouble(3));
+            assertThrows(IllegalArgumentException.class, () -> l.getDouble(0));
+        }
+    }
+
+    @Test
     void everyDtypeRoundTrips() {
         try (Tensor f = Tensor.of(new float[]{1.5f, -2f, 3f, 4f}, 2, 2)) {
             assertArrayEquals(new float[]{1.5f, -2f, 3f, 4f}, f.toFloatArray());

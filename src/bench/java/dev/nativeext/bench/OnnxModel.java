@@ -6,14 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a serialized ONNX {@code ModelProto} holding exactly one node, so the benchmarks can run
- * ONNX Runtime's kernel for an op without a protobuf dependency or a model file on disk.
+ * Builds a serialized ONNX {@code ModelProto} of one node ({@link #model}) or a small graph of
+ * ai.onnx nodes ({@link #graph}), so the benchmarks can run ONNX Runtime's kernels without a
+ * protobuf dependency or a model file on disk.
  *
  * <p>The encoder writes only the fields it needs, with the field numbers of onnx.proto. Repeated
  * scalars are written unpacked: onnx.proto is proto2, where unpacked is the default encoding, and
  * every protobuf parser accepts it.
  */
-public final class OnnxSingleNode {
+public final class OnnxModel {
 
     /** TensorProto.DataType codes used by the benchmarks. */
     public static final int FLOAT = 1, INT64 = 7, DOUBLE = 11;
@@ -28,6 +29,13 @@ public final class OnnxSingleNode {
      */
     public record Io(String name, int elemType, long[] shape) {}
 
+    /** One ai.onnx node of a {@link #graph}: values by name, attributes as in {@link #model}. */
+    public record Node(String opType, List<String> inputs, List<String> outputs, Map<String, Object> attributes) {
+        public Node(String opType, String output, String... inputs) {
+            this(opType, List.of(inputs), List.of(output), Map.of());
+        }
+    }
+
     // ir_version 9 is what ONNX 1.14 (opsets <= 19) writes; ORT 1.29 loads IR up to 11, and opsets
     // 20+ come with IR 10, so the IR follows the requested opset.
     private static int irVersion(int opset, String domain) {
@@ -37,7 +45,7 @@ public final class OnnxSingleNode {
     /** The default ai.onnx opset imported next to a custom domain (ORT requires "" to be present). */
     private static final int DEFAULT_ONNX_OPSET = 17;
 
-    private OnnxSingleNode() {}
+    private OnnxModel() {}
 
     /**
      * The serialized model: inputs feed the node in list order, outputs come from it in list order.
@@ -51,26 +59,43 @@ public final class OnnxSingleNode {
     public static byte[] model(String opType, String domain, int opset, List<Io> inputs,
                                List<Io> outputs, Map<String, Object> attributes) {
         String dom = domain == null ? "" : domain;
+        Proto graph = new Proto();
+        graph.message(1, node(opType + "_0", opType, dom, inputs.stream().map(Io::name).toList(),
+                outputs.stream().map(Io::name).toList(), attributes));
+        return serialize(graph, opType + "_graph", dom, opset, inputs, outputs);
+    }
 
+    /** A graph of ai.onnx nodes in the order given (each reads graph inputs or earlier outputs). */
+    public static byte[] graph(String name, int opset, List<Io> inputs, List<Io> outputs, List<Node> nodes) {
+        Proto graph = new Proto();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            graph.message(1, node(n.opType() + "_" + i, n.opType(), "", n.inputs(), n.outputs(), n.attributes()));
+        }
+        return serialize(graph, name, "", opset, inputs, outputs);
+    }
+
+    private static Proto node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
+                              Map<String, Object> attributes) {
         Proto node = new Proto();
-        for (Io in : inputs) node.string(1, in.name());
-        for (Io out : outputs) node.string(2, out.name());
-        node.string(3, opType + "_0");
+        for (String in : inputs) node.string(1, in);
+        for (String out : outputs) node.string(2, out);
+        node.string(3, name);
         node.string(4, opType);
-        if (!dom.isEmpty()) node.string(7, dom);
+        if (!domain.isEmpty()) node.string(7, domain);
         if (attributes != null) {
             // Sorted keys keep the bytes stable whatever Map the caller used.
             for (String key : new java.util.TreeSet<>(attributes.keySet())) {
                 node.message(5, attribute(key, attributes.get(key)));
             }
         }
+        return node;
+    }
 
-        Proto graph = new Proto();
-        graph.message(1, node);
-        graph.string(2, opType + "_graph");
+    private static byte[] serialize(Proto graph, String name, String dom, int opset, List<Io> inputs, List<Io> outputs) {
+        graph.string(2, name);
         for (Io in : inputs) graph.message(11, valueInfo(in));
         for (Io out : outputs) graph.message(12, valueInfo(out));
-
         Proto model = new Proto();
         model.varint(1, irVersion(opset, dom));
         model.string(2, "nativeext-bench");
