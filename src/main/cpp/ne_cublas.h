@@ -65,13 +65,9 @@ static void ne_cublas_load_one(const char* library, ne_cublas* b) {
     b->set_stream = (ne_cublas_set_stream_fn) ne_cublas_symbol(lib, "cublasSetStream_v2", library, b);
     b->sgemm = (ne_cublas_sgemm_fn) ne_cublas_symbol(lib, "cublasSgemm_v2", library, b);
     b->dgemm = (ne_cublas_dgemm_fn) ne_cublas_symbol(lib, "cublasDgemm_v2", library, b);
-    if (b->description[0] != '\0') {
+    if (b->description[0] != '\0') { /* a symbol is missing: keep the reason, drop the rest */
         dlclose(lib);
-        b->create = NULL;
-        b->destroy = NULL;
-        b->set_stream = NULL;
-        b->sgemm = NULL;
-        b->dgemm = NULL;
+        b->create = NULL, b->destroy = NULL, b->set_stream = NULL, b->sgemm = NULL, b->dgemm = NULL;
         return;
     }
     b->lib = lib;

@@ -47,9 +47,10 @@ typedef struct {
 NE_FL_HARD_ROW(float, f32, base, )
 NE_FL_HARD_ROW(float, f32, avx2, NE_FL_AVX2)
 NE_FL_HARD_ROW(float, f32, avx512, NE_FL_AVX512)
+/* float64 calls libm's exp and log1p, so its loop does not vectorise: one build serves every isa. */
 NE_FL_HARD_ROW(double, f64, base, )
-NE_FL_HARD_ROW(double, f64, avx2, NE_FL_AVX2)
-NE_FL_HARD_ROW(double, f64, avx512, NE_FL_AVX512)
+#define ne_fl_hard_row_f64_avx2 ne_fl_hard_row_f64_base
+#define ne_fl_hard_row_f64_avx512 ne_fl_hard_row_f64_base
 
 #define NE_FL_ROWS(T, SFX)                                                                          \
     static void ne_fl_rows_##SFX(const ne_fl_ctx* k, int64_t begin, int64_t end) {                \

@@ -22,6 +22,11 @@ extern "C" {
 
 namespace emu_check {
 
+// The problem size of the roi ops' drivers: input [n, c, h, w], k rois, ph x pw bins.
+struct RoiShape {
+    int64_t n, c, h, w, k, ph, pw;
+};
+
 inline int& failures() { static int f = 0; return f; }
 inline int& checks() { static int c = 0; return c; }
 inline std::string& case_name() { static std::string s; return s; }

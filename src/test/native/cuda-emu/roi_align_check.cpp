@@ -11,12 +11,8 @@ using namespace emu_check;
 
 namespace {
 
-struct Shape {
-    int64_t n, c, h, w, k, ph, pw;
-};
-
 template <class T>
-void make_rois(Buf<T>& rois, const Shape& s, double scale, Rng& r, bool outside) {
+void make_rois(Buf<T>& rois, const RoiShape& s, double scale, Rng& r, bool outside) {
     // In image pixels (the kernels multiply by spatial_scale): the feature map spans W/scale.
     const double iw = (double) s.w / scale, ih = (double) s.h / scale;
     for (int64_t k = 0; k < s.k; k++) {
@@ -35,7 +31,7 @@ void make_rois(Buf<T>& rois, const Shape& s, double scale, Rng& r, bool outside)
 }
 
 template <class T>
-void run_case(int32_t dtype, const Shape& s, double scale, int32_t sr, int32_t aligned, uint64_t seed, bool outside) {
+void run_case(int32_t dtype, const RoiShape& s, double scale, int32_t sr, int32_t aligned, uint64_t seed, bool outside) {
     set_case("roi_align dtype=%d N=%ld C=%ld H=%ld W=%ld K=%ld P=%ldx%ld scale=%g sr=%d aligned=%d seed=%lu%s", dtype,
              (long) s.n, (long) s.c, (long) s.h, (long) s.w, (long) s.k, (long) s.ph, (long) s.pw, scale, sr, aligned,
              (unsigned long) seed, outside ? " outside-rois" : "");
@@ -68,7 +64,7 @@ void run_case(int32_t dtype, const Shape& s, double scale, int32_t sr, int32_t a
 
 template <class T>
 void run_all(int32_t dtype) {
-    const Shape shapes[] = {
+    const RoiShape shapes[] = {
         {2, 3, 7, 9, 5, 3, 4},   // general
         {1, 2, 1, 6, 4, 2, 3},   // H = 1
         {2, 2, 5, 1, 4, 3, 2},   // W = 1
@@ -77,15 +73,15 @@ void run_all(int32_t dtype) {
     };
     const double scales[] = {1.0, 0.5, 0.25};
     uint64_t seed = 1000 * (uint64_t) dtype;
-    for (const Shape& s : shapes)
+    for (const RoiShape& s : shapes)
         for (double scale : scales)
             for (int32_t sr : {0, 2})
                 for (int32_t aligned : {0, 1}) {
                     seed++;
                     run_case<T>(dtype, s, scale, sr, aligned, seed, seed % 2 == 0);
                 }
-    run_case<T>(dtype, Shape{2, 3, 6, 5, 6, 2, 2}, 1.0, 1, 1, ++seed, true);
-    run_case<T>(dtype, Shape{1, 2, 16, 16, 2, 1, 1}, 0.0625, 0, 0, ++seed, false);  // large adaptive grid
+    run_case<T>(dtype, RoiShape{2, 3, 6, 5, 6, 2, 2}, 1.0, 1, 1, ++seed, true);
+    run_case<T>(dtype, RoiShape{1, 2, 16, 16, 2, 1, 1}, 0.0625, 0, 0, ++seed, false);  // large adaptive grid
 }
 
 // No rois, an empty image, and the argument checks both entry points share.

@@ -12,12 +12,8 @@ using namespace emu_check;
 
 namespace {
 
-struct Shape {
-    int64_t n, c, h, w, k, ph, pw;
-};
-
 template <class T>
-void run_case(int32_t dtype, const Shape& s, double scale, uint64_t seed, bool ties, bool nans) {
+void run_case(int32_t dtype, const RoiShape& s, double scale, uint64_t seed, bool ties, bool nans) {
     set_case("roi_pool dtype=%d N=%ld C=%ld H=%ld W=%ld K=%ld P=%ldx%ld scale=%g seed=%lu%s%s", dtype, (long) s.n,
              (long) s.c, (long) s.h, (long) s.w, (long) s.k, (long) s.ph, (long) s.pw, scale, (unsigned long) seed,
              ties ? " ties" : "", nans ? " nans" : "");
@@ -58,7 +54,7 @@ void run_case(int32_t dtype, const Shape& s, double scale, uint64_t seed, bool t
 
 template <class T>
 void run_all(int32_t dtype) {
-    const Shape shapes[] = {
+    const RoiShape shapes[] = {
         {2, 3, 7, 9, 6, 3, 4},
         {1, 2, 1, 6, 4, 2, 3},   // H = 1
         {2, 2, 5, 1, 4, 3, 2},   // W = 1
@@ -66,7 +62,7 @@ void run_all(int32_t dtype) {
         {3, 4, 12, 10, 9, 7, 7},
     };
     uint64_t seed = 2000 + 100 * (uint64_t) dtype;
-    for (const Shape& s : shapes)
+    for (const RoiShape& s : shapes)
         for (double scale : {1.0, 0.5, 0.25})
             for (int v = 0; v < 3; v++) {
                 seed++;
