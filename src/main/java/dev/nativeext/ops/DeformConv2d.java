@@ -72,21 +72,16 @@ public final class DeformConv2d {
         }
     }
 
-    private static volatile boolean registered;
-
-    private DeformConv2d() {
-    }
-
-    /** Registers the CPU kernels, and the CUDA ones where the CUDA library and a device are there. */
-    public static void registerBuiltins() {
-        if (registered) return;
-        synchronized (DeformConv2d.class) {
-            if (registered) return;
+    static {
+        // The CPU kernels, and the CUDA ones where the CUDA library and a device are there.
+        OpRegistry.global().builtins(() -> {
             for (Op<Kernel> op : java.util.List.of(DEFORM_CONV, MODULATED_DEFORM_CONV)) {
                 DeformConvNative.LIBRARY.register(op, new DeformConvKernels.Cpu(op.name()), () -> new DeformConvKernels.Cuda(op.name()));
             }
-            registered = true;
-        }
+        }, DEFORM_CONV, MODULATED_DEFORM_CONV);
+    }
+
+    private DeformConv2d() {
     }
 
     /** The forward with the default im2col step. See the class documentation for shapes. */
@@ -98,7 +93,6 @@ public final class DeformConv2d {
     /** The forward, at most {@code im2colStep} images per column buffer. */
     public static Tensor forward(Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                  int[] dilation, Tensor mask, int im2colStep) {
-        registerBuiltins();
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
         Kernel k = OpRegistry.global().dispatch(op, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
@@ -124,7 +118,6 @@ public final class DeformConv2d {
 
     public static Gradients backward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                      int[] stride, int[] padding, int[] dilation, Tensor mask, int im2colStep) {
-        registerBuiltins();
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
         Kernel k = OpRegistry.global().dispatch(op, gradOutput, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);

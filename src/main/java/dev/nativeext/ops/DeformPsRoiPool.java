@@ -58,18 +58,11 @@ public final class DeformPsRoiPool {
                          double transStd) {
     }
 
-    private static volatile boolean registered;
-
-    private DeformPsRoiPool() {
+    static {
+        OpRegistry.global().builtins(() -> DeformPsroiPoolNative.LIBRARY.register(OP, new CpuKernel(), CudaKernel::new), OP);
     }
 
-    public static void registerBuiltins() {
-        if (registered) return;
-        synchronized (DeformPsRoiPool.class) {
-            if (registered) return;
-            DeformPsroiPoolNative.LIBRARY.register(OP, new CpuKernel(), CudaKernel::new);
-            registered = true;
-        }
+    private DeformPsRoiPool() {
     }
 
     private static long addr(Tensor t) {
@@ -77,7 +70,6 @@ public final class DeformPsRoiPool {
     }
 
     public static Result forward(Tensor data, Tensor rois, Tensor trans, Params p) {
-        registerBuiltins();
         Kernel k = OpRegistry.global().dispatch(OP, data, rois, trans);
         long[] dims = check(data, rois, trans, p);
         long ncls = trans == null ? 1 : trans.shape(1) / 2;
@@ -95,7 +87,6 @@ public final class DeformPsRoiPool {
     }
 
     public static Gradients backward(Tensor gradOutput, Tensor data, Tensor rois, Tensor trans, Tensor topCount, Params p) {
-        registerBuiltins();
         Kernel k = OpRegistry.global().dispatch(OP, gradOutput, data, rois, trans, topCount);
         long[] dims = check(data, rois, trans, p);
         long[] os = {dims[4], p.outputDim(), p.pooled(), p.pooled()};

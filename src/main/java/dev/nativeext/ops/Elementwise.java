@@ -24,28 +24,20 @@ public final class Elementwise {
     private static final Op<?>[] ALL = {ADD, SUB, MUL, DIV};
     private static final int MAX_DIMS = 8;
 
-    private static volatile boolean registered;
-
-    private Elementwise() {
-    }
-
-    /**
-     * Registers the built-in kernels in the global registry (once; called by every op here).
-     * The CPU kernels always; the CUDA ones when the CUDA variant of the natives is loaded and a
-     * device is usable, else the reason they are missing.
-     */
-    public static void registerBuiltins() {
-        if (registered) return;
-        synchronized (Elementwise.class) {
-            if (registered) return;
+    static {
+        // The CPU kernels always; the CUDA ones when the CUDA variant of the natives is loaded and
+        // a device is usable, else the reason they are missing.
+        OpRegistry.global().builtins(() -> {
             for (int i = 0; i < ALL.length; i++) {
                 int code = i;
                 @SuppressWarnings("unchecked") Op<BinaryKernel> op = (Op<BinaryKernel>) ALL[i];
                 ElementwiseNative.LIBRARY.register(op, (a, b, out) -> cpu(op.name(), code, a, b, out),
                         () -> (a, b, out) -> cuda(op.name(), code, a, b, out));
             }
-            registered = true;
-        }
+        }, ALL);
+    }
+
+    private Elementwise() {
     }
 
     public static Tensor add(Tensor a, Tensor b) {
@@ -69,7 +61,6 @@ public final class Elementwise {
      * allocation: for loops that reuse their buffers).
      */
     public static void into(Op<BinaryKernel> op, Tensor a, Tensor b, Tensor out) {
-        registerBuiltins();
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b, out);
         long[] shape = checkedShape(op, a, b);
         if (out.dtype() != a.dtype() || !Arrays.equals(out.shape(), shape)) {
@@ -90,7 +81,6 @@ public final class Elementwise {
     }
 
     private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
-        registerBuiltins();
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
         long[] shape = checkedShape(op, a, b);
         Tensor out = Tensor.empty(a.dtype(), a.device(), shape);

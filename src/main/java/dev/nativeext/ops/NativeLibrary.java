@@ -63,16 +63,18 @@ public final class NativeLibrary {
     }
 
     /**
-     * Registers {@code cpu} as {@code op}'s CPU kernel and, when this library's CUDA kernels can
-     * run here, {@code cuda} as its CUDA kernel; else records why not, which a CUDA call's error
-     * then names.
+     * Puts {@code cpu} as {@code op}'s built-in CPU kernel and, when this library's CUDA kernels
+     * can run here, {@code cuda} as its built-in CUDA kernel; else records why not, which a CUDA
+     * call's error then names. Built-ins are the default layer of {@link OpRegistry#global()}: a
+     * user's registration wins over them. Called from the installer an op class declares with
+     * {@link OpRegistry#builtins}.
      */
     <T> void register(Op<T> op, T cpu, java.util.function.Supplier<T> cuda) {
         OpRegistry r = OpRegistry.global();
-        r.register(op, Device.Type.CPU, cpu);
+        r.registerBuiltin(op, Device.Type.CPU, cpu);
         String missing = cudaMissingReason();
-        if (missing == null) r.register(op, Device.Type.CUDA, cuda.get());
-        else r.unavailable(op, Device.Type.CUDA, missing);
+        if (missing == null) r.registerBuiltin(op, Device.Type.CUDA, cuda.get());
+        else r.builtinUnavailable(op, Device.Type.CUDA, missing);
     }
 
     /** Before the first launch on a device: fails clearly when the library has no code for it. */

@@ -60,7 +60,9 @@ public final class Nms {
 
     public static final Op<Kernel> NMS = new Op<>("nms", Kernel.class);
 
-    private static volatile boolean registered;
+    static {
+        OpRegistry.global().builtins(() -> NmsNative.LIBRARY.register(NMS, Nms::cpu, () -> Nms::cuda), NMS);
+    }
 
     private Nms() {
     }
@@ -88,19 +90,9 @@ public final class Nms {
         return run(boxes, scores, idxs, iouThreshold, options);
     }
 
-    static void register() {
-        if (registered) return;
-        synchronized (Nms.class) {
-            if (registered) return;
-            NmsNative.LIBRARY.register(NMS, Nms::cpu, () -> Nms::cuda);
-            registered = true;
-        }
-    }
-
     private static Tensor run(Tensor boxes, Tensor scores, Tensor idxs, double thr, Options options) {
         if (boxes == null || scores == null) throw new IllegalArgumentException("nms: boxes and scores must not be null");
         if (options == null) throw new IllegalArgumentException("nms: options must not be null");
-        register();
         Kernel k = OpRegistry.global().dispatch(NMS, boxes, scores, idxs);
         validate(boxes, scores, idxs, thr);
         Tensor keep = k.run(boxes, scores, idxs, thr, options);

@@ -35,20 +35,14 @@ public final class RoiAlign {
     public static final Op<ForwardKernel> FORWARD = new Op<>("ROIAlign", ForwardKernel.class);
     public static final Op<BackwardKernel> BACKWARD = new Op<>("ROIAlign_backward", BackwardKernel.class);
 
-    private static volatile boolean registered;
-
-    private RoiAlign() {
-    }
-
-    /** Registers the CPU kernels, and the CUDA ones when the CUDA natives are usable (else why not). */
-    public static void registerBuiltins() {
-        if (registered) return;
-        synchronized (RoiAlign.class) {
-            if (registered) return;
+    static {
+        OpRegistry.global().builtins(() -> {
             RoiAlignNative.LIBRARY.register(FORWARD, RoiAlign::cpuForward, () -> RoiAlign::cudaForward);
             RoiAlignNative.LIBRARY.register(BACKWARD, RoiAlign::cpuBackward, () -> RoiAlign::cudaBackward);
-            registered = true;
-        }
+        }, FORWARD, BACKWARD);
+    }
+
+    private RoiAlign() {
     }
 
     /**
@@ -65,7 +59,6 @@ public final class RoiAlign {
      */
     public static Tensor forward(Tensor input, Tensor rois, int outputHeight, int outputWidth, double spatialScale,
                                  int samplingRatio, boolean aligned) {
-        registerBuiltins();
         String op = FORWARD.name();
         ForwardKernel kernel = OpRegistry.global().dispatch(FORWARD, input, rois);
         RoiChecks.rank(op, "input", input, 4, "[N,C,H,W]");
@@ -105,7 +98,6 @@ public final class RoiAlign {
      */
     public static Tensor backward(Tensor gradOutput, Tensor rois, int n, int c, int h, int w, double spatialScale,
                                   int samplingRatio, boolean aligned, boolean deterministic) {
-        registerBuiltins();
         String op = BACKWARD.name();
         BackwardKernel kernel = OpRegistry.global().dispatch(BACKWARD, gradOutput, rois);
         RoiChecks.rank(op, "gradOutput", gradOutput, 4, "[K,C,PH,PW]");

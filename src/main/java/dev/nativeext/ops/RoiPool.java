@@ -37,19 +37,14 @@ public final class RoiPool {
     public static final Op<ForwardKernel> FORWARD = new Op<>("ROIPool", ForwardKernel.class);
     public static final Op<BackwardKernel> BACKWARD = new Op<>("ROIPool_backward", BackwardKernel.class);
 
-    private static volatile boolean registered;
-
-    private RoiPool() {
-    }
-
-    public static void registerBuiltins() {
-        if (registered) return;
-        synchronized (RoiPool.class) {
-            if (registered) return;
+    static {
+        OpRegistry.global().builtins(() -> {
             RoiPoolNative.LIBRARY.register(FORWARD, RoiPool::cpuForward, () -> RoiPool::cudaForward);
             RoiPoolNative.LIBRARY.register(BACKWARD, RoiPool::cpuBackward, () -> RoiPool::cudaBackward);
-            registered = true;
-        }
+        }, FORWARD, BACKWARD);
+    }
+
+    private RoiPool() {
     }
 
     /**
@@ -60,7 +55,6 @@ public final class RoiPool {
      * @return output [K,C,outputHeight,outputWidth] and argmax (int32, same shape)
      */
     public static Result forward(Tensor input, Tensor rois, int outputHeight, int outputWidth, double spatialScale) {
-        registerBuiltins();
         String op = FORWARD.name();
         ForwardKernel kernel = OpRegistry.global().dispatch(FORWARD, input, rois);
         RoiChecks.rank(op, "input", input, 4, "[N,C,H,W]");
@@ -99,7 +93,6 @@ public final class RoiPool {
      * @return a new tensor [N,C,H,W]
      */
     public static Tensor backward(Tensor gradOutput, Tensor argmax, Tensor rois, int n, int c, int h, int w) {
-        registerBuiltins();
         String op = BACKWARD.name();
         BackwardKernel kernel = OpRegistry.global().dispatch(BACKWARD, gradOutput, argmax, rois);
         RoiChecks.rank(op, "gradOutput", gradOutput, 4, "[K,C,PH,PW]");

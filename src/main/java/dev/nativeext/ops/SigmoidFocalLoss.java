@@ -40,7 +40,10 @@ public final class SigmoidFocalLoss {
 
     public static final Op<Kernel> SIGMOID_FOCAL_LOSS = new Op<>("SigmoidFocalLoss", Kernel.class);
 
-    private static volatile boolean registered;
+    static {
+        OpRegistry.global().builtins(() -> SigmoidFocalLossNative.LIBRARY.register(SIGMOID_FOCAL_LOSS, new Cpu(), Cuda::new),
+                SIGMOID_FOCAL_LOSS);
+    }
 
     private SigmoidFocalLoss() {
     }
@@ -82,18 +85,8 @@ public final class SigmoidFocalLoss {
         return grad;
     }
 
-    static void register() {
-        if (registered) return;
-        synchronized (SigmoidFocalLoss.class) {
-            if (registered) return;
-            SigmoidFocalLossNative.LIBRARY.register(SIGMOID_FOCAL_LOSS, new Cpu(), Cuda::new);
-            registered = true;
-        }
-    }
-
     private static Kernel dispatch(Tensor logits, Tensor targets, Tensor gradLoss) {
         if (logits == null || targets == null) throw new IllegalArgumentException("SigmoidFocalLoss: logits and targets must not be null");
-        register();
         return OpRegistry.global().dispatch(SIGMOID_FOCAL_LOSS, logits, targets, gradLoss);
     }
 
