@@ -2,7 +2,12 @@
  * (ops.md §5): NCHW, contiguous, dtype 0 float32 / 1 float64.
  *
  * dims (11): N, C_in, H, W, C_out, kh, kw, H_out, W_out, groups, offset_groups.
- * conv (6):  stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w.
+ * conv (7):  stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, offset_grad: the offset
+ *            gradient's convention for sample points exactly on -1 (row or column), where the
+ *            bilinear weights are all 0 but the corners on row/column 0 exist.
+ *            NE_DCN_OFFSET_GRAD_TORCHVISION (0) takes the gradient from those corners, as
+ *            torchvision's kernels do; NE_DCN_OFFSET_GRAD_MASKRCNN_BENCHMARK (1) gives 0, as
+ *            maskrcnn-benchmark's and mmcv's do. Forward results do not depend on it.
  * input [N,C_in,H,W]; offset [N, 2*offset_groups*kh*kw, H_out, W_out], channel
  * 2*(gd*kh*kw + i*kw + j) + axis with axis 0 = dy (row), 1 = dx (col); mask (NULL: v1)
  * [N, offset_groups*kh*kw, H_out, W_out]; weight [C_out, C_in/groups, kh, kw]; bias (NULL: none)
@@ -14,6 +19,9 @@
 #ifndef NE_DEFORM_CONV_H
 #define NE_DEFORM_CONV_H
 #include <stdint.h>
+
+#define NE_DCN_OFFSET_GRAD_TORCHVISION 0
+#define NE_DCN_OFFSET_GRAD_MASKRCNN_BENCHMARK 1
 
 int32_t ne_deform_conv_forward_cpu(int32_t dtype, const void* input, const void* offset, const void* mask,
                                    const void* weight, const void* bias, void* output,

@@ -15,6 +15,7 @@
 typedef struct {
     int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups, dg;
     int64_t sh, sw, ph, pw, dh, dw;
+    int64_t offset_grad;  /* NE_DCN_OFFSET_GRAD_* */
 } ne_dcn_geom;
 
 #define NE_T float
@@ -35,10 +36,12 @@ typedef struct {
 static int32_t ne_dcn_geom_read(const int64_t* dims, const int64_t* conv, int64_t step, ne_dcn_geom* g) {
     if (!dims || !conv) return NE_ERR_INVALID_ARGUMENT;
     *g = (ne_dcn_geom) {dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9], dims[10],
-                        conv[0], conv[1], conv[2], conv[3], conv[4], conv[5]};
+                        conv[0], conv[1], conv[2], conv[3], conv[4], conv[5], conv[6]};
     if (g->n < 0 || g->cin < 1 || g->h < 1 || g->w < 1 || g->cout < 1 || g->kh < 1 || g->kw < 1) return NE_ERR_INVALID_ARGUMENT;
     if (g->groups < 1 || g->dg < 1 || g->cin % g->groups || g->cout % g->groups || g->cin % g->dg) return NE_ERR_INVALID_ARGUMENT;
     if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1 || g->ph < 0 || g->pw < 0 || step < 1) return NE_ERR_INVALID_ARGUMENT;
+    if (g->offset_grad != NE_DCN_OFFSET_GRAD_TORCHVISION && g->offset_grad != NE_DCN_OFFSET_GRAD_MASKRCNN_BENCHMARK)
+        return NE_ERR_INVALID_ARGUMENT;
     if (g->ho != (g->h + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1) return NE_ERR_INVALID_ARGUMENT;
     if (g->wo != (g->w + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1) return NE_ERR_INVALID_ARGUMENT;
     if (g->ho < 1 || g->wo < 1) return NE_ERR_INVALID_ARGUMENT;

@@ -48,8 +48,11 @@ static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const 
     const NE_T m = mask ? mask[((b * g->dg + d) * kk + t) * hw + p] : (NE_T) 1;
     int64_t id[4] = {0, 0, 0, 0};
     NE_T w[4] = {0, 0, 0, 0}, cy[4] = {0, 0, 0, 0}, cx[4] = {0, 0, 0, 0};
-    /* Written as !(inside) so that NaN coordinates count as outside. */
-    if (y > -1 && y < (NE_T) g->h && x > -1 && x < (NE_T) g->w) {
+    /* Written as (inside) so that NaN coordinates count as outside. For the backward's offset
+     * gradient torchvision's convention also counts y == -1 and x == -1 as inside: the weights
+     * stay 0 there, but the coordinate coefficients of the row/column 0 corners do not. */
+    const int edge = eb != NULL && g->offset_grad == NE_DCN_OFFSET_GRAD_TORCHVISION;
+    if ((y > -1 || (edge && y == -1)) && y < (NE_T) g->h && (x > -1 || (edge && x == -1)) && x < (NE_T) g->w) {
         const NE_T yf = floor(y), xf = floor(x);
         const int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
         const NE_T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;

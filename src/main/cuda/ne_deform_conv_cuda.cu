@@ -20,6 +20,7 @@ namespace {
 struct Geom {
     int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups, dg;
     int64_t sh, sw, ph, pw, dh, dw;
+    int64_t offset_grad;  // NE_DCN_OFFSET_GRAD_*
 };
 
 constexpr int kThreads = 256;
@@ -211,7 +212,10 @@ __global__ void coord_kernel(Geom g, const T* input, const T* offset, const T* m
         T y, x, m;
         tap_position(g, offset, mask, b, d, t, p, &y, &x, &m);
         T sy = 0, sx = 0, sm = 0;
-        if (y > -1 && y < (T) g.h && x > -1 && x < (T) g.w) {
+        // torchvision's convention also takes y == -1 / x == -1 (zero weights, but the row/column
+        // 0 corners give a coordinate gradient); maskrcnn-benchmark's gives 0 there.
+        const bool edge = g.offset_grad == NE_DCN_OFFSET_GRAD_TORCHVISION;
+        if ((y > -1 || (edge && y == -1)) && y < (T) g.h && (x > -1 || (edge && x == -1)) && x < (T) g.w) {
             T yf = floor(y), xf = floor(x);
             int64_t hl = (int64_t) yf, wl = (int64_t) xf, hh = hl + 1, wh = wl + 1;
             T ly = y - yf, lx = x - xf, hy = 1 - ly, hx = 1 - lx;
@@ -323,10 +327,12 @@ int32_t backward(const Geom& g, const T* gout, const T* input, const T* offset, 
 int32_t read_geom(const int64_t* dims, const int64_t* conv, int64_t step, Geom* g) {
     if (!dims || !conv || step < 1) return NE_ERR_INVALID_ARGUMENT;
     *g = Geom{dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9], dims[10],
-              conv[0], conv[1], conv[2], conv[3], conv[4], conv[5]};
+              conv[0], conv[1], conv[2], conv[3], conv[4], conv[5], conv[6]};
     if (g->n < 0 || g->cin < 1 || g->h < 1 || g->w < 1 || g->cout < 1 || g->kh < 1 || g->kw < 1 || g->groups < 1 || g->dg < 1)
         return NE_ERR_INVALID_ARGUMENT;
     if (g->cin % g->groups || g->cout % g->groups || g->cin % g->dg) return NE_ERR_INVALID_ARGUMENT;
+    if (g->offset_grad != NE_DCN_OFFSET_GRAD_TORCHVISION && g->offset_grad != NE_DCN_OFFSET_GRAD_MASKRCNN_BENCHMARK)
+        return NE_ERR_INVALID_ARGUMENT;
     if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1 || g->ph < 0 || g->pw < 0 || g->ho < 1 || g->wo < 1)
         return NE_ERR_INVALID_ARGUMENT;
     if (g->ho != (g->h + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1) return NE_ERR_INVALID_ARGUMENT;

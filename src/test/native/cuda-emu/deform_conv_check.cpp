@@ -38,11 +38,12 @@ void run_case(int32_t dtype, const Cfg& g, uint64_t seed) {
     const int64_t ho = (g.h + 2 * g.ph - (g.dh * (g.kh - 1) + 1)) / g.sh + 1;
     const int64_t wo = (g.w + 2 * g.pw - (g.dw * (g.kw - 1) + 1)) / g.sw + 1;
     set_case("deform_conv dtype=%d N=%ld Cin=%ld H=%ld W=%ld Cout=%ld k=%ldx%ld groups=%ld offset_groups=%ld stride=%ld,%ld "
-             "pad=%ld,%ld dil=%ld,%ld step=%ld %s bias=%d seed=%lu", dtype, (long) g.n, (long) g.cin, (long) g.h, (long) g.w,
+             "pad=%ld,%ld dil=%ld,%ld step=%ld %s bias=%d offset_grad=%lu seed=%lu", dtype, (long) g.n, (long) g.cin, (long) g.h, (long) g.w,
              (long) g.cout, (long) g.kh, (long) g.kw, (long) g.groups, (long) g.dg, (long) g.sh, (long) g.sw, (long) g.ph,
-             (long) g.pw, (long) g.dh, (long) g.dw, (long) g.step, g.mask ? "v2" : "v1", g.bias, (unsigned long) seed);
+             (long) g.pw, (long) g.dh, (long) g.dw, (long) g.step, g.mask ? "v2" : "v1", g.bias, (unsigned long) (seed % 2), (unsigned long) seed);
     const int64_t dims[11] = {g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, ho, wo, g.groups, g.dg};
-    const int64_t conv[6] = {g.sh, g.sw, g.ph, g.pw, g.dh, g.dw};
+    // Both offset-gradient conventions, alternating: integral offsets with padding put taps on -1.
+    const int64_t conv[7] = {g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, (int64_t) (seed % 2)};
     const int64_t kk = g.kh * g.kw, hw = ho * wo;
     Rng r(seed);
     Buf<T> input((size_t) (g.n * g.cin * g.h * g.w)), offset((size_t) (g.n * g.dg * 2 * kk * hw));
@@ -117,7 +118,7 @@ void edge_cases() {
     for (int32_t dtype : {0, 1}) {
         set_case("deform_conv edge dtype=%d", dtype);
         Buf<double> x(256, 1.0), o(256, 3.0), ws(1024);
-        const int64_t conv[6] = {1, 1, 0, 0, 1, 1};
+        const int64_t conv[7] = {1, 1, 0, 0, 1, 1, NE_DCN_OFFSET_GRAD_TORCHVISION};
         const int64_t empty[11] = {0, 2, 3, 3, 2, 1, 1, 3, 3, 1, 1};  // N = 0
         expect_status("forward N=0", ne_deform_conv_forward_cuda(dtype, x.data(), x.data(), nullptr, x.data(), nullptr, o.data(),
                                                                  empty, conv, 1, ws.data(), nullptr), NE_OK);
@@ -134,6 +135,12 @@ void edge_cases() {
         const int64_t ok[11] = {1, 2, 3, 3, 2, 1, 1, 3, 3, 1, 1};
         expect_status("forward step 0", ne_deform_conv_forward_cuda(dtype, x.data(), x.data(), nullptr, x.data(), nullptr,
                                                                     o.data(), ok, conv, 0, ws.data(), nullptr),
+                      NE_ERR_INVALID_ARGUMENT);
+        const int64_t bad_convention[7] = {1, 1, 0, 0, 1, 1, 2};
+        expect_status("backward unknown offset_grad", ne_deform_conv_backward_cuda(dtype, x.data(), x.data(), x.data(), nullptr,
+                                                                                  x.data(), o.data(), o.data(), nullptr,
+                                                                                  o.data(), nullptr, ok, bad_convention, 1,
+                                                                                  ws.data(), nullptr),
                       NE_ERR_INVALID_ARGUMENT);
         expect_status("backward mask without grad_mask",
                       ne_deform_conv_backward_cuda(dtype, x.data(), x.data(), x.data(), x.data(), x.data(), o.data(), o.data(),

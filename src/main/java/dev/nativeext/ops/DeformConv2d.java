@@ -33,6 +33,14 @@ import java.util.Arrays;
  * sampling with zero padding (a sample with {@code y <= -1, y >= H, x <= -1} or {@code x >= W}
  * is 0, corners outside the image read 0).
  *
+ * <p>The offset gradient at a sample point exactly on row or column -1 has two conventions
+ * ({@link OffsetGradient}): there the bilinear weights are all 0, but the corners on row/column 0
+ * exist. With zero-initialised offsets and padding 1, every border tap of a fresh layer sits
+ * exactly there, so the two give different gradients from the first training step.
+ * {@link #backward} defaults to torchvision's; maskrcnn-benchmark's {@code DFConv2d} layer uses
+ * {@link OffsetGradient#MASKRCNN_BENCHMARK}. Forward values, grad input, grad weight and grad
+ * mask are the same under both.
+ *
  * <p>The column buffer holds {@code C_in·kh·kw × im2colStep·H_out·W_out} elements; the step
  * (default {@value #DEFAULT_IM2COL_STEP}, as torchvision/maskrcnn-benchmark) is reduced so the
  * buffer stays under {@value #MAX_COLUMN_BYTES} bytes (CUDA; the CPU kernels build the columns
@@ -44,6 +52,27 @@ public final class DeformConv2d {
 
     public static final int DEFAULT_IM2COL_STEP = 64;
     public static final long MAX_COLUMN_BYTES = 256L << 20;
+
+    /**
+     * The offset gradient's convention at sample points exactly on -1 (row or column); the
+     * {@code conv[6]} entry of the native entry points ({@code NE_DCN_OFFSET_GRAD_*}).
+     */
+    public enum OffsetGradient {
+        /** From the bilinear neighbours that exist (row/column 0), as torchvision's kernels. */
+        TORCHVISION(0),
+        /** 0 there, as maskrcnn-benchmark's and mmcv's kernels. */
+        MASKRCNN_BENCHMARK(1);
+
+        private final int code;
+
+        OffsetGradient(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
 
     /** The kernel each device registers: shapes already validated, outputs zero-filled. */
     public interface Kernel {
@@ -98,7 +127,7 @@ public final class DeformConv2d {
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
         Tensor out = Tensor.zeros(input.dtype(), input.device(), g.n, g.cout, g.ho, g.wo);
         try {
-            k.forward(input, offset, mask, weight, bias, out, g.dims(), g.conv(), g.step);
+            k.forward(input, offset, mask, weight, bias, out, g.dims(), g.conv(OffsetGradient.TORCHVISION), g.step);
         } catch (RuntimeException e) {
             out.close();
             throw e;
@@ -116,8 +145,18 @@ public final class DeformConv2d {
         return backward(gradOutput, input, offset, weight, bias, stride, padding, dilation, mask, DEFAULT_IM2COL_STEP);
     }
 
+    /** The backward with torchvision's offset-gradient convention. */
     public static Gradients backward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                      int[] stride, int[] padding, int[] dilation, Tensor mask, int im2colStep) {
+        return backward(gradOutput, input, offset, weight, bias, stride, padding, dilation, mask, im2colStep,
+                OffsetGradient.TORCHVISION);
+    }
+
+    /** The backward with the offset-gradient convention {@code offsetGradient} (see {@link OffsetGradient}). */
+    public static Gradients backward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                                     int[] stride, int[] padding, int[] dilation, Tensor mask, int im2colStep,
+                                     OffsetGradient offsetGradient) {
+        if (offsetGradient == null) throw new IllegalArgumentException("offsetGradient must not be null");
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
         Kernel k = OpRegistry.global().dispatch(op, gradOutput, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
@@ -135,7 +174,7 @@ public final class DeformConv2d {
             gm = mask == null ? null : Tensor.zeros(dt, dev, mask.shape());
             gw = Tensor.zeros(dt, dev, weight.shape());
             gb = bias == null ? null : Tensor.zeros(dt, dev, bias.shape());
-            k.backward(gradOutput, input, offset, mask, weight, gi, go, gm, gw, gb, g.dims(), g.conv(), g.step);
+            k.backward(gradOutput, input, offset, mask, weight, gi, go, gm, gw, gb, g.dims(), g.conv(offsetGradient), g.step);
             return new Gradients(gi, go, gm, gw, gb);
         } catch (RuntimeException e) {
             new Gradients(gi, go, gm, gw, gb).close();
@@ -151,8 +190,8 @@ public final class DeformConv2d {
             return new long[] {n, cin, h, w, cout, kh, kw, ho, wo, groups, dg};
         }
 
-        long[] conv() {
-            return new long[] {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+        long[] conv(OffsetGradient offsetGradient) {
+            return new long[] {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], offsetGradient.code()};
         }
 
         static Geometry check(String op, Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride,

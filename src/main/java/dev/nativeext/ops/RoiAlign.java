@@ -12,10 +12,19 @@ import dev.nativeext.tensor.Tensor;
  * {@code [x1·s−o, x2·s−o] × [y1·s−o, y2·s−o]} in feature pixels (no rounding; without
  * {@code aligned} its size is clamped to at least 1×1, with it a zero or negative size gives 0),
  * split into PH×PW bins; each bin averages {@code gh×gw} bilinear samples at the sub-bin centres,
- * {@code gh = samplingRatio > 0 ? samplingRatio : ceil(roiHeight / PH)}. A sample outside
+ * {@code gh = samplingRatio > 0 ? samplingRatio : ceil(roiHeight / PH)} (every
+ * {@code samplingRatio <= 0} is adaptive, torchvision's convention; its default is -1). A sample outside
  * {@code [-1, H] × [-1, W]} counts as 0; inside, negative coordinates clamp to 0 and the last
  * row/column is replicated. {@code aligned = true} is the pixel model where pixel i is centred at
  * i + 0.5 (torchvision {@code aligned=True}, mmcv's default); {@code false} is maskrcnn-benchmark's.
+ *
+ * <p>{@code spatialScale} stays a double: the box corners {@code x·s − o} are computed in
+ * float64 and rounded once to the features' dtype. torchvision's kernels convert
+ * {@code spatial_scale} to float32 first and multiply in float32 (two roundings). For a power of
+ * two (1/4 ... 1/32, every FPN level) both are exact and the results are the same bits; for a
+ * scale such as 1/3 a corner can differ by one float32 ulp, the pooled values by about 1e-6
+ * relative. The one rounding is kept because it is the closer value and the same on CPU and
+ * CUDA (docs/ops.md, "spatial_scale").
  *
  * <p>CPU results are bit-identical for any thread count and SIMD variant ({@link CpuOptions}).
  */
@@ -53,7 +62,8 @@ public final class RoiAlign {
      *                      [0,N) stored in the features' dtype; the box corners are in input-image
      *                      pixels (multiplied by spatialScale to reach feature pixels); same device
      * @param spatialScale  feature pixels per image pixel, e.g. 0.25 for a stride-4 map; finite, > 0
-     * @param samplingRatio samples per bin along each axis, >= 0; 0 = adaptive (torchvision's -1)
+     * @param samplingRatio samples per bin along each axis; every value <= 0 is adaptive, as in
+     *                      torchvision (whose default is -1)
      * @param aligned       shift the box by -0.5 feature pixels (the half-pixel model)
      * @return a new tensor [K,C,outputHeight,outputWidth] on the input's device
      */
@@ -66,7 +76,6 @@ public final class RoiAlign {
         RoiChecks.positive(op, "outputHeight", outputHeight);
         RoiChecks.positive(op, "outputWidth", outputWidth);
         RoiChecks.scale(op, spatialScale);
-        samplingRatio(op, samplingRatio);
         RoiChecks.rois(op, rois, input.dtype(), input.shape(0));
         long k = rois.shape(0), c = input.shape(1);
         RoiChecks.numel(op, k, c, outputHeight, outputWidth);
@@ -108,7 +117,6 @@ public final class RoiAlign {
         RoiChecks.positive(op, "gradOutput height", gradOutput.shape(2));
         RoiChecks.positive(op, "gradOutput width", gradOutput.shape(3));
         RoiChecks.scale(op, spatialScale);
-        samplingRatio(op, samplingRatio);
         RoiChecks.rois(op, rois, gradOutput.dtype(), n);
         if (gradOutput.shape(0) != rois.shape(0) || gradOutput.shape(1) != c) {
             throw new IllegalArgumentException(op + ": gradOutput must be [K=" + rois.shape(0) + ",C=" + c + ",PH,PW], got "
@@ -138,10 +146,6 @@ public final class RoiAlign {
             throw new IllegalArgumentException("outputSize must be {PH, PW} or {P}, got " + java.util.Arrays.toString(s));
         }
         return s.length == 1 ? new int[] {s[0], s[0]} : s;
-    }
-
-    private static void samplingRatio(String op, int sr) {
-        if (sr < 0) throw new IllegalArgumentException(op + ": samplingRatio must be >= 0 (0 = adaptive), got " + sr);
     }
 
     private static void cpuForward(Tensor in, Tensor rois, double scale, int sr, boolean aligned, Tensor out) {

@@ -21,7 +21,8 @@ public final class VisionOps {
 
     /**
      * ROIAlign: {@code [K, C, outputSize[0], outputSize[1]]}, each bin the mean of
-     * {@code samplingRatio²} bilinear samples (0: adaptive, ceil(bin size)). {@code aligned}
+     * {@code samplingRatio²} bilinear samples ({@code <= 0}: adaptive, ceil(bin size);
+     * torchvision's default is -1). {@code aligned}
      * shifts boxes by -0.5 pixel (torchvision's {@code aligned=True}, Detectron2's default).
      */
     public static Tensor roiAlign(Tensor input, Tensor rois, int[] outputSize, double spatialScale, int samplingRatio,
@@ -65,6 +66,10 @@ public final class VisionOps {
         return DeformConv2d.forward(input, offset, weight, bias, stride, padding, dilation, mask);
     }
 
+    /**
+     * The backward of {@link #deformConv2d}, with torchvision's offset gradient at sample points
+     * exactly on -1 ({@link DeformConv2d.OffsetGradient#TORCHVISION}).
+     */
     public static DeformConv2d.Gradients deformConv2dBackward(Tensor gradOutput, Tensor input, Tensor offset, Tensor weight,
                                                               Tensor bias, int[] stride, int[] padding, int[] dilation, Tensor mask) {
         return DeformConv2d.backward(gradOutput, input, offset, weight, bias, stride, padding, dilation, mask);

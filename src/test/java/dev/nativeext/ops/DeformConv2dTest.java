@@ -161,6 +161,72 @@ class DeformConv2dTest {
         }
     }
 
+    /**
+     * The offset gradient at exact integer and border coordinates, by hand. Image v(r, c) = 3r + c + 1
+     * (3x3), a 1x1 kernel of weight 1, no padding, gradOutput all ones: each output position's
+     * offset gradient is d(sample)/dy and d(sample)/dx at its own sample point. Where a neighbour
+     * pair exists, torchvision's one-sided difference; on -1 torchvision's comes from row/column 0
+     * and maskrcnn-benchmark's is 0; on H or W both are 0 (no neighbour exists).
+     */
+    @Test
+    void offsetGradientAtIntegerAndBorderCoordinatesUnderBothConventions() {
+        double[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        // (dy, dx) per output position, and the sample point it gives:
+        double[][] shift = {
+            {-1, 0.25},  // (0,0) -> (-1, 0.25): on row -1
+            {0, 0},      // (0,1) -> (0, 1): integer, top row
+            {-1, -3},    // (0,2) -> (-1, -1): the corner, no coefficient survives
+            {0.5, -1},   // (1,0) -> (1.5, -1): on column -1
+            {0, 0},      // (1,1) -> (1, 1): integer, interior
+            {0, 1},      // (1,2) -> (1, 3): on W
+            {-3, 0},     // (2,0) -> (-1, 0): on row -1 at an integer column
+            {1, 0},      // (2,1) -> (3, 1): on H
+            {0, 0},      // (2,2) -> (2, 2): integer, last row and column
+        };
+        double[] off = new double[2 * 9];
+        for (int q = 0; q < 9; q++) {
+            off[q] = shift[q][0];
+            off[9 + q] = shift[q][1];
+        }
+        // torchvision: (1,0): dy = 0.75*v(0,0) + 0.25*v(0,1) = 1.25; (1,0) dx = 0.5*v(2,0) + 0.5*v(1,0) = 5.5;
+        // (2,0): dy = v(0,0) = 1; (0,1): dy = v(1,1) - v(0,1) = 3, dx = v(0,2) - v(0,1) = 1; (2,2): -9, -9.
+        double[] tvDy = {1.25, 3, 0, 0, 3, 0, 1, 0, -9}, tvDx = {0, 1, 0, 5.5, 1, 0, 0, 0, -9};
+        double[] mbDy = {0, 3, 0, 0, 3, 0, 0, 0, -9}, mbDx = {0, 1, 0, 0, 1, 0, 0, 0, -9};
+        int[] one = {1, 1}, zero = {0, 0};
+        for (boolean f32 : new boolean[] {false, true}) {
+            try (Tensor in = t(x, f32, 1, 1, 3, 3); Tensor o = t(off, f32, 1, 2, 3, 3); Tensor wt = t(new double[] {1}, f32, 1, 1, 1, 1);
+                 Tensor g = t(new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, f32, 1, 1, 3, 3);
+                 Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null);
+                 DeformConv2d.Gradients tv = VisionOps.deformConv2dBackward(g, in, o, wt, null, one, zero, one, null);
+                 DeformConv2d.Gradients mb = DeformConv2d.backward(g, in, o, wt, null, one, zero, one, null,
+                         DeformConv2d.DEFAULT_IM2COL_STEP, DeformConv2d.OffsetGradient.MASKRCNN_BENCHMARK)) {
+                assertArrayEquals(new double[] {0, 2, 0, 0, 5, 0, 0, 0, 9}, any(out), 0, "forward");
+                assertArrayEquals(concat(tvDy, tvDx), any(tv.gradOffset()), 1e-6, "torchvision, float32 " + f32);
+                assertArrayEquals(concat(mbDy, mbDx), any(mb.gradOffset()), 1e-6, "maskrcnn-benchmark, float32 " + f32);
+                for (DeformConv2d.Gradients gr : new DeformConv2d.Gradients[] {tv, mb}) {  // the rest does not depend on it
+                    assertArrayEquals(new double[] {0, 1, 0, 0, 1, 0, 0, 0, 1}, any(gr.gradInput()), 0, "grad input");
+                    assertArrayEquals(new double[] {16}, any(gr.gradWeight()), 0, "grad weight");
+                }
+            }
+        }
+        // v2: the mask scales the offset gradient, and grad mask is the sample (0 on -1 under both).
+        double[] m = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+        try (Tensor in = t(x, false, 1, 1, 3, 3); Tensor o = t(off, false, 1, 2, 3, 3); Tensor wt = t(new double[] {1}, false, 1, 1, 1, 1);
+             Tensor mk = t(m, false, 1, 1, 3, 3); Tensor g = t(new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, false, 1, 1, 3, 3);
+             DeformConv2d.Gradients tv = DeformConv2d.backward(g, in, o, wt, null, one, zero, one, mk)) {
+            double[] want = concat(tvDy, tvDx);
+            for (int i = 0; i < want.length; i++) want[i] *= 0.5;
+            assertArrayEquals(want, any(tv.gradOffset()), 1e-12, "torchvision, v2");
+            assertArrayEquals(new double[] {0, 2, 0, 0, 5, 0, 0, 0, 9}, any(tv.gradMask()), 0, "grad mask");
+        }
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     /** ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
     @Test
     void zeroPaddedBorderT4() {

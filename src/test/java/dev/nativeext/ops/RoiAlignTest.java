@@ -72,6 +72,26 @@ class RoiAlignTest {
     }
 
     @Test
+    void everySamplingRatioAtOrBelowZeroIsAdaptiveAsInTorchvision() {
+        Random rnd = new Random(7);
+        double[] x = new double[2 * 3 * 9 * 11];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextDouble() * 2 - 1;
+        long[] s = {2, 3, 9, 11};
+        double[] rois = {0, 0.5, 1, 9.5, 7, 1, 2.2, 0.3, 6.1, 8.8};
+        double[] g = new double[2 * 3 * 3 * 2];
+        for (int i = 0; i < g.length; i++) g[i] = rnd.nextDouble();
+        for (boolean aligned : new boolean[] {false, true}) {
+            double[] adaptive = fwd(x, s, rois, 3, 2, 1, 0, aligned);
+            double[] gAdaptive = bwd(g, rois, 2, 3, 9, 11, 3, 2, 1, 0, aligned);
+            assertArrayEquals(RoiAlignReference.forward(x, 3, 9, 11, rois, 3, 2, 1, 0, aligned), adaptive, 1e-12);
+            for (int sr : new int[] {-1, -2, Integer.MIN_VALUE}) {
+                assertArrayEquals(adaptive, fwd(x, s, rois, 3, 2, 1, sr, aligned), 0, "samplingRatio " + sr);
+                assertArrayEquals(gAdaptive, bwd(g, rois, 2, 3, 9, 11, 3, 2, 1, sr, aligned), 0, "samplingRatio " + sr);
+            }
+        }
+    }
+
+    @Test
     void borderIsReplicatedOnOnePixelMap() {
         // RA clamps to the border: sampling [[4]] anywhere in [-1,1]^2 gives 4 (ops.md §9 T4).
         assertArrayEquals(new double[] {4}, fwd(new double[] {4}, new long[] {1, 1, 1, 1}, new double[] {0, 0, 0, 1, 1}, 1, 1, 1, 1, false), 0);
@@ -278,7 +298,6 @@ class RoiAlignTest {
             Rejects.withMessage("batch index -1.0", () -> RoiAlign.forward(in, Tensor.of(new float[] {-1, 0, 0, 2, 2}, 1, 5), 2, 2, 1, 0, true));
             Rejects.withMessage("outputHeight must be > 0, got 0", () -> RoiAlign.forward(in, good, 0, 2, 1, 0, true));
             Rejects.withMessage("outputWidth must be > 0, got -3", () -> RoiAlign.forward(in, good, 2, -3, 1, 0, true));
-            Rejects.withMessage("samplingRatio must be >= 0", () -> RoiAlign.forward(in, good, 2, 2, 1, -2, true));
             Rejects.withMessage("spatialScale must be finite and > 0, got NaN", () -> RoiAlign.forward(in, good, 2, 2, Double.NaN, 0, true));
             Rejects.withMessage("spatialScale must be finite and > 0, got 0.0", () -> RoiAlign.forward(in, good, 2, 2, 0, 0, true));
             Rejects.withMessage("outputSize", () -> RoiAlign.forward(in, good, new int[] {1, 2, 3}, 1, 0, true));
