@@ -52,6 +52,7 @@ class CudaExtensionTest {
                 .withCuda(true).cudaArchs("9.0+PTX").relativeTo(EXAMPLE.toString()).cacheDir(cache).create();
     }
 
+    @RequiresNvcc
     @Test
     void aCudaExtensionCompilesLinksLoadsAndReportsCudaErrorsAsStatus() {
         CudaScale cs = ext.load(CudaScale.class);
@@ -68,6 +69,7 @@ class CudaExtensionTest {
         assertEquals(CudaArchs.parse("9.0+PTX"), ext.cudaArchs());
     }
 
+    @RequiresNvcc
     @Test
     void theArchListIsPartOfTheKey() {
         NativeExtension other = NativeExtension.builder("ext.cuda_scale").headers("cuda_scale.h")
@@ -78,6 +80,7 @@ class CudaExtensionTest {
         assertNotEquals(k80, k90);
     }
 
+    @RequiresNvcc
     @Test
     void nvccErrorsAreDiagnosticsAtTheCudaSourceLine(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("k.h"), "int k_launch(int n);\n");
@@ -132,6 +135,7 @@ class CudaExtensionTest {
         assertTrue(e.getMessage().contains("entry 'sm_90'"), e.getMessage());
     }
 
+    @RequiresNvcc
     @RequiresCuda
     @Test
     void tensorsAndStreamsPassToACudaExtension() {

@@ -2,7 +2,9 @@ package dev.nativeext.internal;
 
 import dev.nativeext.ExtensionBuildException;
 import dev.nativeext.NativeExtension;
+import dev.nativeext.runtime.Platform;
 import dev.nativeext.toolchain.ToolLocator;
+import dev.nativeext.toolchain.ToolNotFoundException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,8 +30,14 @@ import java.util.stream.Stream;
  *
  * The CPU library lands in {@code <classes>/dev/nativeext/ops/linux-x86_64/libnativeext_<op>.so}
  * and the CUDA variant in {@code linux-x86_64-cuda/}, with the arch list it was built for.
- * Usage: {@code ProjectNatives <project folder> <classes folder>}. Without nvcc the build fails,
- * unless {@code -Dnativeext.ops.cuda=false} says to ship the CPU libraries alone.
+ * Usage: {@code ProjectNatives <project folder> <classes folder>}.
+ *
+ * <p>{@code -Dnativeext.ops.cuda}: {@code true} (the default) builds the CUDA variants where nvcc
+ * is found and, where it is not, builds the CPU libraries alone with one warning naming what was
+ * skipped and how to get nvcc; {@code required} fails the build without nvcc, and so does
+ * {@code true} on CI ({@code CI=true}, as CI services set it; {@code .ci/run} also passes
+ * {@code required}), so that every CI run compiles every {@code .cu}; {@code false} builds the CPU
+ * libraries alone.
  */
 public final class ProjectNatives {
 
@@ -39,17 +47,53 @@ public final class ProjectNatives {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]).toAbsolutePath();
         Path classes = Path.of(args[1]).toAbsolutePath();
-        boolean cuda = Boolean.parseBoolean(System.getProperty("nativeext.ops.cuda", "true"));
-        if (cuda && new ToolLocator(null).locateOrNull(ToolLocator.CUDA_COMPILER) == null) {
-            System.err.println("nvcc not found, so the CUDA variants of nativeext's ops cannot be built; install the CUDA"
-                    + " toolkit (NVCC=/path/to/nvcc), or build with -Dnativeext.ops.cuda=false");
-            System.exit(1);
+        String nvccMissing = null;
+        try {
+            new ToolLocator(null).locate(ToolLocator.CUDA_COMPILER);
+        } catch (ToolNotFoundException e) {
+            nvccMissing = e.getMessage();
         }
+        CudaPlan plan = CudaPlan.of(System.getProperty("nativeext.ops.cuda", "true"), "true".equalsIgnoreCase(System.getenv("CI")),
+                nvccMissing);
+        if (plan.message() != null) System.err.println(plan.message());
+        if (plan.action() == CudaPlan.Action.FAIL) System.exit(1);
+        boolean cuda = plan.action() == CudaPlan.Action.BUILD;
         try {
             for (String op : ops(root)) build(root, classes, op, cuda);
         } catch (ExtensionBuildException e) {
             System.err.println(e.getMessage());
             System.exit(1);
+        }
+    }
+
+    /** What to do about the CUDA variants, and the one message that says so (null: nothing to say). */
+    record CudaPlan(Action action, String message) {
+
+        enum Action { BUILD, CPU_ONLY, SKIP_WITH_WARNING, FAIL }
+
+        /**
+         * @param setting     {@code -Dnativeext.ops.cuda}: true, required or false
+         * @param ci          whether this is a CI run ({@code CI=true})
+         * @param nvccMissing null when nvcc was found, else the locator's message (where it looked)
+         */
+        static CudaPlan of(String setting, boolean ci, String nvccMissing) {
+            String s = setting == null ? "true" : setting.strip().toLowerCase(Locale.ROOT);
+            if (!s.equals("true") && !s.equals("false") && !s.equals("required")) {
+                return new CudaPlan(Action.FAIL, "-Dnativeext.ops.cuda must be true, required or false, got '" + setting + "'");
+            }
+            if (s.equals("false")) return new CudaPlan(Action.CPU_ONLY, null);
+            if (nvccMissing == null) return new CudaPlan(Action.BUILD, null);
+            String what = "the CUDA variants of nativeext's ops (dev/nativeext/ops/" + Platform.current()
+                    + "-cuda/libnativeext_*.so)";
+            String how = "install the CUDA toolkit (https://developer.nvidia.com/cuda-downloads; it puts nvcc in"
+                    + " /usr/local/cuda/bin) or point to nvcc with NVCC=/path/to/nvcc";
+            if (s.equals("required") || ci) {
+                return new CudaPlan(Action.FAIL, "nvcc not found, and " + (s.equals("required") ? "-Dnativeext.ops.cuda=required"
+                        : "CI=true") + " requires " + what + ": " + how + ". (" + nvccMissing + ")");
+            }
+            return new CudaPlan(Action.SKIP_WITH_WARNING, "WARNING: nvcc not found: skipped " + what + "; the CPU libraries"
+                    + " are built and the tests that compile CUDA show as skipped. To build them, " + how
+                    + "; -Dnativeext.ops.cuda=false silences this. (" + nvccMissing + ")");
         }
     }
 
