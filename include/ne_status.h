@@ -20,4 +20,8 @@ enum ne_status {
 /* A static English description of a status; never NULL. */
 const char* ne_status_string(int32_t status);
 
+/* The best SIMD variant this CPU runs (1 baseline, 2 AVX2+FMA, 3 AVX-512F: the isa codes every
+ * CPU entry point takes); a request for a better one runs this one instead. */
+int32_t ne_cpu_isa_best(void);
+
 #endif

@@ -22,7 +22,7 @@ typedef struct {
     int32_t status;
 } ne_task;
 
-static void* ne_task_run(void* p) {
+static inline void* ne_task_run(void* p) {
     ne_task* t = (ne_task*) p;
     t->status = t->fn(t->ctx, t->begin, t->end);
     return NULL;
@@ -31,7 +31,7 @@ static void* ne_task_run(void* p) {
 /* Runs fn over [0, n) split into `threads` contiguous ranges (the calling thread takes the
  * first). If a thread cannot be started its range runs on the caller. Returns the first
  * non-zero status in range order. */
-static int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn, void* ctx) {
+static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn, void* ctx) {
     if (n <= 0) return 0;
     if (threads < 1) threads = 1;
     if (threads > NE_MAX_THREADS) threads = NE_MAX_THREADS;
@@ -62,7 +62,7 @@ static int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn, void*
  * A request for more than the CPU supports falls back to the best it has. */
 enum { NE_ISA_AUTO = 0, NE_ISA_BASELINE = 1, NE_ISA_AVX2 = 2, NE_ISA_AVX512 = 3 };
 
-static int32_t ne_isa_resolve(int32_t requested) {
+static inline int32_t ne_isa_resolve(int32_t requested) {
     int32_t best = NE_ISA_BASELINE;
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();

@@ -1,4 +1,9 @@
 #include "ne_status.h"
+#include "ne_parallel.h"
+
+int32_t ne_cpu_isa_best(void) {
+    return ne_isa_resolve(NE_ISA_AUTO);
+}
 
 const char* ne_status_string(int32_t status) {
     switch (status) {

@@ -1,12 +1,16 @@
 package dev.nativeext.ops;
 
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * How nativeext's CPU kernels run: the number of threads (default: all cores;
  * {@code -Dnativeext.threads}) and the SIMD variant (default: the best this CPU has;
  * {@code -Dnativeext.cpu.isa=baseline|avx2|avx512}). Results are bit-identical for any thread
- * count. Both are passed to every kernel call, so a test can run each variant.
+ * count. Both are passed to every kernel call, so a test can run each variant; a variant this CPU
+ * lacks runs the best one it has instead, so ask {@link #supported()} which ones really run.
  */
 public final class CpuOptions {
 
@@ -45,6 +49,28 @@ public final class CpuOptions {
     }
 
     public static void setIsa(Isa v) {
+        if (v == null) throw new IllegalArgumentException("isa must not be null");
         isa = v;
+    }
+
+    /**
+     * The SIMD variants this CPU runs, best last: always {@code BASELINE}, then {@code AVX2}
+     * (with FMA) and {@code AVX512} (AVX-512F) where the CPU and OS have them.
+     */
+    public static Set<Isa> supported() {
+        Set<Isa> s = EnumSet.of(Isa.BASELINE);
+        int best = BestIsa.CODE;
+        for (Isa v : Isa.values()) if (v.code() > Isa.BASELINE.code() && v.code() <= best) s.add(v);
+        return Collections.unmodifiableSet(s);
+    }
+
+    /** Whether {@code v} runs as itself here ({@code AUTO} always does). */
+    public static boolean supports(Isa v) {
+        return v == Isa.AUTO || supported().contains(v);
+    }
+
+    /** Asked once, from the C dispatcher itself, so that Java and C never disagree. */
+    private static final class BestIsa {
+        static final int CODE = RoiAlignNative.ne_cpu_isa_best();
     }
 }

@@ -11,6 +11,9 @@ final class RoiAlignNative {
     private RoiAlignNative() {
     }
 
+    /** From ne_status.c, compiled into every op library: the best isa code this CPU runs. */
+    static native int ne_cpu_isa_best();
+
     static native int ne_roi_align_forward_cpu(int dtype, long input, long n, long c, long h, long w, long rois, long k,
                                                long ph, long pw, double spatialScale, int samplingRatio, int aligned,
                                                long output, int threads, int isa);

@@ -6,6 +6,8 @@ import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -17,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NmsTest {
 
-    private static final CpuOptions.Isa[] ISAS = {CpuOptions.Isa.BASELINE, CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512};
 
     @AfterEach
     void restore() {
@@ -193,16 +194,15 @@ class NmsTest {
         return new Case(b, s, idxs, thr, o, f32);
     }
 
-    @Test
-    void randomCasesMatchReferenceForEveryIsa() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = CpuOptions.Isa.class, names = {"BASELINE", "AVX2", "AVX512"})
+    void randomCasesMatchReferenceForEveryIsa(CpuOptions.Isa isa) {
+        Isas.assumeSupported(isa);
+        CpuOptions.setIsa(isa);
         for (long seed = 0; seed < 140; seed++) {
             Case c = randomCase(seed);
-            long[] want = c.reference();
-            for (CpuOptions.Isa isa : ISAS) {
-                CpuOptions.setIsa(isa);
-                assertArrayEquals(want, c.run(Device.CPU), "seed " + seed + " isa " + isa + " n " + c.n() + " thr " + c.thr()
-                        + " " + c.options() + " f32 " + c.f32() + " batched " + (c.idxs() != null));
-            }
+            assertArrayEquals(c.reference(), c.run(Device.CPU), "seed " + seed + " isa " + isa + " n " + c.n() + " thr " + c.thr()
+                    + " " + c.options() + " f32 " + c.f32() + " batched " + (c.idxs() != null));
         }
     }
 
@@ -211,8 +211,11 @@ class NmsTest {
      * bound test cannot decide those lanes and must fall back to the exact division, in every
      * variant and both comparison modes.
      */
-    @Test
-    void exactTiesAtTheThresholdInLargeInputsMatchTheReference() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = CpuOptions.Isa.class, names = {"BASELINE", "AVX2", "AVX512"})
+    void exactTiesAtTheThresholdInLargeInputsMatchTheReference(CpuOptions.Isa isa) {
+        Isas.assumeSupported(isa);
+        CpuOptions.setIsa(isa);
         java.util.SplittableRandom r = new java.util.SplittableRandom(99);
         double[] thrs = {1.0 / 3.0, 0.5, 0.25, 1.0 / 7.0};
         for (int trial = 0; trial < 24; trial++) {
@@ -229,11 +232,7 @@ class NmsTest {
             }
             Nms.Options o = new Nms.Options(trial % 3 == 0 ? 1 : 0, trial % 2 == 0, false);
             Case c = new Case(b, sc, null, thrs[trial % thrs.length], o, trial % 4 == 0);
-            long[] want = c.reference();
-            for (CpuOptions.Isa isa : ISAS) {
-                CpuOptions.setIsa(isa);
-                assertArrayEquals(want, c.run(Device.CPU), "trial " + trial + " isa " + isa + " thr " + c.thr() + " " + o);
-            }
+            assertArrayEquals(c.reference(), c.run(Device.CPU), "trial " + trial + " isa " + isa + " thr " + c.thr() + " " + o);
         }
     }
 

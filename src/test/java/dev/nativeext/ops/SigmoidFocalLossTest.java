@@ -5,6 +5,8 @@ import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Random;
 
@@ -215,21 +217,21 @@ class SigmoidFocalLossTest {
         }
     }
 
-    @Test
-    void simdVariantsGiveIdenticalResults() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = CpuOptions.Isa.class, names = {"AVX2", "AVX512"})
+    void simdVariantsGiveIdenticalResults(CpuOptions.Isa isa) {
+        Isas.assumeSupported(isa);
         try {
             for (boolean labels : new boolean[]{true, false}) {
                 for (long seed = 40; seed < 46; seed++) {
                     Case c = randomCase(seed, 29, 80, labels);
                     CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
                     double[] f = c.fwd(true, Device.CPU), b = c.bwd(true, Device.CPU), f64 = c.bwd(false, Device.CPU);
-                    for (CpuOptions.Isa isa : new CpuOptions.Isa[]{CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512}) {
-                        CpuOptions.setIsa(isa);
-                        String what = isa + " seed " + seed + " gamma " + c.gamma() + " labels " + labels;
-                        assertArrayEquals(f, c.fwd(true, Device.CPU), what);
-                        assertArrayEquals(b, c.bwd(true, Device.CPU), what);
-                        assertArrayEquals(f64, c.bwd(false, Device.CPU), what);
-                    }
+                    CpuOptions.setIsa(isa);
+                    String what = isa + " seed " + seed + " gamma " + c.gamma() + " labels " + labels;
+                    assertArrayEquals(f, c.fwd(true, Device.CPU), what);
+                    assertArrayEquals(b, c.bwd(true, Device.CPU), what);
+                    assertArrayEquals(f64, c.bwd(false, Device.CPU), what);
                 }
             }
         } finally {
