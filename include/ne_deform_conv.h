@@ -1,5 +1,5 @@
 /* Deformable convolution v1 and modulated v2 (DCNv2), torchvision's deform_conv2d semantics
- * (ops.md §5): NCHW, contiguous, dtype 0 float32 / 1 float64.
+ * (docs/ops.md §5): NCHW, contiguous, dtype 0 float32 / 1 float64.
  *
  * dims (11): N, C_in, H, W, C_out, kh, kw, H_out, W_out, groups, offset_groups.
  * conv (7):  stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, offset_grad: the offset

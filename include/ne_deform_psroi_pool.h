@@ -1,5 +1,5 @@
 /* Deformable position-sensitive ROI pooling, maskrcnn-benchmark's DeformRoIPoolingFunction
- * (ops.md §6.1, DP sampler of §1), on the CPU and CUDA; dtype 0 float32 / 1 float64.
+ * (docs/ops.md §6.1, DP sampler of §1), on the CPU and CUDA; dtype 0 float32 / 1 float64.
  *
  * dims (10): N, C, H, W, K, output_dim, pooled (P), part_size, group_size (G), sample_per_part.
  * data [N,C,H,W] with C = output_dim*G*G; rois [K,5] = (batch, x1, y1, x2, y2) in image pixels;

@@ -1,4 +1,4 @@
-/* Non-maximum suppression (NMS) and batched NMS, on the CPU and on CUDA (ops.md §4).
+/* Non-maximum suppression (NMS) and batched NMS, on the CPU and on CUDA (docs/ops.md §4).
  *
  * boxes [n,4] rows (x1, y1, x2, y2) and scores [n], both of `dtype` (0 float32, 1 float64),
  * contiguous. idxs [n] int64 categories for batched NMS, or NULL for plain NMS: boxes of

@@ -1,4 +1,4 @@
-/* ROIPool (torchvision semantics, ops.md §3) on the CPU and on CUDA.
+/* ROIPool (torchvision semantics, docs/ops.md §3) on the CPU and on CUDA.
  *
  * input [N,C,H,W] contiguous NCHW; rois [K,5] rows (batch index, x1, y1, x2, y2) in image pixels, of
  * the input's dtype (0 float32, 1 float64); output [K,C,PH,PW] and argmax int32 [K,C,PH,PW] (the

@@ -1,5 +1,5 @@
 /* Sigmoid focal loss (Lin et al.), element-wise, forward and backward, on the CPU and on CUDA
- * (ops.md §7).
+ * (docs/ops.md §7).
  *
  * logits [n,c] of `dtype` (0 float32, 1 float64), contiguous. targets by `convention`:
  *   0 (maskrcnn-benchmark): int64 labels [n], -1 = ignore (loss and gradient 0), 0 = background

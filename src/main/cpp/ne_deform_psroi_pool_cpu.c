@@ -1,4 +1,4 @@
-/* Deformable PS-ROI pooling on the CPU (ops.md §6.1). maskrcnn-benchmark has only a CUDA kernel
+/* Deformable PS-ROI pooling on the CPU (docs/ops.md §6.1). maskrcnn-benchmark has only a CUDA kernel
  * with atomics; here the forward is split by ROI and the backward by output-channel block (grad
  * data, on a channels-last copy) and by ROI (grad trans), so that results are bit-identical for
  * any thread count. Geometry once per (ROI, class, bin): see ne_deform_psroi_pool_kernels.h. */

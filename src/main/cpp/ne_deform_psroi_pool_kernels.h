@@ -1,6 +1,6 @@
 /* Typed CPU kernels of deformable PS-ROI pooling, included per dtype (NE_T, NE_S) by
  * ne_deform_psroi_pool_cpu.c. The bin geometry follows maskrcnn-benchmark's CUDA kernel line by
- * line (ops.md §6.1); ne_deform_psroi_pool_cuda.cu mirrors it.
+ * line (docs/ops.md §6.1); ne_deform_psroi_pool_cuda.cu mirrors it.
  *
  * Why this layout: the geometry of a bin (its samples, corners and weights) depends on the ROI,
  * the bin and the class only, not on the output channel, and output channel ct of bin (ph, pw)
@@ -16,7 +16,7 @@
 
 /* One pixel a bin reads: its offset in the plane and the sums, over the bin's valid samples and
  * their corners that fall on it, of the bilinear weight (ww) and of the coefficients of the
- * sample's d/dx (ex) and d/dy (ey) (ops.md §6.1's trans gradient, without std/diff/size). */
+ * sample's d/dx (ex) and d/dy (ey) (docs/ops.md §6.1's trans gradient, without std/diff/size). */
 typedef struct {
     int64_t pix;
     NE_T ww, ex, ey;

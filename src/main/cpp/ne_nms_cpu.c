@@ -1,4 +1,4 @@
-/* NMS on the CPU (ops.md §4). The plan, and why it is exact:
+/* NMS on the CPU (docs/ops.md §4). The plan, and why it is exact:
  *
  * 1. A stable LSD radix sort of the scores (keys that order NaN first and -0 == +0), then, for
  *    batched NMS, a stable radix sort of that order by category. Categories never interact, so

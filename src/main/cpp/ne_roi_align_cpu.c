@@ -1,4 +1,4 @@
-/* ROIAlign on the CPU (ops.md §1 RA sampler, §2). Layout of the fast path:
+/* ROIAlign on the CPU (docs/ops.md §1 RA sampler, §2). Layout of the fast path:
  * - The input is transposed once per call into NHWC slabs of NE_CB channels (64 bytes per pixel),
  *   [channel block][N][H][W][NE_CB]; one block of a 200x200 map is 2.5 MB and stays in cache while
  *   the rois sweep over it, and every bilinear tap is one vector load.

@@ -1,4 +1,4 @@
-/* ROIPool on the CPU (ops.md §3.2, torchvision's cpu/roi_pool_kernel.cpp). Forward tasks are
+/* ROIPool on the CPU (docs/ops.md §3.2, torchvision's cpu/roi_pool_kernel.cpp). Forward tasks are
  * channel blocks scanned channels-last (see NE_RP_FORWARD); backward tasks own whole (b,c) planes
  * (grad_input is overwritten plane by plane) and walk the rois in index order. */
 #define _POSIX_C_SOURCE 200112L

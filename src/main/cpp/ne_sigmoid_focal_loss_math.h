@@ -4,7 +4,7 @@
  * Why these forms: with u = e^-|x| (in (0,1]) and e = log1p(u), log p = min(x,0) - e and
  * log(1-p) = -max(x,0) - e are exact to rounding for every finite x, so neither saturates
  * (maskrcnn-benchmark's CPU fallback gets 0·(-inf) = NaN for |x| large, mmcv's
- * log(max(1-p, FLT_MIN)) saturates; ops.md §7); p and 1-p are u/(1+u) and 1/(1+u) in the
+ * log(max(1-p, FLT_MIN)) saturates; docs/ops.md §7); p and 1-p are u/(1+u) and 1/(1+u) in the
  * right order, so neither cancels. (1-p_t)^gamma is a product for gamma = 2 (the usual value)
  * and exp(gamma · log(1-p_t)) otherwise. Hard 0/1 targets use the closed-form derivatives of
  * §7; soft targets the general product rule.

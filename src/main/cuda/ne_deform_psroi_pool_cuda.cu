@@ -1,4 +1,4 @@
-// Deformable PS-ROI pooling on CUDA (ops.md §6.1), mirroring ne_deform_psroi_pool_kernels.h:
+// Deformable PS-ROI pooling on CUDA (docs/ops.md §6.1), mirroring ne_deform_psroi_pool_kernels.h:
 // one thread per output bin; the backward scatters with atomicAdd as maskrcnn-benchmark does
 // (non-deterministic summation order; the CPU backward is the deterministic one).
 #include <cuda_runtime.h>

@@ -1,4 +1,4 @@
-// NMS on CUDA, the design shared by maskrcnn-benchmark, torchvision and mmcv (ops.md §4): sort
+// NMS on CUDA, the design shared by maskrcnn-benchmark, torchvision and mmcv (docs/ops.md §4): sort
 // by score, a 64-wide bitmask of "row box suppresses column box" per block pair (upper
 // triangle only), then a single-CTA resolve on the device (mmcv / torchvision PR #8766), so
 // nothing is copied to the host and the stream is never synchronised.

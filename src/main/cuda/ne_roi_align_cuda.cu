@@ -30,7 +30,7 @@ struct Geom {
     T ys, xs, bh, bw, count;
 };
 
-// The roi's geometry exactly as the CPU computes it (ops.md §2.2).
+// The roi's geometry exactly as the CPU computes it (docs/ops.md §2.2).
 template <typename T>
 __device__ Geom<T> geometry(const T* r, double scale, bool aligned, int64_t ph, int64_t pw, int32_t sr) {
     Geom<T> g;

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 
 /**
  * Deformable PS-ROI pooling as maskrcnn-benchmark's DeformRoIPoolingPack uses it on the P4 level
- * of ops.md §10: data [1,256,50,84], K = 1000 rois, 7x7, groupSize 1, partSize 7, 4 samples per
+ * of docs/ops.md §10: data [1,256,50,84], K = 1000 rois, 7x7, groupSize 1, partSize 7, 4 samples per
  * part, transStd 0.1, float32; forward and backward at 1 and 2 threads. ONNX Runtime has no such
  * op, so there is no anchor in this run.
  */

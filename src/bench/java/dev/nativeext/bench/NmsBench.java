@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * NMS of 5000 boxes at IoU 0.7, float32 (ops.md §10: an RPN level / TV's batched RPN call):
+ * NMS of 5000 boxes at IoU 0.7, float32 (docs/ops.md §10: an RPN level / TV's batched RPN call):
  * detector-like clustered boxes (centres in 800×800, sizes 16–400, jittered copies around
  * cluster centres so that suppression happens) and uniform random boxes (ONNX Runtime's anchor
  * case). Ours at 1 and 2 threads and per SIMD variant, against ONNX Runtime's NonMaxSuppression

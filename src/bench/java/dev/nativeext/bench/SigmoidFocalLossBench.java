@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * RetinaNet's focal loss for one 800×1333 image (ops.md §10): 201,600 anchors × 80 classes =
+ * RetinaNet's focal loss for one 800×1333 image (docs/ops.md §10): 201,600 anchors × 80 classes =
  * 16.1M logits, float32, maskrcnn-benchmark labels, forward and backward at 1 and 2 threads.
  * ONNX Runtime has no focal-loss op; the anchor is torchvision's own formula
  * ({@code torchvision.ops.sigmoid_focal_loss}, reduction none: sigmoid, BCE with logits, p_t,

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Deformable convolution, v1 and modulated v2 (DCNv2), with torchvision's {@code deform_conv2d}
- * semantics (ops.md §5), on the CPU (C99 im2col + OpenBLAS GEMM) and CUDA (im2col kernels +
+ * semantics (docs/ops.md §5), on the CPU (C99 im2col + OpenBLAS GEMM) and CUDA (im2col kernels +
  * cuBLAS where installed, else a tiled GEMM kernel: see {@link CudaGemm}), float32 and float64.
  * Registered as maskrcnn-benchmark's {@code "DeformConv"} (no mask) and {@code "ModulatedDeformConv"} (with mask).
  *

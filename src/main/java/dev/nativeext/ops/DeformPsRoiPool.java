@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Deformable position-sensitive ROI pooling, maskrcnn-benchmark's {@code DeformRoIPoolingFunction}
- * (ops.md §6.1), registered as {@code "DeformPSROIPooling"}, CPU and CUDA, float32 and float64.
+ * (docs/ops.md §6.1), registered as {@code "DeformPSROIPooling"}, CPU and CUDA, float32 and float64.
  *
  * <ul>
  *   <li>{@code data [N, C, H, W]} with {@code C = outputDim * groupSize²}</li>

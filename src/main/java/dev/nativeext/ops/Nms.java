@@ -18,14 +18,14 @@ import java.util.Arrays;
  * {@code IoU = inter / (area_i + area_j - inter)} above {@code iouThreshold}, where with offset
  * {@code d} (0 by default) {@code area = (x2-x1+d)(y2-y1+d)} and
  * {@code inter = max(0, min(x2)-max(x1)+d) * max(0, min(y2)-max(y1)+d)}, computed in the boxes'
- * dtype. Degenerate boxes give IoU 0/0 = NaN with each other, which suppresses nothing (ops.md §4).
+ * dtype. Degenerate boxes give IoU 0/0 = NaN with each other, which suppresses nothing (docs/ops.md §4).
  * The result is an int64 tensor [K] of kept indices into the inputs, on the inputs' device, by
  * decreasing score unless {@link Options#sortByIndex()}.
  *
  * <p>Defaults are torchvision's ({@link Options#TORCHVISION}); maskrcnn-benchmark's legacy
  * behaviour is {@link Options#MASKRCNN_BENCHMARK_CPU} (pixel-inclusive {@code +1}, suppress on
  * {@code IoU >= t}, output by ascending index) or {@link Options#MASKRCNN_BENCHMARK_CUDA} (the same
- * with {@code >}: MB's CPU and CUDA paths disagree at IoU == t, ops.md §9 T8).
+ * with {@code >}: MB's CPU and CUDA paths disagree at IoU == t, docs/ops.md §9 T8).
  */
 public final class Nms {
 
@@ -126,7 +126,7 @@ public final class Nms {
         }
         if (!Double.isFinite(thr)) throw new IllegalArgumentException("nms: iouThreshold must be finite, got " + thr);
         if (n > Integer.MAX_VALUE / 8) throw new IllegalArgumentException("nms: " + n + " boxes; at most " + Integer.MAX_VALUE / 8);
-        // Non-finite coordinates crash the reference kernels (ops.md §0); reject them by index.
+        // Non-finite coordinates crash the reference kernels (docs/ops.md §0); reject them by index.
         if (n == 0) return;
         // Scanned natively in place (a CUDA tensor via a host copy): no copy into a Java array.
         Tensor host = boxes.device().isCuda() ? boxes.to(Device.CPU) : boxes;

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * under maskrcnn-benchmark's name {@code "SigmoidFocalLoss"} for the CPU (C99) and CUDA.
  *
  * <p>{@code logits [N, C]} float32 or float64: one logit per anchor and foreground class. The
- * target convention follows the dtype of {@code targets} (ops.md §7):
+ * target convention follows the dtype of {@code targets} (docs/ops.md §7):
  * <ul>
  *   <li><b>int64 labels [N]</b> (maskrcnn-benchmark): {@code 0} = background (a negative for every
  *   class), {@code 1..C} = the positive class, column {@code label - 1}; {@code -1} = ignore

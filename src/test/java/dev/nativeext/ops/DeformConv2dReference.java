@@ -1,8 +1,8 @@
 package dev.nativeext.ops;
 
 /**
- * Deformable convolution straight from its definition (ops.md §5.4), in double, with no im2col:
- * a 7-deep loop over (b, co, ho, wo, ci, i, j) and the ZP sampler of ops.md §1. Slow on purpose.
+ * Deformable convolution straight from its definition (docs/ops.md §5.4), in double, with no im2col:
+ * a 7-deep loop over (b, co, ho, wo, ci, i, j) and the ZP sampler of docs/ops.md §1. Slow on purpose.
  */
 final class DeformConv2dReference {
 

@@ -134,7 +134,7 @@ class DeformConv2dTest {
         }
     }
 
-    /** ops.md §9 T10: 3x3 input, 2x2 kernel; the offsets at output (0,0) from MM's test, zero elsewhere. */
+    /** docs/ops.md §9 T10: 3x3 input, 2x2 kernel; the offsets at output (0,0) from MM's test, zero elsewhere. */
     @Test
     void handCheckedT10() {
         double[] x = {1, 2, 3, 0, 1, 2, 3, 5, 2};
@@ -229,7 +229,7 @@ class DeformConv2dTest {
         return c;
     }
 
-    /** ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
+    /** docs/ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
     @Test
     void zeroPaddedBorderT4() {
         int[] one = {1, 1}, zero = {0, 0};

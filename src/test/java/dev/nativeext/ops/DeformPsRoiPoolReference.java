@@ -1,6 +1,6 @@
 package dev.nativeext.ops;
 
-/** Deformable PS-ROI pooling forward from ops.md §6.1 (math steps 1-7), in double. */
+/** Deformable PS-ROI pooling forward from docs/ops.md §6.1 (math steps 1-7), in double. */
 final class DeformPsRoiPoolReference {
 
     private DeformPsRoiPoolReference() {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A slow, obviously-correct NMS written from ops.md §4: sort by (score desc, index asc), then
+ * A slow, obviously-correct NMS written from docs/ops.md §4: sort by (score desc, index asc), then
  * the greedy walk over all pairs. With {@code floatMath} every intermediate is rounded to float,
  * as a float32 kernel computes it (Java float arithmetic is IEEE); the comparison with the
  * threshold is in double, as torchvision's CPU kernel does.

@@ -62,7 +62,7 @@ class NmsTest {
         return new Case(boxes, scores, null, thr, o, false).run(Device.CPU);
     }
 
-    // ---- ops.md §9 hand-checkable cases -----------------------------------------------------
+    // ---- docs/ops.md §9 hand-checkable cases -----------------------------------------------------
 
     @Test
     void t6MmcvCase() {

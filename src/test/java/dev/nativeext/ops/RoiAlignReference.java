@@ -1,7 +1,7 @@
 package dev.nativeext.ops;
 
 /**
- * A slow float64 ROIAlign written from ops.md §1-§2 (the RA sampler, the aligned offset, the
+ * A slow float64 ROIAlign written from docs/ops.md §1-§2 (the RA sampler, the aligned offset, the
  * adaptive grid and the count clamp), one output element at a time; not derived from the C code.
  */
 final class RoiAlignReference {

@@ -40,7 +40,7 @@ class RoiAlignTest {
         }
     }
 
-    // ---- ops.md §9 T1-T3 -------------------------------------------------------------------
+    // ---- docs/ops.md §9 T1-T3 -------------------------------------------------------------------
 
     @Test
     void t1TwoByTwo() {
@@ -95,7 +95,7 @@ class RoiAlignTest {
 
     @Test
     void borderIsReplicatedOnOnePixelMap() {
-        // RA clamps to the border: sampling [[4]] anywhere in [-1,1]^2 gives 4 (ops.md §9 T4).
+        // RA clamps to the border: sampling [[4]] anywhere in [-1,1]^2 gives 4 (docs/ops.md §9 T4).
         assertArrayEquals(new double[] {4}, fwd(new double[] {4}, new long[] {1, 1, 1, 1}, new double[] {0, 0, 0, 1, 1}, 1, 1, 1, 1, false), 0);
     }
 

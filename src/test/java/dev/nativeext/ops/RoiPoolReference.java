@@ -1,6 +1,6 @@
 package dev.nativeext.ops;
 
-/** A slow float64 ROIPool from ops.md §3.2 (integer rois in the tests, so rounding modes agree). */
+/** A slow float64 ROIPool from docs/ops.md §3.2 (integer rois in the tests, so rounding modes agree). */
 final class RoiPoolReference {
 
     private RoiPoolReference() {

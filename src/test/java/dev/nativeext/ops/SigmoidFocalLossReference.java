@@ -1,7 +1,7 @@
 package dev.nativeext.ops;
 
 /**
- * The focal loss written from ops.md §7 in double: p = 1/(1+exp(-x)) and 1-p = 1/(1+exp(x)) (not
+ * The focal loss written from docs/ops.md §7 in double: p = 1/(1+exp(-x)) and 1-p = 1/(1+exp(x)) (not
  * 1 - p, which cancels for x ≳ 15), log p = -log1p(exp(-x)), log(1-p) = -log1p(exp(x)); the loss
  * from its definition and the gradient from §7's closed forms (soft targets: by the product rule).
  * Fine for the moderate logits the comparisons use; the stable forms are tested separately.

@@ -23,10 +23,12 @@ import java.util.function.Supplier;
  * {@code <package path>/<platform>/lib<name>.so}, and {@code <platform>-cuda/} for the CUDA variant.
  *
  * <p>A {@code withCuda} extension gives two variants: the CPU one (its {@code .c} sources, without
- * {@code WITH_CUDA}) in {@code <platform>/}, which the generated class loads by default, and the
- * CUDA one (every source, built with nvcc) in {@code <platform>-cuda/}, which it loads under
- * {@code -Dnativeext.cuda.variant=true}. Without nvcc the CUDA variant fails the build, or, when
- * the extension is {@code cudaOptional}, is skipped with a warning.
+ * {@code WITH_CUDA}) in {@code <platform>/} and the CUDA one (every source, built with nvcc) in
+ * {@code <platform>-cuda/}. The generated class loads the CUDA variant where the NVIDIA driver is
+ * installed and the CPU one elsewhere, either one when it is the only one, and
+ * {@code -Dnativeext.cuda.variant=true|false} forces the choice (see {@code PackagedLibrary}).
+ * Without nvcc the CUDA variant fails the build, or, when the extension is {@code cudaOptional},
+ * is skipped with a warning.
  *
  * <p>Files are written only when their content changes, so an unchanged rebuild touches nothing
  * and (the library's cache hitting) runs no compiler.
