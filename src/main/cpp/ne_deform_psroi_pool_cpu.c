@@ -74,15 +74,18 @@ static int32_t ne_dps_read(const int64_t* dims, int64_t ncls, ne_dps_geom* g) {
         return s;                                                                                 \
     }
 
-int32_t ne_deform_psroi_pool_forward_cpu(int32_t dtype, const void* data, const void* rois, const void* trans,
-                                         void* output, void* top_count, const int64_t* dims, int64_t num_classes,
-                                         double spatial_scale, double trans_std, int32_t threads) {
+int32_t ne_deform_psroi_pool_forward_cpu(int32_t dtype, const void* data, int64_t n, int64_t c, int64_t h, int64_t w,
+                                         const void* rois, int64_t k, const void* trans, int64_t num_classes,
+                                         int64_t output_dim, int64_t pooled, int64_t part_size, int64_t group_size,
+                                         int64_t sample_per_part, double spatial_scale, double trans_std,
+                                         void* output, void* top_count, int32_t threads, int32_t isa) {
+    const int64_t dims[10] = {n, c, h, w, k, output_dim, pooled, part_size, group_size, sample_per_part};
     ne_dps_geom g;
     int32_t s = ne_dps_read(dims, num_classes, &g);
     if (s != NE_OK) return s;
     if (g.k == 0) return NE_OK;
     if (!data || !rois || !output || !top_count) return NE_ERR_INVALID_ARGUMENT;
-    const int32_t isa = ne_isa_resolve(NE_ISA_AUTO);
+    isa = ne_isa_resolve(isa);
     if (dtype == 0) NE_DPS_FORWARD(f32, float)
     if (dtype == 1) NE_DPS_FORWARD(f64, double)
     return NE_ERR_UNSUPPORTED_DTYPE;
@@ -111,37 +114,47 @@ int32_t ne_deform_psroi_pool_forward_cpu(int32_t dtype, const void* data, const 
         return s;                                                                                 \
     }
 
-int32_t ne_deform_psroi_pool_backward_cpu(int32_t dtype, const void* grad_output, const void* data, const void* rois,
-                                          const void* trans, const void* top_count, void* grad_data, void* grad_trans,
-                                          const int64_t* dims, int64_t num_classes, double spatial_scale,
-                                          double trans_std, int32_t threads) {
+int32_t ne_deform_psroi_pool_backward_cpu(int32_t dtype, const void* grad_output, const void* data, int64_t n,
+                                          int64_t c, int64_t h, int64_t w, const void* rois, int64_t k,
+                                          const void* trans, int64_t num_classes, int64_t output_dim, int64_t pooled,
+                                          int64_t part_size, int64_t group_size, int64_t sample_per_part,
+                                          double spatial_scale, double trans_std, const void* top_count,
+                                          void* grad_data, void* grad_trans, int32_t threads, int32_t isa) {
+    const int64_t dims[10] = {n, c, h, w, k, output_dim, pooled, part_size, group_size, sample_per_part};
     ne_dps_geom g;
     int32_t s = ne_dps_read(dims, num_classes, &g);
     if (s != NE_OK) return s;
     if (g.k == 0) return NE_OK;
     if (!grad_output || !data || !rois || !top_count || !grad_data) return NE_ERR_INVALID_ARGUMENT;
     if ((trans == NULL) != (grad_trans == NULL)) return NE_ERR_INVALID_ARGUMENT;
-    const int32_t isa = ne_isa_resolve(NE_ISA_AUTO);
+    isa = ne_isa_resolve(isa);
     if (dtype == 0) NE_DPS_BACKWARD(f32, float)
     if (dtype == 1) NE_DPS_BACKWARD(f64, double)
     return NE_ERR_UNSUPPORTED_DTYPE;
 }
 
 #ifndef WITH_CUDA
-int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* data, const void* rois, const void* trans,
-                                          void* output, void* top_count, const int64_t* dims, int64_t num_classes,
-                                          double spatial_scale, double trans_std, void* stream) {
-    (void) dtype; (void) data; (void) rois; (void) trans; (void) output; (void) top_count; (void) dims;
-    (void) num_classes; (void) spatial_scale; (void) trans_std; (void) stream;
+int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* data, int64_t n, int64_t c, int64_t h, int64_t w,
+                                          const void* rois, int64_t k, const void* trans, int64_t num_classes,
+                                          int64_t output_dim, int64_t pooled, int64_t part_size, int64_t group_size,
+                                          int64_t sample_per_part, double spatial_scale, double trans_std,
+                                          void* output, void* top_count, void* stream) {
+    (void) dtype; (void) data; (void) n; (void) c; (void) h; (void) w; (void) rois; (void) k; (void) trans;
+    (void) num_classes; (void) output_dim; (void) pooled; (void) part_size; (void) group_size; (void) sample_per_part;
+    (void) spatial_scale; (void) trans_std; (void) output; (void) top_count; (void) stream;
     return NE_ERR_NOT_BUILT_WITH_CUDA;
 }
 
-int32_t ne_deform_psroi_pool_backward_cuda(int32_t dtype, const void* grad_output, const void* data, const void* rois,
-                                           const void* trans, const void* top_count, void* grad_data, void* grad_trans,
-                                           const int64_t* dims, int64_t num_classes, double spatial_scale,
-                                           double trans_std, void* stream) {
-    (void) dtype; (void) grad_output; (void) data; (void) rois; (void) trans; (void) top_count; (void) grad_data;
-    (void) grad_trans; (void) dims; (void) num_classes; (void) spatial_scale; (void) trans_std; (void) stream;
+int32_t ne_deform_psroi_pool_backward_cuda(int32_t dtype, const void* grad_output, const void* data, int64_t n,
+                                           int64_t c, int64_t h, int64_t w, const void* rois, int64_t k,
+                                           const void* trans, int64_t num_classes, int64_t output_dim, int64_t pooled,
+                                           int64_t part_size, int64_t group_size, int64_t sample_per_part,
+                                           double spatial_scale, double trans_std, const void* top_count,
+                                           void* grad_data, void* grad_trans, void* stream) {
+    (void) dtype; (void) grad_output; (void) data; (void) n; (void) c; (void) h; (void) w; (void) rois; (void) k;
+    (void) trans; (void) num_classes; (void) output_dim; (void) pooled; (void) part_size; (void) group_size;
+    (void) sample_per_part; (void) spatial_scale; (void) trans_std; (void) top_count; (void) grad_data;
+    (void) grad_trans; (void) stream;
     return NE_ERR_NOT_BUILT_WITH_CUDA;
 }
 #endif

@@ -215,13 +215,13 @@ static int32_t ne_rp_check(ne_rp_ctx* cx) {
 
 int32_t ne_roi_pool_forward_cpu(int32_t dtype, const void* input, int64_t n, int64_t c, int64_t h, int64_t w,
                                 const void* rois, int64_t k, int64_t ph, int64_t pw, double spatial_scale,
-                                void* output, int32_t* argmax, int32_t threads) {
+                                void* output, int32_t* argmax, int32_t threads, int32_t isa) {
     if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     if (n < 0 || c < 0 || h < 0 || w < 0 || k < 0 || ph <= 0 || pw <= 0 || !(spatial_scale > 0)) return NE_ERR_INVALID_ARGUMENT;
     if (k == 0 || c == 0) return NE_OK;
     if (rois == NULL || output == NULL || argmax == NULL || (input == NULL && h * w > 0)) return NE_ERR_INVALID_ARGUMENT;
     ne_rp_ctx cx = {dtype, n, c, h, w, k, ph, pw, spatial_scale, input, rois, NULL, NULL, output, argmax,
-                    ne_isa_resolve(NE_ISA_AUTO) == NE_ISA_AVX512};
+                    ne_isa_resolve(isa) == NE_ISA_AVX512};
     int32_t st = ne_rp_check(&cx);
     if (st != NE_OK) return st;
     if (h == 0 || w == 0) { /* every bin is empty */
@@ -234,7 +234,8 @@ int32_t ne_roi_pool_forward_cpu(int32_t dtype, const void* input, int64_t n, int
 
 int32_t ne_roi_pool_backward_cpu(int32_t dtype, const void* grad_output, const int32_t* argmax, const void* rois,
                                  int64_t k, int64_t n, int64_t c, int64_t h, int64_t w, int64_t ph, int64_t pw,
-                                 void* grad_input, int32_t threads) {
+                                 void* grad_input, int32_t threads, int32_t isa) {
+    (void) isa; /* the scatter has one variant: plain scalar adds in a fixed order */
     if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     if (n < 0 || c < 0 || h < 0 || w < 0 || k < 0 || ph <= 0 || pw <= 0) return NE_ERR_INVALID_ARGUMENT;
     if (n * c * h * w == 0) return NE_OK;

@@ -139,25 +139,28 @@ int32_t read(const int64_t* dims, int64_t ncls, Geom* g) {
 
 }  // namespace
 
-extern "C" int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* data, const void* rois, const void* trans,
-                                                     void* output, void* top_count, const int64_t* dims,
-                                                     int64_t num_classes, double spatial_scale, double trans_std,
-                                                     void* stream) {
+extern "C" int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* data, int64_t n, int64_t c, int64_t h,
+                                                     int64_t w, const void* rois, int64_t k, const void* trans,
+                                                     int64_t num_classes, int64_t output_dim, int64_t pooled,
+                                                     int64_t part_size, int64_t group_size, int64_t sample_per_part,
+                                                     double spatial_scale, double trans_std, void* output,
+                                                     void* top_count, void* stream) {
+    const int64_t dims[10] = {n, c, h, w, k, output_dim, pooled, part_size, group_size, sample_per_part};
     Geom g;
     int32_t s = read(dims, num_classes, &g);
     if (s != NE_OK) return s;
     if (g.k == 0) return NE_OK;
     if (!data || !rois || !output || !top_count) return NE_ERR_INVALID_ARGUMENT;
     cudaStream_t st = (cudaStream_t) stream;
-    const int64_t n = g.k * g.odim * g.p * g.p;
+    const int64_t total = g.k * g.odim * g.p * g.p;
     if (dtype == 0) {
-        forward_kernel<float><<<blocks_for(n), 256, 0, st>>>(g, (const float*) data, (const float*) rois, (const float*) trans,
+        forward_kernel<float><<<blocks_for(total), 256, 0, st>>>(g, (const float*) data, (const float*) rois, (const float*) trans,
                                                             (float*) output, (float*) top_count, (float) spatial_scale,
                                                             (float) trans_std);
         return status();
     }
     if (dtype == 1) {
-        forward_kernel<double><<<blocks_for(n), 256, 0, st>>>(g, (const double*) data, (const double*) rois,
+        forward_kernel<double><<<blocks_for(total), 256, 0, st>>>(g, (const double*) data, (const double*) rois,
                                                              (const double*) trans, (double*) output, (double*) top_count,
                                                              spatial_scale, trans_std);
         return status();
@@ -166,10 +169,13 @@ extern "C" int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* 
 }
 
 extern "C" int32_t ne_deform_psroi_pool_backward_cuda(int32_t dtype, const void* grad_output, const void* data,
-                                                      const void* rois, const void* trans, const void* top_count,
-                                                      void* grad_data, void* grad_trans, const int64_t* dims,
-                                                      int64_t num_classes, double spatial_scale, double trans_std,
-                                                      void* stream) {
+                                                      int64_t n, int64_t c, int64_t h, int64_t w, const void* rois,
+                                                      int64_t k, const void* trans, int64_t num_classes,
+                                                      int64_t output_dim, int64_t pooled, int64_t part_size,
+                                                      int64_t group_size, int64_t sample_per_part, double spatial_scale,
+                                                      double trans_std, const void* top_count, void* grad_data,
+                                                      void* grad_trans, void* stream) {
+    const int64_t dims[10] = {n, c, h, w, k, output_dim, pooled, part_size, group_size, sample_per_part};
     Geom g;
     int32_t s = read(dims, num_classes, &g);
     if (s != NE_OK) return s;
@@ -177,16 +183,16 @@ extern "C" int32_t ne_deform_psroi_pool_backward_cuda(int32_t dtype, const void*
     if (!grad_output || !data || !rois || !top_count || !grad_data) return NE_ERR_INVALID_ARGUMENT;
     if ((trans == NULL) != (grad_trans == NULL)) return NE_ERR_INVALID_ARGUMENT;
     cudaStream_t st = (cudaStream_t) stream;
-    const int64_t n = g.k * g.odim * g.p * g.p;
+    const int64_t total = g.k * g.odim * g.p * g.p;
     if (dtype == 0) {
-        backward_kernel<float><<<blocks_for(n), 256, 0, st>>>(g, (const float*) grad_output, (const float*) data,
+        backward_kernel<float><<<blocks_for(total), 256, 0, st>>>(g, (const float*) grad_output, (const float*) data,
                                                              (const float*) rois, (const float*) trans,
                                                              (const float*) top_count, (float*) grad_data,
                                                              (float*) grad_trans, (float) spatial_scale, (float) trans_std);
         return status();
     }
     if (dtype == 1) {
-        backward_kernel<double><<<blocks_for(n), 256, 0, st>>>(g, (const double*) grad_output, (const double*) data,
+        backward_kernel<double><<<blocks_for(total), 256, 0, st>>>(g, (const double*) grad_output, (const double*) data,
                                                               (const double*) rois, (const double*) trans,
                                                               (const double*) top_count, (double*) grad_data,
                                                               (double*) grad_trans, spatial_scale, trans_std);

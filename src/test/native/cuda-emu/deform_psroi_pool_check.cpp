@@ -12,6 +12,30 @@ using namespace emu_check;
 
 namespace {
 
+// The entry points take scalars; the cases below are written as dims arrays
+// {N, C, H, W, K, output_dim, pooled, part_size, group_size, sample_per_part}.
+int32_t fwd_cpu(int32_t dt, const void* data, const void* rois, const void* trans, void* out, void* cnt, const int64_t* d,
+                int64_t ncls, double scale, double std_) {
+    return ne_deform_psroi_pool_forward_cpu(dt, data, d[0], d[1], d[2], d[3], rois, d[4], trans, ncls, d[5], d[6], d[7], d[8],
+                                            d[9], scale, std_, out, cnt, 1, 0);
+}
+int32_t fwd_cuda(int32_t dt, const void* data, const void* rois, const void* trans, void* out, void* cnt, const int64_t* d,
+                 int64_t ncls, double scale, double std_) {
+    return ne_deform_psroi_pool_forward_cuda(dt, data, d[0], d[1], d[2], d[3], rois, d[4], trans, ncls, d[5], d[6], d[7],
+                                             d[8], d[9], scale, std_, out, cnt, nullptr);
+}
+int32_t bwd_cpu(int32_t dt, const void* gout, const void* data, const void* rois, const void* trans, const void* cnt, void* gd,
+                void* gt, const int64_t* d, int64_t ncls, double scale, double std_) {
+    return ne_deform_psroi_pool_backward_cpu(dt, gout, data, d[0], d[1], d[2], d[3], rois, d[4], trans, ncls, d[5], d[6], d[7],
+                                             d[8], d[9], scale, std_, cnt, gd, gt, 1, 0);
+}
+int32_t bwd_cuda(int32_t dt, const void* gout, const void* data, const void* rois, const void* trans, const void* cnt, void* gd,
+                 void* gt, const int64_t* d, int64_t ncls, double scale, double std_) {
+    return ne_deform_psroi_pool_backward_cuda(dt, gout, data, d[0], d[1], d[2], d[3], rois, d[4], trans, ncls, d[5], d[6],
+                                              d[7], d[8], d[9], scale, std_, cnt, gd, gt, nullptr);
+}
+
+
 struct Cfg {
     int64_t n, h, w, k, odim, p, part, gs, spp, ncls;
 };
@@ -41,24 +65,24 @@ void run_case(int32_t dtype, const Cfg& g, bool with_trans, double scale, double
     const T* tp = with_trans ? trans.data() : nullptr;
     const int64_t ncls = with_trans ? g.ncls : 1;
     Buf<T> out_want(out_n), cnt_want(out_n), out_got(out_n), cnt_got(out_n);
-    expect_status("forward cpu", ne_deform_psroi_pool_forward_cpu(dtype, data.data(), rois.data(), tp, out_want.data(),
-                                                                  cnt_want.data(), dims, ncls, scale, std_, 1), NE_OK);
-    if (expect_status("forward cuda", ne_deform_psroi_pool_forward_cuda(dtype, data.data(), rois.data(), tp, out_got.data(),
-                                                                        cnt_got.data(), dims, ncls, scale, std_, nullptr),
+    expect_status("forward cpu", fwd_cpu(dtype, data.data(), rois.data(), tp, out_want.data(),
+                                                                  cnt_want.data(), dims, ncls, scale, std_), NE_OK);
+    if (expect_status("forward cuda", fwd_cuda(dtype, data.data(), rois.data(), tp, out_got.data(),
+                                                                        cnt_got.data(), dims, ncls, scale, std_),
                       NE_OK)) {
         compare_fwd("forward output", out_got, out_want);
         compare_exact("forward top_count", cnt_got, cnt_want);
     }
     Buf<T> gout(out_n), gd_want(in_n), gd_got(in_n), gt_want(tr_n), gt_got(tr_n);
     fill_uniform(gout, r, -1, 1);
-    expect_status("backward cpu", ne_deform_psroi_pool_backward_cpu(dtype, gout.data(), data.data(), rois.data(), tp,
+    expect_status("backward cpu", bwd_cpu(dtype, gout.data(), data.data(), rois.data(), tp,
                                                                     cnt_want.data(), gd_want.data(),
                                                                     with_trans ? gt_want.data() : nullptr, dims, ncls, scale,
-                                                                    std_, 1), NE_OK);
-    if (expect_status("backward cuda", ne_deform_psroi_pool_backward_cuda(dtype, gout.data(), data.data(), rois.data(), tp,
+                                                                    std_), NE_OK);
+    if (expect_status("backward cuda", bwd_cuda(dtype, gout.data(), data.data(), rois.data(), tp,
                                                                           cnt_want.data(), gd_got.data(),
                                                                           with_trans ? gt_got.data() : nullptr, dims, ncls,
-                                                                          scale, std_, nullptr), NE_OK)) {
+                                                                          scale, std_), NE_OK)) {
         compare_bwd("backward grad_data", gd_got, gd_want);
         if (with_trans) compare_bwd("backward grad_trans", gt_got, gt_want);
     }
@@ -86,16 +110,16 @@ void edge_cases() {
         set_case("deform_psroi_pool edge dtype=%d", dtype);
         Buf<double> data(64, 1.0), rois(5, 0.0), out(64), cnt(64), trans(64);
         const int64_t empty[10] = {1, 4, 3, 3, 0, 1, 2, 2, 2, 2};
-        expect_status("forward K=0", ne_deform_psroi_pool_forward_cuda(dtype, data.data(), rois.data(), nullptr, out.data(),
-                                                                       cnt.data(), empty, 1, 1.0, 0.1, nullptr), NE_OK);
+        expect_status("forward K=0", fwd_cuda(dtype, data.data(), rois.data(), nullptr, out.data(),
+                                                                       cnt.data(), empty, 1, 1.0, 0.1), NE_OK);
         const int64_t bad[10] = {1, 5, 3, 3, 1, 1, 2, 2, 2, 2};  // C != output_dim * G^2
-        expect_status("forward C mismatch", ne_deform_psroi_pool_forward_cuda(dtype, data.data(), rois.data(), nullptr,
-                                                                              out.data(), cnt.data(), bad, 1, 1.0, 0.1,
-                                                                              nullptr), NE_ERR_INVALID_ARGUMENT);
+        expect_status("forward C mismatch", fwd_cuda(dtype, data.data(), rois.data(), nullptr,
+                                                                              out.data(), cnt.data(), bad, 1, 1.0, 0.1),
+                      NE_ERR_INVALID_ARGUMENT);
         const int64_t ok[10] = {1, 4, 3, 3, 1, 1, 2, 2, 2, 2};
         expect_status("backward trans without grad_trans",
-                      ne_deform_psroi_pool_backward_cuda(dtype, out.data(), data.data(), rois.data(), trans.data(), cnt.data(),
-                                                         data.data(), nullptr, ok, 1, 1.0, 0.1, nullptr),
+                      bwd_cuda(dtype, out.data(), data.data(), rois.data(), trans.data(), cnt.data(),
+                                                         data.data(), nullptr, ok, 1, 1.0, 0.1),
                       NE_ERR_INVALID_ARGUMENT);
     }
 }

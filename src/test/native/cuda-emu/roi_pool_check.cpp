@@ -37,7 +37,7 @@ void run_case(int32_t dtype, const RoiShape& s, double scale, uint64_t seed, boo
     Buf<T> want(out_n), got(out_n, (T) 12345);
     Buf<int32_t> amax_want(out_n), amax_got(out_n, -777);
     expect_status("forward cpu", ne_roi_pool_forward_cpu(dtype, input.data(), s.n, s.c, s.h, s.w, rois.data(), s.k, s.ph, s.pw,
-                                                         scale, want.data(), amax_want.data(), 1), NE_OK);
+                                                         scale, want.data(), amax_want.data(), 1, 0), NE_OK);
     if (expect_status("forward cuda", ne_roi_pool_forward_cuda(dtype, input.data(), s.n, s.c, s.h, s.w, rois.data(), s.k, s.ph,
                                                                s.pw, scale, got.data(), amax_got.data(), nullptr), NE_OK)) {
         compare_exact("forward output", got, want);
@@ -46,7 +46,7 @@ void run_case(int32_t dtype, const RoiShape& s, double scale, uint64_t seed, boo
     Buf<T> gout(out_n), gwant(in_n), ggot(in_n, (T) 0);  // the CUDA backward scatters into zeros
     fill_uniform(gout, r, -1, 1);
     expect_status("backward cpu", ne_roi_pool_backward_cpu(dtype, gout.data(), amax_want.data(), rois.data(), s.k, s.n, s.c,
-                                                           s.h, s.w, s.ph, s.pw, gwant.data(), 1), NE_OK);
+                                                           s.h, s.w, s.ph, s.pw, gwant.data(), 1, 0), NE_OK);
     if (expect_status("backward cuda", ne_roi_pool_backward_cuda(dtype, gout.data(), amax_want.data(), rois.data(), s.k, s.n,
                                                                  s.c, s.h, s.w, s.ph, s.pw, ggot.data(), nullptr), NE_OK))
         compare_bwd("backward", ggot, gwant);
@@ -88,7 +88,7 @@ void edge_cases() {
         expect_status("forward cuda H=0", ne_roi_pool_forward_cuda(dtype, in.data(), 1, 2, 0, 3, rois.data(), 1, 2, 2, 1.0,
                                                                    o.data(), a.data(), nullptr), NE_OK);
         expect_status("forward cpu H=0", ne_roi_pool_forward_cpu(dtype, in.data(), 1, 2, 0, 3, rois.data(), 1, 2, 2, 1.0,
-                                                                 o_cpu.data(), a_cpu.data(), 1), NE_OK);
+                                                                 o_cpu.data(), a_cpu.data(), 1, 0), NE_OK);
         checks()++;
         if (memcmp(o.data(), o_cpu.data(), 8 * (dtype == 0 ? 4 : 8)) != 0 || memcmp(a.data(), a_cpu.data(), 8 * 4) != 0)
             failf("forward H=0: output/argmax differ from the CPU's");
@@ -99,7 +99,7 @@ void edge_cases() {
     expect_status("forward cuda", ne_roi_pool_forward_cuda(2, in.data(), 1, 2, 3, 3, rois.data(), 0, 2, 2, 1.0, out.data(),
                                                            amax.data(), nullptr), NE_ERR_UNSUPPORTED_DTYPE);
     expect_status("forward cpu", ne_roi_pool_forward_cpu(2, in.data(), 1, 2, 3, 3, rois.data(), 0, 2, 2, 1.0, out.data(),
-                                                         amax.data(), 1), NE_ERR_UNSUPPORTED_DTYPE);
+                                                         amax.data(), 1, 0), NE_ERR_UNSUPPORTED_DTYPE);
 }
 
 }  // namespace

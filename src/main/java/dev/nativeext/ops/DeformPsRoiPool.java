@@ -163,31 +163,36 @@ public final class DeformPsRoiPool {
         }
     }
 
+    // dims: N, C, H, W, K, outputDim, pooled, partSize, groupSize, samplePerPart (see check).
     private static final class CpuKernel implements Kernel {
-        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
-            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cpu(d.dtype().code(), d.address(), ro.address(),
-                    addr(t), o.address(), c.address(), dims, nc, s, sd, CpuOptions.threads()), OP.name());
+        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] m, long nc, double s, double sd) {
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cpu(d.dtype().code(), d.address(), m[0], m[1], m[2],
+                    m[3], ro.address(), m[4], addr(t), nc, m[5], m[6], m[7], m[8], m[9], s, sd, o.address(), c.address(),
+                    CpuOptions.threads(), CpuOptions.isa().code()), OP.name());
         }
 
-        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
+        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] m, long nc,
                              double s, double sd) {
             Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cpu(d.dtype().code(), g.address(), d.address(),
-                    ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, CpuOptions.threads()), OP.name());
+                    m[0], m[1], m[2], m[3], ro.address(), m[4], addr(t), nc, m[5], m[6], m[7], m[8], m[9], s, sd, c.address(),
+                    gd.address(), addr(gt), CpuOptions.threads(), CpuOptions.isa().code()), OP.name());
         }
     }
 
     private static final class CudaKernel implements Kernel {
-        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] dims, long nc, double s, double sd) {
+        public void forward(Tensor d, Tensor ro, Tensor t, Tensor o, Tensor c, long[] m, long nc, double s, double sd) {
             DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
-            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cuda(d.dtype().code(), d.address(), ro.address(),
-                    addr(t), o.address(), c.address(), dims, nc, s, sd, 0L), OP.name());
+            Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_forward_cuda(d.dtype().code(), d.address(), m[0], m[1], m[2],
+                    m[3], ro.address(), m[4], addr(t), nc, m[5], m[6], m[7], m[8], m[9], s, sd, o.address(), c.address(), 0L),
+                    OP.name());
         }
 
-        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] dims, long nc,
+        public void backward(Tensor g, Tensor d, Tensor ro, Tensor t, Tensor c, Tensor gd, Tensor gt, long[] m, long nc,
                              double s, double sd) {
             DeformPsroiPoolNative.LIBRARY.requireKernelImage(d.device());
             Natives.check(DeformPsroiPoolNative.ne_deform_psroi_pool_backward_cuda(d.dtype().code(), g.address(), d.address(),
-                    ro.address(), addr(t), c.address(), gd.address(), addr(gt), dims, nc, s, sd, 0L), OP.name());
+                    m[0], m[1], m[2], m[3], ro.address(), m[4], addr(t), nc, m[5], m[6], m[7], m[8], m[9], s, sd, c.address(),
+                    gd.address(), addr(gt), 0L), OP.name());
         }
     }
 }

@@ -123,13 +123,15 @@ public final class RoiPool {
     private static void cpuForward(Tensor in, Tensor rois, double scale, Tensor out, Tensor arg) {
         long[] s = in.shape(), o = out.shape();
         Natives.check(RoiPoolNative.ne_roi_pool_forward_cpu(in.dtype().code(), in.address(), s[0], s[1], s[2], s[3],
-                rois.address(), o[0], o[2], o[3], scale, out.address(), arg.address(), CpuOptions.threads()), FORWARD.name());
+                rois.address(), o[0], o[2], o[3], scale, out.address(), arg.address(), CpuOptions.threads(),
+                CpuOptions.isa().code()), FORWARD.name());
     }
 
     private static void cpuBackward(Tensor g, Tensor arg, Tensor rois, Tensor gin) {
         long[] s = gin.shape(), o = g.shape();
         Natives.check(RoiPoolNative.ne_roi_pool_backward_cpu(g.dtype().code(), g.address(), arg.address(), rois.address(),
-                o[0], s[0], s[1], s[2], s[3], o[2], o[3], gin.address(), CpuOptions.threads()), BACKWARD.name());
+                o[0], s[0], s[1], s[2], s[3], o[2], o[3], gin.address(), CpuOptions.threads(),
+                CpuOptions.isa().code()), BACKWARD.name());
     }
 
     private static void cudaForward(Tensor in, Tensor rois, double scale, Tensor out, Tensor arg) {

@@ -12,10 +12,11 @@ final class RoiPoolNative {
     }
 
     static native int ne_roi_pool_forward_cpu(int dtype, long input, long n, long c, long h, long w, long rois, long k,
-                                              long ph, long pw, double spatialScale, long output, long argmax, int threads);
+                                              long ph, long pw, double spatialScale, long output, long argmax, int threads,
+                                              int isa);
 
     static native int ne_roi_pool_backward_cpu(int dtype, long gradOutput, long argmax, long rois, long k, long n, long c,
-                                               long h, long w, long ph, long pw, long gradInput, int threads);
+                                               long h, long w, long ph, long pw, long gradInput, int threads, int isa);
 
     static native int ne_roi_pool_forward_cuda(int dtype, long input, long n, long c, long h, long w, long rois, long k,
                                                long ph, long pw, double spatialScale, long output, long argmax, long stream);

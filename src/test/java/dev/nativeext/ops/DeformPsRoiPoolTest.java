@@ -4,6 +4,8 @@ import dev.nativeext.RequiresCuda;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.SplittableRandom;
 
@@ -122,23 +124,27 @@ class DeformPsRoiPoolTest {
         return s;
     }
 
-    @Test
-    void bitIdenticalAcrossThreads() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = CpuOptions.Isa.class, names = {"BASELINE", "AVX2", "AVX512"})
+    void bitIdenticalAcrossThreadsAndIsas(CpuOptions.Isa isa) {
+        Isas.assumeSupported(isa);
         Setup s = Setup.of(3, 5, 2, true);
         double[][] base = null;
-        for (int th = 1; th <= 3; th++) {
-            CpuOptions.setThreads(th);
+        for (int th = 0; th <= 3; th++) {
+            CpuOptions.setThreads(Math.max(th, 1));
+            CpuOptions.setIsa(th == 0 ? CpuOptions.Isa.BASELINE : isa);  // th 0: the baseline on one thread
             Tensor[] a = s.tensors(true);
             try (DeformPsRoiPool.Result res = DeformPsRoiPool.forward(a[0], a[1], a[2], s.p());
                  DeformPsRoiPool.Gradients g = DeformPsRoiPool.backward(res.output(), a[0], a[1], a[2], res.topCount(), s.p())) {
                 double[][] now = {any(res.output()), any(g.gradInput()), any(g.gradTrans())};
                 if (base == null) base = now;
-                else for (int k = 0; k < now.length; k++) assertArrayEquals(base[k], now[k], 0.0, "threads " + th);
+                else for (int k = 0; k < now.length; k++) assertArrayEquals(base[k], now[k], 0.0, isa + " threads " + th);
             } finally {
                 DeformConv2dTest.close(a);
             }
         }
         CpuOptions.setThreads(Runtime.getRuntime().availableProcessors());
+        CpuOptions.setIsa(CpuOptions.Isa.AUTO);
     }
 
     @Test

@@ -6,6 +6,8 @@ import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -16,10 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RoiPoolTest {
 
     private final int savedThreads = CpuOptions.threads();
+    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
 
     @AfterEach
     void restore() {
         CpuOptions.setThreads(savedThreads);
+        CpuOptions.setIsa(savedIsa);
     }
 
     @Test
@@ -53,8 +57,11 @@ class RoiPoolTest {
         }
     }
 
-    @Test
-    void matchesReferenceAndIsThreadInvariant() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = CpuOptions.Isa.class, names = {"BASELINE", "AVX2", "AVX512"})
+    void matchesReferenceAndIsThreadInvariant(CpuOptions.Isa isa) {
+        Isas.assumeSupported(isa);
+        CpuOptions.setIsa(isa);
         Random rnd = new Random(3);
         int[][] shapes = {{2, 5, 10, 10}, {1, 7, 1, 9}, {2, 3, 8, 1}, {1, 17, 13, 11}};
         for (int[] sh : shapes) {
@@ -83,7 +90,7 @@ class RoiPoolTest {
                     try (Tensor xt = of(dt, x, n, c, h, w); Tensor rt = of(dt, rois, k, 5); Tensor gt = of(dt, g, k, c, ph, pw);
                          RoiPool.Result res = RoiPool.forward(xt, rt, ph, pw, scale);
                          Tensor gin = RoiPool.backward(gt, res.argmax(), rt, n, c, h, w)) {
-                        String what = Arrays.toString(sh) + " " + dt + " threads=" + t;
+                        String what = Arrays.toString(sh) + " " + dt + " threads=" + t + " " + isa;
                         assertArrayEquals(Arrays.copyOf(ref, m), values(res.output()), 0, what);
                         int[] am = res.argmax().toIntArray();
                         for (int i = 0; i < m; i++) assertEquals((int) ref[m + i], am[i], what + " argmax " + i);
