@@ -146,34 +146,22 @@ static void NE_PFN(ne_dps_bin_geom)(const ne_dps_geom* g, const NE_T* rois, cons
     for (int64_t y = ylo; y <= yhi; y++) { sc->ay[y] = sc->sy[y] = 0; sc->uy[y] = 0; }
 }
 
-/* ---- Channel-lane loops, compiled per ISA (element-wise: the same bits in each). ---- */
-#define NE_DPS_ACC_BODY                                                                           \
-    for (int64_t c = 0; c < len; c++) acc[c] += w0 * x0[c] + w1 * x1[c] + w2 * x2[c] + w3 * x3[c];
-#define NE_DPS_ACC_SIG(sfx)                                                                       \
-    static void NE_PFN(ne_dps_acc_##sfx)(NE_T* restrict acc, const NE_T* restrict x0, const NE_T* restrict x1, \
-        const NE_T* restrict x2, const NE_T* restrict x3, NE_T w0, NE_T w1, NE_T w2, NE_T w3, int64_t len)
-#define NE_DPS_AXPY_BODY for (int64_t c = 0; c < len; c++) y[c] += w * x[c];
-#define NE_DPS_AXPY_SIG(sfx)                                                                      \
-    static void NE_PFN(ne_dps_axpy_##sfx)(NE_T* restrict y, const NE_T* restrict x, NE_T w, int64_t len)
-/* Two weighted sums of one pixel's channels (the trans gradient's x and y terms). */
-#define NE_DPS_AXPY2_BODY                                                                         \
-    for (int64_t c = 0; c < len; c++) {                                                           \
-        tx[c] += ex * x[c];                                                                       \
-        ty[c] += ey * x[c];                                                                       \
-    }
-#define NE_DPS_AXPY2_SIG(sfx)                                                                     \
-    static void NE_PFN(ne_dps_axpy2_##sfx)(NE_T* restrict tx, NE_T* restrict ty, const NE_T* restrict x, NE_T ex, \
-        NE_T ey, int64_t len)
-
-NE_DPS_ACC_SIG(base) { NE_DPS_ACC_BODY }
-__attribute__((target("avx2,fma"))) NE_DPS_ACC_SIG(avx2) { NE_DPS_ACC_BODY }
-__attribute__((target("avx512f"))) NE_DPS_ACC_SIG(avx512) { NE_DPS_ACC_BODY }
-NE_DPS_AXPY_SIG(base) { NE_DPS_AXPY_BODY }
-__attribute__((target("avx2,fma"))) NE_DPS_AXPY_SIG(avx2) { NE_DPS_AXPY_BODY }
-__attribute__((target("avx512f"))) NE_DPS_AXPY_SIG(avx512) { NE_DPS_AXPY_BODY }
-NE_DPS_AXPY2_SIG(base) { NE_DPS_AXPY2_BODY }
-__attribute__((target("avx2,fma"))) NE_DPS_AXPY2_SIG(avx2) { NE_DPS_AXPY2_BODY }
-__attribute__((target("avx512f"))) NE_DPS_AXPY2_SIG(avx512) { NE_DPS_AXPY2_BODY }
+/* ---- Channel-lane loops, one per SIMD variant (ne_deform_psroi_pool_simd.h). ---- */
+#define NE_SFX NE_CAT(NE_S, base)
+#define NE_TARGET
+#include "ne_deform_psroi_pool_simd.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX NE_CAT(NE_S, avx2)
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_deform_psroi_pool_simd.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX NE_CAT(NE_S, avx512)
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_deform_psroi_pool_simd.h"
+#undef NE_SFX
+#undef NE_TARGET
 
 typedef struct {
     const ne_dps_geom* g;
@@ -185,8 +173,9 @@ typedef struct {
 } NE_PFN(ne_dps_ctx);
 
 #define NE_DPS_PICK(c, name, ...)                                                                 \
-    ((c)->isa == NE_ISA_AVX512 ? NE_PFN(name##_avx512)(__VA_ARGS__)                              \
-     : (c)->isa == NE_ISA_AVX2 ? NE_PFN(name##_avx2)(__VA_ARGS__) : NE_PFN(name##_base)(__VA_ARGS__))
+    ((c)->isa == NE_ISA_AVX512 ? NE_CAT(name, NE_CAT(NE_S, avx512))(__VA_ARGS__)                   \
+     : (c)->isa == NE_ISA_AVX2 ? NE_CAT(name, NE_CAT(NE_S, avx2))(__VA_ARGS__)                    \
+     : NE_CAT(name, NE_CAT(NE_S, base))(__VA_ARGS__))
 
 /* The (image, group position) plane of dt / gdt: [H*W][outputDim]. */
 #define NE_DPS_PLANE(base, b) ((base) + ((b).batch * g->gs * g->gs + (b).gpos) * g->h * g->w * g->odim)

@@ -148,8 +148,8 @@ static double ne_nms_bound_f64(double t, int up) {
 
 /* ---- the sweeps, per dtype and ISA (ne_nms_sweep.h) ------------------------------------- */
 
-#define NE_NMS_ATTR_AVX2 __attribute__((target("avx2,fma")))
-#define NE_NMS_ATTR_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
+/* 512-bit vectors: GCC would otherwise prefer 256-bit ones even for the AVX-512 variant. */
+#define NE_NMS_TARGET_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
 
 /* Flags as wide as the coordinates, so that a vector of compares stores as one vector. */
 typedef int32_t ne_rm_f32;
@@ -159,27 +159,21 @@ typedef int64_t ne_rm_f64;
 
 #define NE_T float
 #define NE_RT ne_rm_f32
-#define NE_SWEEP_ATTR
-#define NE_SWEEP_FAST ne_nms_fast_f32_base
-#define NE_SWEEP_EXACT ne_nms_exact_f32_base
+#define NE_SFX f32_base
+#define NE_TARGET
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
-#define NE_SWEEP_ATTR NE_NMS_ATTR_AVX2
-#define NE_SWEEP_FAST ne_nms_fast_f32_avx2
-#define NE_SWEEP_EXACT ne_nms_exact_f32_avx2
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
-#define NE_SWEEP_ATTR NE_NMS_ATTR_AVX512
-#define NE_SWEEP_FAST ne_nms_fast_f32_avx512
-#define NE_SWEEP_EXACT ne_nms_exact_f32_avx512
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_NMS_TARGET_AVX512
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
+#undef NE_SFX
+#undef NE_TARGET
 #define NE_SFX f32
 #include "ne_nms_walk.h"
 #undef NE_SFX
@@ -188,27 +182,21 @@ typedef int64_t ne_rm_f64;
 
 #define NE_T double
 #define NE_RT ne_rm_f64
-#define NE_SWEEP_ATTR
-#define NE_SWEEP_FAST ne_nms_fast_f64_base
-#define NE_SWEEP_EXACT ne_nms_exact_f64_base
+#define NE_SFX f64_base
+#define NE_TARGET
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
-#define NE_SWEEP_ATTR NE_NMS_ATTR_AVX2
-#define NE_SWEEP_FAST ne_nms_fast_f64_avx2
-#define NE_SWEEP_EXACT ne_nms_exact_f64_avx2
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx2
+#define NE_TARGET NE_TARGET_AVX2
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
-#define NE_SWEEP_ATTR NE_NMS_ATTR_AVX512
-#define NE_SWEEP_FAST ne_nms_fast_f64_avx512
-#define NE_SWEEP_EXACT ne_nms_exact_f64_avx512
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx512
+#define NE_TARGET NE_NMS_TARGET_AVX512
 #include "ne_nms_sweep.h"
-#undef NE_SWEEP_ATTR
-#undef NE_SWEEP_FAST
-#undef NE_SWEEP_EXACT
+#undef NE_SFX
+#undef NE_TARGET
 #define NE_SFX f64
 #include "ne_nms_walk.h"
 #undef NE_SFX

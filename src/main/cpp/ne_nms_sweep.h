@@ -13,11 +13,12 @@
  * only such boxes, and pads with boxes of area 1 that overlap nothing.
  *
  * Expects: NE_T, NE_RT (flag type, as wide as NE_T so that one vector mask fits), NE_NMS_BLOCK,
- * NE_SWEEP_FAST / NE_SWEEP_EXACT (function names), NE_SWEEP_ATTR (target attribute). */
+ * and the SIMD variant's NE_SFX / NE_TARGET (ne_parallel.h); defines ne_nms_fast_<sfx> and
+ * ne_nms_exact_<sfx>. */
 
 /* [b, e) are whole aligned blocks of NE_NMS_BLOCK (the caller pads): no scalar tail. "sure"
  * collects per lane, reduced once at the end, so the loop body stays free of horizontal ops. */
-NE_SWEEP_ATTR static int NE_SWEEP_FAST(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
+NE_TARGET static int NE_CAT(ne_nms_fast, NE_SFX)(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
                                        const NE_T* restrict x2, const NE_T* restrict y2, const NE_T* restrict area,
                                        NE_T kx1, NE_T ky1, NE_T kx2, NE_T ky2, NE_T karea, NE_T d, NE_T thi,
                                        NE_T tlo, NE_RT* restrict rm) {
@@ -48,7 +49,7 @@ NE_SWEEP_ATTR static int NE_SWEEP_FAST(int64_t b, int64_t e, const NE_T* restric
 }
 
 /* The reference's decision, one division per candidate: any boxes, any threshold. */
-#define NE_SWEEP_EXACT_BODY(CMP)                                                                   \
+#define NE_NMS_EXACT_BODY(CMP)                                                                   \
     for (int64_t q = b; q < e; q++) {                                                              \
         NE_T lx = x1[q] > kx1 ? x1[q] : kx1;                                                       \
         NE_T ly = y1[q] > ky1 ? y1[q] : ky1;                                                       \
@@ -63,15 +64,15 @@ NE_SWEEP_ATTR static int NE_SWEEP_FAST(int64_t b, int64_t e, const NE_T* restric
         rm[q] |= (NE_RT) (iou CMP t);                                                              \
     }
 
-NE_SWEEP_ATTR static int NE_SWEEP_EXACT(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
+NE_TARGET static int NE_CAT(ne_nms_exact, NE_SFX)(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
                                         const NE_T* restrict x2, const NE_T* restrict y2, const NE_T* restrict area,
                                         NE_T kx1, NE_T ky1, NE_T kx2, NE_T ky2, NE_T karea, NE_T d, NE_T t, int ge,
                                         NE_RT* restrict rm) {
     if (ge) {
-        NE_SWEEP_EXACT_BODY(>=)
+        NE_NMS_EXACT_BODY(>=)
     } else {
-        NE_SWEEP_EXACT_BODY(>)
+        NE_NMS_EXACT_BODY(>)
     }
     return 0;
 }
-#undef NE_SWEEP_EXACT_BODY
+#undef NE_NMS_EXACT_BODY

@@ -20,29 +20,27 @@
  * Degenerate boxes (computed width or height <= 0) have inter == 0, so IoU is 0 or NaN: they
  * neither suppress nor are suppressed when t > 0, and stay out of the grid. */
 
-#define NE_CAT2(a, b) a##b
-#define NE_CAT(a, b) NE_CAT2(a, b)
 #define NE_FN(name) NE_CAT(name, NE_SFX)
 
-typedef int (*NE_FN(ne_nms_fast_fn_))(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
+typedef int (*NE_FN(ne_nms_fast_fn))(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
                                       const NE_T* restrict x2, const NE_T* restrict y2, const NE_T* restrict area,
                                       NE_T kx1, NE_T ky1, NE_T kx2, NE_T ky2, NE_T karea, NE_T d, NE_T thi, NE_T tlo,
                                       NE_RT* restrict rm);
-typedef int (*NE_FN(ne_nms_exact_fn_))(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
+typedef int (*NE_FN(ne_nms_exact_fn))(int64_t b, int64_t e, const NE_T* restrict x1, const NE_T* restrict y1,
                                        const NE_T* restrict x2, const NE_T* restrict y2, const NE_T* restrict area,
                                        NE_T kx1, NE_T ky1, NE_T kx2, NE_T ky2, NE_T karea, NE_T d, NE_T t, int ge,
                                        NE_RT* restrict rm);
 
 /* The chosen variant and the thresholds: t (the reference's, in T) and the fast test's bounds. */
 typedef struct {
-    NE_FN(ne_nms_fast_fn_) fast;
-    NE_FN(ne_nms_exact_fn_) exact;
+    NE_FN(ne_nms_fast_fn) fast;
+    NE_FN(ne_nms_exact_fn) exact;
     NE_T d, t, thi, tlo;
     int ge;
-} NE_FN(ne_nms_sweeper_);
+} NE_FN(ne_nms_sweeper);
 
 /* One kept box against [b, e): the fast test, and the exact one where it was unsure. */
-static inline void NE_FN(ne_nms_sweep_)(const NE_FN(ne_nms_sweeper_) * sw, int64_t b, int64_t e, NE_T* const* g,
+static inline void NE_FN(ne_nms_sweep)(const NE_FN(ne_nms_sweeper) * sw, int64_t b, int64_t e, NE_T* const* g,
                                         NE_T kx1, NE_T ky1, NE_T kx2, NE_T ky2, NE_T ka, NE_RT* rm) {
     if (b >= e) return;
     b &= ~(int64_t) (NE_NMS_BLOCK - 1);
@@ -52,7 +50,7 @@ static inline void NE_FN(ne_nms_sweep_)(const NE_FN(ne_nms_sweeper_) * sw, int64
 }
 
 /* Every box against every later one, exact test: any threshold, any boxes. */
-static void NE_FN(ne_nms_brute_)(int64_t m, NE_T* const* c, const NE_FN(ne_nms_sweeper_) * sw, NE_RT* rm,
+static void NE_FN(ne_nms_brute)(int64_t m, NE_T* const* c, const NE_FN(ne_nms_sweeper) * sw, NE_RT* rm,
                                  uint8_t* kept) {
     memset(rm, 0, (size_t) m * sizeof *rm);
     for (int64_t p = 0; p < m; p++) {
@@ -68,10 +66,10 @@ typedef struct {
     int64_t *cellof, *slot, *alive, *start;
     NE_T* g[5];
     int64_t ncell_cap;
-} NE_FN(ne_nms_ws_);
+} NE_FN(ne_nms_ws);
 
 /* Stable counting sort of the alive positions by cell into g; slot[p] = p's entry. */
-static void NE_FN(ne_nms_bin_)(const NE_FN(ne_nms_ws_) * ws, int64_t na, int64_t ncell, NE_T* const* c, NE_RT* rm) {
+static void NE_FN(ne_nms_bin)(const NE_FN(ne_nms_ws) * ws, int64_t na, int64_t ncell, NE_T* const* c, NE_RT* rm) {
     int64_t* start = ws->start;
     memset(start, 0, (size_t) (ncell + 2) * sizeof *start);
     for (int64_t i = 0; i < na; i++) start[ws->cellof[ws->alive[i]] + 2]++;
@@ -115,8 +113,8 @@ typedef struct {
 
 /* The pruned walk; returns 0 when the guard says the brute walk must be used instead, -1 on
  * allocation failure. c: x1,y1,x2,y2,area of the run. */
-static int NE_FN(ne_nms_grid_)(int64_t m, NE_T* const* c, NE_FN(ne_nms_ws_) * ws, double d, double thr, double guard,
-                               const NE_FN(ne_nms_sweeper_) * sw, NE_RT* rm, uint8_t* kept) {
+static int NE_FN(ne_nms_grid)(int64_t m, NE_T* const* c, NE_FN(ne_nms_ws) * ws, double d, double thr, double guard,
+                               const NE_FN(ne_nms_sweeper) * sw, NE_RT* rm, uint8_t* kept) {
     double mag = 0, minM = INFINITY, maxM = 0, minside = INFINITY;
     int64_t live = 0;
     for (int64_t p = 0; p < m; p++) {
@@ -211,7 +209,7 @@ static int NE_FN(ne_nms_grid_)(int64_t m, NE_T* const* c, NE_FN(ne_nms_ws_) * ws
         ws->cellof[p] = q->base + iy * q->gx + ix;
         ws->alive[na++] = p;
     }
-    NE_FN(ne_nms_bin_)(ws, na, ncell, c, rm);
+    NE_FN(ne_nms_bin)(ws, na, ncell, c, rm);
     int64_t built = na, ai = 0, since = 0;
     NE_T* const* g = ws->g;
     const int64_t* start = ws->start;
@@ -247,7 +245,7 @@ static int NE_FN(ne_nms_grid_)(int64_t m, NE_T* const* c, NE_FN(ne_nms_ws_) * ws
                 ye = ye >= q->gy ? q->gy - 1 : ye;
                 for (int64_t iy = y0; iy <= ye; iy++) {
                     int64_t row = q->base + iy * q->gx;
-                    NE_FN(ne_nms_sweep_)(sw, start[row + x0], start[row + xe + 1], g, kx1, ky1, kx2, ky2, ka, rm);
+                    NE_FN(ne_nms_sweep)(sw, start[row + x0], start[row + xe + 1], g, kx1, ky1, kx2, ky2, ka, rm);
                 }
             }
         }
@@ -265,12 +263,10 @@ static int NE_FN(ne_nms_grid_)(int64_t m, NE_T* const* c, NE_FN(ne_nms_ws_) * ws
             ai = 0;
             since = 0;
             built = na;
-            NE_FN(ne_nms_bin_)(ws, na, ncell, c, rm);
+            NE_FN(ne_nms_bin)(ws, na, ncell, c, rm);
         }
     }
     return 1;
 }
 
 #undef NE_FN
-#undef NE_CAT
-#undef NE_CAT2

@@ -59,7 +59,20 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
 }
 
 /* SIMD variants: 0 auto (the best this CPU has), 1 baseline x86-64, 2 AVX2+FMA, 3 AVX-512F.
- * A request for more than the CPU supports falls back to the best it has. */
+ * A request for more than the CPU supports falls back to the best it has.
+ *
+ * One convention for every op (ROIAlign's): a variant's code lives in a kernel header
+ * (ne_<op>_kernel.h, or a named part such as ne_nms_sweep.h) that the op's .c includes once per
+ * (dtype,) variant, with defined before each inclusion
+ *   NE_SFX     the name suffix, e.g. f32_base, f32_avx2, f32_avx512
+ *   NE_TARGET  the function attribute: empty, NE_TARGET_AVX2 or NE_TARGET_AVX512
+ * and its functions named NE_CAT(name, NE_SFX). Every CPU entry point takes (threads, isa); it
+ * resolves isa with ne_isa_resolve and picks the variant with a plain if/else or switch, in a
+ * function, never inside a macro that hides a return. */
+#define NE_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define NE_TARGET_AVX512 __attribute__((target("avx512f")))
+#define NE_CAT2(a, b) a##_##b
+#define NE_CAT(a, b) NE_CAT2(a, b)
 enum { NE_ISA_AUTO = 0, NE_ISA_BASELINE = 1, NE_ISA_AVX2 = 2, NE_ISA_AVX512 = 3 };
 
 static inline int32_t ne_isa_resolve(int32_t requested) {

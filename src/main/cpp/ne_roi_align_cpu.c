@@ -143,12 +143,12 @@ static void ne_ra_stream_fence(void) {}
 #undef NE_SFX
 #undef NE_TARGET
 #define NE_SFX f32_avx2
-#define NE_TARGET __attribute__((target("avx2,fma")))
+#define NE_TARGET NE_TARGET_AVX2
 #include "ne_roi_align_kernel.h"
 #undef NE_SFX
 #undef NE_TARGET
 #define NE_SFX f32_avx512
-#define NE_TARGET __attribute__((target("avx512f")))
+#define NE_TARGET NE_TARGET_AVX512
 #include "ne_roi_align_kernel.h"
 #undef NE_SFX
 #undef NE_TARGET
@@ -168,12 +168,12 @@ static void ne_ra_stream_fence(void) {}
 #undef NE_SFX
 #undef NE_TARGET
 #define NE_SFX f64_avx2
-#define NE_TARGET __attribute__((target("avx2,fma")))
+#define NE_TARGET NE_TARGET_AVX2
 #include "ne_roi_align_kernel.h"
 #undef NE_SFX
 #undef NE_TARGET
 #define NE_SFX f64_avx512
-#define NE_TARGET __attribute__((target("avx512f")))
+#define NE_TARGET NE_TARGET_AVX512
 #include "ne_roi_align_kernel.h"
 #undef NE_SFX
 #undef NE_TARGET

@@ -20,8 +20,6 @@
  * - the sample tables are struct-of-arrays, so the per-tap address is two adds and no branches
  *   beyond the (predictable) validity tests. */
 
-#define NE_CAT2(a, b) a##_##b
-#define NE_CAT(a, b) NE_CAT2(a, b)
 #define NE_V NE_CAT(ne_ra_vec, NE_SFX)
 
 typedef NE_T NE_V __attribute__((vector_size(64)));

@@ -32,90 +32,6 @@ static int64_t ne_rp_clip(int64_t v, int64_t hi) {
     return v < 0 ? 0 : v > hi ? hi : v;
 }
 
-/* Forward, channels last: a task owns channel blocks of NE_RP_CB(T) channels (one 64-byte vector),
- * transposes the block of every image into an NHWC slab once, then for each roi and bin takes
- * the max over the bin's pixels as a vector max (lane = channel), with the argmax tracked per lane
- * by the same strict "v > best" test in the same row-major order as the scalar loop: identical
- * values and argmax (ties to the first pixel, NaN never selected), whichever vector width the
- * compiler uses. Results go through a [P][lanes] tile, transposed into the NCHW output rows. */
-/* One pixel of chain j at row y + j, column x (see NE_RP_FORWARD). */
-#define NE_RP_STEP(SFX, I, j)                                                                                \
-    do {                                                                                                     \
-        ne_rp_v_##SFX v = *(const ne_rp_v_##SFX*) (img + ((y + j) * W + x) * L);                             \
-        ne_rp_i_##SFX m = v > best[j];                                                                       \
-        best[j] = (ne_rp_v_##SFX) (((ne_rp_i_##SFX) v & m) | ((ne_rp_i_##SFX) best[j] & ~m));               \
-        arg[j] = ((I) ((y + j) * W + x) & m) | (arg[j] & ~m);                                                \
-    } while (0)
-
-#define NE_RP_FORWARD(T, I, SFX, MINV, TARGET)                                                               \
-    typedef T ne_rp_v_##SFX __attribute__((vector_size(64)));                                               \
-    typedef I ne_rp_i_##SFX __attribute__((vector_size(64)));                                               \
-    TARGET static void ne_rp_block_##SFX(const ne_rp_ctx* cx, const T* slab, int64_t c0, int64_t cn,       \
-                                         T* tv, I* ti) {                                                    \
-        enum { L = 64 / sizeof(T) };                                                                        \
-        T* out = (T*) cx->out;                                                                              \
-        const int64_t C = cx->c, H = cx->h, W = cx->w, PH = cx->ph, PW = cx->pw, P = PH * PW;               \
-        for (int64_t k = 0; k < cx->k; k++) {                                                               \
-            int64_t b = (int64_t) ne_rp_roi(cx, k, 0);                                                      \
-            /* C round: half away from zero, in T as torchvision computes it */                            \
-            int64_t xs = (int64_t) round((T) ne_rp_roi(cx, k, 1) * (T) cx->scale);                          \
-            int64_t ys = (int64_t) round((T) ne_rp_roi(cx, k, 2) * (T) cx->scale);                          \
-            int64_t xe = (int64_t) round((T) ne_rp_roi(cx, k, 3) * (T) cx->scale);                          \
-            int64_t ye = (int64_t) round((T) ne_rp_roi(cx, k, 4) * (T) cx->scale);                          \
-            int64_t rw = xe - xs + 1 > 1 ? xe - xs + 1 : 1, rh = ye - ys + 1 > 1 ? ye - ys + 1 : 1;         \
-            T bh = (T) rh / (T) PH, bw = (T) rw / (T) PW;                                                   \
-            const T* img = slab + b * H * W * L;                                                            \
-            for (int64_t ph = 0; ph < PH; ph++) {                                                           \
-                int64_t hs = ne_rp_clip((int64_t) floor((T) ph * bh) + ys, H);                              \
-                int64_t he = ne_rp_clip((int64_t) ceil((T) (ph + 1) * bh) + ys, H);                         \
-                for (int64_t pw = 0; pw < PW; pw++) {                                                       \
-                    int64_t ws = ne_rp_clip((int64_t) floor((T) pw * bw) + xs, W);                          \
-                    int64_t we = ne_rp_clip((int64_t) ceil((T) (pw + 1) * bw) + xs, W);                     \
-                    int empty = he <= hs || we <= ws;                                                       \
-                    /* Four chains (rows y = hs + 4i + j go to chain j) so that the compare/select  \
-                     * latency of one does not stall the next pixel; merged after by the scan-order \
-                     * rule: larger value, or equal value and smaller flat index (= earlier).       \
-                     * best never holds NaN and, at -MAX, arg is -1, so the merge is exact. */      \
-                    ne_rp_v_##SFX best[4];                                                                  \
-                    ne_rp_i_##SFX arg[4];                                                                   \
-                    for (int l = 0; l < L; l++) {                                                           \
-                        best[0][l] = empty ? (T) 0 : -MINV;                                                 \
-                        arg[0][l] = -1;                                                                     \
-                    }                                                                                       \
-                    best[1] = best[2] = best[3] = best[0];                                                  \
-                    arg[1] = arg[2] = arg[3] = arg[0];                                                      \
-                    for (int64_t y = hs; y < he; y += 4) {                                                  \
-                        const int nr = he - y < 4 ? (int) (he - y) : 4;                                     \
-                        if (nr == 4) { /* the common case, unrolled so the chains stay in registers */ \
-                            for (int64_t x = ws; x < we; x++) {                                             \
-                                NE_RP_STEP(SFX, I, 0); NE_RP_STEP(SFX, I, 1);                               \
-                                NE_RP_STEP(SFX, I, 2); NE_RP_STEP(SFX, I, 3);                               \
-                            }                                                                               \
-                            continue;                                                                       \
-                        }                                                                                   \
-                        for (int64_t x = ws; x < we; x++) {                                                 \
-                            for (int j = 0; j < nr; j++) {                                                  \
-                                ne_rp_v_##SFX v = *(const ne_rp_v_##SFX*) (img + ((y + j) * W + x) * L);    \
-                                ne_rp_i_##SFX m = v > best[j]; /* all ones where taken; NaN: 0 */           \
-                                best[j] = (ne_rp_v_##SFX) (((ne_rp_i_##SFX) v & m) | ((ne_rp_i_##SFX) best[j] & ~m)); \
-                                arg[j] = ((I) ((y + j) * W + x) & m) | (arg[j] & ~m);                       \
-                            }                                                                               \
-                        }                                                                                   \
-                    }                                                                                       \
-                    for (int j = 1; j < 4; j++) {                                                           \
-                        ne_rp_i_##SFX m = (best[j] > best[0]) | ((best[j] == best[0]) & (arg[j] < arg[0])); \
-                        best[0] = (ne_rp_v_##SFX) (((ne_rp_i_##SFX) best[j] & m) | ((ne_rp_i_##SFX) best[0] & ~m)); \
-                        arg[0] = (arg[j] & m) | (arg[0] & ~m);                                              \
-                    }                                                                                       \
-                    const int64_t o = ph * PW + pw;                                                         \
-                    *(ne_rp_v_##SFX*) (tv + o * L) = best[0];                                               \
-                    *(ne_rp_i_##SFX*) (ti + o * L) = arg[0];                                                   \
-                }                                                                                           \
-            }                                                                                               \
-            ne_rp_tile_out_##SFX(cx, tv, ti, out + (k * C + c0) * P, cx->argmax + (k * C + c0) * P, P, cn);  \
-        }                                                                                                   \
-    }
-
 /* Tile [P][lanes] -> the roi's cn NCHW rows of P, for the values and the argmax. */
 static void ne_rp_tile_out_f32(const ne_rp_ctx* cx, const float* tv, const int32_t* ti, float* o, int32_t* a,
                                int64_t P, int64_t cn) {
@@ -131,10 +47,39 @@ static void ne_rp_tile_out_f64(const ne_rp_ctx* cx, const double* tv, const int6
         for (int64_t p = 0; p < P; p++) a[ci * P + p] = (int32_t) ti[p * 8 + ci];
 }
 
-#define ne_rp_tile_out_f32_avx512 ne_rp_tile_out_f32
-NE_RP_FORWARD(float, int32_t, f32, FLT_MAX, )
-NE_RP_FORWARD(float, int32_t, f32_avx512, FLT_MAX, __attribute__((target("avx512f"))))
-NE_RP_FORWARD(double, int64_t, f64, DBL_MAX, )
+/* The forward kernel per (dtype, SIMD variant): ne_roi_pool_kernel.h. float32 has a baseline and
+ * an AVX-512 variant, float64 the baseline alone (AVX2 runs the baseline). */
+#define NE_T float
+#define NE_I int32_t
+#define NE_MINV FLT_MAX
+#define NE_RP_TILE_OUT ne_rp_tile_out_f32
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_roi_pool_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_roi_pool_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_I
+#undef NE_MINV
+#undef NE_RP_TILE_OUT
+#define NE_T double
+#define NE_I int64_t
+#define NE_MINV DBL_MAX
+#define NE_RP_TILE_OUT ne_rp_tile_out_f64
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_roi_pool_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_I
+#undef NE_MINV
+#undef NE_RP_TILE_OUT
 
 /* Backward, per task a range of (b,c) planes, taken 16 planes at a time (2.5 MB for a 200x200
  * map: the scatter stays in cache) with all rois in index order for each group: every element
@@ -188,9 +133,9 @@ static int32_t ne_rp_forward_task(void* ctx, int64_t begin, int64_t end) {
             else
                 ne_tr_f64((const double*) cx->in + (n * cx->c + c0) * hw, hw, (double*) slab + n * hw * L, L, cn, hw);
         }
-        if (cx->dtype != 0) ne_rp_block_f64(cx, (const double*) slab, c0, cn, (double*) tv, (int64_t*) ti);
+        if (cx->dtype != 0) ne_rp_block_f64_base(cx, (const double*) slab, c0, cn, (double*) tv, (int64_t*) ti);
         else if (cx->avx512) ne_rp_block_f32_avx512(cx, (const float*) slab, c0, cn, (float*) tv, (int32_t*) ti);
-        else ne_rp_block_f32(cx, (const float*) slab, c0, cn, (float*) tv, (int32_t*) ti);
+        else ne_rp_block_f32_base(cx, (const float*) slab, c0, cn, (float*) tv, (int32_t*) ti);
     }
     free(slab);
     free(tv);

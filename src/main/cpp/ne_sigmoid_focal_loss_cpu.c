@@ -21,34 +21,36 @@ typedef struct {
     void* out;
 } ne_fl_ctx;
 
-/* One row of hard targets: positive column `pos` (-1: none) for labels, else dense 0/1 targets
- * t. grad: g is grad_loss's row. Four plain loops rather than one with selects between them: a
- * load under a condition (t[j] only when t is given) stops the vectoriser without AVX-512. */
-#define NE_FL_HARD_LOOP(SFX, POS, GRAD)                                                                  \
-    for (int64_t j = 0; j < c; j++) out[j] = GRAD(ne_fl_hard_##SFX(x[j], POS, gamma, alpha, g != NULL))
-#define NE_FL_LOSS(v) (v)
-#define NE_FL_GRAD(v) (g[j] * (v))
-#define NE_FL_HARD_ROW(T, SFX, VAR, TARGET)                                                         \
-    TARGET static void ne_fl_hard_row_##SFX##_##VAR(const T* x, const T* t, int64_t pos, int64_t c, T gamma, \
-                                                     T alpha, const T* g, T* out) {                \
-        if (t != NULL && g == NULL) NE_FL_HARD_LOOP(SFX, t[j] == (T) 1, NE_FL_LOSS);                     \
-        else if (t != NULL) NE_FL_HARD_LOOP(SFX, t[j] == (T) 1, NE_FL_GRAD);                             \
-        else if (g == NULL) NE_FL_HARD_LOOP(SFX, j == pos, NE_FL_LOSS);                                  \
-        else NE_FL_HARD_LOOP(SFX, j == pos, NE_FL_GRAD);                                                 \
-    }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define NE_FL_AVX2 __attribute__((target("avx2")))
-#define NE_FL_AVX512 __attribute__((target("avx512f")))
-#else
-#define NE_FL_AVX2
-#define NE_FL_AVX512
-#endif
-NE_FL_HARD_ROW(float, f32, base, )
-NE_FL_HARD_ROW(float, f32, avx2, NE_FL_AVX2)
-NE_FL_HARD_ROW(float, f32, avx512, NE_FL_AVX512)
-/* float64 calls libm's exp and log1p, so its loop does not vectorise: one build serves every isa. */
-NE_FL_HARD_ROW(double, f64, base, )
+/* The hard-target row loop per (dtype, SIMD variant): ne_sigmoid_focal_loss_kernel.h. float64
+ * calls libm's exp and log1p, so its loop does not vectorise: one baseline build serves every isa. */
+#define NE_T float
+#define NE_FL_HARD ne_fl_hard_f32
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_sigmoid_focal_loss_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_sigmoid_focal_loss_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_sigmoid_focal_loss_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_FL_HARD
+#define NE_T double
+#define NE_FL_HARD ne_fl_hard_f64
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_sigmoid_focal_loss_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_FL_HARD
 #define ne_fl_hard_row_f64_avx2 ne_fl_hard_row_f64_base
 #define ne_fl_hard_row_f64_avx512 ne_fl_hard_row_f64_base
 

@@ -7,6 +7,7 @@ extern "C" {
 #include "ne_deform_psroi_pool.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
@@ -57,9 +58,6 @@ __device__ bool inside(const Geom& g, T* w, T* h) {
     *h = *h < 0 ? T(0) : (*h > (T) (g.h - 1) ? (T) (g.h - 1) : *h);
     return true;
 }
-
-#define NE_GRID_LOOP(i, count) \
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < (count); i += (int64_t) blockDim.x * gridDim.x)
 
 template <typename T>
 __global__ void forward_kernel(Geom g, const T* data, const T* rois, const T* trans, T* out, T* cnt, T scale, T std) {
@@ -119,13 +117,7 @@ __global__ void backward_kernel(Geom g, const T* gout, const T* data, const T* r
 }
 
 unsigned blocks_for(int64_t n) {
-    int64_t b = (n + 255) / 256;
-    return (unsigned) (b > 65535 ? 65535 : (b < 1 ? 1 : b));
-}
-
-int32_t status() {
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_blocks(n, 256, 65535);
 }
 
 int32_t read(const int64_t* dims, int64_t ncls, Geom* g) {
@@ -157,13 +149,13 @@ extern "C" int32_t ne_deform_psroi_pool_forward_cuda(int32_t dtype, const void* 
         forward_kernel<float><<<blocks_for(total), 256, 0, st>>>(g, (const float*) data, (const float*) rois, (const float*) trans,
                                                             (float*) output, (float*) top_count, (float) spatial_scale,
                                                             (float) trans_std);
-        return status();
+        return ne_cuda_launch_status();
     }
     if (dtype == 1) {
         forward_kernel<double><<<blocks_for(total), 256, 0, st>>>(g, (const double*) data, (const double*) rois,
                                                              (const double*) trans, (double*) output, (double*) top_count,
                                                              spatial_scale, trans_std);
-        return status();
+        return ne_cuda_launch_status();
     }
     return NE_ERR_UNSUPPORTED_DTYPE;
 }
@@ -189,14 +181,14 @@ extern "C" int32_t ne_deform_psroi_pool_backward_cuda(int32_t dtype, const void*
                                                              (const float*) rois, (const float*) trans,
                                                              (const float*) top_count, (float*) grad_data,
                                                              (float*) grad_trans, (float) spatial_scale, (float) trans_std);
-        return status();
+        return ne_cuda_launch_status();
     }
     if (dtype == 1) {
         backward_kernel<double><<<blocks_for(total), 256, 0, st>>>(g, (const double*) grad_output, (const double*) data,
                                                               (const double*) rois, (const double*) trans,
                                                               (const double*) top_count, (double*) grad_data,
                                                               (double*) grad_trans, spatial_scale, trans_std);
-        return status();
+        return ne_cuda_launch_status();
     }
     return NE_ERR_UNSUPPORTED_DTYPE;
 }

@@ -16,6 +16,7 @@ extern "C" {
 #include "ne_nms.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
@@ -51,7 +52,7 @@ __device__ inline uint64_t sort_key(double x) {
 
 template <typename T>
 __global__ void keys_kernel(int64_t n, const T* scores, uint64_t* keys, int32_t* ids) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < n; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, n) {
         keys[i] = sort_key(scores[i]);
         ids[i] = (int32_t) i;
     }
@@ -61,7 +62,7 @@ __global__ void keys_kernel(int64_t n, const T* scores, uint64_t* keys, int32_t*
 template <typename T>
 __global__ void gather_kernel(int64_t n, const T* boxes, const int64_t* idxs, const int32_t* order, T d, T* sorted,
                               int64_t* cls) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < n; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, n) {
         const T* b = boxes + (int64_t) order[i] * 4;
         T* s = sorted + i * 5;
         s[0] = b[0];
@@ -144,7 +145,7 @@ int32_t layout(int32_t dtype, int64_t n, Layout* l) {
     cudaError_t e = cub::DeviceRadixSort::SortPairs(nullptr, temp, (const uint64_t*) nullptr, (uint64_t*) nullptr,
                                                     (const int32_t*) nullptr, (int32_t*) nullptr, (int) n, 0,
                                                     dtype == 0 ? 32 : 64);
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    if (e != cudaSuccess) return ne_cuda_status(e);
     const int64_t size = dtype == 0 ? 4 : 8, col_blocks = (n + kBlock - 1) / kBlock;
     int64_t off = 0;
     l->keys_in = off; off += align256(n * 8);
@@ -171,17 +172,17 @@ int32_t run(int64_t n, const void* boxes, const void* scores, const int64_t* idx
     T* sorted = (T*) (ws + l.sorted);
     int64_t* cls = idxs ? (int64_t*) (ws + l.cls) : nullptr;
     uint64_t* mask = (uint64_t*) (ws + l.mask);
-    const unsigned blocks = (unsigned) min((n + 255) / 256, (int64_t) 4096);
+    const unsigned blocks = ne_cuda_blocks(n, 256, 4096);
     keys_kernel<T><<<blocks, 256, 0, s>>>(n, (const T*) scores, keys_in, ids_in);
-    cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    int32_t st = ne_cuda_launch_status();
+    if (st != NE_OK) return st;
     size_t temp = (size_t) l.temp_bytes;
-    e = cub::DeviceRadixSort::SortPairs(ws + l.temp, temp, keys_in, keys_out, ids_in, ids_out, (int) n, 0,
+    cudaError_t e = cub::DeviceRadixSort::SortPairs(ws + l.temp, temp, keys_in, keys_out, ids_in, ids_out, (int) n, 0,
                                         sizeof(T) == 4 ? 32 : 64, s);
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    if (e != cudaSuccess) return ne_cuda_status(e);
     gather_kernel<T><<<blocks, 256, 0, s>>>(n, (const T*) boxes, idxs, ids_out, (T) offset, sorted, cls);
-    e = cudaGetLastError();
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    st = ne_cuda_launch_status();
+    if (st != NE_OK) return st;
     // The threshold as a T, exactly as ne_nms_thr_f32/f64 on the CPU.
     T t = (T) thr;
     if (sizeof(T) == 4) {
@@ -190,11 +191,10 @@ int32_t run(int64_t n, const void* boxes, const void* scores, const int64_t* idx
     }
     dim3 grid((unsigned) col_blocks, (unsigned) col_blocks);
     mask_kernel<T><<<grid, kBlock, 0, s>>>(n, col_blocks, sorted, cls, (T) offset, t, ge, mask);
-    e = cudaGetLastError();
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    st = ne_cuda_launch_status();
+    if (st != NE_OK) return st;
     resolve_kernel<<<1, 256, (size_t) col_blocks * 8, s>>>(n, col_blocks, mask, ids_out, keep, count);
-    e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace
@@ -216,8 +216,7 @@ extern "C" int32_t ne_nms_cuda(int32_t dtype, int64_t n, const void* boxes, cons
     if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     cudaStream_t s = (cudaStream_t) stream;
     if (n == 0) {
-        cudaError_t e = cudaMemsetAsync(count, 0, sizeof(int64_t), s);
-        return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+        return ne_cuda_status(cudaMemsetAsync(count, 0, sizeof(int64_t), s));
     }
     // The resolve keeps one bit per box in shared memory (48 KiB): n <= 393,216, far beyond
     // what the n²/8-byte mask allows in device memory anyway.

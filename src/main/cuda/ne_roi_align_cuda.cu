@@ -9,19 +9,14 @@ extern "C" {
 #include "ne_roi_align.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 512;
 
-int64_t grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return g > 4096 ? 4096 : (g < 1 ? 1 : g);
-}
-
-int32_t launch_status() {
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+unsigned grid_for(int64_t n) {
+    return ne_cuda_blocks(n, kBlock, 4096);
 }
 
 template <typename T>
@@ -81,7 +76,7 @@ __device__ T sample_pos(T start, int64_t p, T bin, int64_t i, int64_t grid) {
 template <typename T>
 __global__ void forward_kernel(const T* in, int64_t C, int64_t H, int64_t W, const T* rois, int64_t PH, int64_t PW,
                                double scale, int32_t sr, bool aligned, T* out, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t pw = i % PW, ph = (i / PW) % PH, c = (i / (PW * PH)) % C, k = i / (PW * PH * C);
         Geom<T> g = geometry<T>(rois + k * 5, scale, aligned, PH, PW, sr);
         const T* plane = in + (g.batch * C + c) * H * W;
@@ -106,7 +101,7 @@ __global__ void forward_kernel(const T* in, int64_t C, int64_t H, int64_t W, con
 template <typename T>
 __global__ void backward_atomic_kernel(const T* gout, const T* rois, int64_t C, int64_t H, int64_t W, int64_t PH,
                                        int64_t PW, double scale, int32_t sr, bool aligned, T* gin, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t pw = i % PW, ph = (i / PW) % PH, c = (i / (PW * PH)) % C, k = i / (PW * PH * C);
         Geom<T> g = geometry<T>(rois + k * 5, scale, aligned, PH, PW, sr);
         T* plane = gin + (g.batch * C + c) * H * W;
@@ -143,7 +138,7 @@ template <typename T>
 __global__ void backward_gather_kernel(const T* gout, const T* rois, int64_t K, int64_t C, int64_t H, int64_t W,
                                        int64_t PH, int64_t PW, double scale, int32_t sr, bool aligned, T* gin,
                                        int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t x = i % W, y = (i / W) % H, c = (i / (W * H)) % C, n = i / (W * H * C);
         T sum = 0;
         for (int64_t k = 0; k < K; k++) {
@@ -191,8 +186,7 @@ extern "C" int32_t ne_roi_align_forward_cuda(int32_t dtype, const void* input, i
     if (total == 0) return NE_OK;
     cudaStream_t s = (cudaStream_t) stream;
     if (h == 0 || w == 0) {
-        cudaError_t e = cudaMemsetAsync(output, 0, (size_t) total * (dtype == 0 ? 4 : 8), s);
-        return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+        return ne_cuda_status(cudaMemsetAsync(output, 0, (size_t) total * (dtype == 0 ? 4 : 8), s));
     }
     unsigned grid = (unsigned) grid_for(total);
     if (dtype == 0)
@@ -203,7 +197,7 @@ extern "C" int32_t ne_roi_align_forward_cuda(int32_t dtype, const void* input, i
                                                        spatial_scale, sampling_ratio, aligned != 0, (double*) output, total);
     else
         return NE_ERR_UNSUPPORTED_DTYPE;
-    return launch_status();
+    return ne_cuda_launch_status();
 }
 
 extern "C" int32_t ne_roi_align_backward_cuda(int32_t dtype, const void* grad_output, const void* rois, int64_t k,
@@ -223,7 +217,7 @@ extern "C" int32_t ne_roi_align_backward_cuda(int32_t dtype, const void* grad_ou
         else
             backward_gather_kernel<double><<<grid, kBlock, 0, s>>>((const double*) grad_output, (const double*) rois, k, c,
                     h, w, ph, pw, spatial_scale, sampling_ratio, aligned != 0, (double*) grad_input, total);
-        return launch_status();
+        return ne_cuda_launch_status();
     }
     int64_t total = k * c * ph * pw;
     if (total == 0 || h == 0 || w == 0) return NE_OK;
@@ -234,5 +228,5 @@ extern "C" int32_t ne_roi_align_backward_cuda(int32_t dtype, const void* grad_ou
     else
         backward_atomic_kernel<double><<<grid, kBlock, 0, s>>>((const double*) grad_output, (const double*) rois, c, h, w,
                 ph, pw, spatial_scale, sampling_ratio, aligned != 0, (double*) grad_input, total);
-    return launch_status();
+    return ne_cuda_launch_status();
 }

@@ -7,19 +7,14 @@ extern "C" {
 #include "ne_roi_pool.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 512;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 4096 ? 4096 : (g < 1 ? 1 : g));
-}
-
-int32_t launch_status() {
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_blocks(n, kBlock, 4096);
 }
 
 template <typename T> __device__ T lowest();
@@ -31,7 +26,7 @@ __device__ int64_t clip(int64_t v, int64_t hi) { return v < 0 ? 0 : v > hi ? hi 
 template <typename T>
 __global__ void forward_kernel(const T* in, int64_t C, int64_t H, int64_t W, const T* rois, int64_t PH, int64_t PW,
                                double scale, T* out, int32_t* argmax, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t pw = i % PW, ph = (i / PW) % PH, c = (i / (PW * PH)) % C, k = i / (PW * PH * C);
         const T* r = rois + k * 5;
         int64_t b = (int64_t) r[0];
@@ -59,7 +54,7 @@ __global__ void forward_kernel(const T* in, int64_t C, int64_t H, int64_t W, con
 template <typename T>
 __global__ void backward_kernel(const T* g, const int32_t* argmax, const T* rois, int64_t C, int64_t HW, int64_t P,
                                 T* gin, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t c = (i / P) % C, k = i / (P * C);
         int32_t a = argmax[i];
         if (a < 0 || a >= HW) continue;
@@ -86,7 +81,7 @@ extern "C" int32_t ne_roi_pool_forward_cuda(int32_t dtype, const void* input, in
                                                                   pw, spatial_scale, (double*) output, argmax, total);
     else
         return NE_ERR_UNSUPPORTED_DTYPE;
-    return launch_status();
+    return ne_cuda_launch_status();
 }
 
 extern "C" int32_t ne_roi_pool_backward_cuda(int32_t dtype, const void* grad_output, const int32_t* argmax,
@@ -105,5 +100,5 @@ extern "C" int32_t ne_roi_pool_backward_cuda(int32_t dtype, const void* grad_out
                                                                    (double*) grad_input, total);
     else
         return NE_ERR_UNSUPPORTED_DTYPE;
-    return launch_status();
+    return ne_cuda_launch_status();
 }

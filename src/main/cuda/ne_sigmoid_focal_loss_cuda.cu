@@ -8,6 +8,7 @@ extern "C" {
 #include "ne_sigmoid_focal_loss.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 #include "../cpp/ne_sigmoid_focal_loss_math.h"
 
 namespace {
@@ -30,7 +31,7 @@ template <typename T>
 __global__ void focal_kernel(int64_t n, int64_t c, const T* x, const void* targets, int32_t conv, T gamma, T alpha,
                              const T* grad_loss, T* out) {
     const int64_t total = n * c;
-    for (int64_t o = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; o < total; o += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(o, total) {
         const int64_t i = o / c, j = o % c;
         int keep;
         T t = Math<T>::target(targets, conv, i, j, c, &keep);
@@ -47,7 +48,7 @@ int32_t launch(int32_t dtype, int64_t n, int64_t c, const void* x, const void* t
     if (!x || !targets || !out) return NE_ERR_INVALID_ARGUMENT;
     cudaStream_t s = (cudaStream_t) stream;
     const int64_t total = n * c;
-    const unsigned blocks = (unsigned) min((total + 255) / 256, (int64_t) 65535);
+    const unsigned blocks = ne_cuda_blocks(total, 256, 65535);
     if (dtype == 0) {
         focal_kernel<float><<<blocks, 256, 0, s>>>(n, c, (const float*) x, targets, conv, (float) gamma, (float) alpha,
                                                    (const float*) grad_loss, (float*) out);
@@ -55,8 +56,7 @@ int32_t launch(int32_t dtype, int64_t n, int64_t c, const void* x, const void* t
         focal_kernel<double><<<blocks, 256, 0, s>>>(n, c, (const double*) x, targets, conv, gamma, alpha,
                                                     (const double*) grad_loss, (double*) out);
     }
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace
