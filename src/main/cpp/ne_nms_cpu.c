@@ -309,28 +309,28 @@ int32_t ne_nms_cpu(int32_t dtype, int64_t n, const void* boxes, const void* scor
     return NE_ERR_UNSUPPORTED_DTYPE;
 }
 
-/* Blocks of 64 values are screened branch-free (exponent all ones = inf or NaN), the offending
- * block then scanned for the first one. */
-#define NE_NMS_FIND_NONFINITE(T, U, EXP)                                                           \
-    {                                                                                              \
-        const U* v = (const U*) boxes;                                                             \
-        int64_t total = 4 * n;                                                                     \
+/* The index of the first value whose exponent is all ones (inf or NaN), or -1. Blocks of 64 are
+ * screened branch-free, the offending block then scanned. */
+#define NE_NMS_FIRST_NONFINITE(U, SFX)                                                              \
+    static int64_t ne_nms_first_nonfinite_##SFX(const U* v, int64_t total, U exp) {                \
         for (int64_t b = 0; b < total; b += 64) {                                                  \
             int64_t e = b + 64 < total ? b + 64 : total;                                           \
             U bad = 0;                                                                             \
-            for (int64_t i = b; i < e; i++) bad |= (U) ((v[i] & EXP) == EXP);                       \
+            for (int64_t i = b; i < e; i++) bad |= (U) ((v[i] & exp) == exp);                       \
             if (!bad) continue;                                                                    \
-            for (int64_t i = b; i < e; i++) {                                                      \
-                if ((v[i] & EXP) == EXP) { *index = i; return NE_OK; }                              \
-            }                                                                                      \
+            for (int64_t i = b; i < e; i++)                                                        \
+                if ((v[i] & exp) == exp) return i;                                                 \
         }                                                                                          \
+        return -1;                                                                                 \
     }
+NE_NMS_FIRST_NONFINITE(uint32_t, f32)
+NE_NMS_FIRST_NONFINITE(uint64_t, f64)
 
 int32_t ne_nms_find_nonfinite(int32_t dtype, int64_t n, const void* boxes, int64_t* index) {
     if (n < 0 || index == NULL || (n > 0 && boxes == NULL)) return NE_ERR_INVALID_ARGUMENT;
     *index = -1;
-    if (dtype == 0) NE_NMS_FIND_NONFINITE(float, uint32_t, 0x7f800000u)
-    else if (dtype == 1) NE_NMS_FIND_NONFINITE(double, uint64_t, 0x7ff0000000000000ull)
+    if (dtype == 0) *index = ne_nms_first_nonfinite_f32((const uint32_t*) boxes, 4 * n, 0x7f800000u);
+    else if (dtype == 1) *index = ne_nms_first_nonfinite_f64((const uint64_t*) boxes, 4 * n, 0x7ff0000000000000ull);
     else return NE_ERR_UNSUPPORTED_DTYPE;
     return NE_OK;
 }
