@@ -8,7 +8,10 @@ import java.util.Arrays;
 /**
  * {@code add}, {@code sub}, {@code mul}, {@code div} with NumPy broadcasting, registered for the
  * CPU (C99) and CUDA. Both operands must have the same dtype; the result is a new contiguous
- * tensor of the broadcast shape on their device. Integer division by zero gives 0.
+ * tensor of the broadcast shape on their device. Integer division truncates toward zero (C's and
+ * PyTorch's {@code trunc} mode); {@code MIN / -1} wraps to {@code MIN} as in PyTorch; a zero divisor
+ * anywhere is a {@link NativeOpException} naming the op ("integer division by zero", status 7),
+ * never a trap. ({@link #into} has then written its output, with 0 where the divisor was 0.)
  */
 public final class Elementwise {
 
