@@ -1,7 +1,13 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.InFlight;
 import dev.nativeext.tensor.Tensor;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * spirit of {@code TORCH_LIBRARY_IMPL}: no if/else on devices in any op. A device type may
  * instead carry the reason it has no implementation ("built without CUDA"), which the error of a
  * call names. Users register their own ops, or replace a built-in implementation for one device.
+ *
+ * <p>Every implementation is called through a guard: for the length of each call its tensor
+ * arguments are held ({@link InFlight}), so none is freed mid-kernel, neither by its Cleaner nor
+ * by a {@code close()} from another thread. This is the one place that rule lives for all ops,
+ * built-in and registered.
  */
 public final class OpRegistry {
 
@@ -46,7 +57,40 @@ public final class OpRegistry {
         if (!op.signature().isInstance(impl)) {
             throw new IllegalArgumentException("implementation of '" + op.name() + "' does not implement " + op.signature().getName());
         }
-        kernels.get(op.name()).put(device, new Entry(impl, null));
+        kernels.get(op.name()).put(device, new Entry(guarded(op, impl), null));
+    }
+
+    /** {@code impl} behind a proxy that holds the tensor arguments of every call (see the class doc). */
+    private static <T> T guarded(Op<T> op, T impl) {
+        if (Proxy.isProxyClass(impl.getClass()) && Proxy.getInvocationHandler(impl) instanceof Guard) return impl;
+        Map<Method, Method> callable = new HashMap<>();
+        for (Method m : op.signature().getMethods()) {
+            m.setAccessible(true);  // a package-private signature interface is legal
+            callable.put(m, m);
+        }
+        Object proxy = Proxy.newProxyInstance(op.signature().getClassLoader(), new Class<?>[]{op.signature()},
+                new Guard(op.name(), impl, callable));
+        return op.signature().cast(proxy);
+    }
+
+    private record Guard(String op, Object impl, Map<Method, Method> callable) implements java.lang.reflect.InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            Method m = callable.get(method);
+            if (m == null) {
+                // equals, hashCode, toString
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> op + " kernel " + impl;
+                };
+            }
+            try (InFlight held = InFlight.ofArguments(op, args)) {
+                return m.invoke(impl, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     /** Records why {@code op} has no implementation for {@code device}, unless one is registered. */

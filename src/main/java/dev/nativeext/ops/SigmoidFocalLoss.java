@@ -2,6 +2,7 @@ package dev.nativeext.ops;
 
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.InFlight;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Arrays;
@@ -125,7 +126,7 @@ public final class SigmoidFocalLoss {
             throw new IllegalArgumentException(op + ": targets must be int64 labels [N] or " + dt + " [N, C], got " + targets.dtype());
         }
         Tensor host = targets.device().isCuda() ? targets.to(Device.CPU) : targets;
-        try {
+        try (InFlight held = InFlight.of(host)) {
             if (conv == 0) {
                 long[] v = host.toLongArray();
                 for (int i = 0; i < v.length; i++) {

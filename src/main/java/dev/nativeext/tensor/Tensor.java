@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A contiguous n-dimensional array on the CPU or a CUDA device.
@@ -15,6 +16,13 @@ import java.util.SplittableRandom;
  * native (64-byte aligned on the host) and released by {@link #close()}; a {@link Cleaner}
  * releases it if a tensor becomes unreachable unclosed. Any use after {@code close} is an
  * {@link IllegalStateException}; closing twice is harmless.
+ *
+ * <p><b>Native calls in flight.</b> Every op, and every generated binding that takes a tensor,
+ * holds its tensors ({@link InFlight}) from before the native call until it returns: a held
+ * tensor stays reachable (its Cleaner cannot run mid-call) and {@link #close()} on it, from any
+ * thread, marks it closed at once (new calls fail) but frees its memory only when the last call
+ * in flight returns. Closing a tensor that another thread is still using is a caller's bug; it
+ * never crashes the JVM.
  *
  * <p>Arithmetic ({@link #add} and friends) follows NumPy broadcasting and runs through the op
  * registry on the tensors' device.
@@ -29,7 +37,9 @@ public final class Tensor implements AutoCloseable {
     private final long numel;
     private final Storage storage;
     private final Cleaner.Cleanable cleanable;
-    private volatile boolean closed;
+    /** Native calls in flight on this tensor, plus {@link #CLOSED} once closed. */
+    private final AtomicInteger state = new AtomicInteger();
+    private static final int CLOSED = Integer.MIN_VALUE;
 
     private Tensor(DType dtype, long[] shape, Storage storage) {
         this.dtype = dtype;
@@ -168,7 +178,32 @@ public final class Tensor implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return closed;
+        return (state.get() & CLOSED) != 0;
+    }
+
+    /**
+     * Starts a use by a native call: until {@link #release()}, {@link #close()} defers freeing.
+     * Fails, naming {@code what}, when the tensor is closed.
+     */
+    void acquire(String what) {
+        for (;;) {
+            int s = state.get();
+            if ((s & CLOSED) != 0) throw new IllegalStateException(what + "tensor " + describe() + " is closed");
+            if (s == Integer.MAX_VALUE) throw new IllegalStateException(what + "tensor " + describe() + " has too many calls in flight");
+            if (state.compareAndSet(s, s + 1)) return;
+        }
+    }
+
+    /** Ends a use; the last one after {@link #close()} frees the memory. */
+    void release() {
+        for (;;) {
+            int s = state.get();
+            if ((s & ~CLOSED) == 0) throw new IllegalStateException("tensor " + describe() + ": release without acquire");
+            if (state.compareAndSet(s, s - 1)) {
+                if (s - 1 == CLOSED) cleanable.clean();
+                return;
+            }
+        }
     }
 
     /** The address of the first element, for native calls. */
@@ -181,13 +216,19 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor on {@code device}: itself when already there, else a copy. */
     public Tensor to(Device device) {
+        if (device == null) throw new IllegalArgumentException("to: device is null; expected Device.CPU or Device.cuda(i)");
         checkOpen();
         if (device.equals(device())) return this;
         Tensor t = empty(dtype, device, shape);
         int kind = device().isCuda() && device.isCuda() ? cudart.cudaMemcpyDeviceToDevice
                 : device.isCuda() ? cudart.cudaMemcpyHostToDevice : cudart.cudaMemcpyDeviceToHost;
-        if (bytes() > 0) {
-            Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), "cudaMemcpy to " + device);
+        try (InFlight held = InFlight.of(this)) {
+            if (bytes() > 0) {
+                Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), "cudaMemcpy to " + device);
+            }
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
         }
         return t;
     }
@@ -225,11 +266,13 @@ public final class Tensor implements AutoCloseable {
         if (device().isCuda()) throw new IllegalArgumentException("getDouble reads host tensors; this one is on " + device());
         if (index < 0 || index >= numel) throw new IndexOutOfBoundsException("index " + index + " of " + numel + " elements");
         // storage.pointer() is a BytePointer positioned at the first element; get*(i) reads byte i past it.
-        return switch (dtype) {
-            case FLOAT32 -> storage.pointer().getFloat(index * 4);
-            case FLOAT64 -> storage.pointer().getDouble(index * 8);
-            default -> throw new IllegalArgumentException("getDouble reads float32 or float64 elements, not " + dtype);
-        };
+        try (InFlight held = InFlight.of(this)) {
+            return switch (dtype) {
+                case FLOAT32 -> storage.pointer().getFloat(index * 4);
+                case FLOAT64 -> storage.pointer().getDouble(index * 8);
+                default -> throw new IllegalArgumentException("getDouble reads float32 or float64 elements, not " + dtype);
+            };
+        }
     }
 
     /** The bytes of a uint8 or bool tensor. */
@@ -246,7 +289,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("cannot read a " + dtype + " tensor as " + expected + " elements");
         }
         Tensor h = to(Device.CPU);
-        try {
+        try (InFlight held = InFlight.of(h)) {
             read.accept(h.storage.hostBuffer());
         } finally {
             if (h != this) h.close();
@@ -274,13 +317,17 @@ public final class Tensor implements AutoCloseable {
     // ---- lifecycle ---------------------------------------------------------------------------
 
     public void checkOpen() {
-        if (closed) throw new IllegalStateException("tensor " + describe() + " is closed");
+        if (isClosed()) throw new IllegalStateException("tensor " + describe() + " is closed");
     }
 
+    /**
+     * Closes the tensor: every later use fails. The memory is freed now, or, when native calls
+     * are in flight on it (another thread's op), when the last of them returns. Never blocks.
+     */
     @Override
     public void close() {
-        closed = true;
-        cleanable.clean();
+        int prior = state.getAndUpdate(s -> s | CLOSED);
+        if (prior == 0) cleanable.clean();
     }
 
     public String describe() {
@@ -289,7 +336,7 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor(" + describe() + (closed ? ", closed" : "") + ")";
+        return "Tensor(" + describe() + (isClosed() ? ", closed" : "") + ")";
     }
 
     static long numel(long[] shape) {
