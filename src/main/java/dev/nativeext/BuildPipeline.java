@@ -176,18 +176,36 @@ final class BuildPipeline {
     Library library(Binding binding) {
         long t0 = System.nanoTime();
         String key = libraryKey(extensionKey(), binding);
-        BuildCache.Entry hit = cache.lookup(key);
+        BuildCache.Expect expect = expect(key, binding);
+        BuildCache.Entry hit = cache.lookup(key, expect);
         if (hit != null) return fromEntry(key, hit, BuildReport.Source.DISK, 0, 0, t0);
         log.accept("cache miss for " + spec.name() + " (key " + key.substring(0, 12) + ")");
         try (KeyLock lock = cache.lock(key, LOCK_TIMEOUT)) {
-            if (cache.check(key) == BuildCache.State.CORRUPT) {
+            if (cache.check(key, expect) == BuildCache.State.CORRUPT) {
                 log.accept("discarding damaged cache entry " + cache.entryDir(key));
                 cache.discard(key);
             }
-            hit = cache.lookup(key);
+            hit = cache.lookup(key, expect);
             if (hit != null) return fromEntry(key, hit, BuildReport.Source.DISK, 0, 0, t0);
             return build(key, binding, t0);
         }
+    }
+
+    /**
+     * What this pipeline's entry for {@code key} must hold: the library (the file it will
+     * {@code System.load}), the glue and, for an interface binding, the class, each with its
+     * checksum line; and the fields it wrote, with the values it would write.
+     */
+    private BuildCache.Expect expect(String key, Binding binding) {
+        String libFile = libraryFileName(key);
+        java.util.Set<String> files = new java.util.HashSet<>(List.of(libFile, "glue.c"));
+        if (binding.api() != null) files.add(CLASS_FILE);
+        return new BuildCache.Expect(files, Map.of("library", libFile, "name", spec.name(), "class", binding.className(),
+                "nativeext", Versions.nativeext()));
+    }
+
+    private String libraryFileName(String key) {
+        return Platform.libraryFileName(spec.libraryName() + "_" + key.substring(0, 16));
     }
 
     private Library fromEntry(String key, BuildCache.Entry e, BuildReport.Source source, int compiled, int reused, long t0) {
@@ -214,7 +232,7 @@ final class BuildPipeline {
         objects.add(compileGlue(cc, binding, work, compiler));
         objects.addAll(spec.extraObjects());
 
-        String libFile = Platform.libraryFileName(spec.libraryName() + "_" + key.substring(0, 16));
+        String libFile = libraryFileName(key);
         link(cc, objects, work.resolve(libFile), compiler);
 
         List<String> files = new ArrayList<>(List.of(libFile, "glue.c"));
@@ -232,6 +250,9 @@ final class BuildPipeline {
         info.put("nativeext", Versions.nativeext());
         if (spec.withCuda()) info.put("cudaArchs", spec.cudaArchs().toString());
         BuildCache.Entry e = cache.publish(key, work, info, files);
+        if (cache.lookup(key, expect(key, binding)) == null) {
+            throw new IllegalStateException("the cache entry " + e.dir() + " just published does not verify; this is a nativeext bug");
+        }
         log.accept("published " + e.dir());
         return fromEntry(key, e, BuildReport.Source.BUILT, units.size() - cached, cached, t0);
     }
