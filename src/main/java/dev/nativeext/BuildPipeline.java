@@ -69,7 +69,12 @@ final class BuildPipeline {
         if (functions == null) {
             Hasher h = new Hasher();
             spec.headers().forEach(p -> h.putFile("header", p));
-            functions = PARSED.computeIfAbsent(h.hex(), k -> HeaderParser.parse(spec.headers()));
+            Map<String, String> macros = new java.util.LinkedHashMap<>();
+            if (spec.withCuda()) macros.put("WITH_CUDA", null);
+            macros.putAll(spec.defineMacros());
+            macros.forEach((k, v) -> h.put("macro", k + "=" + v));
+            h.put("compileArgs", spec.extraCompileArgs());
+            functions = PARSED.computeIfAbsent(h.hex(), k -> HeaderParser.parse(spec.headers(), macros, spec.extraCompileArgs()));
         }
         return functions;
     }
