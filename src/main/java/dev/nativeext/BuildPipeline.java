@@ -219,8 +219,21 @@ final class BuildPipeline {
         return new Library(key, lib, cls, new BuildReport(source, key, lib, compiled, reused, (System.nanoTime() - t0) / 1e6));
     }
 
+    /**
+     * Builds in a private folder, which a failure removes (its logs are kept under the cache's
+     * {@code logs/}, named in the exception): a broken source must not leave a folder per attempt.
+     */
     private Library build(String key, Binding binding, long t0) {
         Path work = cache.newWorkDir(key);
+        try {
+            return buildIn(work, key, binding, t0);
+        } catch (RuntimeException | Error e) {
+            cache.removeWorkDir(work);
+            throw e;
+        }
+    }
+
+    private Library buildIn(Path work, String key, Binding binding, long t0) {
         Tool cc = cCompiler();
         ObjectCompiler compiler = new ObjectCompiler(cache, spec.jobs(), log);
         ObjectCompiler.Recipe c = new ObjectCompiler.Recipe(cc, cCompileArgs(), includeSearchPath());
@@ -288,8 +301,14 @@ final class BuildPipeline {
         log.accept(String.join(" ", cmd));
         ProcessRunner.Result r = ProcessRunner.run(cmd, out.getParent(), out.resolveSibling("link.log"));
         if (!r.ok()) {
-            throw new ExtensionBuildException("linking " + spec.name() + " failed", DiagnosticParser.parse(r.output(), out.getParent()),
-                    compiler.keepLogOf(r.log()));
+            List<dev.nativeext.Diagnostic> d = new ArrayList<>(DiagnosticParser.parse(r.output(), out.getParent()));
+            if (d.stream().noneMatch(dev.nativeext.Diagnostic::isError)) {
+                // Never a failure without a diagnostic: the linker's last words, as printed.
+                String last = r.output().lines().filter(l -> !l.isBlank() && !l.contains("ld returned")).reduce((a, b) -> b)
+                        .orElse("no output (exit status " + r.exitCode() + ")");
+                d.add(0, dev.nativeext.Diagnostic.error(null, 0, 0, "linking failed: " + last));
+            }
+            throw new ExtensionBuildException("linking " + spec.name() + " failed", d, compiler.keepLogOf(r.log()));
         }
     }
 

@@ -214,6 +214,7 @@ public final class BuildCache {
         try {
             Path tmp = root.resolve("tmp");
             Files.createDirectories(tmp);
+            pruneStale(tmp);
             return Files.createDirectory(tmp.resolve(key + "-" + UUID.randomUUID()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a build folder under " + root + ": " + e.getMessage(), e);
@@ -245,6 +246,39 @@ public final class BuildCache {
             return e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish cache entry " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the work folder of a failed build (best effort: a leftover is pruned later). */
+    public void removeWorkDir(Path work) {
+        try {
+            deleteTree(work);
+        } catch (IOException | UncheckedIOException e) {
+            // pruneStale removes it once it is old
+        }
+    }
+
+    /** Build folders untouched this long belong to no running build (a build writes files as it goes). */
+    static final Duration STALE = Duration.ofHours(6);
+    private static final Set<Path> PRUNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Once per cache per JVM: removes build folders of killed or failed builds (and trash of
+     * discarded entries) that nothing has written to for {@link #STALE}.
+     */
+    private static void pruneStale(Path tmp) {
+        if (!PRUNED.add(tmp)) return;
+        long cutoff = System.currentTimeMillis() - STALE.toMillis();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+            for (Path p : ds) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < cutoff) deleteTree(p);
+                } catch (IOException | UncheckedIOException e) {
+                    // raced with another process's cleanup, or not ours to remove
+                }
+            }
+        } catch (IOException e) {
+            // nothing to prune
         }
     }
 

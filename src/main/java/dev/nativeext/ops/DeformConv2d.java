@@ -100,6 +100,8 @@ public final class DeformConv2d {
                                  int[] dilation, Tensor mask, int im2colStep) {
         registerBuiltins();
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        ArgChecks.present(op.name(), "input", input, "offset", offset, "weight", weight, "stride", stride, "padding", padding,
+                "dilation", dilation);
         Kernel k = OpRegistry.global().dispatch(op, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
         Tensor out = Tensor.zeros(input.dtype(), input.device(), g.n, g.cout, g.ho, g.wo);
@@ -126,6 +128,8 @@ public final class DeformConv2d {
                                      int[] stride, int[] padding, int[] dilation, Tensor mask, int im2colStep) {
         registerBuiltins();
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        ArgChecks.present(op.name(), "gradOutput", gradOutput, "input", input, "offset", offset, "weight", weight, "stride", stride,
+                "padding", padding, "dilation", dilation);
         Kernel k = OpRegistry.global().dispatch(op, gradOutput, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
         long[] want = {g.n, g.cout, g.ho, g.wo};

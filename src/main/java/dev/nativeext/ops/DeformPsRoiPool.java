@@ -78,6 +78,7 @@ public final class DeformPsRoiPool {
 
     public static Result forward(Tensor data, Tensor rois, Tensor trans, Params p) {
         registerBuiltins();
+        ArgChecks.present(OP.name(), "data", data, "rois", rois, "params", p);
         Kernel k = OpRegistry.global().dispatch(OP, data, rois, trans);
         long[] dims = check(data, rois, trans, p);
         long ncls = trans == null ? 1 : trans.shape(1) / 2;
@@ -96,6 +97,7 @@ public final class DeformPsRoiPool {
 
     public static Gradients backward(Tensor gradOutput, Tensor data, Tensor rois, Tensor trans, Tensor topCount, Params p) {
         registerBuiltins();
+        ArgChecks.present(OP.name(), "gradOutput", gradOutput, "data", data, "rois", rois, "topCount", topCount, "params", p);
         Kernel k = OpRegistry.global().dispatch(OP, gradOutput, data, rois, trans, topCount);
         long[] dims = check(data, rois, trans, p);
         long[] os = {dims[4], p.outputDim(), p.pooled(), p.pooled()};
@@ -144,7 +146,7 @@ public final class DeformPsRoiPool {
                         + p.outputDim() + "), partSize=" + p.partSize() + ", " + p.partSize() + "], got " + trans.describe());
             }
         }
-        Math.multiplyExact(Math.multiplyExact(k, p.outputDim()), (long) p.pooled() * p.pooled());
+        RoiChecks.numel(OP.name(), k, p.outputDim(), p.pooled(), p.pooled(), dt.size());
         if (k > 0 && n < 1) throw new IllegalArgumentException(OP + ": data has N = 0 images but " + k + " rois");
         if (data.shape(2) < 1 || data.shape(3) < 1) throw new IllegalArgumentException(OP + ": data H and W must be >= 1, got " + Arrays.toString(data.shape()));
         double[] r = k == 0 ? new double[0] : rowsAsDouble(rois);
@@ -153,7 +155,10 @@ public final class DeformPsRoiPool {
                 if (!Double.isFinite(r[i * 5 + j])) throw new IllegalArgumentException(OP + ": rois[" + i + "] must be finite, got " + r[i * 5 + j]);
             }
             double b = r[i * 5];
-            if (!(b >= 0 && (long) b < n)) throw new IllegalArgumentException(OP + ": rois[" + i + "] batch index must be in [0, " + n + "), got " + b);
+            // An integer, as ROIAlign requires: the kernels truncate, so 0.7 silently meant image 0.
+            if (!(b >= 0 && b < n && b == Math.rint(b))) {
+                throw new IllegalArgumentException(OP + ": rois[" + i + "] batch index must be an integer in [0, " + n + "), got " + b);
+            }
         }
         return new long[] {n, c, data.shape(2), data.shape(3), k, p.outputDim(), p.pooled(), p.partSize(), p.groupSize(), p.samplePerPart()};
     }

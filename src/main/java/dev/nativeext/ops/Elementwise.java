@@ -72,6 +72,8 @@ public final class Elementwise {
      * allocation: for loops that reuse their buffers).
      */
     public static void into(Op<BinaryKernel> op, Tensor a, Tensor b, Tensor out) {
+        ArgChecks.present("into", "op", op);
+        ArgChecks.present(op.name(), "a", a, "b", b, "out", out);
         registerBuiltins();
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b, out);
         long[] shape = checkedShape(op, a, b);
@@ -93,6 +95,7 @@ public final class Elementwise {
     }
 
     private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
+        ArgChecks.present(op.name(), "a", a, "b", b);
         registerBuiltins();
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
         long[] shape = checkedShape(op, a, b);

@@ -72,6 +72,7 @@ public final class Nms {
     }
 
     public static Tensor nms(Tensor boxes, Tensor scores, double iouThreshold, Options options) {
+        ArgChecks.present("nms", "boxes", boxes, "scores", scores, "options", options);
         return run(boxes, scores, null, iouThreshold, options);
     }
 
@@ -86,6 +87,7 @@ public final class Nms {
 
     public static Tensor batchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold, Options options) {
         if (idxs == null) throw new IllegalArgumentException("batchedNms: idxs is null; use nms for a single category");
+        ArgChecks.present("batchedNms", "boxes", boxes, "scores", scores, "options", options);
         return run(boxes, scores, idxs, iouThreshold, options);
     }
 

@@ -53,6 +53,7 @@ public final class SigmoidFocalLoss {
 
     /** Per-element loss [N, C], same dtype and device as {@code logits}. */
     public static Tensor forward(Tensor logits, Tensor targets, double gamma, double alpha) {
+        ArgChecks.present("SigmoidFocalLoss", "logits", logits, "targets", targets);
         Kernel k = dispatch(logits, targets, null);
         int conv = validate(logits, targets, gamma, alpha, null);
         Tensor loss = Tensor.empty(logits.dtype(), logits.device(), logits.shape()); // every element is written
@@ -71,6 +72,7 @@ public final class SigmoidFocalLoss {
      */
     public static Tensor backward(Tensor logits, Tensor targets, double gamma, double alpha, Tensor gradLoss) {
         if (gradLoss == null) throw new IllegalArgumentException("SigmoidFocalLoss: gradLoss must not be null");
+        ArgChecks.present("SigmoidFocalLoss", "logits", logits, "targets", targets);
         Kernel k = dispatch(logits, targets, gradLoss);
         int conv = validate(logits, targets, gamma, alpha, gradLoss);
         Tensor grad = Tensor.empty(logits.dtype(), logits.device(), logits.shape()); // every element is written

@@ -54,8 +54,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Uninitialised memory. */
     public static Tensor empty(DType dtype, Device device, long... shape) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null; expected one of " + Arrays.toString(DType.values()));
+        if (device == null) throw new IllegalArgumentException("device is null; expected Device.CPU or Device.cuda(i)");
         long n = numel(shape);
-        return new Tensor(dtype, shape, Storage.allocate(device, Math.multiplyExact(n, (long) dtype.size())));
+        if (n > Long.MAX_VALUE / dtype.size() - Storage.ALIGNMENT) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n + " x " + dtype.size()
+                    + " bytes, more than a long can count; expected at most " + (Long.MAX_VALUE / dtype.size() - Storage.ALIGNMENT) + " elements");
+        }
+        return new Tensor(dtype, shape, Storage.allocate(device, n * dtype.size()));
     }
 
     public static Tensor zeros(DType dtype, Device device, long... shape) {
@@ -65,24 +71,28 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor of(float[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a float[] array");
         Tensor t = host(DType.FLOAT32, data.length, shape);
         t.storage.hostBuffer().asFloatBuffer().put(data);
         return t;
     }
 
     public static Tensor of(double[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a double[] array");
         Tensor t = host(DType.FLOAT64, data.length, shape);
         t.storage.hostBuffer().asDoubleBuffer().put(data);
         return t;
     }
 
     public static Tensor of(int[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a int[] array");
         Tensor t = host(DType.INT32, data.length, shape);
         t.storage.hostBuffer().asIntBuffer().put(data);
         return t;
     }
 
     public static Tensor of(long[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a long[] array");
         Tensor t = host(DType.INT64, data.length, shape);
         t.storage.hostBuffer().asLongBuffer().put(data);
         return t;
@@ -90,12 +100,14 @@ public final class Tensor implements AutoCloseable {
 
     /** A uint8 tensor; use {@link #ofBool} for booleans. */
     public static Tensor of(byte[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a byte[] array");
         Tensor t = host(DType.UINT8, data.length, shape);
         t.storage.hostBuffer().put(data);
         return t;
     }
 
     public static Tensor ofBool(boolean[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a boolean[] array");
         Tensor t = host(DType.BOOL, data.length, shape);
         ByteBuffer b = t.storage.hostBuffer();
         for (int i = 0; i < data.length; i++) b.put(i, (byte) (data[i] ? 1 : 0));
@@ -104,6 +116,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code 0, 1, ..., n-1} as a 1-D CPU tensor. */
     public static Tensor arange(DType dtype, long n) {
+        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("arange: n must be in [0, " + (Integer.MAX_VALUE - 8) + "], got " + n);
         Tensor t = empty(dtype, Device.CPU, n);
         ByteBuffer b = t.storage.hostBuffer();
         for (int i = 0; i < n; i++) {
@@ -152,7 +165,12 @@ public final class Tensor implements AutoCloseable {
         return shape.clone();
     }
 
+    /** The size of {@code axis}, counted from the end when negative (-1: the last axis). */
     public long shape(int axis) {
+        if (axis < -shape.length || axis >= shape.length) {
+            throw new IllegalArgumentException("axis " + axis + " is out of range for a " + shape.length + "-D tensor " + describe()
+                    + "; expected [" + -shape.length + ", " + (shape.length - 1) + "]");
+        }
         return shape[axis < 0 ? shape.length + axis : axis];
     }
 
@@ -340,10 +358,21 @@ public final class Tensor implements AutoCloseable {
     }
 
     static long numel(long[] shape) {
+        if (shape == null) throw new IllegalArgumentException("shape is null; expected sizes >= 0 (none for a scalar)");
         long n = 1;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0) throw new IllegalArgumentException("negative size " + shape[i] + " at axis " + i + " of shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, shape[i]);
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 0) return 0;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            try {
+                n = Math.multiplyExact(n, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE
+                        + " elements; expected a product of sizes that fits a long");
+            }
         }
         return n;
     }
