@@ -120,6 +120,9 @@ public final class DeformPsRoiPool {
         return g;
     }
 
+    /** The largest pooled size, part size, group size or samples per part accepted. */
+    static final int MAX_GRID = 4096;
+
     private static long[] check(Tensor data, Tensor rois, Tensor trans, Params p) {
         if (data == null || data.ndim() != 4) throw new IllegalArgumentException(OP + ": data must be [N, C, H, W], got "
                 + (data == null ? "null" : Arrays.toString(data.shape())));
@@ -135,8 +138,16 @@ public final class DeformPsRoiPool {
         if (!(p.spatialScale() > 0) || Double.isInfinite(p.spatialScale())) {
             throw new IllegalArgumentException(OP + ": spatialScale must be finite and > 0, got " + p.spatialScale());
         }
+        // Sizes of the sampling grid: beyond these the work (pooled² · samplePerPart² samples per
+        // roi and channel) or the products of sizes leave any sensible range.
+        for (Object[] v : new Object[][]{{"pooled", p.pooled()}, {"partSize", p.partSize()}, {"groupSize", p.groupSize()},
+                {"samplePerPart", p.samplePerPart()}}) {
+            if ((int) v[1] > MAX_GRID) {
+                throw new IllegalArgumentException(OP + ": " + v[0] + " must be in [1, " + MAX_GRID + "], got " + v[1]);
+            }
+        }
         long n = data.shape(0), c = data.shape(1), k = rois.shape(0);
-        long want = Math.multiplyExact((long) p.outputDim(), (long) p.groupSize() * p.groupSize());
+        long want = (long) p.outputDim() * p.groupSize() * p.groupSize();
         if (c != want) throw new IllegalArgumentException(OP + ": data channels must be outputDim*groupSize² = " + want + ", got " + c);
         if (trans != null) {
             long[] ts = trans.shape();

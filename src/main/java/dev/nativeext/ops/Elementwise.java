@@ -87,6 +87,9 @@ public final class Elementwise {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(op + ": dtypes differ (" + a.dtype() + " and " + b.dtype() + "); convert one first");
         }
+        if (a.dtype() == dev.nativeext.tensor.DType.BOOL) {
+            throw new IllegalArgumentException(op + ": bool tensors have no arithmetic; expected float32, float64, int32, int64 or uint8");
+        }
         long[] shape = Broadcast.shape(a.shape(), b.shape());
         if (shape.length > MAX_DIMS) {
             throw new IllegalArgumentException(op + ": " + shape.length + " dimensions " + Arrays.toString(shape) + "; at most " + MAX_DIMS);
