@@ -73,8 +73,11 @@ class TensorLifetimeTest {
         assertTrue(inside.await(30, TimeUnit.SECONDS));
         t.close();                                            // returns at once, does not free
         assertTrue(t.isClosed());
-        assertThrows(IllegalStateException.class, () -> OpRegistry.global().dispatch(op, t).run(t, inside, closed, seen),
-                "a new call on a closed tensor fails");
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> OpRegistry.global().dispatch(op, t).run(t, inside, closed, seen), "a new call on a closed tensor fails");
+        assertTrue(refused.getMessage().contains("test.lifetime.probe: argument 1"), refused.getMessage());
+        assertThrows(IllegalStateException.class, () -> OpRegistry.global().kernel(op, Device.CPU).run(t, inside, closed, seen),
+                "also past dispatch: the guard refuses a closed tensor");
         try (Tensor other = Tensor.zeros(DType.FLOAT32, Device.CPU, N)) {
             closed.countDown();
             call.get(30, TimeUnit.SECONDS);

@@ -128,9 +128,10 @@ public final class OpRegistry {
     static Device commonDevice(String opName, Tensor... tensors) {
         if (tensors.length == 0) throw new IllegalArgumentException(opName + ": no tensor to dispatch on");
         Device d = null;
-        for (Tensor t : tensors) {
+        for (int k = 0; k < tensors.length; k++) {
+            Tensor t = tensors[k];
             if (t == null) continue;
-            t.checkOpen();
+            if (t.isClosed()) throw new IllegalStateException(opName + ": argument " + (k + 1) + ", tensor " + t.describe() + " is closed");
             if (d == null) d = t.device();
             else if (!d.equals(t.device())) {
                 List<String> all = new ArrayList<>();

@@ -30,7 +30,8 @@ public final class InFlight implements AutoCloseable {
 
     /** Holds every non-null tensor; fails, holding none, when one is closed. */
     public static InFlight of(Tensor... tensors) {
-        return hold(null, tensors);
+        if (tensors == null) return NONE;
+        return hold(null, tensors, null);
     }
 
     /**
@@ -47,40 +48,37 @@ public final class InFlight implements AutoCloseable {
         }
         if (n == 0) return NONE;
         Tensor[] ts = new Tensor[n];
-        String[] names = new String[n];
+        int[] arg = new int[n];
         int k = 0;
         for (int i = 0; i < args.length; i++) {
             if (args[i] instanceof Tensor t) {
-                names[k] = "argument " + (i + 1);
+                arg[k] = i;
                 ts[k++] = t;
             } else if (args[i] instanceof Tensor[] arr) {
-                for (int j = 0; j < arr.length; j++) {
-                    names[k] = "argument " + (i + 1) + "[" + j + "]";
-                    ts[k++] = arr[j];
+                for (Tensor t : arr) {
+                    arg[k] = i;
+                    ts[k++] = t;
                 }
             }
         }
-        return hold(what == null ? null : new String[]{what}, ts, names);
+        return hold(what, ts, arg);
     }
 
-    private static InFlight hold(String[] what, Tensor[] tensors) {
-        return hold(what, tensors, null);
-    }
-
-    private static InFlight hold(String[] what, Tensor[] tensors, String[] names) {
+    /** Acquires each non-null tensor; on failure releases those acquired and names the argument (built only then). */
+    private static InFlight hold(String what, Tensor[] tensors, int[] arg) {
         Tensor[] held = new Tensor[tensors.length];
         int n = 0;
-        try {
-            for (int i = 0; i < tensors.length; i++) {
-                Tensor t = tensors[i];
-                if (t == null) continue;
-                String prefix = what == null ? "" : what[0] + ": " + (names == null ? "" : names[i] + ", ");
-                t.acquire(prefix);
-                held[n++] = t;
+        for (int i = 0; i < tensors.length; i++) {
+            Tensor t = tensors[i];
+            if (t == null) continue;
+            try {
+                t.acquire("");
+            } catch (IllegalStateException e) {
+                for (int j = 0; j < n; j++) held[j].release();
+                if (what == null) throw e;
+                throw new IllegalStateException(what + ": argument " + (arg[i] + 1) + ", " + e.getMessage(), e);
             }
-        } catch (RuntimeException e) {
-            for (int i = 0; i < n; i++) held[i].release();
-            throw e;
+            held[n++] = t;
         }
         return new InFlight(held, n);
     }
