@@ -63,12 +63,19 @@ int32_t launch(int32_t op, const Layout& l, int64_t count, const void* a, const 
     // Only integer division can fail; it alone pays for the flag and the synchronising read.
     bool flagged = op == 3 && T(1) / T(2) == T(0);
     int32_t* zero = NULL;
+    bool pooled = true;  // stream-ordered allocation, where the device has memory pools
     if (flagged) {
         cudaError_t e = cudaMallocAsync((void**) &zero, sizeof(int32_t), s);
+        if (e == cudaErrorNotSupported) {
+            cudaGetLastError();
+            pooled = false;
+            e = cudaMalloc((void**) &zero, sizeof(int32_t));
+        }
         if (e != cudaSuccess) return cuda_status(e);
         e = cudaMemsetAsync(zero, 0, sizeof(int32_t), s);
         if (e != cudaSuccess) {
-            cudaFreeAsync(zero, s);
+            if (pooled) cudaFreeAsync(zero, s);
+            else cudaFree(zero);
             return cuda_status(e);
         }
     }
@@ -77,8 +84,9 @@ int32_t launch(int32_t op, const Layout& l, int64_t count, const void* a, const 
     if (!flagged) return cuda_status(e);
     int32_t host = 0;
     if (e == cudaSuccess) e = cudaMemcpyAsync(&host, zero, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
-    cudaError_t f = cudaFreeAsync(zero, s);
+    cudaError_t f = pooled ? cudaFreeAsync(zero, s) : cudaSuccess;
     if (e == cudaSuccess) e = cudaStreamSynchronize(s);
+    if (!pooled) f = cudaFree(zero);
     if (e == cudaSuccess) e = f;
     if (e != cudaSuccess) return cuda_status(e);
     return host != 0 ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
