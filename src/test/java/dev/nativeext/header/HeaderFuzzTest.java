@@ -2,17 +2,15 @@ package dev.nativeext.header;
 
 import dev.nativeext.Diagnostic;
 import dev.nativeext.ExtensionBuildException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
+import dev.nativeext.testing.Gen;
+import dev.nativeext.testing.SeededCases;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Mutated headers (characters inserted, deleted, replaced, C and preprocessor fragments spliced
  * in, deep nesting) are parsed or diagnosed at a position inside the header, within a time bound,
  * and nothing else is thrown (no StackOverflowError, no RuntimeException of the parser's own).
+ * The 400 mutated headers are drawn by {@link SeededCases} from a fixed seed; a failing one names
+ * its seed, its edits and its text.
  */
 class HeaderFuzzTest {
 
@@ -59,40 +59,53 @@ class HeaderFuzzTest {
             "struct s { int a; };", "int f(int (*cb)(int));", "...", "unsigned long long", "const", "#", "\0", "\u00e9",
             "(".repeat(3000), "[".repeat(3000), "{".repeat(3000), "\n#if 1".repeat(400), "int g(" + "(".repeat(300) + "int" + ")".repeat(300) + ");");
 
-    @Provide
-    Arbitrary<String> mutated() {
-        Arbitrary<Tuple.Tuple3<Integer, Integer, Integer>> edit = Combinators.combine(
-                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, SEED.length()),
-                Arbitraries.integers().between(0, FRAGMENTS.size() - 1)).as(Tuple::of);
-        return edit.list().ofMinSize(1).ofMaxSize(8).map(edits -> {
-            StringBuilder s = new StringBuilder(SEED);
-            for (var e : edits) {
-                int at = Math.min(e.get2(), s.length());
-                String frag = FRAGMENTS.get(e.get3());
-                switch (e.get1()) {
-                    case 0 -> s.insert(at, frag);
-                    case 1 -> s.delete(at, Math.min(s.length(), at + 1 + e.get3()));
-                    case 2 -> s.replace(at, Math.min(s.length(), at + 1), frag);
-                    default -> s.insert(at, (char) ('!' + e.get3() % 90));
-                }
-            }
-            return s.toString();
-        });
+    /** One edit of the seed header: its kind (insert, delete, replace, insert a character), position and fragment. */
+    record Edit(int kind, int at, int fragment) {
     }
 
-    @Property(tries = 400, seed = "20261204")
-    void aMutatedHeaderIsParsedOrDiagnosedAtAPositionInIt(@ForAll("mutated") String text) {
-        long lines = text.lines().count() + 2;
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-            try {
-                HeaderParser.parse(H, text, java.util.Map.of("FZ_EXTRA", "2"));
-            } catch (ExtensionBuildException e) {
-                assertTrue(!e.diagnostics().isEmpty(), "a failure has diagnostics");
-                for (Diagnostic d : e.diagnostics()) {
-                    assertTrue(H.equals(d.file()) && d.line() >= 1 && d.line() <= lines,
-                            () -> "diagnostic outside the header: " + d + "\n" + text);
-                }
+    /** A mutated header: the edits, in order, and the text they make of the seed header. */
+    record Mutation(List<Edit> edits, String text) {
+        @Override
+        public String toString() {
+            return edits + "\n" + text;
+        }
+    }
+
+    private static Mutation mutated(Gen g) {
+        int n = g.size(1, 8);
+        List<Edit> edits = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            edits.add(new Edit(g.ints(0, 3), g.ints(0, SEED.length()), g.ints(0, FRAGMENTS.size() - 1)));
+        }
+        StringBuilder s = new StringBuilder(SEED);
+        for (Edit e : edits) {
+            int at = Math.min(e.at(), s.length());
+            String frag = FRAGMENTS.get(e.fragment());
+            switch (e.kind()) {
+                case 0 -> s.insert(at, frag);
+                case 1 -> s.delete(at, Math.min(s.length(), at + 1 + e.fragment()));
+                case 2 -> s.replace(at, Math.min(s.length(), at + 1), frag);
+                default -> s.insert(at, (char) ('!' + e.fragment() % 90));
             }
-        }, () -> "parsing took more than 10 s:\n" + text);
+        }
+        return new Mutation(List.copyOf(edits), s.toString());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aMutatedHeaderIsParsedOrDiagnosedAtAPositionInIt() {
+        return SeededCases.of(20261204, 400, HeaderFuzzTest::mutated, m -> {
+            String text = m.text();
+            long lines = text.lines().count() + 2;
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                try {
+                    HeaderParser.parse(H, text, java.util.Map.of("FZ_EXTRA", "2"));
+                } catch (ExtensionBuildException e) {
+                    assertTrue(!e.diagnostics().isEmpty(), "a failure has diagnostics");
+                    for (Diagnostic d : e.diagnostics()) {
+                        assertTrue(H.equals(d.file()) && d.line() >= 1 && d.line() <= lines, () -> "diagnostic outside the header: " + d);
+                    }
+                }
+            }, "parsing took more than 10 s");
+        });
     }
 }

@@ -3,16 +3,15 @@ package dev.nativeext.ops;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.nativeext.testing.Gen;
+import dev.nativeext.testing.SeededCases;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * NullPointerException, an ArithmeticException, an index exception, an out-of-memory status, a
  * crash. Results are checked for their shape and dtype, and element-wise arithmetic for every
  * value against Java's own arithmetic (IEEE for floats, wrapping for integers).
+ *
+ * <p>Each property is a {@link TestFactory} of cases drawn by {@link SeededCases} from a fixed
+ * seed (9001 to 9009), so every run tries the same cases; a failing case names its own seed and
+ * its values, and {@code -Dnativeext.case.seed=<seed>} reruns it alone.
  */
 class OpPropertiesTest {
 
@@ -80,25 +83,107 @@ class OpPropertiesTest {
     private static final double[] SPECIAL = {0, 1, -1, 2, 0.5, 3, 7, 100, -100, Double.NaN, Double.POSITIVE_INFINITY,
             Double.NEGATIVE_INFINITY, 1e30, -1e30, Integer.MIN_VALUE, Integer.MAX_VALUE, 255, 1e9};
 
-    private static Arbitrary<double[]> values(int min) {
-        List<Double> special = Arrays.stream(SPECIAL).boxed().toList();
-        Arbitrary<Double> v = Arbitraries.oneOf(Arbitraries.of(special), Arbitraries.integers().between(-8, 8).map(i -> (double) i),
-                Arbitraries.doubles().between(-50, 50));
-        return v.array(double[].class).ofMinSize(min).ofMaxSize(6);
+    // ---- generators: each draws from the case's own seeded Gen ----------------------------------
+
+    /** Between {@code min} and 6 values: special ones (NaN, infinities, huge), small integers, fractions. */
+    private static double[] valuesOf(Gen g, int min) {
+        return g.doubleArray(min, 6, () -> g.oneOf(() -> g.pickDouble(SPECIAL), () -> (double) g.ints(-8, 8),
+                () -> g.doubles(-50, 50)));
     }
 
-    private static Arbitrary<Spec> specs(Arbitrary<DType> dtypes, Arbitrary<long[]> shapes) {
-        return Combinators.combine(Arbitraries.integers().between(0, 99), dtypes, shapes, values(1))
-                .as((r, dt, sh, v) -> new Spec(r < 3, r >= 3 && r < 6, dt, sh, v));
+    /** A tensor spec: null 3% of the time, closed 3%, otherwise data of a drawn dtype and shape. */
+    private static Spec spec(Gen g, Supplier<DType> dtype, Supplier<long[]> shape) {
+        int r = g.size(0, 99);
+        return new Spec(r < 3, r >= 3 && r < 6, dtype.get(), shape.get(), valuesOf(g, 1));
     }
 
-    private static Arbitrary<long[]> shapes(int minRank, int maxRank, int maxDim) {
-        return Arbitraries.longs().between(0, maxDim).array(long[].class).ofMinSize(minRank).ofMaxSize(maxRank);
+    private static long[] shapes(Gen g, int minRank, int maxRank, int maxDim) {
+        return g.longArray(minRank, maxRank, () -> g.longs(0, maxDim));
     }
 
-    private static final Arbitrary<DType> ANY_DTYPE = Arbitraries.of(DType.values());
-    private static final Arbitrary<DType> MOSTLY_FLOAT = Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(6, Arbitraries.of(DType.FLOAT32, DType.FLOAT64)), net.jqwik.api.Tuple.of(1, ANY_DTYPE));
+    /** {@code rank} dims in [lo, hi] 8 times in 9, otherwise any shape of rank 0 to maxRank with dims up to maxDim. */
+    private static long[] mostlyRank(Gen g, int rank, long lo, long hi, int maxRank, int maxDim) {
+        return g.weighted(8, () -> g.longArray(rank, rank, () -> g.longs(lo, hi)), 1, () -> shapes(g, 0, maxRank, maxDim));
+    }
+
+    /** {n, cols} with n in [0, maxN] 8 times in 9, otherwise any shape of rank 0 to 3 with dims up to maxDim. */
+    private static long[] mostlyRows(Gen g, long maxN, long cols, int maxDim) {
+        return g.weighted(8, () -> new long[]{g.longs(0, maxN), cols}, 1, () -> shapes(g, 0, 3, maxDim));
+    }
+
+    private static DType anyDtype(Gen g) {
+        return g.pick(DType.values());
+    }
+
+    private static DType mostlyFloat(Gen g) {
+        return g.weighted(6, () -> g.pick(DType.FLOAT32, DType.FLOAT64), 1, () -> anyDtype(g));
+    }
+
+    /** Any dtype, rank 0 to 3, dims 1 to 3 (so that any two broadcast often). */
+    private static Spec smallTensor(Gen g) {
+        return spec(g, () -> anyDtype(g), () -> g.longArray(0, 3, () -> g.longs(1, 3)));
+    }
+
+    /** Mostly a float NCHW tensor with dims 1 to 4. */
+    private static Spec feature(Gen g) {
+        return spec(g, () -> mostlyFloat(g), () -> mostlyRank(g, 4, 1, 4, 5, 3));
+    }
+
+    /** Mostly a float [k, 5] roi tensor, k in 0..3. */
+    private static Spec rois(Gen g) {
+        return spec(g, () -> mostlyFloat(g), () -> mostlyRows(g, 3, 5, 6));
+    }
+
+    /** Mostly a float [n, 4] box tensor, n in 0..6. */
+    private static Spec boxes(Gen g) {
+        return spec(g, () -> mostlyFloat(g), () -> mostlyRows(g, 6, 4, 5));
+    }
+
+    /** A vector of any dtype with 0 to 6 elements. */
+    private static Spec vector(Gen g) {
+        return spec(g, () -> anyDtype(g), () -> new long[]{g.longs(0, 6)});
+    }
+
+    /** Mostly a float [n, c] tensor with dims 0 to 4. */
+    private static Spec logits(Gen g) {
+        return spec(g, () -> mostlyFloat(g), () -> mostlyRank(g, 2, 0, 4, 3, 4));
+    }
+
+    /** An output size or sampling ratio: small, zero, negative or huge. */
+    private static int size(Gen g) {
+        return g.oneOf(() -> g.ints(-1, 4), () -> g.pickInt(0, 7, 65536, 1 << 20, Integer.MAX_VALUE, Integer.MIN_VALUE));
+    }
+
+    /** A scale or threshold: ordinary, zero, negative, tiny, huge, NaN, infinite or subnormal. */
+    private static double scale(Gen g) {
+        return g.oneOf(() -> g.pickDouble(0.0, -1.0, 0.25, 0.5, 1.0, 2.0, 1e-30, 1e30, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.MIN_VALUE), () -> g.doubles(0.01, 4));
+    }
+
+    /** 1 to 4 argmax entries, in and out of a small plane, and the int extremes. */
+    private static int[] argmax(Gen g) {
+        return g.intArray(1, 4, () -> g.oneOf(() -> g.ints(-3, 20), () -> g.pickInt(Integer.MAX_VALUE, Integer.MIN_VALUE)));
+    }
+
+    /** A stride/padding/dilation: null 5% of the time, otherwise 0 to 3 small, negative or huge entries. */
+    private static int[] pair(Gen g) {
+        return g.orNull(0.05, () -> g.intArray(0, 3, () -> g.oneOf(() -> g.ints(-1, 3), () -> g.pickInt(Integer.MAX_VALUE, 65536))));
+    }
+
+    private static int smallOrHuge(Gen g) {
+        return g.oneOf(() -> g.ints(-1, 3), () -> g.pickInt(65536, Integer.MAX_VALUE));
+    }
+
+    private static DeformPsRoiPool.Params psParams(Gen g) {
+        return g.orNull(0.05, () -> new DeformPsRoiPool.Params(scale(g), smallOrHuge(g), smallOrHuge(g), smallOrHuge(g),
+                smallOrHuge(g), smallOrHuge(g), scale(g)));
+    }
+
+    /** A shape for the factories: null 5% of the time, otherwise 0 to 4 dims, small, negative or past 2^31. */
+    private static long[] anyShape(Gen g) {
+        return g.orNull(0.05, () -> g.longArray(0, 4, () -> g.oneOf(() -> g.longs(-2, 5),
+                () -> g.pickLong(1L << 31, 1L << 32, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE))));
+    }
 
     /** Runs {@code call}; a result is checked by {@code check}; only clear exceptions may escape. */
     private static <T> void clearOrCorrect(String what, Supplier<T> call, java.util.function.Consumer<T> check) {
@@ -134,32 +219,27 @@ class OpPropertiesTest {
 
     // ---- element-wise arithmetic, checked value by value ---------------------------------------
 
-    @Provide
-    Arbitrary<Spec> smallTensors() {
-        return specs(ANY_DTYPE, Arbitraries.integers().between(1, 3).array(int[].class).ofMinSize(0).ofMaxSize(3)
-                .map(a -> Arrays.stream(a).asLongStream().toArray()));
+    record ArithmeticCase(Spec a, Spec b, int op) {
     }
 
-    @Property(tries = 300, seed = "9001")
-    void arithmeticIsAClearErrorOrJavasOwnResult(@ForAll("smallTensors") Spec a, @ForAll("smallTensors") Spec b,
-                                                 @ForAll("ops") int op) {
-        Tensor x = a.make(), y = b.make();
-        try {
-            Op<Elementwise.BinaryKernel> o = List.of(Elementwise.ADD, Elementwise.SUB, Elementwise.MUL, Elementwise.DIV).get(op);
-            clearOrCorrect(o + " " + a + " " + b, () -> switch (op) {
-                case 0 -> Elementwise.add(x, y);
-                case 1 -> Elementwise.sub(x, y);
-                case 2 -> Elementwise.mul(x, y);
-                default -> Elementwise.div(x, y);
-            }, out -> assertArrayEquals(reference(op, a, b), values(out), o + " " + a + " " + b));
-        } finally {
-            closeAll(x, y);
-        }
-    }
-
-    @Provide
-    Arbitrary<Integer> ops() {
-        return Arbitraries.integers().between(0, 3);
+    @TestFactory
+    Stream<DynamicTest> arithmeticIsAClearErrorOrJavasOwnResult() {
+        return SeededCases.of(9001, 300, g -> new ArithmeticCase(smallTensor(g), smallTensor(g), g.ints(0, 3)), c -> {
+            Spec a = c.a(), b = c.b();
+            int op = c.op();
+            Tensor x = a.make(), y = b.make();
+            try {
+                Op<Elementwise.BinaryKernel> o = List.of(Elementwise.ADD, Elementwise.SUB, Elementwise.MUL, Elementwise.DIV).get(op);
+                clearOrCorrect(o + " " + a + " " + b, () -> switch (op) {
+                    case 0 -> Elementwise.add(x, y);
+                    case 1 -> Elementwise.sub(x, y);
+                    case 2 -> Elementwise.mul(x, y);
+                    default -> Elementwise.div(x, y);
+                }, out -> assertArrayEquals(reference(op, a, b), values(out), o + " " + a + " " + b));
+            } finally {
+                closeAll(x, y);
+            }
+        });
     }
 
     private static double[] values(Tensor t) {
@@ -228,201 +308,208 @@ class OpPropertiesTest {
 
     // ---- detection ops ----------------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<Spec> features() {
-        return specs(MOSTLY_FLOAT, Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, Arbitraries.longs().between(1, 4)
-                .array(long[].class).ofSize(4)), net.jqwik.api.Tuple.of(1, shapes(0, 5, 3))));
-    }
-
-    @Provide
-    Arbitrary<Spec> rois() {
-        return specs(MOSTLY_FLOAT, Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, Arbitraries.longs().between(0, 3)
-                .map(k -> new long[]{k, 5})), net.jqwik.api.Tuple.of(1, shapes(0, 3, 6))));
-    }
-
-    @Provide
-    Arbitrary<Integer> sizes() {
-        return Arbitraries.oneOf(Arbitraries.integers().between(-1, 4),
-                Arbitraries.of(0, 7, 65536, 1 << 20, Integer.MAX_VALUE, Integer.MIN_VALUE));
-    }
-
-    @Provide
-    Arbitrary<Double> scales() {
-        return Arbitraries.oneOf(Arbitraries.of(0.0, -1.0, 0.25, 0.5, 1.0, 2.0, 1e-30, 1e30, Double.NaN, Double.POSITIVE_INFINITY,
-                Double.MIN_VALUE), Arbitraries.doubles().between(0.01, 4));
-    }
-
     private static void shaped(Tensor out, long... want) {
         assertArrayEquals(want, out.shape(), () -> "result " + out.describe());
     }
 
-    @Property(tries = 200, seed = "9002")
-    void roiAlignIsAClearErrorOrAResultOfTheDocumentedShape(@ForAll("features") Spec in, @ForAll("rois") Spec rois,
-                                                            @ForAll("sizes") int ph, @ForAll("sizes") int pw,
-                                                            @ForAll("scales") double scale, @ForAll("sizes") int sr,
-                                                            @ForAll boolean aligned) {
-        Tensor x = in.make(), r = rois.make();
-        try {
-            clearOrCorrect("roiAlign " + in + " " + rois, () -> VisionOps.roiAlign(x, r, new int[]{ph, pw}, scale, sr, aligned),
-                    out -> {
-                        shaped(out, r.shape(0), x.shape(1), ph, pw);
-                        assertEquals(x.dtype(), out.dtype());
-                    });
-            clearOrCorrect("roiAlignBackward", () -> {
-                try (Tensor g = Tensor.zeros(x == null || x.isClosed() ? DType.FLOAT32 : x.dtype(), Device.CPU,
-                        r == null || r.isClosed() || r.ndim() < 1 ? 1 : r.shape(0), 2, Math.max(1, Math.min(ph, 4)), Math.max(1, Math.min(pw, 4)))) {
-                    return VisionOps.roiAlignBackward(g, r, new long[]{1, 2, ph, pw}, scale, sr, aligned, false);
-                }
-            }, gin -> shaped(gin, 1, 2, ph, pw));
-        } finally {
-            closeAll(x, r);
+    /**
+     * An H, W pair drawn like the output sizes, for a tensor [.., H, W] with at most {@code others}
+     * elements per plane position; a pair whose tensor would fit a long's bytes but not a test
+     * machine (a 32 GiB result) is drawn again: that allocation is the machine's business
+     * (OutOfMemoryError), not an argument check, as for the tensor factories below. Negative,
+     * zero and small sizes stay, and so do planes whose bytes overflow a long for any tensor.
+     */
+    private static int[] plane(Gen g, int others) {
+        while (true) {
+            int h = size(g), w = size(g);
+            double elements = (double) Math.max(0, h) * Math.max(0, w);
+            if (elements * others <= 1e6 || elements * 4 >= 9.3e18) return new int[]{h, w};
         }
     }
 
-    @Property(tries = 150, seed = "9003")
-    void roiPoolIsAClearErrorOrAResultOfTheDocumentedShape(@ForAll("features") Spec in, @ForAll("rois") Spec rois,
-                                                           @ForAll("sizes") int ph, @ForAll("sizes") int pw, @ForAll("scales") double scale,
-                                                           @ForAll("argmaxes") int[] argmax) {
-        Tensor x = in.make(), r = rois.make();
-        try {
-            clearOrCorrect("roiPool " + in + " " + rois, () -> VisionOps.roiPool(x, r, new int[]{ph, pw}, scale), res -> {
-                shaped(res.output(), r.shape(0), x.shape(1), ph, pw);
-                shaped(res.argmax(), r.shape(0), x.shape(1), ph, pw);
-            });
-            clearOrCorrect("roiPoolBackward", () -> {
-                try (Tensor g = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 1, 1, argmax.length);
-                     Tensor a = Tensor.of(argmax, 1, 1, 1, argmax.length)) {
-                    return VisionOps.roiPoolBackward(g, a, r, new long[]{1, 1, Math.max(0, ph), Math.max(0, pw)});
-                }
-            }, gin -> shaped(gin, 1, 1, ph, pw));
-        } finally {
-            closeAll(x, r);
+    record RoiAlignCase(Spec in, Spec rois, int ph, int pw, double scale, int samplingRatio, boolean aligned, int h, int w) {
+    }
+
+    private static RoiAlignCase roiAlignCase(Gen g) {
+        Spec in = feature(g), rois = rois(g);
+        int ph = size(g), pw = size(g);
+        double scale = scale(g);
+        int samplingRatio = size(g);
+        boolean aligned = g.bool();
+        int[] plane = plane(g, 2);
+        return new RoiAlignCase(in, rois, ph, pw, scale, samplingRatio, aligned, plane[0], plane[1]);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> roiAlignIsAClearErrorOrAResultOfTheDocumentedShape() {
+        return SeededCases.of(9002, 200, OpPropertiesTest::roiAlignCase, c -> {
+            int ph = c.ph(), pw = c.pw();
+            Tensor x = c.in().make(), r = c.rois().make();
+            try {
+                clearOrCorrect("roiAlign " + c, () -> VisionOps.roiAlign(x, r, new int[]{ph, pw}, c.scale(), c.samplingRatio(), c.aligned()),
+                        out -> {
+                            shaped(out, r.shape(0), x.shape(1), ph, pw);
+                            assertEquals(x.dtype(), out.dtype());
+                        });
+                clearOrCorrect("roiAlignBackward " + c, () -> {
+                    try (Tensor g = Tensor.zeros(x == null || x.isClosed() ? DType.FLOAT32 : x.dtype(), Device.CPU,
+                            r == null || r.isClosed() || r.ndim() < 1 ? 1 : r.shape(0), 2, Math.max(1, Math.min(ph, 4)), Math.max(1, Math.min(pw, 4)))) {
+                        return VisionOps.roiAlignBackward(g, r, new long[]{1, 2, c.h(), c.w()}, c.scale(), c.samplingRatio(), c.aligned(), false);
+                    }
+                }, gin -> shaped(gin, 1, 2, c.h(), c.w()));
+            } finally {
+                closeAll(x, r);
+            }
+        });
+    }
+
+    record RoiPoolCase(Spec in, Spec rois, int ph, int pw, double scale, int[] argmax, int h, int w) {
+        @Override
+        public String toString() {
+            return "RoiPoolCase[in=" + in + ", rois=" + rois + ", ph=" + ph + ", pw=" + pw + ", scale=" + scale
+                    + ", argmax=" + Arrays.toString(argmax) + ", h=" + h + ", w=" + w + "]";
         }
     }
 
-    @Provide
-    Arbitrary<int[]> argmaxes() {
-        return Arbitraries.oneOf(Arbitraries.integers().between(-3, 20), Arbitraries.of(Integer.MAX_VALUE, Integer.MIN_VALUE))
-                .array(int[].class).ofMinSize(1).ofMaxSize(4);
+    private static RoiPoolCase roiPoolCase(Gen g) {
+        Spec in = feature(g), rois = rois(g);
+        int[] pooled = plane(g, 6 * 4); // at most 6 rois of 4 channels
+        double scale = scale(g);
+        int[] argmax = argmax(g);
+        int[] plane = plane(g, 1);
+        return new RoiPoolCase(in, rois, pooled[0], pooled[1], scale, argmax, plane[0], plane[1]);
     }
 
-    @Provide
-    Arbitrary<Spec> boxes() {
-        return specs(MOSTLY_FLOAT, Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, Arbitraries.longs().between(0, 6)
-                .map(n -> new long[]{n, 4})), net.jqwik.api.Tuple.of(1, shapes(0, 3, 5))));
+    @TestFactory
+    Stream<DynamicTest> roiPoolIsAClearErrorOrAResultOfTheDocumentedShape() {
+        return SeededCases.of(9003, 150, OpPropertiesTest::roiPoolCase, c -> {
+            int ph = c.ph(), pw = c.pw();
+            int[] argmax = c.argmax();
+            Tensor x = c.in().make(), r = c.rois().make();
+            try {
+                clearOrCorrect("roiPool " + c, () -> VisionOps.roiPool(x, r, new int[]{ph, pw}, c.scale()), res -> {
+                    shaped(res.output(), r.shape(0), x.shape(1), ph, pw);
+                    shaped(res.argmax(), r.shape(0), x.shape(1), ph, pw);
+                });
+                clearOrCorrect("roiPoolBackward " + c, () -> {
+                    try (Tensor g = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 1, 1, argmax.length);
+                         Tensor a = Tensor.of(argmax, 1, 1, 1, argmax.length)) {
+                        return VisionOps.roiPoolBackward(g, a, r, new long[]{1, 1, Math.max(0, c.h()), Math.max(0, c.w())});
+                    }
+                }, gin -> shaped(gin, 1, 1, c.h(), c.w()));
+            } finally {
+                closeAll(x, r);
+            }
+        });
     }
 
-    @Provide
-    Arbitrary<Spec> vectors() {
-        return specs(ANY_DTYPE, Arbitraries.longs().between(0, 6).map(n -> new long[]{n}));
+    record NmsCase(Spec boxes, Spec scores, Spec idxs, double threshold) {
     }
 
-    @Property(tries = 200, seed = "9004")
-    void nmsIsAClearErrorOrIndicesIntoTheBoxes(@ForAll("boxes") Spec boxes, @ForAll("vectors") Spec scores,
-                                               @ForAll("vectors") Spec idxs, @ForAll("scales") double threshold) {
-        Tensor b = boxes.make(), s = scores.make(), c = idxs.make();
-        try {
-            java.util.function.Consumer<Tensor> check = keep -> {
-                assertEquals(DType.INT64, keep.dtype());
-                for (long k : keep.toLongArray()) assertTrue(k >= 0 && k < b.shape(0), "index " + k);
-            };
-            clearOrCorrect("nms " + boxes + " " + scores, () -> VisionOps.nms(b, s, threshold), check);
-            clearOrCorrect("batchedNms", () -> VisionOps.batchedNms(b, s, c, threshold), check);
-        } finally {
-            closeAll(b, s, c);
+    @TestFactory
+    Stream<DynamicTest> nmsIsAClearErrorOrIndicesIntoTheBoxes() {
+        return SeededCases.of(9004, 200, g -> new NmsCase(boxes(g), vector(g), vector(g), scale(g)), c -> {
+            Tensor b = c.boxes().make(), s = c.scores().make(), i = c.idxs().make();
+            try {
+                java.util.function.Consumer<Tensor> check = keep -> {
+                    assertEquals(DType.INT64, keep.dtype());
+                    for (long k : keep.toLongArray()) assertTrue(k >= 0 && k < b.shape(0), "index " + k);
+                };
+                clearOrCorrect("nms " + c, () -> VisionOps.nms(b, s, c.threshold()), check);
+                clearOrCorrect("batchedNms " + c, () -> VisionOps.batchedNms(b, s, i, c.threshold()), check);
+            } finally {
+                closeAll(b, s, i);
+            }
+        });
+    }
+
+    record FocalCase(Spec logits, Spec targets, Spec labels, double gamma, double alpha) {
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sigmoidFocalLossIsAClearErrorOrALossOfTheLogitsShape() {
+        return SeededCases.of(9005, 200, g -> new FocalCase(logits(g), logits(g), vector(g), scale(g), scale(g)), c -> {
+            Tensor x = c.logits().make(), t = c.targets().make(), l = c.labels().make();
+            try {
+                clearOrCorrect("focal " + c, () -> VisionOps.sigmoidFocalLoss(x, t, c.gamma(), c.alpha()),
+                        loss -> shaped(loss, x.shape()));
+                clearOrCorrect("focal labels " + c, () -> VisionOps.sigmoidFocalLoss(x, l, c.gamma(), c.alpha()),
+                        loss -> shaped(loss, x.shape()));
+            } finally {
+                closeAll(x, t, l);
+            }
+        });
+    }
+
+    record DeformConvCase(Spec input, Spec offset, Spec weight, int[] stride, int[] padding, int[] dilation) {
+        @Override
+        public String toString() {
+            return "DeformConvCase[input=" + input + ", offset=" + offset + ", weight=" + weight + ", stride=" + Arrays.toString(stride)
+                    + ", padding=" + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation) + "]";
         }
     }
 
-    @Provide
-    Arbitrary<Spec> logits() {
-        return specs(MOSTLY_FLOAT, Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, Arbitraries.longs().between(0, 4)
-                .array(long[].class).ofSize(2)), net.jqwik.api.Tuple.of(1, shapes(0, 3, 4))));
+    @TestFactory
+    Stream<DynamicTest> deformConv2dIsAClearErrorOrAResult() {
+        return SeededCases.of(9006, 150, g -> new DeformConvCase(feature(g), feature(g), feature(g), pair(g), pair(g), pair(g)), c -> {
+            Tensor x = c.input().make(), o = c.offset().make(), w = c.weight().make();
+            try {
+                clearOrCorrect("deformConv2d " + c, () -> VisionOps.deformConv2d(x, o, w, null, c.stride(), c.padding(), c.dilation(), null),
+                        out -> assertEquals(4, out.ndim()));
+            } finally {
+                closeAll(x, o, w);
+            }
+        });
     }
 
-    @Property(tries = 200, seed = "9005")
-    void sigmoidFocalLossIsAClearErrorOrALossOfTheLogitsShape(@ForAll("logits") Spec logits, @ForAll("logits") Spec targets,
-                                                              @ForAll("vectors") Spec labels, @ForAll("scales") double gamma,
-                                                              @ForAll("scales") double alpha) {
-        Tensor x = logits.make(), t = targets.make(), l = labels.make();
-        try {
-            clearOrCorrect("focal " + logits + " " + targets, () -> VisionOps.sigmoidFocalLoss(x, t, gamma, alpha),
-                    loss -> shaped(loss, x.shape()));
-            clearOrCorrect("focal labels " + logits + " " + labels, () -> VisionOps.sigmoidFocalLoss(x, l, gamma, alpha),
-                    loss -> shaped(loss, x.shape()));
-        } finally {
-            closeAll(x, t, l);
-        }
+    record PsRoiPoolCase(Spec data, Spec rois, DeformPsRoiPool.Params params) {
     }
 
-    @Provide
-    Arbitrary<int[]> pairs() {
-        return Arbitraries.oneOf(Arbitraries.integers().between(-1, 3), Arbitraries.of(Integer.MAX_VALUE, 65536))
-                .array(int[].class).ofMinSize(0).ofMaxSize(3).injectNull(0.05);
-    }
-
-    @Provide
-    Arbitrary<Spec> convTensors() {
-        return specs(MOSTLY_FLOAT, Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, Arbitraries.longs().between(1, 4)
-                .array(long[].class).ofSize(4)), net.jqwik.api.Tuple.of(1, shapes(0, 5, 3))));
-    }
-
-    @Property(tries = 150, seed = "9006")
-    void deformConv2dIsAClearErrorOrAResult(@ForAll("convTensors") Spec input, @ForAll("convTensors") Spec offset,
-                                            @ForAll("convTensors") Spec weight, @ForAll("pairs") int[] stride,
-                                            @ForAll("pairs") int[] padding, @ForAll("pairs") int[] dilation) {
-        Tensor x = input.make(), o = offset.make(), w = weight.make();
-        try {
-            clearOrCorrect("deformConv2d " + input + " " + offset + " " + weight,
-                    () -> VisionOps.deformConv2d(x, o, w, null, stride, padding, dilation, null),
-                    out -> assertEquals(4, out.ndim()));
-        } finally {
-            closeAll(x, o, w);
-        }
-    }
-
-    @Provide
-    Arbitrary<DeformPsRoiPool.Params> psParams() {
-        Arbitrary<Integer> small = Arbitraries.oneOf(Arbitraries.integers().between(-1, 3), Arbitraries.of(65536, Integer.MAX_VALUE));
-        return Combinators.combine(scales(), small, small, small, small, small, scales())
-                .as(DeformPsRoiPool.Params::new).injectNull(0.05);
-    }
-
-    @Property(tries = 150, seed = "9007")
-    void deformPsRoiPoolIsAClearErrorOrAResult(@ForAll("features") Spec data, @ForAll("rois") Spec rois,
-                                               @ForAll("psParams") DeformPsRoiPool.Params p) {
-        Tensor d = data.make(), r = rois.make();
-        try {
-            clearOrCorrect("deformPsRoiPool " + data + " " + rois + " " + p, () -> VisionOps.deformPsRoiPool(d, r, null, p),
-                    res -> shaped(res.output(), r.shape(0), p.outputDim(), p.pooled(), p.pooled()));
-        } finally {
-            closeAll(d, r);
-        }
+    @TestFactory
+    Stream<DynamicTest> deformPsRoiPoolIsAClearErrorOrAResult() {
+        return SeededCases.of(9007, 150, g -> new PsRoiPoolCase(feature(g), rois(g), psParams(g)), c -> {
+            DeformPsRoiPool.Params p = c.params();
+            Tensor d = c.data().make(), r = c.rois().make();
+            try {
+                clearOrCorrect("deformPsRoiPool " + c, () -> VisionOps.deformPsRoiPool(d, r, null, p),
+                        res -> shaped(res.output(), r.shape(0), p.outputDim(), p.pooled(), p.pooled()));
+            } finally {
+                closeAll(d, r);
+            }
+        });
     }
 
     // ---- tensors themselves ----------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<long[]> anyShapes() {
-        Arbitrary<Long> dim = Arbitraries.oneOf(Arbitraries.longs().between(-2, 5),
-                Arbitraries.of(1L << 31, 1L << 32, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE));
-        return dim.array(long[].class).ofMinSize(0).ofMaxSize(4).injectNull(0.05);
+    record FactoryCase(long[] shape, DType dtype, int axis) {
+        @Override
+        public String toString() {
+            return "FactoryCase[shape=" + Arrays.toString(shape) + ", dtype=" + dtype + ", axis=" + axis + "]";
+        }
     }
 
-    @Property(tries = 300, seed = "9008")
-    void tensorFactoriesAndAccessorsAreAClearErrorOrCorrect(@ForAll("anyShapes") long[] shape, @ForAll("maybeDtype") DType dt,
-                                                            @ForAll int axis) {
-        // Only shapes that fit a small allocation or overflow a long are tried: a 4 TiB
-        // allocation is the machine's business (OutOfMemoryError), not an argument check.
-        if (shape != null && fitsButHuge(shape)) return;
-        clearOrCorrect("zeros " + Arrays.toString(shape), () -> Tensor.zeros(dt, Device.CPU, shape), t -> {
-            assertArrayEquals(shape, t.shape());
-            clearOrCorrect("shape(" + axis + ")", () -> t.shape(axis), s -> assertEquals(t.shape()[axis < 0 ? t.ndim() + axis : axis], s));
+    /**
+     * A factory case whose shape is not "fits a long but is huge": a 4 TiB allocation is the
+     * machine's business (OutOfMemoryError), not an argument check, so such shapes are drawn again.
+     */
+    private static FactoryCase factoryCase(Gen g) {
+        long[] shape;
+        do {
+            shape = anyShape(g);
+        } while (shape != null && fitsButHuge(shape));
+        return new FactoryCase(shape, g.orNull(0.1, () -> anyDtype(g)), g.anyInt());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> tensorFactoriesAndAccessorsAreAClearErrorOrCorrect() {
+        return SeededCases.of(9008, 300, OpPropertiesTest::factoryCase, c -> {
+            long[] shape = c.shape();
+            int axis = c.axis();
+            clearOrCorrect("zeros " + c, () -> Tensor.zeros(c.dtype(), Device.CPU, shape), t -> {
+                assertArrayEquals(shape, t.shape());
+                clearOrCorrect("shape(" + axis + ")", () -> t.shape(axis), s -> assertEquals(t.shape()[axis < 0 ? t.ndim() + axis : axis], s));
+            });
         });
-    }
-
-    @Provide
-    Arbitrary<DType> maybeDtype() {
-        return ANY_DTYPE.injectNull(0.1);
     }
 
     private static boolean fitsButHuge(long[] shape) {
@@ -435,16 +522,21 @@ class OpPropertiesTest {
         return p > 1e6 && p < 9.3e18;
     }
 
-    @Property(tries = 100, seed = "9009")
-    void elementwiseIntoChecksItsOutput(@ForAll("smallTensors") Spec a, @ForAll("smallTensors") Spec b, @ForAll("smallTensors") Spec out) {
-        Tensor x = a.make(), y = b.make(), o = out.make();
-        try {
-            clearOrCorrect("into", () -> {
-                Elementwise.into(Elementwise.ADD, x, y, o);
-                return o;
-            }, r -> assertArrayEquals(reference(0, a, b), values(r)));
-        } finally {
-            closeAll(x, y, o);
-        }
+    record IntoCase(Spec a, Spec b, Spec out) {
+    }
+
+    @TestFactory
+    Stream<DynamicTest> elementwiseIntoChecksItsOutput() {
+        return SeededCases.of(9009, 100, g -> new IntoCase(smallTensor(g), smallTensor(g), smallTensor(g)), c -> {
+            Tensor x = c.a().make(), y = c.b().make(), o = c.out().make();
+            try {
+                clearOrCorrect("into " + c, () -> {
+                    Elementwise.into(Elementwise.ADD, x, y, o);
+                    return o;
+                }, r -> assertArrayEquals(reference(0, c.a(), c.b()), values(r)));
+            } finally {
+                closeAll(x, y, o);
+            }
+        });
     }
 }
