@@ -17,16 +17,41 @@ typedef struct {
     int64_t sh, sw, ph, pw, dh, dw;
 } ne_dcn_geom;
 
+/* NE_DCN_PROF(slot, code): runs code; with -DNE_DCN_PROFILE also adds the CPU time of the
+ * calling thread (not wall time: the profile was taken on a shared machine) to
+ * ne_dcn_prof_ns[slot], for the profile in the comment at the top. */
+#ifdef NE_DCN_PROFILE
+#include <time.h>
+int64_t ne_dcn_prof_ns[16];
+static int64_t ne_dcn_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t) t.tv_sec * 1000000000 + t.tv_nsec;
+}
+#define NE_DCN_PROF(slot, ...)                                                                   \
+    {                                                                                             \
+        const int64_t t0_ = ne_dcn_now_ns();                                                      \
+        __VA_ARGS__;                                                                              \
+        __atomic_fetch_add(&ne_dcn_prof_ns[slot], ne_dcn_now_ns() - t0_, __ATOMIC_RELAXED);       \
+    }
+#else
+#define NE_DCN_PROF(slot, ...) { __VA_ARGS__; }
+#endif
+
 #define NE_T float
 #define NE_S f32
+#include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
 #include "ne_deform_conv_driver.h"
 #undef NE_T
 #undef NE_S
 #define NE_T double
 #define NE_S f64
+#define NE_GEMM_DOUBLE
+#include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
 #include "ne_deform_conv_driver.h"
+#undef NE_GEMM_DOUBLE
 #undef NE_T
 #undef NE_S
 
@@ -55,13 +80,12 @@ int32_t ne_deform_conv_forward_cpu(int32_t dtype, const void* input, const void*
     int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
     if (s != NE_OK) return s;
     if (g.n == 0) return NE_OK;
-    if (!input || !offset || !weight || !output || !gemm) return NE_ERR_INVALID_ARGUMENT;
+    (void) gemm;
+    if (!input || !offset || !weight || !output) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
-        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output,
-                                          (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
-        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output,
-                                          (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output, threads, isa);
+        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }
@@ -76,15 +100,16 @@ int32_t ne_deform_conv_backward_cpu(int32_t dtype, const void* grad_output, cons
     int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
     if (s != NE_OK) return s;
     if (g.n == 0) return NE_OK;
-    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight || !gemm)
+    (void) gemm;
+    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight)
         return NE_ERR_INVALID_ARGUMENT;
     if ((mask == NULL) != (grad_mask == NULL)) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
         case 0: return ne_dcn_backward_f32(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, threads, isa);
         case 1: return ne_dcn_backward_f64(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }

@@ -10,31 +10,15 @@
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
 #endif
 
-typedef void (*NE_FN(ne_gemm_fn))(int order, int transa, int transb, int m, int n, int k, NE_T alpha,
-                                  const NE_T* a, int lda, const NE_T* b, int ldb, NE_T beta, NE_T* c, int ldc);
-
-/* Output positions per chunk: as many whole column rows as fit NE_DCN_CHUNK_ELEMS, at least 1. */
+/* Backward: output positions per chunk: as many whole column rows as fit NE_DCN_CHUNK_ELEMS, at
+ * least 1, rounded down to a multiple of the GEMM's KC when that many fit (the chunk is the k of
+ * the grad-weight GEMM: a short last k block costs a pass over grad weight for little work). */
 static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
     int64_t np = NE_DCN_CHUNK_ELEMS / kc;
+    if (np >= NE_GEMM_KC) np = np / NE_GEMM_KC * NE_GEMM_KC;
     if (np < 1) np = 1;
     return np < hw ? np : hw;
-}
-
-typedef struct {
-    const NE_T* bias;
-    NE_T* out;
-    int64_t hw;
-} NE_FN(ne_dcn_bias_ctx);
-
-static int32_t NE_FN(ne_dcn_bias_fill)(void* vctx, int64_t r0, int64_t r1) {
-    NE_FN(ne_dcn_bias_ctx)* c = vctx;
-    for (int64_t r = r0; r < r1; r++) {
-        const NE_T v = c->bias[r];
-        NE_T* o = c->out + r * c->hw;
-        for (int64_t p = 0; p < c->hw; p++) o[p] = v;
-    }
-    return 0;
 }
 
 /* The image b of x [cin][plane] into xh [plane][cin]. */
@@ -43,48 +27,153 @@ static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, 
     ne_parallel_for(g->cin, threads, NE_FN(ne_dcn_transpose), &tc);
 }
 
-static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
-                                     const NE_T* weight, const NE_T* bias, NE_T* output, NE_FN(ne_gemm_fn) gemm,
-                                     int32_t threads, int32_t isa) {
+/* Forward block size: positions per block, a multiple of the GEMM's MR rows, such that the
+ * blocks of all threads together hold at most NE_DCN_CHUNK_ELEMS column elements and one block
+ * at most NE_DCN_BLOCK_ELEMS (about L2: the rows are built and consumed in cache). The results
+ * do not depend on it (every output is one fma chain over k, ne_gemm.h). */
+#ifndef NE_DCN_BLOCK_ELEMS
+#define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
+#endif
+
+static int64_t NE_FN(ne_dcn_block_len)(const ne_dcn_geom* g, int32_t threads) {
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
+    int64_t t = threads < 1 ? 1 : threads;
+    int64_t elems = NE_DCN_CHUNK_ELEMS / t;
+    if (elems > NE_DCN_BLOCK_ELEMS) elems = NE_DCN_BLOCK_ELEMS;
+    int64_t np = elems / kc / NE_GEMM_MR * NE_GEMM_MR;
+    if (np < NE_GEMM_MR) np = NE_GEMM_MR;
+    return np < hw ? np : hw;
+}
+
+typedef struct {
+    const ne_dcn_geom* g;
+    const NE_T *xh, *offset, *mask, *wt, *bias;   /* wt: W'^T of each group packed for ne_gemm_pb */
+    NE_T* out;
+    int64_t b, npb, wstride;                       /* wstride: elements per group in wt */
+    NE_FN(ne_dcn_simd) simd;
+    int32_t isa;
+} NE_FN(ne_dcn_fwd_ctx);
+
+/* Forward of the position blocks [k0, k1) of image b, in a thread of its own with its own
+ * buffers: table and rows (im2row), then per conv group the GEMM
+ *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
+ * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
+static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t k0, int64_t k1) {
+    NE_FN(ne_dcn_fwd_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g);
-    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* col = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
-    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
+    const int64_t cog = g->cout / g->groups, npb = c->npb;
+    NE_T* col = malloc((size_t) (npb * kc) * sizeof(NE_T));
+    NE_T* cb = malloc((size_t) (npb * g->cout) * sizeof(NE_T));
+    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
+    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npb * kk) * sizeof(NE_FN(ne_dcn_tap)));
     int32_t s = NE_OK;
-    if (!xh || !col || !wp || !tab) {
+    if (!col || !cb || !work || !tab) {
         s = NE_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
-    /* Bias first, so each GEMM accumulates onto it (beta = 1): no pass over the output after. */
-    if (bias) {
-        for (int64_t b = 0; b < g->n; b++) {
-            NE_FN(ne_dcn_bias_ctx) bc = {bias, output + b * g->cout * hw, hw};
-            ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_bias_fill), &bc);
-        }
+    for (int64_t blk = k0; blk < k1; blk++) {
+        const int64_t p0 = blk * npb, np = hw - p0 < npb ? hw - p0 : npb;
+        NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
+                                  c->simd};
+        NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
+        if (c->bias)
+            NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
+                for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
+        NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
+            NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
+                              c->bias == NULL, work, c->isa));
+        NE_T* o = c->out + c->b * g->cout * hw + p0;
+        NE_DCN_PROF(2, for (int64_t co = 0; co < g->cout; co++)
+            for (int64_t p = 0; p < np; p++) o[co * hw + p] = cb[p * g->cout + co]);
     }
-    for (int64_t b = 0; b < g->n; b++) {
-        NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
-        for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
-            const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
-            NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
-                                      NE_FN(ne_dcn_simd_pick)(isa)};
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch);
-            /* out_g[:, p0:p0+np] += W'_g * rows_g^T straight into the NCHW output. */
-            for (int64_t gi = 0; gi < g->groups; gi++)
-                gemm(101, 111, 112, (int) cog, (int) np, (int) kg, 1, wp + gi * cog * kg, (int) kg, col + gi * kg, (int) kc,
-                     1, output + (b * g->cout + gi * cog) * hw + p0, (int) hw);
-        }
+done:
+    free(col);
+    free(cb);
+    free(work);
+    free(tab);
+    return s;
+}
+
+/* Threads: the position blocks of each image are split between the threads, each running
+ * im2row and a single-threaded GEMM on its own blocks (no shared GEMM, no OpenBLAS threads). */
+static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
+                                     const NE_T* weight, const NE_T* bias, NE_T* output, int32_t threads, int32_t isa) {
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, plane = g->h * g->w;
+    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads), nblk = (hw + npb - 1) / npb;
+    const int64_t kg = cig * kk, cog = g->cout / g->groups, wstride = NE_FN(ne_gemm_pb_size)(cog, kg, isa);
+    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
+    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
+    NE_T* wtp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
+    int32_t s = NE_OK;
+    if (!xh || !wp || !wtp) {
+        s = NE_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    /* W' (the weight with its (channel, tap) axes swapped), then W'^T packed for the GEMM. */
+    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
+    NE_DCN_PROF(9, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc));
+    NE_DCN_PROF(10, for (int64_t gi = 0; gi < g->groups; gi++)
+        NE_FN(ne_gemm_pack_b)(cog, kg, wp + gi * cog * kg, 1, kg, wtp + gi * wstride, isa));
+    free(wp);
+    wp = NULL;
+    for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
+        NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride,
+                                    NE_FN(ne_dcn_simd_pick)(isa), isa};
+        s = ne_parallel_for(nblk, threads, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
 done:
     free(xh);
-    free(col);
     free(wp);
-    free(tab);
+    free(wtp);
     return s;
+}
+
+/* ---- Backward: the GEMMs split between threads by rows of their result. ---- */
+
+typedef struct {
+    const ne_dcn_geom* g;
+    const NE_T *go, *wpp, *col;  /* grad output at the chunk's first position, W' packed per group, rows */
+    NE_T *dcol, *dwp;
+    int64_t np, wstride;
+    int32_t isa;
+} NE_FN(ne_dcn_bgemm_ctx);
+
+/* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for the MR-row
+ * units [u0, u1) of the chunk's positions (A = grad output transposed, read in place). */
+static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t u0, int64_t u1) {
+    NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
+    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
+    if (!work) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t gi = 0; gi < g->groups; gi++)
+        NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
+                          c->dcol + r0 * kc + gi * kg, kc, 1, work, c->isa);
+    free(work);
+    return 0;
+}
+
+/* dW'[co][k] += sum_p gout[co][p] * rows[p][gi * kg + k] over the chunk's positions, for the
+ * MR-row units [u0, u1) of the output channels: each element's chain runs over the positions in
+ * order, chunk after chunk, whatever the thread count. */
+static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t u0, int64_t u1) {
+    NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    const int64_t r1 = u1 * NE_GEMM_MR < g->cout ? u1 * NE_GEMM_MR : g->cout;
+    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
+    if (!work) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
+        const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
+        NE_FN(ne_gemm)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * kg, kc, c->dwp + r * kg, kg, 0, work,
+                       c->isa);
+        r = re;
+    }
+    free(work);
+    return 0;
 }
 
 typedef struct {
@@ -111,10 +200,12 @@ static int32_t NE_FN(ne_dcn_gbias)(void* vctx, int64_t c0, int64_t c1) {
  * dW' += dOut * rows, then grad offset / mask and grad input from dcol with the same table. */
 static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, const NE_T* input, const NE_T* offset,
                                       const NE_T* mask, const NE_T* weight, NE_T* gin, NE_T* goff, NE_T* gmask,
-                                      NE_T* gw, NE_T* gbias, NE_FN(ne_gemm_fn) gemm, int32_t threads, int32_t isa) {
+                                      NE_T* gw, NE_T* gbias, int32_t threads, int32_t isa) {
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g);
+    const int64_t plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g), cog = g->cout / g->groups;
+    const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa);
     NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
+    NE_T* wpp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
     NE_T* gxh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
     NE_T* col = malloc((size_t) (npmax * kc) * sizeof(NE_T));
     NE_T* dcol = malloc((size_t) (npmax * kc) * sizeof(NE_T));
@@ -123,12 +214,14 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
     NE_FN(ne_dcn_tapb)* tabb = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tapb)));
     int32_t s = NE_OK;
-    if (!xh || !gxh || !col || !dcol || !wp || !dwp || !tab || !tabb) {
+    if (!xh || !wpp || !gxh || !col || !dcol || !wp || !dwp || !tab || !tabb) {
         s = NE_ERR_OUT_OF_MEMORY;
         goto done;
     }
     NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
     ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
+    for (int64_t gi = 0; gi < g->groups; gi++)
+        NE_FN(ne_gemm_pack_b)(kg, cog, wp + gi * cog * kg, kg, 1, wpp + gi * wstride, isa);
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
         NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
@@ -138,15 +231,14 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd};
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch);
-            for (int64_t gi = 0; gi < g->groups; gi++) {
-                gemm(101, 112, 111, (int) np, (int) kg, (int) cog, 1, go + gi * cog * hw + p0, (int) hw, wp + gi * cog * kg,
-                     (int) kg, 0, dcol + gi * kg, (int) kc);
-                gemm(101, 111, 111, (int) cog, (int) kg, (int) np, 1, go + gi * cog * hw + p0, (int) hw, col + gi * kg,
-                     (int) kc, 1, dwp + gi * cog * kg, (int) kg);
-            }
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch);
-            ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch);
+            NE_DCN_PROF(4, ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, isa};
+            NE_DCN_PROF(5, s = ne_parallel_for((np + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dcol_gemm), &bc));
+            if (s == NE_OK)
+                NE_DCN_PROF(6, s = ne_parallel_for((g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dw_gemm), &bc));
+            if (s != NE_OK) goto done;
+            NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
+            NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin};
         ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc);
@@ -159,6 +251,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     }
 done:
     free(xh);
+    free(wpp);
     free(gxh);
     free(col);
     free(dcol);
