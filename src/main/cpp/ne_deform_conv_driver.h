@@ -134,9 +134,10 @@ done:
 
 typedef struct {
     const ne_dcn_geom* g;
-    const NE_T *go, *wpp, *col;  /* grad output at the chunk's first position, W' packed per group, rows */
+    const NE_T *go, *wpp, *col;  /* grad output at the chunk's first position, W' packed per group, rows
+                                    packed per group (colstride elements each) */
     NE_T *dcol, *dwp;
-    int64_t np, wstride;
+    int64_t np, wstride, colstride;
     int32_t isa;
 } NE_FN(ne_dcn_bgemm_ctx);
 
@@ -168,8 +169,8 @@ static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t u0, int64_t u1) {
     if (!work) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
         const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
-        NE_FN(ne_gemm)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * kg, kc, c->dwp + r * kg, kg, 0, work,
-                       c->isa);
+        NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg, 0,
+                          work, c->isa);
         r = re;
     }
     free(work);
@@ -203,11 +204,12 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
                                       NE_T* gw, NE_T* gbias, int32_t threads, int32_t isa) {
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g), cog = g->cout / g->groups;
-    const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa);
+    const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa), nr = NE_FN(ne_gemm_nr)(isa);
+    const int64_t colstride = NE_FN(ne_gemm_pb_size)(kg, npmax, isa);
     NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
     NE_T* wpp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
     NE_T* gxh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* col = malloc((size_t) (npmax * kc) * sizeof(NE_T));
+    NE_T* col = malloc((size_t) (g->groups * colstride) * sizeof(NE_T));
     NE_T* dcol = malloc((size_t) (npmax * kc) * sizeof(NE_T));
     NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
     NE_T* dwp = calloc((size_t) (g->cout * kg), sizeof(NE_T));
@@ -230,9 +232,10 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
-                                      goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd};
+                                      goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
+                                      nr, colstride};
             NE_DCN_PROF(4, ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
-            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, isa};
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, isa};
             NE_DCN_PROF(5, s = ne_parallel_for((np + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dcol_gemm), &bc));
             if (s == NE_OK)
                 NE_DCN_PROF(6, s = ne_parallel_for((g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dw_gemm), &bc));

@@ -150,6 +150,8 @@ typedef struct {
     NE_T *goff, *gmask;               /* backward: this image's grad offset / mask (gmask may be NULL) */
     NE_T* gxh;                        /* backward: grad of the HWC image */
     NE_FN(ne_dcn_simd) simd;
+    int64_t pnr, pstride;             /* > 0: col is each group's rows^T (kg x np) packed for ne_gemm_pb
+                                         with panel width pnr, pstride elements per group */
 } NE_FN(ne_dcn_chunk);
 
 /* Calls fn(ctx, c_begin, c_end, d, gi) for the runs of channels that share a deformable group d
@@ -181,6 +183,29 @@ static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
                 const int64_t e = (d * c->np + q) * kk + t;
                 NE_FN(ne_dcn_entry)(g, c->offset, c->mask, c->b, d, c->p0 + q, t, c->tab + e, c->tabb ? c->tabb + e : NULL);
             }
+        if (c->pnr > 0) {
+            /* Backward: the row goes straight into the grad-weight GEMM's packed B (row q of
+             * rows_g is k index q of B_g = rows_g, columns in panels of pnr): fused sampling and
+             * packing, no separate copy. A run stays contiguous up to a panel boundary. */
+            const int64_t nr = c->pnr;
+            for (int64_t t = 0; t < kk; t++)
+                NE_DCN_FOR_RUNS(g, 0, g->cin, {
+                    const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+                    const NE_T* x = c->xh + cs;
+                    NE_T* base = c->col + gi * c->pstride;
+                    for (int64_t j = t * cig + (cs - gi * cig), o = 0, len = ce - cs; len > 0;) {
+                        const int64_t piece = nr - j % nr < len ? nr - j % nr : len;
+                        c->simd.row(base + ne_gemm_pb_index(kg, c->np, nr, q, j), x + o + e->i[0], x + o + e->i[1],
+                                    x + o + e->i[2], x + o + e->i[3], e->wm[0], e->wm[1], e->wm[2], e->wm[3], piece);
+                        j += piece;
+                        o += piece;
+                        len -= piece;
+                    }
+                })
+            for (int64_t gi = 0; gi < g->groups; gi++)
+                for (int64_t j = kg; j % nr != 0; j++) c->col[gi * c->pstride + ne_gemm_pb_index(kg, c->np, nr, q, j)] = 0;
+            continue;
+        }
         NE_T* row = c->col + q * kc;
         for (int64_t t = 0; t < kk; t++)
             NE_DCN_FOR_RUNS(g, 0, g->cin, {

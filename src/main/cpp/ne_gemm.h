@@ -50,6 +50,17 @@
 #endif
 /* Elements of the workspace ne_gemm needs (packed B block, then packed A block). */
 #define NE_GEMM_WORK ((int64_t) NE_GEMM_KC * (NE_GEMM_NC + NE_GEMM_MC))
+/* Where ne_gemm_pack_b puts B's element (kr, j) of a k x n matrix, with panel width nr: blocks
+ * (j0, k0) at j0 * k + k0 * (block width rounded up to nr), panels [kk][nr] inside. For a caller
+ * that writes B straight into the packed layout (a run of columns stays contiguous up to the next
+ * multiple of nr). */
+static inline int64_t ne_gemm_pb_index(int64_t n, int64_t k, int64_t nr, int64_t kr, int64_t j) {
+    const int64_t j0 = j / NE_GEMM_NC * NE_GEMM_NC, k0 = kr / NE_GEMM_KC * NE_GEMM_KC;
+    const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+    const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+    const int64_t jp = (j - j0) / nr * nr;
+    return j0 * k + k0 * nbp + jp * kb + (kr - k0) * nr + (j - j0 - jp);
+}
 #define NE_GCAT2(a, b) a##_##b
 #define NE_GCAT(a, b) NE_GCAT2(a, b)
 #define NE_GFN(name) NE_GCAT(name, NE_S)
@@ -137,6 +148,13 @@ __attribute__((target("avx512f"))) static void NE_GFN(ne_gemm_tile_avx512)(int64
     NE_G_LD(4, c40, c41) NE_G_LD(5, c50, c51) NE_G_LD(6, c60, c61) NE_G_LD(7, c70, c71)
     NE_G_LD(8, c80, c81) NE_G_LD(9, c90, c91) NE_G_LD(10, ca0, ca1) NE_G_LD(11, cb0, cb1)
 #undef NE_G_LD
+#ifdef NE_GEMM_PREFETCH_C
+    /* The next tile down (the caller's next call), into L1 while this one computes. */
+    for (int r = 0; r < NE_GEMM_MR; r++) {
+        _mm_prefetch((const char*) (c + (NE_GEMM_MR + r) * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char*) (c + (NE_GEMM_MR + r) * ldc + W), _MM_HINT_T0);
+    }
+#endif
     for (int64_t k = 0; k < kb; k++) {
         const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
         const NE_T* a = ap + k * NE_GEMM_MR;
@@ -256,36 +274,49 @@ static void NE_GFN(ne_gemm_pack_b_block)(const NE_T* b, int64_t bks, int64_t bjs
     }
 }
 
+/* Packed A block (mc rows, [MR-row panel][kk][MR]) against a packed B block (nb columns):
+ * C[0:mc][0:nb] over kb, panel by panel of B (each stays in L1 for all of A's panels). */
+static void NE_GFN(ne_gemm_sweep)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                  int64_t ldc, int z, int64_t nr, int32_t isa) {
+    for (int64_t jp = 0; jp < nb; jp += nr) {
+        const int64_t w = nb - jp < nr ? nb - jp : nr;
+        const NE_T* bpp = bp + jp * kb;
+        for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+            const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+            const NE_T* app = ap + ip * kb;
+            NE_T* cs = c + ip * ldc + jp;
+#if NE_GEMM_X86
+            if (isa == NE_ISA_AVX512) {
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z);
+                continue;
+            }
+            if (isa == NE_ISA_AVX2 && w == nr) {
+                NE_GFN(ne_gemm_tile6_avx2)(kb, app, bpp, cs, ldc, mb < 6 ? mb : 6, z);
+                if (mb > 6) NE_GFN(ne_gemm_tile6_avx2)(kb, app + 6, bpp, cs + 6 * ldc, ldc, mb - 6, z);
+                continue;
+            }
+#else
+            (void) isa;
+#endif
+            NE_GFN(ne_gemm_tile_scalar)(kb, app, bpp, nr, cs, ldc, mb, w, z);
+        }
+    }
+}
+
 /* One (NC x KC) block of B, packed (bp), against all m rows of A: C[0:m][0:nb] over kb. */
 static void NE_GFN(ne_gemm_block)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
                                   const NE_T* bp, NE_T* c, int64_t ldc, int z, NE_T* ap, int64_t nr, int32_t isa) {
-    for (int64_t i0 = 0; i0 < m; i0 += NE_GEMM_MC) {
-        const int64_t mc = m - i0 < NE_GEMM_MC ? m - i0 : NE_GEMM_MC;
+    /* Rows per A block: m split evenly into blocks of at most MC, rounded up to MR (256 rows are
+     * 132 + 124, not 240 + 16: a thin last block re-reads every B panel for little work). */
+    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t i0 = 0; i0 < m; i0 += mcs) {
+        const int64_t mc = m - i0 < mcs ? m - i0 : mcs;
         for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
             const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
             NE_GFN(ne_gemm_pack_a)(a + (i0 + ip) * ars, ars, acs, mb, kb, ap + ip * kb);
         }
-        for (int64_t jp = 0; jp < nb; jp += nr) {
-            const int64_t w = nb - jp < nr ? nb - jp : nr;
-            const NE_T* bpp = bp + jp * kb;
-            for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
-                const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
-                const NE_T* app = ap + ip * kb;
-                NE_T* cs = c + (i0 + ip) * ldc + jp;
-#if NE_GEMM_X86
-                if (isa == NE_ISA_AVX512) {
-                    NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z);
-                    continue;
-                }
-                if (isa == NE_ISA_AVX2 && w == nr) {
-                    NE_GFN(ne_gemm_tile6_avx2)(kb, app, bpp, cs, ldc, mb < 6 ? mb : 6, z);
-                    if (mb > 6) NE_GFN(ne_gemm_tile6_avx2)(kb, app + 6, bpp, cs + 6 * ldc, ldc, mb - 6, z);
-                    continue;
-                }
-#endif
-                NE_GFN(ne_gemm_tile_scalar)(kb, app, bpp, nr, cs, ldc, mb, w, z);
-            }
-        }
+        NE_GFN(ne_gemm_sweep)(mc, nb, kb, ap, bp, c + i0 * ldc, ldc, z, nr, isa);
     }
 }
 
@@ -333,8 +364,10 @@ static void NE_GFN(ne_gemm_pack_b)(int64_t n, int64_t k, const NE_T* b, int64_t 
     }
 }
 
-/* ne_gemm with B packed beforehand by ne_gemm_pack_b (same n, k, isa): for a B used by many
- * calls (weights). work: NE_GEMM_WORK elements (only its A part is used). Same bits as ne_gemm. */
+/* ne_gemm with B packed beforehand by ne_gemm_pack_b (same n, k, isa), or written straight in
+ * that layout (ne_gemm_pb_index): for a B used by many calls (weights) or built by the caller.
+ * A is packed once per (MC x KC) block and swept over all of n. work: NE_GEMM_WORK elements
+ * (only its A part is used). Same bits as ne_gemm. */
 static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs,
                                const NE_T* bpacked, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
     if (m <= 0 || n <= 0) return;
@@ -345,12 +378,22 @@ static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, i
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
-    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
-        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
-        for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
-            const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
-            NE_GFN(ne_gemm_block)(m, nb, kb, a + k0 * acs, ars, acs, bpacked + j0 * k + k0 * nbp, c + j0, ldc,
-                                  zero && k0 == 0, work + NE_GEMM_KC * NE_GEMM_NC, nr, isa);
+    NE_T* ap = work + NE_GEMM_KC * NE_GEMM_NC;
+    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+        const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+        const int z = zero && k0 == 0;
+        for (int64_t i0 = 0; i0 < m; i0 += mcs) {
+            const int64_t mc = m - i0 < mcs ? m - i0 : mcs;
+            for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+                const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+                NE_GFN(ne_gemm_pack_a)(a + (i0 + ip) * ars + k0 * acs, ars, acs, mb, kb, ap + ip * kb);
+            }
+            for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+                const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+                NE_GFN(ne_gemm_sweep)(mc, nb, kb, ap, bpacked + j0 * k + k0 * nbp, c + i0 * ldc + j0, ldc, z, nr, isa);
+            }
         }
     }
 }
