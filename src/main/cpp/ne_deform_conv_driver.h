@@ -54,11 +54,12 @@ typedef struct {
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
 
-/* Forward of the position blocks [k0, k1) of image b, in a thread of its own with its own
- * buffers: table and rows (im2row), then per conv group the GEMM
+/* Forward of the positions [u0 * MR, u1 * MR) of image b (MR-row units, so that any thread
+ * count splits the positions within MR of evenly), in blocks of at most npb positions, in a
+ * thread of its own with its own buffers: table and rows (im2row), then per conv group the GEMM
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
  * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
-static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t k0, int64_t k1) {
+static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t u0, int64_t u1) {
     NE_FN(ne_dcn_fwd_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
@@ -72,10 +73,11 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t k0, int64_t k1) {
         s = NE_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    for (int64_t blk = k0; blk < k1; blk++) {
-        const int64_t p0 = blk * npb, np = hw - p0 < npb ? hw - p0 : npb;
+    const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
+    for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
+        const int64_t np = pend - p0 < npb ? pend - p0 : npb;
         NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
-                                  c->simd};
+                                  c->simd, 0, 0};
         NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
         if (c->bias)
             NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
@@ -95,12 +97,32 @@ done:
     return s;
 }
 
+typedef struct {
+    const NE_T* b;
+    NE_T* dst;
+    int64_t n, k, bks, bjs, stride, panels;   /* per group: B at b + gi * (rows of B_g), dst + gi * stride */
+    int64_t bgs;                              /* elements between the groups' B */
+    int32_t isa;
+} NE_FN(ne_dcn_packb_ctx);
+
+/* Packs the (group, panel) pairs [r0, r1) of each group's B for ne_gemm_pb. */
+static int32_t NE_FN(ne_dcn_packb)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_packb_ctx)* c = vctx;
+    for (int64_t r = r0; r < r1;) {
+        const int64_t gi = r / c->panels, pe = (gi + 1) * c->panels < r1 ? (gi + 1) * c->panels : r1;
+        NE_FN(ne_gemm_pack_b_panels)(c->n, c->k, c->b + gi * c->bgs, c->bks, c->bjs, c->dst + gi * c->stride, c->isa,
+                                     r - gi * c->panels, pe - gi * c->panels);
+        r = pe;
+    }
+    return 0;
+}
+
 /* Threads: the position blocks of each image are split between the threads, each running
  * im2row and a single-threaded GEMM on its own blocks (no shared GEMM, no OpenBLAS threads). */
 static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
                                      const NE_T* weight, const NE_T* bias, NE_T* output, int32_t threads, int32_t isa) {
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, plane = g->h * g->w;
-    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads), nblk = (hw + npb - 1) / npb;
+    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads), nunits = (hw + NE_GEMM_MR - 1) / NE_GEMM_MR;
     const int64_t kg = cig * kk, cog = g->cout / g->groups, wstride = NE_FN(ne_gemm_pb_size)(cog, kg, isa);
     NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
     NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
@@ -113,15 +135,16 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     /* W' (the weight with its (channel, tap) axes swapped), then W'^T packed for the GEMM. */
     NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
     NE_DCN_PROF(9, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc));
-    NE_DCN_PROF(10, for (int64_t gi = 0; gi < g->groups; gi++)
-        NE_FN(ne_gemm_pack_b)(cog, kg, wp + gi * cog * kg, 1, kg, wtp + gi * wstride, isa));
+    const int64_t nr = NE_FN(ne_gemm_nr)(isa);
+    NE_FN(ne_dcn_packb_ctx) pc = {wp, wtp, cog, kg, 1, kg, wstride, (cog + nr - 1) / nr, cog * kg, isa};
+    NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packb), &pc));
     free(wp);
     wp = NULL;
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
         NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride,
                                     NE_FN(ne_dcn_simd_pick)(isa), isa};
-        s = ne_parallel_for(nblk, threads, NE_FN(ne_dcn_fwd_blocks), &fc);
+        s = ne_parallel_for(nunits, threads, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
 done:
     free(xh);
@@ -222,8 +245,8 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     }
     NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
     ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
-    for (int64_t gi = 0; gi < g->groups; gi++)
-        NE_FN(ne_gemm_pack_b)(kg, cog, wp + gi * cog * kg, kg, 1, wpp + gi * wstride, isa);
+    NE_FN(ne_dcn_packb_ctx) pc = {wp, wpp, kg, cog, kg, 1, wstride, (kg + nr - 1) / nr, cog * kg, isa};
+    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packb), &pc);
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
         NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);

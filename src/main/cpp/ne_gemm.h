@@ -322,7 +322,7 @@ static void NE_GFN(ne_gemm_block)(int64_t m, int64_t nb, int64_t kb, const NE_T*
 
 /* C[m][n] += A B, or C = A B when zero (see the top of this file). isa: an NE_ISA_* code
  * already resolved (ne_isa_resolve); work: NE_GEMM_WORK elements. */
-static void NE_GFN(ne_gemm)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs, const NE_T* b,
+__attribute__((unused)) static void NE_GFN(ne_gemm)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs, const NE_T* b,
                             int64_t ldb, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
@@ -349,19 +349,31 @@ static int64_t NE_GFN(ne_gemm_pb_size)(int64_t n, int64_t k, int32_t isa) {
     return (n + nr - 1) / nr * nr * k;
 }
 
-/* Packs all of B[k][n] (element (k, j) at b[k * bks + j * bjs]: bjs = 1 row-major, bks = 1 a
- * transposed matrix) for ne_gemm_pb, block after block in ne_gemm's order: block (j0, k0) at
- * j0 * k + k0 * (its width rounded up to NR). */
-static void NE_GFN(ne_gemm_pack_b)(int64_t n, int64_t k, const NE_T* b, int64_t bks, int64_t bjs, NE_T* dst,
-                                   int32_t isa) {
+/* Packs the NR-wide panels [pan0, pan1) (columns [pan0 * NR, pan1 * NR) of B) of all of B[k][n]
+ * (element (k, j) at b[k * bks + j * bjs]: bjs = 1 row-major, bks = 1 a transposed matrix) for
+ * ne_gemm_pb: block (j0, k0) at j0 * k + k0 * (its width rounded up to NR), panels [kk][NR]
+ * inside (ne_gemm_pb_index). Panels are independent: callers may pack them on several threads. */
+static void NE_GFN(ne_gemm_pack_b_panels)(int64_t n, int64_t k, const NE_T* b, int64_t bks, int64_t bjs, NE_T* dst,
+                                          int32_t isa, int64_t pan0, int64_t pan1) {
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
-    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+    for (int64_t pan = pan0; pan < pan1; pan++) {
+        const int64_t j = pan * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
+        if (j >= n) break;
         const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t w = n - j < nr ? n - j : nr;
         for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
             const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
-            NE_GFN(ne_gemm_pack_b_block)(b + k0 * bks + j0 * bjs, bks, bjs, kb, nb, nr, dst + j0 * k + k0 * nbp);
+            NE_GFN(ne_gemm_pack_b_block)(b + k0 * bks + j * bjs, bks, bjs, kb, w, nr,
+                                         dst + j0 * k + k0 * nbp + (j - j0) * kb);
         }
     }
+}
+
+/* All of B packed for ne_gemm_pb (see ne_gemm_pack_b_panels). */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pack_b)(int64_t n, int64_t k, const NE_T* b, int64_t bks, int64_t bjs, NE_T* dst,
+                                   int32_t isa) {
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    NE_GFN(ne_gemm_pack_b_panels)(n, k, b, bks, bjs, dst, isa, 0, (n + nr - 1) / nr);
 }
 
 /* ne_gemm with B packed beforehand by ne_gemm_pack_b (same n, k, isa), or written straight in
