@@ -1,9 +1,10 @@
 /* Deformable convolution v1/v2 on the CPU (ops.md §5): position-major columns ("im2row") of an
- * HWC copy of the input through a per-chunk sampling table, GEMM through the caller's CBLAS
- * (cblas_sgemm/cblas_dgemm address), and a backward whose scatter (grad input) is partitioned
- * by channel so that it needs no atomics and gives the same bits for any thread count.
- * im2col_step is validated but the CPU path works image by image in position chunks (its
- * column buffer is bounded by NE_DCN_CHUNK_ELEMS, smaller than any im2col_step's). */
+ * HWC copy of the input through a per-block sampling table, the library's own single-threaded
+ * GEMM (ne_gemm.h) on each of nativeext's threads, and a backward whose scatter (grad input) is
+ * partitioned by channel so that it needs no atomics and gives the same bits for any thread
+ * count. The profile and the threading are described in ne_deform_conv_driver.h. im2col_step is
+ * validated but the CPU path works image by image in position blocks (their column buffers
+ * together are bounded by NE_DCN_CHUNK_ELEMS, smaller than any im2col_step's); `gemm` is unused. */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>

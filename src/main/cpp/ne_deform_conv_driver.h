@@ -1,10 +1,37 @@
 /* Typed forward/backward drivers of deformable convolution on the CPU (see the layout notes in
- * ne_deform_conv_kernels.h): per image, the input in HWC order; per chunk of output positions,
- * the table and the column rows (a chunk of about NE_DCN_CHUNK_ELEMS elements, so the rows stay
- * in cache between im2row and the GEMM and the buffer does not grow with the image), then the
- * GEMMs through the CBLAS function pointer the caller passes. The chunking depends on the
- * shapes only, never on the thread count, so every GEMM call is the same for any thread count.
- * Included per dtype after ne_deform_conv_kernels.h. */
+ * ne_deform_conv_kernels.h). Included per dtype after ne_gemm.h and ne_deform_conv_kernels.h.
+ *
+ * Forward, per image: the input in HWC order; the output positions split between the threads in
+ * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
+ * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
+ * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
+ * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
+ * output. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the
+ * rows straight into the grad-weight GEMM's packed B; the column gradient (GEMM split by
+ * positions), grad weight (GEMM split by output channels, each element's fma chain running over
+ * the positions in order, chunk after chunk), grad offset / mask and grad input as before. Every
+ * GEMM output is one fma chain in a fixed order, so the results are the same bits for any
+ * thread count, block size and ISA variant (tests: DeformConv2dTest).
+ *
+ * Profile (issue 11), [1,256,50,50] 3x3 256->256 v2 float32, one thread, CPU time of the
+ * calling thread (the 2-core AVX-512 machine was shared with other jobs: wall time there mostly
+ * measured them; NE_DCN_PROFILE builds the timers in):
+ *   before (OpenBLAS sgemm, 1 OpenBLAS thread): columns (table + rows) 4.3 ms, GEMM 21.8 ms,
+ *     total 28-29 ms; backward 65-75 ms. With 2 threads the GEMM was OpenBLAS's own threading
+ *     inside one call: 2-thread wall time was 114-888 ms against 35-104 ms at one thread in the
+ *     same loaded runs (its threads spin and were descheduled), columns 1.6 ms.
+ *   after: columns 2.1-2.5 ms, GEMM 19.4-21.7 ms (2 of them packing A), output transpose 1.0,
+ *     HWC copy 1.2-1.4, W' and its packing 2.0-2.2; total 26-29 ms. At two threads the same work
+ *     splits by positions (GEMM 19.6-22.5 ms summed over both threads: no loss to threading).
+ *     Backward (quietest run) 59.5 ms: columns into packed B 5.0, column-gradient GEMM 20.9,
+ *     grad-weight GEMM 22.4 (28-30 before the fusion below), grad offset/mask 3.2, grad input
+ *     2.2, copies and packing about 6.
+ * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
+ * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so im2row writes
+ * them there directly (measured: that GEMM 28-30 -> 22 ms, the separate copy gone). In the
+ * forward the rows are A, packed as [k][12 positions]: the sampled runs are contiguous in
+ * channels, the panels in positions, so sampling into them needs the same 4x4 transposes the
+ * packing does now (2 ms of the GEMM) and could only save the L2 round trip of the rows; not done. */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
@@ -16,7 +43,9 @@
 static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
     int64_t np = NE_DCN_CHUNK_ELEMS / kc;
+#ifndef NE_DCN_NO_KC_ROUND
     if (np >= NE_GEMM_KC) np = np / NE_GEMM_KC * NE_GEMM_KC;
+#endif
     if (np < 1) np = 1;
     return np < hw ? np : hw;
 }
@@ -257,9 +286,10 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
                                       nr, colstride};
-            NE_DCN_PROF(4, ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
+            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
             NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, isa};
-            NE_DCN_PROF(5, s = ne_parallel_for((np + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dcol_gemm), &bc));
+            if (s == NE_OK)
+                NE_DCN_PROF(5, s = ne_parallel_for((np + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dcol_gemm), &bc));
             if (s == NE_OK)
                 NE_DCN_PROF(6, s = ne_parallel_for((g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dw_gemm), &bc));
             if (s != NE_OK) goto done;
