@@ -20,8 +20,9 @@
  *     total 28-29 ms; backward 65-75 ms. With 2 threads the GEMM was OpenBLAS's own threading
  *     inside one call: 2-thread wall time was 114-888 ms against 35-104 ms at one thread in the
  *     same loaded runs (its threads spin and were descheduled), columns 1.6 ms.
- *   after: columns 2.1-2.5 ms, GEMM 19.4-21.7 ms (2 of them packing A), output transpose 1.0,
- *     HWC copy 1.2-1.4, W' and its packing 2.0-2.2; total 26-29 ms. At two threads the same work
+ *   after: columns 2.1-2.5 ms, GEMM 17.7-21.7 ms (2 of them packing A), output transpose 1.0,
+ *     HWC copy 1.2-1.4, the weight packed for the GEMM 0.8-1.2 (2.0-2.2 as a permutation then a
+ *     packing); total 24-28 ms. At two threads the same work
  *     splits by positions (GEMM 19.6-22.5 ms summed over both threads: no loss to threading).
  *     Backward (quietest run) 59.5 ms: columns into packed B 5.0, column-gradient GEMM 20.9,
  *     grad-weight GEMM 22.4 (28-30 before the fusion below), grad offset/mask 3.2, grad input
@@ -127,21 +128,44 @@ done:
 }
 
 typedef struct {
-    const NE_T* b;
+    const NE_T* w;       /* the weight [C_out][cig][kk] */
     NE_T* dst;
-    int64_t n, k, bks, bjs, stride, panels;   /* per group: B at b + gi * (rows of B_g), dst + gi * stride */
-    int64_t bgs;                              /* elements between the groups' B */
+    int64_t cog, cig, kk, stride, panels;
+    int fwd;             /* 1: B = W'^T (k = t * cig + ci, j = co), 0: B = W' (k = co, j = t * cig + ci) */
     int32_t isa;
-} NE_FN(ne_dcn_packb_ctx);
+} NE_FN(ne_dcn_packw_ctx);
 
-/* Packs the (group, panel) pairs [r0, r1) of each group's B for ne_gemm_pb. */
-static int32_t NE_FN(ne_dcn_packb)(void* vctx, int64_t r0, int64_t r1) {
-    NE_FN(ne_dcn_packb_ctx)* c = vctx;
-    for (int64_t r = r0; r < r1;) {
-        const int64_t gi = r / c->panels, pe = (gi + 1) * c->panels < r1 ? (gi + 1) * c->panels : r1;
-        NE_FN(ne_gemm_pack_b_panels)(c->n, c->k, c->b + gi * c->bgs, c->bks, c->bjs, c->dst + gi * c->stride, c->isa,
-                                     r - gi * c->panels, pe - gi * c->panels);
-        r = pe;
+/* Packs the (group, panel) pairs [r0, r1) of the GEMM operand B made of the weight, for
+ * ne_gemm_pb, straight from the weight's [co][ci][t] layout (W' = the weight with (ci, t) swapped
+ * is never built: one pass instead of a permutation and a packing). */
+static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_packw_ctx)* c = vctx;
+    const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa);
+    const int64_t n = c->fwd ? c->cog : kg, k = c->fwd ? kg : c->cog;
+    int64_t off[64];   /* nr <= 32 */
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t gi = r / c->panels, j = (r % c->panels) * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t w = n - j < nr ? n - j : nr;
+        const NE_T* wg = c->w + gi * c->cog * kg;
+        if (!c->fwd)
+            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
+        for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+            const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+            NE_T* d = c->dst + gi * c->stride + j0 * k + k0 * nbp + (j - j0) * kb;
+            for (int64_t q = 0; q < kb; q++) {
+                const int64_t kx = k0 + q;
+                int64_t jj = 0;
+                if (c->fwd) {
+                    const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
+                    for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
+                } else {
+                    const NE_T* src = wg + kx * kg;
+                    for (; jj < w; jj++) d[q * nr + jj] = src[off[jj]];
+                }
+                for (; jj < nr; jj++) d[q * nr + jj] = 0;
+            }
+        }
     }
     return 0;
 }
@@ -154,21 +178,16 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads), nunits = (hw + NE_GEMM_MR - 1) / NE_GEMM_MR;
     const int64_t kg = cig * kk, cog = g->cout / g->groups, wstride = NE_FN(ne_gemm_pb_size)(cog, kg, isa);
     NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
     NE_T* wtp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
     int32_t s = NE_OK;
-    if (!xh || !wp || !wtp) {
+    if (!xh || !wtp) {
         s = NE_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    /* W' (the weight with its (channel, tap) axes swapped), then W'^T packed for the GEMM. */
-    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
-    NE_DCN_PROF(9, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc));
+    /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM. */
     const int64_t nr = NE_FN(ne_gemm_nr)(isa);
-    NE_FN(ne_dcn_packb_ctx) pc = {wp, wtp, cog, kg, 1, kg, wstride, (cog + nr - 1) / nr, cog * kg, isa};
-    NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packb), &pc));
-    free(wp);
-    wp = NULL;
+    NE_FN(ne_dcn_packw_ctx) pc = {weight, wtp, cog, cig, kk, wstride, (cog + nr - 1) / nr, 1, isa};
+    NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
         NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride,
@@ -177,7 +196,6 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     }
 done:
     free(xh);
-    free(wp);
     free(wtp);
     return s;
 }
@@ -263,19 +281,16 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_T* gxh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
     NE_T* col = malloc((size_t) (g->groups * colstride) * sizeof(NE_T));
     NE_T* dcol = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
     NE_T* dwp = calloc((size_t) (g->cout * kg), sizeof(NE_T));
     NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
     NE_FN(ne_dcn_tapb)* tabb = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tapb)));
     int32_t s = NE_OK;
-    if (!xh || !wpp || !gxh || !col || !dcol || !wp || !dwp || !tab || !tabb) {
+    if (!xh || !wpp || !gxh || !col || !dcol || !dwp || !tab || !tabb) {
         s = NE_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
-    NE_FN(ne_dcn_packb_ctx) pc = {wp, wpp, kg, cog, kg, 1, wstride, (kg + nr - 1) / nr, cog * kg, isa};
-    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packb), &pc);
+    NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
+    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc);
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
         NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
@@ -311,7 +326,6 @@ done:
     free(gxh);
     free(col);
     free(dcol);
-    free(wp);
     free(dwp);
     free(tab);
     free(tabb);
