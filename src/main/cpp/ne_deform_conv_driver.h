@@ -53,7 +53,7 @@ static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
 
 /* The image b of x [cin][plane] into xh [plane][cin]. */
 static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, int32_t threads) {
-    NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w};
+    NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w, 0};
     ne_parallel_for(g->cin, threads, NE_FN(ne_dcn_transpose), &tc);
 }
 
@@ -116,8 +116,8 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t u0, int64_t u1) {
             NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
                               c->bias == NULL, work, c->isa));
         NE_T* o = c->out + c->b * g->cout * hw + p0;
-        NE_DCN_PROF(2, for (int64_t co = 0; co < g->cout; co++)
-            for (int64_t p = 0; p < np; p++) o[co * hw + p] = cb[p * g->cout + co]);
+        NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
+        NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
     }
 done:
     free(col);
@@ -311,7 +311,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
             NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
-        NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin};
+        NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
         ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc);
     }
     NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};

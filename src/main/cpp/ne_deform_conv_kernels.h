@@ -277,13 +277,14 @@ typedef struct {
     const NE_T* src;
     NE_T* dst;
     int64_t rows, cols;   /* src is [rows][cols], dst [cols][rows] */
+    int64_t ldd;          /* dst's row stride when not 0 (else rows) */
 } NE_FN(ne_dcn_tr_ctx);
 
 /* dst[j][i] = src[i][j] for source rows [r0, r1), in 32-column tiles to stay in cache, by 4 x 4
  * (float) or 2 x 2 (double) SSE2 blocks where x86-64 (a copy: same bits), else element by element. */
 static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_tr_ctx)* c = vctx;
-    const int64_t R = c->rows, C = c->cols;
+    const int64_t R = c->ldd ? c->ldd : c->rows, C = c->cols;
     const NE_T* src = c->src;
     NE_T* dst = c->dst;
     for (int64_t j0 = 0; j0 < C; j0 += 32) {
