@@ -80,51 +80,59 @@ typedef struct {
     const NE_T *xh, *offset, *mask, *wt, *bias;   /* wt: W'^T of each group packed for ne_gemm_pb */
     NE_T* out;
     int64_t b, npb, wstride;                       /* wstride: elements per group in wt */
+    int64_t nunits, tasks;                         /* MR-position units of the image, tasks */
+    char* slots;                                   /* per task: col, cb, work, tab (slot bytes each) */
+    size_t slot;
     NE_FN(ne_dcn_simd) simd;
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
 
-/* Forward of the positions [u0 * MR, u1 * MR) of image b (MR-row units, so that any thread
- * count splits the positions within MR of evenly), in blocks of at most npb positions, in a
- * thread of its own with its own buffers: table and rows (im2row), then per conv group the GEMM
+/* Bytes of one forward task's buffers: rows, output tile, GEMM workspace, table. */
+static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
+    const int64_t kk = g->kh * g->kw, kc = g->cin * kk;
+    return ne_dcn_bytes(npb * kc, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+           ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
+}
+
+/* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
+ * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
+ * of at most npb positions, with the task's own buffers: table and rows (im2row), then per conv
+ * group the GEMM
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
  * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
-static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t u0, int64_t u1) {
+static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_fwd_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t cog = g->cout / g->groups, npb = c->npb;
-    NE_T* col = malloc((size_t) (npb * kc) * sizeof(NE_T));
-    NE_T* cb = malloc((size_t) (npb * g->cout) * sizeof(NE_T));
-    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
-    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npb * kk) * sizeof(NE_FN(ne_dcn_tap)));
-    int32_t s = NE_OK;
-    if (!col || !cb || !work || !tab) {
-        s = NE_ERR_OUT_OF_MEMORY;
-        goto done;
+    for (int64_t i = i0; i < i1; i++) {
+        char* m = c->slots + (size_t) i * c->slot;
+        NE_T* col = (NE_T*) m;
+        m += ne_dcn_bytes(npb * kc, sizeof(NE_T));
+        NE_T* cb = (NE_T*) m;
+        m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
+        NE_T* work = (NE_T*) m;
+        m += ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T));
+        NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) m;
+        const int64_t u0 = c->nunits * i / c->tasks, u1 = c->nunits * (i + 1) / c->tasks;
+        const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
+        for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
+            const int64_t np = pend - p0 < npb ? pend - p0 : npb;
+            NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
+                                      c->simd, 0, 0};
+            NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
+            if (c->bias)
+                NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
+                    for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
+            NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
+                NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
+                                  c->bias == NULL, work, c->isa));
+            NE_T* o = c->out + c->b * g->cout * hw + p0;
+            NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
+            NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+        }
     }
-    const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
-    for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
-        const int64_t np = pend - p0 < npb ? pend - p0 : npb;
-        NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
-                                  c->simd, 0, 0};
-        NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
-        if (c->bias)
-            NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
-                for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
-        NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
-            NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
-                              c->bias == NULL, work, c->isa));
-        NE_T* o = c->out + c->b * g->cout * hw + p0;
-        NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
-        NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
-    }
-done:
-    free(col);
-    free(cb);
-    free(work);
-    free(tab);
-    return s;
+    return 0;
 }
 
 typedef struct {
@@ -175,28 +183,30 @@ static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
 static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
                                      const NE_T* weight, const NE_T* bias, NE_T* output, int32_t threads, int32_t isa) {
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, plane = g->h * g->w;
-    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads), nunits = (hw + NE_GEMM_MR - 1) / NE_GEMM_MR;
+    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads);
     const int64_t kg = cig * kk, cog = g->cout / g->groups, wstride = NE_FN(ne_gemm_pb_size)(cog, kg, isa);
-    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* wtp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
+    const int64_t nunits = (hw + NE_GEMM_MR - 1) / NE_GEMM_MR;
+    const int64_t tasks = threads < 1 ? 1 : threads < nunits ? threads : nunits;
+    const size_t slot = NE_FN(ne_dcn_fwd_slot)(g, npb);
+    size_t bytes = ne_dcn_bytes(plane * g->cin, sizeof(NE_T)) + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T)) +
+                   (size_t) tasks * slot;
+    char* mem = ne_dcn_scratch_get(&bytes);
+    if (!mem) return NE_ERR_OUT_OF_MEMORY;
+    NE_T* xh = (NE_T*) mem;
+    NE_T* wtp = (NE_T*) (mem + ne_dcn_bytes(plane * g->cin, sizeof(NE_T)));
+    char* slots = (char*) wtp + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T));
     int32_t s = NE_OK;
-    if (!xh || !wtp) {
-        s = NE_ERR_OUT_OF_MEMORY;
-        goto done;
-    }
     /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM. */
     const int64_t nr = NE_FN(ne_gemm_nr)(isa);
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wtp, cog, cig, kk, wstride, (cog + nr - 1) / nr, 1, isa};
     NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
-        NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride,
+        NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride, nunits, tasks, slots, slot,
                                     NE_FN(ne_dcn_simd_pick)(isa), isa};
-        s = ne_parallel_for(nunits, threads, NE_FN(ne_dcn_fwd_blocks), &fc);
+        s = ne_parallel_for(tasks, (int32_t) tasks, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
-done:
-    free(xh);
-    free(wtp);
+    ne_dcn_scratch_put(mem, bytes);
     return s;
 }
 
@@ -208,42 +218,51 @@ typedef struct {
                                     packed per group (colstride elements each) */
     NE_T *dcol, *dwp;
     int64_t np, wstride, colstride;
+    int64_t units, tasks;        /* MR-row units of the GEMM's result split between tasks */
+    NE_T* work;                  /* NE_GEMM_WORK elements per task */
     int32_t isa;
 } NE_FN(ne_dcn_bgemm_ctx);
 
-/* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for the MR-row
- * units [u0, u1) of the chunk's positions (A = grad output transposed, read in place). */
-static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t u0, int64_t u1) {
+/* Tasks for `units` MR-row units (at most threads, at most units, at least 1). */
+static int64_t NE_FN(ne_dcn_tasks)(int64_t units, int32_t threads) {
+    const int64_t t = threads < 1 ? 1 : threads;
+    return units < 1 ? 1 : t < units ? t : units;
+}
+
+/* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for task i's MR-row
+ * units of the chunk's positions (A = grad output transposed, read in place). */
+static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
-    const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
-    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
-    if (!work) return NE_ERR_OUT_OF_MEMORY;
-    for (int64_t gi = 0; gi < g->groups; gi++)
-        NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
-                          c->dcol + r0 * kc + gi * kg, kc, 1, work, c->isa);
-    free(work);
+    for (int64_t i = i0; i < i1; i++) {
+        const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
+        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
+        if (r1 <= r0) continue;
+        for (int64_t gi = 0; gi < g->groups; gi++)
+            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
+                              c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+    }
     return 0;
 }
 
-/* dW'[co][k] += sum_p gout[co][p] * rows[p][gi * kg + k] over the chunk's positions, for the
- * MR-row units [u0, u1) of the output channels: each element's chain runs over the positions in
+/* dW'[co][k] += sum_p gout[co][p] * rows[p][gi * kg + k] over the chunk's positions, for task
+ * i's MR-row units of the output channels: each element's chain runs over the positions in
  * order, chunk after chunk, whatever the thread count. */
-static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t u0, int64_t u1) {
+static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
-    const int64_t r1 = u1 * NE_GEMM_MR < g->cout ? u1 * NE_GEMM_MR : g->cout;
-    NE_T* work = malloc((size_t) NE_GEMM_WORK * sizeof(NE_T));
-    if (!work) return NE_ERR_OUT_OF_MEMORY;
-    for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
-        const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
-        NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg, 0,
-                          work, c->isa);
-        r = re;
+    for (int64_t i = i0; i < i1; i++) {
+        const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
+        const int64_t r1 = u1 * NE_GEMM_MR < g->cout ? u1 * NE_GEMM_MR : g->cout;
+        for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
+            const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
+            NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg,
+                              0, c->work + i * NE_GEMM_WORK, c->isa);
+            r = re;
+        }
     }
-    free(work);
     return 0;
 }
 
@@ -276,19 +295,27 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     const int64_t plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g), cog = g->cout / g->groups;
     const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa), nr = NE_FN(ne_gemm_nr)(isa);
     const int64_t colstride = NE_FN(ne_gemm_pb_size)(kg, npmax, isa);
-    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* wpp = malloc((size_t) (g->groups * wstride) * sizeof(NE_T));
-    NE_T* gxh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* col = malloc((size_t) (g->groups * colstride) * sizeof(NE_T));
-    NE_T* dcol = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* dwp = calloc((size_t) (g->cout * kg), sizeof(NE_T));
-    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
-    NE_FN(ne_dcn_tapb)* tabb = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tapb)));
+    const int64_t wtasks = NE_FN(ne_dcn_tasks)((npmax > g->cout ? npmax : g->cout) / NE_GEMM_MR + 1, threads);
+    const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
+    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(npmax * kc, sz);
+    const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
+    const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
+    const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
+    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb;
+    char* mem = ne_dcn_scratch_get(&bytes);
+    if (!mem) return NE_ERR_OUT_OF_MEMORY;
+    char* m = mem;
+    NE_T* xh = (NE_T*) m;
+    NE_T* gxh = (NE_T*) (m += b_img);
+    NE_T* wpp = (NE_T*) (m += b_img);
+    NE_T* col = (NE_T*) (m += b_wpp);
+    NE_T* dcol = (NE_T*) (m += b_col);
+    NE_T* dwp = (NE_T*) (m += b_dcol);
+    NE_T* work = (NE_T*) (m += b_dwp);
+    NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
+    NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
     int32_t s = NE_OK;
-    if (!xh || !wpp || !gxh || !col || !dcol || !dwp || !tab || !tabb) {
-        s = NE_ERR_OUT_OF_MEMORY;
-        goto done;
-    }
+    memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T));
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
     ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc);
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
@@ -302,11 +329,15 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
                                       nr, colstride};
             NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
-            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, isa};
+            const int64_t pu = (np + NE_GEMM_MR - 1) / NE_GEMM_MR, cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, pu,
+                                          NE_FN(ne_dcn_tasks)(pu, threads), work, isa};
             if (s == NE_OK)
-                NE_DCN_PROF(5, s = ne_parallel_for((np + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dcol_gemm), &bc));
+                NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
+            bc.units = cu;
+            bc.tasks = NE_FN(ne_dcn_tasks)(cu, threads);
             if (s == NE_OK)
-                NE_DCN_PROF(6, s = ne_parallel_for((g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR, threads, NE_FN(ne_dcn_dw_gemm), &bc));
+                NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
             if (s != NE_OK) goto done;
             NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
             NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
@@ -321,13 +352,6 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc);
     }
 done:
-    free(xh);
-    free(wpp);
-    free(gxh);
-    free(col);
-    free(dcol);
-    free(dwp);
-    free(tab);
-    free(tabb);
+    ne_dcn_scratch_put(mem, bytes);
     return s;
 }
