@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Deformable convolution, v1 and modulated v2 (DCNv2), with torchvision's {@code deform_conv2d}
- * semantics (ops.md §5), on the CPU (C99 im2col + OpenBLAS GEMM) and CUDA (im2col kernels +
+ * semantics (ops.md §5), on the CPU (C99 im2col + the library's own GEMM, ne_gemm.h) and CUDA (im2col kernels +
  * cuBLAS where installed, else a tiled GEMM kernel: see {@link CudaGemm}), float32 and float64.
  * Registered as maskrcnn-benchmark's {@code "DeformConv"} (no mask) and {@code "ModulatedDeformConv"} (with mask).
  *
@@ -36,9 +36,10 @@ import java.util.Arrays;
  * <p>The column buffer holds {@code C_in·kh·kw × im2colStep·H_out·W_out} elements; the step
  * (default {@value #DEFAULT_IM2COL_STEP}, as torchvision/maskrcnn-benchmark) is reduced so the
  * buffer stays under {@value #MAX_COLUMN_BYTES} bytes (CUDA; the CPU kernels build the columns
- * image by image in chunks of output positions of about 2^20 elements instead). CPU results are bit-identical for any
- * {@link CpuOptions#threads()} and {@link CpuOptions#isa()} as long as OpenBLAS's own thread count
- * is fixed ({@link Cblas#setThreads}); the CUDA backward uses atomics for grad input.
+ * image by image in blocks of output positions, at most 2^20 column elements for all threads together,
+ * instead). CPU results are bit-identical for any {@link CpuOptions#threads()} and
+ * {@link CpuOptions#isa()}: each thread runs a single-threaded GEMM whose every output is one fused
+ * multiply-add chain in a fixed order (no OpenBLAS); the CUDA backward uses atomics for grad input.
  */
 public final class DeformConv2d {
 
