@@ -89,11 +89,13 @@ public final class WeightMapper {
                 break;
             }
         }
+        // A detector's C4 box head is part of the model only when the model has one.
+        boolean wantsHead = expected.keySet().stream().anyMatch(k -> k.startsWith("head."));
         Map<String, String> byModelName = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>(), ignored = new ArrayList<>(), wrongShape = new ArrayList<>();
         for (String n : ckpt.names()) {
             String m = normalize(n, detector);
-            if (m == null) {
+            if (m == null || (detector && !wantsHead && m.startsWith("head."))) {
                 ignored.add(n);
             } else if (!expected.containsKey(m)) {
                 unexpected.add(n);
