@@ -1,7 +1,7 @@
 package dev.nativeext.model;
 
 import dev.nativeext.ops.Conv2d;
-import dev.nativeext.ops.DeformConv2d;
+import dev.nativeext.ops.DfConv2dLayer;
 import dev.nativeext.ops.NnOps;
 import dev.nativeext.tensor.Tensor;
 
@@ -36,6 +36,7 @@ final class ConvNorm {
     private final Parameter normWeight, normBias, runningMean, runningVar;
 
     private Tensor foldedWeight, foldedBias;
+    private DfConv2dLayer dfConv;
 
     ConvNorm(String convName, String normName, Norm norm, int cin, int cout, int k, int stride, int padding, int dilation, int groups, Dcn dcn) {
         if (cin % groups != 0 || cout % groups != 0) {
@@ -94,7 +95,14 @@ final class ConvNorm {
     /** Folds a frozen batch norm into the convolution: {@code W·s}, {@code b·s + bias − mean·s}, {@code s = weight / sqrt(var + eps)}. */
     void prepare() {
         closeFolded();
-        if (!(norm instanceof Norm.FrozenBatchNorm fb)) return;
+        if (norm instanceof Norm.FrozenBatchNorm fb) fold(fb);
+        if (dcn != null) {
+            dfConv = new DfConv2dLayer(offsetWeight.value(), offsetBias.value(), foldedWeight != null ? foldedWeight : weight.value(),
+                    params.strideH(), params.dilH(), dcn.deformableGroups(), dcn.modulated());
+        }
+    }
+
+    private void fold(Norm.FrozenBatchNorm fb) {
         float[] w = weight.value().toFloatArray();
         float[] g = normWeight.value().toFloatArray(), b = normBias.value().toFloatArray();
         float[] mean = runningMean.value().toFloatArray(), var = runningVar.value().toFloatArray();
@@ -114,61 +122,35 @@ final class ConvNorm {
     /** {@code relu(norm(conv(x)) + residual)}; {@code residual} may be null. */
     Tensor forward(Tensor x, Tensor residual, boolean relu) {
         boolean folded = foldedWeight != null;
-        Tensor w = folded ? foldedWeight : weight.value();
-        Tensor b = folded ? foldedBias : convBias != null ? convBias.value() : null;
         boolean fuse = folded || norm instanceof Norm.None;
         Tensor y;
         if (dcn == null) {
+            Tensor w = folded ? foldedWeight : weight.value();
+            Tensor b = folded ? foldedBias : convBias != null ? convBias.value() : null;
             Conv2d.Epilogue e = Conv2d.Epilogue.none();
             if (fuse && residual != null) e = e.residual(residual);
             if (fuse && relu) e = e.relu();
             y = NnOps.conv2d(x, w, b, params, e);
         } else {
-            y = deformable(x, w, b);
-            if (fuse && (residual != null || relu)) {
-                Tensor z = residual != null ? addRelu(y, residual, relu) : Layers.relu(y);
-                y.close();
-                y = z;
-            }
+            // DFConv2d: the folded bias rides on the layer's epilogue as a shift (the deformable conv has none).
+            y = NnOps.dfConv2d(dfConv, x, null, folded ? foldedBias : null, fuse ? residual : null, fuse && relu);
         }
         if (fuse) return y;
         Norm.GroupNorm gn = (Norm.GroupNorm) norm;
+        int groups = gn.groups().applyAsInt(cout);
         try {
-            return Layers.groupNorm(y, gn.groups().applyAsInt(cout), normWeight.value(), normBias.value(), gn.eps(), residual, relu);
+            if (residual == null) return NnOps.groupNorm(y, groups, gn.eps(), normWeight.value(), normBias.value(), relu);
+            Tensor z = NnOps.groupNorm(y, groups, gn.eps(), normWeight.value(), normBias.value(), false);
+            NnOps.addInPlace(z, residual);
+            return relu ? NnOps.reluInPlace(z) : z;
         } finally {
             y.close();
         }
     }
 
-    private Tensor deformable(Tensor x, Tensor w, Tensor b) {
-        Tensor om = NnOps.conv2d(x, offsetWeight.value(), offsetBias.value(), params.groups() == 1 ? params
-                : Conv2d.Params.of(params.strideH(), params.padH(), params.dilH(), 1), Conv2d.Epilogue.none());
-        int nOffset = 2 * k * k * dcn.deformableGroups();
-        Tensor offset = null, mask = null;
-        try {
-            // The offsets are the first 2·k²·dg channels and the mask the next k²·dg (maskrcnn-benchmark
-            // slices [:18] and [-9:], right only for dg = 1).
-            offset = dcn.modulated() ? Layers.channels(om, 0, nOffset, false) : om;
-            mask = dcn.modulated() ? Layers.channels(om, nOffset, nOffset + k * k * dcn.deformableGroups(), true) : null;
-            int[] s = {params.strideH(), params.strideW()}, p = {params.padH(), params.padW()}, d = {params.dilH(), params.dilW()};
-            return DeformConv2d.forward(x, offset, w, b, s, p, d, mask);
-        } finally {
-            if (offset != null && offset != om) offset.close();
-            if (mask != null) mask.close();
-            om.close();
-        }
-    }
-
-    private static Tensor addRelu(Tensor a, Tensor r, boolean relu) {
-        float[] x = a.toFloatArray(), y = r.toFloatArray();
-        for (int i = 0; i < x.length; i++) {
-            float v = x[i] + y[i];
-            x[i] = relu && v < 0 ? 0 : v;
-        }
-        return Tensor.of(x, a.shape());
-    }
-
     void closeFolded() {
+        if (dfConv != null) dfConv.close();
+        dfConv = null;
         if (foldedWeight != null) foldedWeight.close();
         if (foldedBias != null) foldedBias.close();
         foldedWeight = foldedBias = null;

@@ -1,6 +1,7 @@
 package dev.nativeext.model;
 
 import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.ops.NnOps;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ public final class Fpn implements Module {
             for (int j = n - 2; j >= 0; j--) {
                 Tensor f = x.get(levels.get(j));
                 Tensor next;
-                try (Tensor up = Layers.upsampleNearest2x(last)) {
+                try (Tensor up = NnOps.upsampleNearest(last, 2)) {
                     if (useRelu) {
                         try (Tensor lat = inner.get(j).forward(f, null, true)) {
                             next = lat.add(up);
@@ -81,12 +82,12 @@ public final class Fpn implements Module {
             last.close();
         }
         if (top == TopBlock.MAX_POOL) {
-            results.add(Layers.maxPool2d(results.get(results.size() - 1), 1, 2, 0));
+            results.add(NnOps.maxPool2d(results.get(results.size() - 1), new int[] {1, 1}, new int[] {2, 2}, new int[] {0, 0}, new int[] {1, 1}, false));
         } else if (top == TopBlock.P6_P7) {
             Tensor in = p6FromP5 ? results.get(results.size() - 1) : x.get(x.size() - 1);
             Tensor t6 = p6.forward(in, null, false);
             results.add(t6);
-            try (Tensor r6 = Layers.relu(t6)) {
+            try (Tensor r6 = NnOps.relu(t6)) {
                 results.add(p7.forward(r6, null, false));
             }
         }

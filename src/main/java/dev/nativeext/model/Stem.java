@@ -1,5 +1,6 @@
 package dev.nativeext.model;
 
+import dev.nativeext.ops.NnOps;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Map;
@@ -16,7 +17,7 @@ public final class Stem implements Module {
     @Override
     public Tensor forward(Tensor x) {
         try (Tensor y = conv1.forward(x, null, true)) {
-            return Layers.maxPool2d(y, 3, 2, 1);
+            return NnOps.maxPool2d(y, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, false);
         }
     }
 
