@@ -361,6 +361,14 @@ def seed_all(model, seed):
             with torch.no_grad():
                 m.weight.copy_(0.5 + torch.rand(m.num_channels, generator=g))
                 m.bias.copy_(0.1 * torch.randn(m.num_channels, generator=g))
+    # The last norm of every residual branch gets a small gain, as trained ResNets have (and
+    # "zero-init residual" training starts from): with full-gain random branches a 50-layer net
+    # is chaotic enough that PyTorch's own float32 differs from float64 by ~1e-4; with 0.2-0.4
+    # it differs by ~1e-6, and the 1e-4 parity bar measures the port instead of the seeding.
+    for name, m in model.named_modules():
+        if name.endswith("bn3") and hasattr(m, "weight"):
+            with torch.no_grad():
+                m.weight.copy_(0.2 + 0.2 * torch.rand(m.weight.shape[0], generator=g))
     for name, p in model.named_parameters():
         if p.dim() < 2:
             continue
@@ -376,6 +384,34 @@ def seed_all(model, seed):
             with torch.no_grad():
                 # offset biases: fractional shifts of up to ~1.5 px, so that bilinear sampling is exercised
                 p.copy_((1.0 if ".offset." in name else 0.1) * torch.randn(p.shape, generator=g))
+
+
+def calibrate(model, *inputs, seed=0):
+    """Sets every batch norm's running statistics near the statistics of what reaches it for
+    these inputs (a pre-forward hook, one pass, in module order), so that activations stay O(1)
+    through the whole depth, as with trained weights: a random net whose activations grow to
+    hundreds makes even PyTorch's own float32 differ from float64 by ~1e-4 (deformable sampling
+    at large offsets), and the 1e-4 parity bar would measure the seeding, not the port."""
+    g = torch.Generator().manual_seed(seed + 99)
+    hooks = []
+
+    def pre(m, args):
+        x = args[0]
+        mean = x.mean(dim=(0, 2, 3))
+        var = x.var(dim=(0, 2, 3), unbiased=False)
+        # a nearly constant channel (dead after a ReLU) must not be scaled up by 1/sqrt(tiny)
+        var = var.clamp_min(0.25 * float(var.mean()) + 1e-3)
+        n = mean.shape[0]
+        m.running_mean.copy_(mean + 0.1 * var.sqrt() * torch.randn(n, generator=g))
+        m.running_var.copy_(var * (0.75 + 0.5 * torch.rand(n, generator=g)))
+
+    for m in model.modules():
+        if isinstance(m, (FrozenBatchNorm2d, nn.BatchNorm2d)):
+            hooks.append(m.register_forward_pre_hook(pre))
+    with torch.no_grad():
+        model(*inputs)
+    for h in hooks:
+        h.remove()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,16 +438,22 @@ def run_case(cfg, out_dir, seed, image_shape, boxes=None, head=False, pool=None)
     torch.manual_seed(seed)
     model = Backbone(cfg).eval()
     seed_all(model, seed)
+    g = torch.Generator().manual_seed(seed + 2)
+    image = torch.randn(image_shape, generator=g)
+    calibrate(model, image, seed=seed)
     state = OrderedDict(("backbone." + k, v) for k, v in model.state_dict().items())
     head_mod = None
     if head:
         head_mod = ResNetHead(cfg).eval()
         seed_all(head_mod, seed + 1)
+        b = cfg.MODEL.ROI_BOX_HEAD
+        with torch.no_grad():
+            feats = model(image)[:len(b.POOLER_SCALES)]
+            calibrate(head_mod, pooler(feats, torch.tensor(boxes, dtype=torch.float32), b.POOLER_RESOLUTION,
+                                       b.POOLER_SCALES, b.POOLER_SAMPLING_RATIO), seed=seed + 1)
         state.update(("roi_heads.box.feature_extractor.head." + k, v) for k, v in head_mod.state_dict().items())
     os.makedirs(out_dir, exist_ok=True)
     torch.save({"model": state, "iteration": 90000}, os.path.join(out_dir, "weights.pth"))
-    g = torch.Generator().manual_seed(seed + 2)
-    image = torch.randn(image_shape, generator=g)
     io = OrderedDict(image=image)
     # the checkpoint reader's check: every tensor's float64 sum, in state dict order
     io["weight_sums"] = torch.tensor([float(v.double().sum()) for v in state.values()], dtype=torch.float64)
@@ -577,9 +619,10 @@ class TvResNet(nn.Module):
 def classifier_case(model, out_dir, seed, image_shape):
     model.eval()
     seed_all(model, seed)
+    image = torch.randn(image_shape, generator=torch.Generator().manual_seed(seed + 2))
+    calibrate(model, image, seed=seed)
     os.makedirs(out_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(out_dir, "weights.pth"))
-    image = torch.randn(image_shape, generator=torch.Generator().manual_seed(seed + 2))
     with torch.no_grad():
         logits = model(image)
     sums = torch.tensor([float(v.double().sum()) for v in model.state_dict().values()], dtype=torch.float64)

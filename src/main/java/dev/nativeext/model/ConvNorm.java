@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * A convolution (plain, or maskrcnn-benchmark's DFConv2d) followed by its norm, run fused:
- * with frozen batch norm the norm is folded into the convolution's weight and bias once in
- * {@link #prepare()}, and the residual add and ReLU ride on the convolution's epilogue; with
+ * with frozen batch norm the norm is folded once, in {@link #prepare()}, into a per-channel
+ * scale and shift that the convolution's epilogue applies together with the residual add and
+ * the ReLU; with
  * GroupNorm the norm, the residual and the ReLU follow the convolution in one pass.
  *
  * <p>Names follow the PyTorch module the pieces come from: {@code <conv>.weight} (and
@@ -35,7 +36,7 @@ final class ConvNorm {
     private final Parameter offsetWeight, offsetBias;
     private final Parameter normWeight, normBias, runningMean, runningVar;
 
-    private Tensor foldedWeight, foldedBias;
+    private Tensor foldedScale, foldedShift;
     private DfConv2dLayer dfConv;
 
     ConvNorm(String convName, String normName, Norm norm, int cin, int cout, int k, int stride, int padding, int dilation, int groups, Dcn dcn) {
@@ -92,48 +93,47 @@ final class ConvNorm {
         }
     }
 
-    /** Folds a frozen batch norm into the convolution: {@code W·s}, {@code b·s + bias − mean·s}, {@code s = weight / sqrt(var + eps)}. */
+    /**
+     * Folds a frozen batch norm into the convolution, once: {@code s = weight / sqrt(var + eps)},
+     * {@code t = bias − mean·s} (+ {@code convBias·s}), applied by the convolution's epilogue as it
+     * stores each output (no separate pass, and the weights stay as loaded, bit for bit).
+     */
     void prepare() {
         closeFolded();
         if (norm instanceof Norm.FrozenBatchNorm fb) fold(fb);
         if (dcn != null) {
-            dfConv = new DfConv2dLayer(offsetWeight.value(), offsetBias.value(), foldedWeight != null ? foldedWeight : weight.value(),
-                    params.strideH(), params.dilH(), dcn.deformableGroups(), dcn.modulated());
+            dfConv = new DfConv2dLayer(offsetWeight.value(), offsetBias.value(), weight.value(), params.strideH(), params.dilH(),
+                    dcn.deformableGroups(), dcn.modulated());
         }
     }
 
     private void fold(Norm.FrozenBatchNorm fb) {
-        float[] w = weight.value().toFloatArray();
         float[] g = normWeight.value().toFloatArray(), b = normBias.value().toFloatArray();
         float[] mean = runningMean.value().toFloatArray(), var = runningVar.value().toFloatArray();
         float[] cb = convBias != null ? convBias.value().toFloatArray() : null;
-        int per = w.length / cout;
-        float[] fb2 = new float[cout];
+        float[] scale = new float[cout], shift = new float[cout];
         for (int co = 0; co < cout; co++) {
-            // As maskrcnn-benchmark computes it in float32: scale = weight * running_var.rsqrt().
-            float scale = fb.eps() == 0 ? (float) (g[co] * (1.0 / Math.sqrt(var[co]))) : (float) (g[co] / Math.sqrt(var[co] + fb.eps()));
-            for (int i = 0; i < per; i++) w[co * per + i] *= scale;
-            fb2[co] = (cb != null ? cb[co] * scale : 0f) + (b[co] - mean[co] * scale);
+            // maskrcnn-benchmark, in float32: scale = weight * running_var.rsqrt(); bias - running_mean * scale
+            scale[co] = fb.eps() == 0 ? g[co] * (float) (1.0 / Math.sqrt(var[co])) : (float) (g[co] / Math.sqrt((double) var[co] + fb.eps()));
+            shift[co] = (cb != null ? cb[co] * scale[co] : 0f) + (b[co] - mean[co] * scale[co]);
         }
-        foldedWeight = Tensor.of(w, weight.shape());
-        foldedBias = Tensor.of(fb2, cout);
+        foldedScale = Tensor.of(scale, cout);
+        foldedShift = Tensor.of(shift, cout);
     }
 
     /** {@code relu(norm(conv(x)) + residual)}; {@code residual} may be null. */
     Tensor forward(Tensor x, Tensor residual, boolean relu) {
-        boolean folded = foldedWeight != null;
+        boolean folded = foldedScale != null;
         boolean fuse = folded || norm instanceof Norm.None;
         Tensor y;
         if (dcn == null) {
-            Tensor w = folded ? foldedWeight : weight.value();
-            Tensor b = folded ? foldedBias : convBias != null ? convBias.value() : null;
             Conv2d.Epilogue e = Conv2d.Epilogue.none();
+            if (folded) e = e.scaleShift(foldedScale, foldedShift);
             if (fuse && residual != null) e = e.residual(residual);
             if (fuse && relu) e = e.relu();
-            y = NnOps.conv2d(x, w, b, params, e);
+            y = NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e);
         } else {
-            // DFConv2d: the folded bias rides on the layer's epilogue as a shift (the deformable conv has none).
-            y = NnOps.dfConv2d(dfConv, x, null, folded ? foldedBias : null, fuse ? residual : null, fuse && relu);
+            y = NnOps.dfConv2d(dfConv, x, folded ? foldedScale : null, folded ? foldedShift : null, fuse ? residual : null, fuse && relu);
         }
         if (fuse) return y;
         Norm.GroupNorm gn = (Norm.GroupNorm) norm;
@@ -151,8 +151,8 @@ final class ConvNorm {
     void closeFolded() {
         if (dfConv != null) dfConv.close();
         dfConv = null;
-        if (foldedWeight != null) foldedWeight.close();
-        if (foldedBias != null) foldedBias.close();
-        foldedWeight = foldedBias = null;
+        if (foldedScale != null) foldedScale.close();
+        if (foldedShift != null) foldedShift.close();
+        foldedScale = foldedShift = null;
     }
 }

@@ -55,8 +55,9 @@ public final class Weights {
     /**
      * Seeds every parameter and buffer as the reference script does (not its numbers, its
      * scales): conv weights N(0, 2/fan_in), DCN offset weights N(0, 0.3²/fan_in) with N(0, 1)
-     * biases (fractional offsets), other biases N(0, 0.1²), norm weights U[0.5, 1.5), biases and
-     * running means N(0, 0.1²), running variances U[0.5, 2).
+     * biases (fractional offsets), other biases N(0, 0.1²), norm weights U[0.5, 1.5) (U[0.2, 0.4)
+     * for a residual branch's last norm, bn3), biases and running means N(0, 0.1²), running
+     * variances U[0.5, 2).
      */
     public static void seed(long seed, Map<String, Parameter> params, Runnable prepare) {
         long i = 0;
@@ -73,6 +74,8 @@ public final class Weights {
                 t = Tensor.normal(s0, 0f, (float) std, s);
             } else if (n.endsWith("running_var")) {
                 t = Tensor.uniform(s0, 0.5f, 2f, s);
+            } else if (n.endsWith("bn3.weight")) {
+                t = Tensor.uniform(s0, 0.2f, 0.4f, s); // a residual branch's last norm: small gain, as trained nets have
             } else if (n.endsWith(".weight")) {
                 t = Tensor.uniform(s0, 0.5f, 1.5f, s);
             } else {
