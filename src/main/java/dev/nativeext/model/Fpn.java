@@ -64,6 +64,11 @@ public final class Fpn implements Module {
             results.add(layer.get(n - 1).forward(last, null, useRelu));
             for (int j = n - 2; j >= 0; j--) {
                 Tensor f = x.get(levels.get(j));
+                if (f.shape(2) != 2 * last.shape(2) || f.shape(3) != 2 * last.shape(3)) {
+                    throw new IllegalArgumentException("FPN: level " + (levels.get(j) + 2) + " is " + f.shape(2) + "x" + f.shape(3)
+                            + " but the top-down path gives " + 2 * last.shape(2) + "x" + 2 * last.shape(3)
+                            + ": the input's height and width must be divisible by 32 (DATALOADER.SIZE_DIVISIBILITY 32)");
+                }
                 Tensor next;
                 try (Tensor up = NnOps.upsampleNearest(last, 2)) {
                     if (useRelu) {
@@ -78,6 +83,9 @@ public final class Fpn implements Module {
                 last = next;
                 results.add(0, layer.get(j).forward(last, null, useRelu));
             }
+        } catch (RuntimeException e) {
+            results.forEach(Tensor::close);
+            throw e;
         } finally {
             last.close();
         }
