@@ -1,0 +1,156 @@
+package dev.nativeext.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.nativeext.ops.ChannelAffine;
+import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.ops.GroupNorm;
+import dev.nativeext.ops.MaxPool2d;
+import dev.nativeext.ops.UpsampleNearest;
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+import org.bytedeco.javacpp.Pointer;
+
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The memory-bound layers of issue 12 at FPN sizes, float32, one and two threads, each beside
+ * a memcpy of its output's bytes (the floor for one pass) and ONNX Runtime's kernel for the
+ * same op where it has one, measured in the same run:
+ * <ul>
+ *   <li>GroupNorm(32) + ReLU on [1,256,200,336] (the goal: ≤ 2.5× the memcpy);</li>
+ *   <li>frozen batch norm + residual + ReLU (the channel-affine epilogue) on the same tensor;</li>
+ *   <li>the stem's max-pool 3×3/2 pad 1 on [1,64,400,672];</li>
+ *   <li>FPN's nearest ×2 upsampling [1,256,100,168] → [1,256,200,336].</li>
+ * </ul>
+ * {@code java -cp target/classes:target/bench-lib/* dev.nativeext.bench.NormPoolBench}
+ */
+public final class NormPoolBench {
+
+    private static final int WARMUP = 3, REPS = 11;
+
+    private NormPoolBench() {
+    }
+
+    public static void main(String[] args) {
+        run(System.out);
+    }
+
+    public static void run(PrintStream out) {
+        BenchUtil.header(out, "norm/pool layers (float32; min / median ms of " + REPS + " runs; memcpy = copy of the output's bytes)");
+        long[] fpn = {1, 256, 200, 336};
+        try (Tensor x = Tensor.normal(1, 0.3f, 1.5f, fpn); Tensor w = Tensor.uniform(2, 0.5f, 1.5f, 256);
+             Tensor b = Tensor.uniform(3, -0.5f, 0.5f, 256); Tensor res = Tensor.normal(4, 0f, 1f, fpn);
+             Tensor stem = Tensor.normal(5, 0f, 1f, 1, 64, 400, 672); Tensor top = Tensor.normal(6, 0f, 1f, 1, 256, 100, 168)) {
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                row(out, "GroupNorm(32)+ReLU [1,256,200,336]", threads, x.bytes(),
+                        () -> GroupNorm.forward(x, 32, 1e-5, w, b, true),
+                        () -> ortGroupNormRelu(x, w, b, threads));
+                row(out, "FrozenBN+residual+ReLU [1,256,200,336]", threads, x.bytes(),
+                        () -> ChannelAffine.apply(x, w, b, res, true), null);
+                row(out, "max_pool2d 3x3/2 pad 1 [1,64,400,672]", threads, stem.bytes() / 4,
+                        () -> MaxPool2d.forward(stem, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false),
+                        () -> ortMaxPool(stem, threads));
+                row(out, "upsample nearest x2 [1,256,100,168]", threads, top.bytes() * 4,
+                        () -> UpsampleNearest.forward(top, 2), () -> ortResize(top, threads));
+            }
+        }
+        out.printf(Locale.ROOT, "peak RSS %.0f MiB%n", BenchUtil.peakRssMb());
+    }
+
+    private static void row(PrintStream out, String what, int threads, long bytes, Supplier<Tensor> op, Supplier<Double> ort) {
+        double[] t = BenchUtil.minMedianMillis(WARMUP, REPS, () -> op.get().close());
+        double[] m = memcpy(bytes);
+        String o = "";
+        if (ort != null) {
+            try {
+                double v = ort.get();
+                o = String.format(Locale.ROOT, "  ORT %7.2f ms (%.2fx ours)", v, v / t[0]);
+            } catch (RuntimeException e) {
+                o = "  ORT n/a (" + e.getMessage() + ")";
+            }
+        }
+        out.printf(Locale.ROOT, "%-42s threads=%d  %7.2f / %7.2f ms  memcpy %6.2f ms  ratio %.2fx memcpy%s%n", what, threads, t[0], t[1],
+                m[0], t[0] / m[0], o);
+    }
+
+    /** {min, median} ms of a memcpy of {@code bytes} between two fresh host buffers (first touched before timing). */
+    static double[] memcpy(long bytes) {
+        try (Tensor a = Tensor.zeros(DType.UINT8, Device.CPU, bytes); Tensor c = Tensor.zeros(DType.UINT8, Device.CPU, bytes)) {
+            Pointer src = at(a.address()), dst = at(c.address());
+            return BenchUtil.minMedianMillis(WARMUP, REPS, () -> Pointer.memcpy(dst, src, bytes));
+        }
+    }
+
+    private static Pointer at(long where) {
+        // (a parameter named "address" would be shadowed here by Pointer's own field)
+        return new Pointer() {
+            {
+                this.address = where;
+            }
+        };
+    }
+
+    // ---- ONNX Runtime anchors ---------------------------------------------------------------------
+
+    private static double ortRun(byte[] model, int threads, Map<String, Tensor> inputs) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        java.util.Map<String, OnnxTensor> feeds = new java.util.HashMap<>();
+        try (OrtSession s = BenchUtil.ortSession(model, threads)) {
+            for (var e : inputs.entrySet()) {
+                feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue().toFloatArray()), e.getValue().shape()));
+            }
+            return BenchUtil.minMedianMillis(WARMUP, REPS, () -> {
+                try (OrtSession.Result r = s.run(feeds)) {
+                    r.get(0);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            })[0];
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        } finally {
+            for (OnnxTensor t : feeds.values()) t.close();
+        }
+    }
+
+    /** ai.onnx GroupNormalization (opset 21: per-channel scale and bias) then Relu. */
+    static double ortGroupNormRelu(Tensor x, Tensor w, Tensor b, int threads) {
+        long[] s = x.shape();
+        List<OnnxModel.Node> g = List.of(
+                new OnnxModel.Node("GroupNormalization", List.of("x", "w", "b"), List.of("y"), Map.of("num_groups", 32L, "epsilon", 1e-5)),
+                new OnnxModel.Node("Relu", "z", "y"));
+        byte[] model = OnnxModel.graph("gn_relu", 21, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, s),
+                new OnnxModel.Io("w", OnnxModel.FLOAT, new long[] {s[1]}), new OnnxModel.Io("b", OnnxModel.FLOAT, new long[] {s[1]})),
+                List.of(new OnnxModel.Io("z", OnnxModel.FLOAT, s)), g);
+        return ortRun(model, threads, Map.of("x", x, "w", w, "b", b));
+    }
+
+    static double ortMaxPool(Tensor x, int threads) {
+        long[] s = x.shape();
+        byte[] model = OnnxModel.model("MaxPool", "", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, s)),
+                List.of(new OnnxModel.Io("y", OnnxModel.FLOAT, null)),
+                Map.of("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}));
+        return ortRun(model, threads, Map.of("x", x));
+    }
+
+    /** Resize nearest, asymmetric coordinates, floor: PyTorch's nearest for integer scales. */
+    static double ortResize(Tensor x, int threads) {
+        long[] s = x.shape();
+        List<OnnxModel.Node> g = List.of(new OnnxModel.Node("Resize", List.of("x", "", "scales"), List.of("y"),
+                Map.of("mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")));
+        byte[] model = OnnxModel.graph("resize", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, s),
+                new OnnxModel.Io("scales", OnnxModel.FLOAT, new long[] {4})), List.of(new OnnxModel.Io("y", OnnxModel.FLOAT, null)), g);
+        try (Tensor scales = Tensor.of(new float[] {1, 1, 2, 2}, 4)) {
+            return ortRun(model, threads, Map.of("x", x, "scales", scales));
+        }
+    }
+}
