@@ -28,6 +28,16 @@ public final class NnOps {
         return ChannelAffine.apply(x, scale, shift, residual, relu);
     }
 
+    /** {@link Conv2d#forward(Tensor, Tensor, Tensor, Conv2d.Params, Conv2d.Epilogue)}; {@code bias} and {@code epilogue} may be null. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2d.Params params, Conv2d.Epilogue epilogue) {
+        return Conv2d.forward(input, weight, bias, params, epilogue);
+    }
+
+    /** {@link Conv2d#forward(Tensor, Tensor, Tensor, Conv2d.Params, Conv2d.Epilogue, Tensor)} into {@code out}. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2d.Params params, Conv2d.Epilogue epilogue, Tensor out) {
+        return Conv2d.forward(input, weight, bias, params, epilogue, out);
+    }
+
     /** maskrcnn-benchmark's DFConv2d with conv2d's epilogue; see {@link DfConv2dLayer}. */
     public static Tensor dfConv2d(DfConv2dLayer layer, Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
         LayerChecks.notNull("DFConv2d", "layer", layer);
