@@ -1,6 +1,6 @@
 /* Per-channel affine + residual + ReLU on the CPU (include/ne_channel_affine.h): tasks own whole
  * (b, c) planes; each plane runs in 64-byte blocks, each read in full before it is written, so
- * out may be x or residual. */
+ * out may be x or residual; outputs over NE_STREAM_MIN_BYTES are streamed past the caches. */
 #include <stddef.h>
 #include <string.h>
 #include "ne_channel_affine.h"
@@ -9,7 +9,7 @@
 #include "ne_status.h"
 
 typedef struct {
-    int32_t dtype, relu, isa;
+    int32_t dtype, relu, isa, stream;
     int64_t c, hw;
     const void* x;
     const void* scale;
@@ -32,12 +32,12 @@ typedef struct {
             t = t + v;                                                                                      \
         }                                                                                                   \
         if (RELU) t = (V) ((I) t & ~(t < zero));                                                            \
-        memcpy(out + i, &t, sizeof t);                                                                      \
+        NE_STORE64(out + i, t, stream);                                                                     \
     }
 
 #define NE_CA_PLANE(T, SFX, VAR, TARGET)                                                                    \
     TARGET static void ne_ca_plane_##SFX##_##VAR(const T* x, const T* r, int64_t hw, T s, T b, int32_t relu, \
-                                                  T* out) {                                                 \
+                                                  T* out, int32_t stream) {                                 \
         typedef T V __attribute__((vector_size(64)));                                                       \
         typedef NE_CA_INT_##SFX I __attribute__((vector_size(64)));                                         \
         enum { L = 64 / sizeof(T) };                                                                        \
@@ -70,7 +70,8 @@ NE_FOR_EACH_ISA(NE_CA_PLANE, double, f64)
             const T* r = cx->residual ? (const T*) cx->residual + p * cx->hw : NULL;                        \
             T* o = (T*) cx->out + p * cx->hw;                                                               \
             T s = sc ? sc[ch] : (T) 1, b = sh ? sh[ch] : (T) 0;                                             \
-            NE_ISA_CALL(cx->isa, ne_ca_plane_##SFX, x, r, cx->hw, s, b, cx->relu, o);                       \
+            NE_ISA_CALL(cx->isa, ne_ca_plane_##SFX, x, r, cx->hw, s, b, cx->relu, o,                         \
+                        cx->stream && NE_CAN_STREAM(o));                                                    \
         }                                                                                                   \
     }
 
@@ -81,6 +82,7 @@ static int32_t ne_ca_task(void* ctx, int64_t begin, int64_t end) {
     const ne_ca_ctx* cx = (const ne_ca_ctx*) ctx;
     if (cx->dtype == 0) ne_ca_range_f32(cx, begin, end);
     else ne_ca_range_f64(cx, begin, end);
+    if (cx->stream) ne_stream_fence();
     return NE_OK;
 }
 
@@ -91,7 +93,8 @@ int32_t ne_channel_affine_cpu(int32_t dtype, const void* x, int64_t n, int64_t c
     if (n < 0 || c < 0 || hw < 0 || (relu != 0 && relu != 1)) return NE_ERR_INVALID_ARGUMENT;
     if (n == 0 || c == 0 || hw == 0) return NE_OK;
     if (x == NULL || out == NULL) return NE_ERR_INVALID_ARGUMENT;
-    ne_ca_ctx cx = {dtype, relu, ne_isa_resolve(isa), c, hw, x, scale, shift, residual, out};
+    const int32_t stream = n * c * hw * (dtype == 0 ? 4 : 8) >= NE_STREAM_MIN_BYTES;
+    ne_ca_ctx cx = {dtype, relu, ne_isa_resolve(isa), stream, c, hw, x, scale, shift, residual, out};
     return ne_parallel_for(n * c, ne_threads_for(n * c * hw, threads), ne_ca_task, &cx);
 }
 

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 
 /**
  * The memory-bound layers of issue 12 at FPN sizes, float32, one and two threads, each beside
- * a memcpy of its output's bytes (the floor for one pass) and ONNX Runtime's kernel for the
+ * a memcpy of the larger of its input and output (the floor for one pass) and ONNX Runtime's kernel for the
  * same op where it has one, measured in the same run:
  * <ul>
  *   <li>GroupNorm(32) + ReLU on [1,256,200,336] (the goal: ≤ 2.5× the memcpy);</li>
@@ -44,7 +44,7 @@ public final class NormPoolBench {
     }
 
     public static void run(PrintStream out) {
-        BenchUtil.header(out, "norm/pool layers (float32; min / median ms of " + REPS + " runs; memcpy = copy of the output's bytes)");
+        BenchUtil.header(out, "norm/pool layers (float32; min / median ms of " + REPS + " runs; memcpy = copy of the larger of input and output)");
         long[] fpn = {1, 256, 200, 336};
         try (Tensor x = Tensor.normal(1, 0.3f, 1.5f, fpn); Tensor w = Tensor.uniform(2, 0.5f, 1.5f, 256);
              Tensor b = Tensor.uniform(3, -0.5f, 0.5f, 256); Tensor res = Tensor.normal(4, 0f, 1f, fpn);
@@ -56,7 +56,7 @@ public final class NormPoolBench {
                         () -> ortGroupNormRelu(x, w, b, threads));
                 row(out, "FrozenBN+residual+ReLU [1,256,200,336]", threads, x.bytes(),
                         () -> ChannelAffine.apply(x, w, b, res, true), null);
-                row(out, "max_pool2d 3x3/2 pad 1 [1,64,400,672]", threads, stem.bytes() / 4,
+                row(out, "max_pool2d 3x3/2 pad 1 [1,64,400,672]", threads, stem.bytes(),
                         () -> MaxPool2d.forward(stem, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false),
                         () -> ortMaxPool(stem, threads));
                 row(out, "upsample nearest x2 [1,256,100,168]", threads, top.bytes() * 4,

@@ -97,6 +97,19 @@ class GroupNormTest {
     }
 
     @Test
+    void largeOutputsTakeTheStreamingStoresAndStayExact() {
+        int[] s = {1, 64, 181, 180, 32};  // 8.3 MB of float32: over the non-temporal store threshold; odd plane (hw % 16 = 4)
+        double[] x = rounded(random(41, 64 * 181 * 180, -2, 2), true), w = rounded(random(42, 64, 0.5, 1.5), true);
+        double[] b = rounded(random(43, 64, -1, 1), true);
+        double[] want = LayerReference.groupNorm(x, 1, 64, 32, 1e-5, w, b, true);
+        assertMatches(want, run(x, s, 1e-5, w, b, true, true), true, "streamed");
+        try (Tensor tx = tensor(x, true, 1, 64, 181, 180); Tensor tw = tensor(w, true, 64); Tensor tb = tensor(b, true, 64);
+             Tensor out = ChannelAffine.apply(tx, tw, tb, tx, true)) {
+            assertMatches(LayerReference.channelAffine(x, 1, 64, w, b, x, true), values(out), true, "channel affine streamed");
+        }
+    }
+
+    @Test
     void maskrcnnBenchmarkGroupCountRule() {
         assertEquals(32, GroupNorm.groupsFor(256, -1, 32));
         assertEquals(16, GroupNorm.groupsFor(256, 16, -1));
