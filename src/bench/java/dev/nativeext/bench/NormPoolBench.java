@@ -66,9 +66,28 @@ public final class NormPoolBench {
         out.printf(Locale.ROOT, "peak RSS %.0f MiB%n", BenchUtil.peakRssMb());
     }
 
+    /**
+     * Times the op and the memcpy alternately (op, memcpy, op, memcpy, ...), so that both see the
+     * same load on a shared machine; the ratio is of the two minima.
+     */
     private static void row(PrintStream out, String what, int threads, long bytes, Supplier<Tensor> op, Supplier<Double> ort) {
-        double[] t = BenchUtil.minMedianMillis(WARMUP, REPS, () -> op.get().close());
-        double[] m = memcpy(bytes);
+        double[] t = new double[REPS], m = new double[REPS];
+        try (Tensor a = Tensor.zeros(DType.UINT8, Device.CPU, bytes); Tensor c = Tensor.zeros(DType.UINT8, Device.CPU, bytes)) {
+            Pointer src = at(a.address()), dst = at(c.address());
+            for (int i = 0; i < WARMUP + REPS; i++) {
+                long t0 = System.nanoTime();
+                op.get().close();
+                long t1 = System.nanoTime();
+                Pointer.memcpy(dst, src, bytes);
+                long t2 = System.nanoTime();
+                if (i >= WARMUP) {
+                    t[i - WARMUP] = (t1 - t0) / 1e6;
+                    m[i - WARMUP] = (t2 - t1) / 1e6;
+                }
+            }
+        }
+        java.util.Arrays.sort(t);
+        java.util.Arrays.sort(m);
         String o = "";
         if (ort != null) {
             try {
@@ -78,16 +97,8 @@ public final class NormPoolBench {
                 o = "  ORT n/a (" + e.getMessage() + ")";
             }
         }
-        out.printf(Locale.ROOT, "%-42s threads=%d  %7.2f / %7.2f ms  memcpy %6.2f ms  ratio %.2fx memcpy%s%n", what, threads, t[0], t[1],
-                m[0], t[0] / m[0], o);
-    }
-
-    /** {min, median} ms of a memcpy of {@code bytes} between two fresh host buffers (first touched before timing). */
-    static double[] memcpy(long bytes) {
-        try (Tensor a = Tensor.zeros(DType.UINT8, Device.CPU, bytes); Tensor c = Tensor.zeros(DType.UINT8, Device.CPU, bytes)) {
-            Pointer src = at(a.address()), dst = at(c.address());
-            return BenchUtil.minMedianMillis(WARMUP, REPS, () -> Pointer.memcpy(dst, src, bytes));
-        }
+        out.printf(Locale.ROOT, "%-42s threads=%d  %7.2f / %7.2f ms  memcpy %6.2f / %6.2f ms  ratio %.2fx memcpy (min/min)%s%n", what,
+                threads, t[0], t[REPS / 2], m[0], m[REPS / 2], t[0] / m[0], o);
     }
 
     private static Pointer at(long where) {
