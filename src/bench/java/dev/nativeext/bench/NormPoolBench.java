@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.nativeext.ops.ChannelAffine;
+import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.CpuOptions;
 import dev.nativeext.ops.GroupNorm;
 import dev.nativeext.ops.MaxPool2d;
@@ -28,7 +29,10 @@ import java.util.function.Supplier;
  *   <li>GroupNorm(32) + ReLU on [1,256,200,336] (the goal: ≤ 2.5× the memcpy);</li>
  *   <li>frozen batch norm + residual + ReLU (the channel-affine epilogue) on the same tensor;</li>
  *   <li>the stem's max-pool 3×3/2 pad 1 on [1,64,400,672];</li>
- *   <li>FPN's nearest ×2 upsampling [1,256,100,168] → [1,256,200,336].</li>
+ *   <li>FPN's nearest ×2 upsampling [1,256,100,168] → [1,256,200,336];</li>
+ *   <li>the whole stem: conv 7×7/2 3→64 + frozen BN + ReLU (one fused {@link Conv2d} call) + the
+ *       max-pool, on [1,3,800,1344]; ORT runs Conv (the BN folded into its weights and bias,
+ *       given as inputs) + Relu + MaxPool.</li>
  * </ul>
  * {@code java -cp target/classes:target/bench-lib/* dev.nativeext.bench.NormPoolBench}
  */
@@ -48,7 +52,9 @@ public final class NormPoolBench {
         long[] fpn = {1, 256, 200, 336};
         try (Tensor x = Tensor.normal(1, 0.3f, 1.5f, fpn); Tensor w = Tensor.uniform(2, 0.5f, 1.5f, 256);
              Tensor b = Tensor.uniform(3, -0.5f, 0.5f, 256); Tensor res = Tensor.normal(4, 0f, 1f, fpn);
-             Tensor stem = Tensor.normal(5, 0f, 1f, 1, 64, 400, 672); Tensor top = Tensor.normal(6, 0f, 1f, 1, 256, 100, 168)) {
+             Tensor stem = Tensor.normal(5, 0f, 1f, 1, 64, 400, 672); Tensor top = Tensor.normal(6, 0f, 1f, 1, 256, 100, 168);
+             Tensor img = Tensor.normal(7, 0f, 1f, 1, 3, 800, 1344); Tensor sw = Tensor.normal(8, 0f, 0.1f, 64, 3, 7, 7);
+             Tensor ss = Tensor.uniform(9, 0.5f, 1.5f, 64); Tensor sb = Tensor.uniform(10, -0.5f, 0.5f, 64)) {
             for (int threads : new int[] {1, 2}) {
                 CpuOptions.setThreads(threads);
                 row(out, "GroupNorm(32)+ReLU [1,256,200,336]", threads, x.bytes(),
@@ -61,6 +67,12 @@ public final class NormPoolBench {
                         () -> ortMaxPool(stem, threads));
                 row(out, "upsample nearest x2 [1,256,100,168]", threads, top.bytes() * 4,
                         () -> UpsampleNearest.forward(top, 2), () -> ortResize(top, threads));
+                row(out, "stem 7x7/2+BN+ReLU + maxpool [1,3,800,1344]", threads, stem.bytes(), () -> {
+                    try (Tensor c = Conv2d.forward(img, sw, null, Conv2d.Params.of(2, 3, 1, 1),
+                            Conv2d.Epilogue.none().scaleShift(ss, sb).relu())) {
+                        return MaxPool2d.forward(c, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false);
+                    }
+                }, () -> ortStem(img, sw, ss, sb, threads));
             }
         }
         out.printf(Locale.ROOT, "peak RSS %.0f MiB%n", BenchUtil.peakRssMb());
@@ -151,6 +163,25 @@ public final class NormPoolBench {
                 List.of(new OnnxModel.Io("y", OnnxModel.FLOAT, null)),
                 Map.of("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}));
         return ortRun(model, threads, Map.of("x", x));
+    }
+
+    /** Conv 7x7/2 pad 3 with the BN folded into weight and bias, Relu, MaxPool 3x3/2 pad 1. */
+    static double ortStem(Tensor x, Tensor w, Tensor scale, Tensor shift, int threads) {
+        float[] wf = w.toFloatArray(), s = scale.toFloatArray(), b = shift.toFloatArray();
+        int per = wf.length / s.length;
+        for (int i = 0; i < wf.length; i++) wf[i] *= s[i / per];
+        List<OnnxModel.Node> g = List.of(
+                new OnnxModel.Node("Conv", List.of("x", "w", "b"), List.of("c"),
+                        Map.of("kernel_shape", new long[] {7, 7}, "strides", new long[] {2, 2}, "pads", new long[] {3, 3, 3, 3})),
+                new OnnxModel.Node("Relu", "r", "c"),
+                new OnnxModel.Node("MaxPool", List.of("r"), List.of("y"),
+                        Map.of("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1})));
+        byte[] model = OnnxModel.graph("stem", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, x.shape()),
+                new OnnxModel.Io("w", OnnxModel.FLOAT, w.shape()), new OnnxModel.Io("b", OnnxModel.FLOAT, new long[] {s.length})),
+                List.of(new OnnxModel.Io("y", OnnxModel.FLOAT, null)), g);
+        try (Tensor fw = Tensor.of(wf, w.shape()); Tensor fb = Tensor.of(b, b.length)) {
+            return ortRun(model, threads, Map.of("x", x, "w", fw, "b", fb));
+        }
     }
 
     /** Resize nearest, asymmetric coordinates, floor: PyTorch's nearest for integer scales. */
