@@ -13,9 +13,11 @@
  * [N, offset_groups*kh*kw, H_out, W_out]; weight [C_out, C_in/groups, kh, kw]; bias (NULL: none)
  * [C_out]. im2col_step: images per column buffer (bounds it to C_in*kh*kw*step*H_out*W_out).
  *
- * The CPU entry points take `gemm`, the address of cblas_sgemm (float32) or cblas_dgemm
- * (float64) of a loaded CBLAS, so that this library has no link-time dependency on a BLAS.
- * Outputs are caller-allocated and zero-filled. */
+ * CPU: `gemm` is no longer used (it was the address of a CBLAS sgemm/dgemm; the CPU kernels now
+ * run their own single-threaded GEMM on each of their threads, so that the results are the same
+ * bits for any `threads` and `isa`); any value, 0 included, is accepted. threads: the number of
+ * threads (the caller's and threads - 1 started per call); isa: 0 auto, 1 baseline, 2 AVX2,
+ * 3 AVX-512 (ne_parallel.h). Outputs are caller-allocated and zero-filled. */
 #ifndef NE_DEFORM_CONV_H
 #define NE_DEFORM_CONV_H
 #include <stdint.h>

@@ -3,7 +3,9 @@
  * All tensors are described by a shape shared by the output (ndim <= NE_MAX_DIMS, sizes >= 0)
  * and per-operand element strides (0 on an axis an operand is broadcast along). The output is
  * contiguous. dtype: 0 float32, 1 float64, 2 int32, 3 int64, 4 uint8. op: 0 add, 1 sub,
- * 2 mul, 3 div (integer division by zero yields 0 rather than trapping). */
+ * 2 mul, 3 div. Integer division truncates toward zero; MIN / -1 wraps to MIN (PyTorch's result);
+ * a zero divisor returns NE_ERR_DIVISION_BY_ZERO, after writing the whole output (0 where the
+ * divisor was 0). Nothing traps. */
 #ifndef NE_ELEMENTWISE_H
 #define NE_ELEMENTWISE_H
 #include <stdint.h>

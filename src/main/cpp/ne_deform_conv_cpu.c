@@ -1,9 +1,10 @@
-/* Deformable convolution v1/v2 on the CPU (ops.md §5): position-major columns ("im2row") of an
- * HWC copy of the input through a per-chunk sampling table, GEMM through the caller's CBLAS
- * (cblas_sgemm/cblas_dgemm address), and a backward whose scatter (grad input) is partitioned
- * by channel so that it needs no atomics and gives the same bits for any thread count.
- * im2col_step is validated but the CPU path works image by image in position chunks (its
- * column buffer is bounded by NE_DCN_CHUNK_ELEMS, smaller than any im2col_step's). */
+/* Deformable convolution v1/v2 on the CPU (docs/ops.md §5): position-major columns ("im2row") of an
+ * HWC copy of the input through a per-block sampling table, the library's own single-threaded
+ * GEMM (ne_gemm.h) on each of nativeext's threads, and a backward whose scatter (grad input) is
+ * partitioned by channel so that it needs no atomics and gives the same bits for any thread
+ * count. The profile and the threading are described in ne_deform_conv_driver.h. im2col_step is
+ * validated but the CPU path works image by image in position blocks (their column buffers
+ * together are bounded by NE_DCN_CHUNK_ELEMS, smaller than any im2col_step's); `gemm` is unused. */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -18,16 +19,82 @@ typedef struct {
     int64_t offset_grad;  /* NE_DCN_OFFSET_GRAD_* */
 } ne_dcn_geom;
 
+/* NE_DCN_PROF(slot, code): runs code; with -DNE_DCN_PROFILE also adds the CPU time of the
+ * calling thread (not wall time: the profile was taken on a shared machine) to
+ * ne_dcn_prof_ns[slot], for the profile in the comment at the top. */
+#ifdef NE_DCN_PROFILE
+#include <time.h>
+int64_t ne_dcn_prof_ns[16];
+static int64_t ne_dcn_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t) t.tv_sec * 1000000000 + t.tv_nsec;
+}
+#define NE_DCN_PROF(slot, ...)                                                                   \
+    {                                                                                             \
+        const int64_t t0_ = ne_dcn_now_ns();                                                      \
+        __VA_ARGS__;                                                                              \
+        __atomic_fetch_add(&ne_dcn_prof_ns[slot], ne_dcn_now_ns() - t0_, __ATOMIC_RELAXED);       \
+    }
+#else
+#define NE_DCN_PROF(slot, ...) { __VA_ARGS__; }
+#endif
+
+/* Scratch memory: every buffer of a call is carved from one block, and the last block is kept
+ * (one, process-wide) for the next call instead of being freed. Large blocks came from the
+ * kernel page by page on every call (glibc trims and unmaps them on free): about 1800 page
+ * faults per forward and 4200 per backward of the benchmark shape, 1-3 ms of CPU time. The kept
+ * block is at most one call's scratch (no more than that call's peak), and a call running while
+ * another holds it allocates its own. */
+static pthread_mutex_t ne_dcn_scratch_mu = PTHREAD_MUTEX_INITIALIZER;
+static void* ne_dcn_scratch_p;
+static size_t ne_dcn_scratch_n;
+
+/* At least *n bytes; *n becomes the block's size (to hand back with ne_dcn_scratch_put). */
+static void* ne_dcn_scratch_get(size_t* n) {
+    void* p = NULL;
+    pthread_mutex_lock(&ne_dcn_scratch_mu);
+    if (ne_dcn_scratch_p != NULL && ne_dcn_scratch_n >= *n) {
+        p = ne_dcn_scratch_p;
+        *n = ne_dcn_scratch_n;
+        ne_dcn_scratch_p = NULL;
+    }
+    pthread_mutex_unlock(&ne_dcn_scratch_mu);
+    return p != NULL ? p : malloc(*n);
+}
+
+static void ne_dcn_scratch_put(void* p, size_t n) {
+    if (p == NULL) return;
+    pthread_mutex_lock(&ne_dcn_scratch_mu);
+    if (ne_dcn_scratch_p == NULL || ne_dcn_scratch_n < n) {
+        void* old = ne_dcn_scratch_p;
+        ne_dcn_scratch_p = p;
+        ne_dcn_scratch_n = n;
+        p = old;
+    }
+    pthread_mutex_unlock(&ne_dcn_scratch_mu);
+    free(p);
+}
+
+/* Bytes of n elements of size sz, rounded up to 64 (each carved buffer starts on a cache line). */
+static size_t ne_dcn_bytes(int64_t n, size_t sz) {
+    return ((size_t) n * sz + 63) & ~(size_t) 63;
+}
+
 #define NE_T float
 #define NE_S f32
+#include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
 #include "ne_deform_conv_driver.h"
 #undef NE_T
 #undef NE_S
 #define NE_T double
 #define NE_S f64
+#define NE_GEMM_DOUBLE
+#include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
 #include "ne_deform_conv_driver.h"
+#undef NE_GEMM_DOUBLE
 #undef NE_T
 #undef NE_S
 
@@ -58,13 +125,12 @@ int32_t ne_deform_conv_forward_cpu(int32_t dtype, const void* input, const void*
     int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
     if (s != NE_OK) return s;
     if (g.n == 0) return NE_OK;
-    if (!input || !offset || !weight || !output || !gemm) return NE_ERR_INVALID_ARGUMENT;
+    (void) gemm;
+    if (!input || !offset || !weight || !output) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
-        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output,
-                                          (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
-        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output,
-                                          (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+        case 0: return ne_dcn_forward_f32(&g, input, offset, mask, weight, bias, output, threads, isa);
+        case 1: return ne_dcn_forward_f64(&g, input, offset, mask, weight, bias, output, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }
@@ -79,15 +145,16 @@ int32_t ne_deform_conv_backward_cpu(int32_t dtype, const void* grad_output, cons
     int32_t s = ne_dcn_geom_read(dims, conv, im2col_step, &g);
     if (s != NE_OK) return s;
     if (g.n == 0) return NE_OK;
-    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight || !gemm)
+    (void) gemm;
+    if (!grad_output || !input || !offset || !weight || !grad_input || !grad_offset || !grad_weight)
         return NE_ERR_INVALID_ARGUMENT;
     if ((mask == NULL) != (grad_mask == NULL)) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     switch (dtype) {
         case 0: return ne_dcn_backward_f32(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, (ne_gemm_fn_f32) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, threads, isa);
         case 1: return ne_dcn_backward_f64(&g, grad_output, input, offset, mask, weight, grad_input, grad_offset, grad_mask,
-                                           grad_weight, grad_bias, (ne_gemm_fn_f64) (intptr_t) gemm, threads, isa);
+                                           grad_weight, grad_bias, threads, isa);
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }

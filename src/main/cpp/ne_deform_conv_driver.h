@@ -1,90 +1,269 @@
 /* Typed forward/backward drivers of deformable convolution on the CPU (see the layout notes in
- * ne_deform_conv_kernels.h): per image, the input in HWC order; per chunk of output positions,
- * the table and the column rows (a chunk of about NE_DCN_CHUNK_ELEMS elements, so the rows stay
- * in cache between im2row and the GEMM and the buffer does not grow with the image), then the
- * GEMMs through the CBLAS function pointer the caller passes. The chunking depends on the
- * shapes only, never on the thread count, so every GEMM call is the same for any thread count.
- * Included per dtype after ne_deform_conv_kernels.h. */
+ * ne_deform_conv_kernels.h). Included per dtype after ne_gemm.h and ne_deform_conv_kernels.h.
+ *
+ * Forward, per image: the input in HWC order; the output positions split between the threads in
+ * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
+ * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
+ * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
+ * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
+ * output. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the
+ * rows straight into the grad-weight GEMM's packed B; the column gradient (GEMM split by
+ * positions), grad weight (GEMM split by output channels, each element's fma chain running over
+ * the positions in order, chunk after chunk), grad offset / mask and grad input as before. Every
+ * GEMM output is one fma chain in a fixed order, so the results are the same bits for any
+ * thread count, block size and ISA variant (tests: DeformConv2dTest).
+ *
+ * Profile (issue 11), [1,256,50,50] 3x3 256->256 v2 float32, one thread, CPU time of the
+ * calling thread (the 2-core AVX-512 machine was shared with other jobs: wall time there mostly
+ * measured them; NE_DCN_PROFILE builds the timers in):
+ *   before (OpenBLAS sgemm, 1 OpenBLAS thread): columns (table + rows) 4.3 ms, GEMM 21.8 ms,
+ *     total 28-29 ms; backward 65-75 ms. With 2 threads the GEMM was OpenBLAS's own threading
+ *     inside one call: 2-thread wall time was 114-888 ms against 35-104 ms at one thread in the
+ *     same loaded runs (its threads spin and were descheduled), columns 1.6 ms.
+ *   after: columns 2.1-2.5 ms, GEMM 17.7-21.7 ms (2 of them packing A), output transpose 1.0,
+ *     HWC copy 1.2-1.4, the weight packed for the GEMM 0.8-1.2 (2.0-2.2 as a permutation then a
+ *     packing); total 24-28 ms. At two threads the same work
+ *     splits by positions (GEMM 19.6-22.5 ms summed over both threads: no loss to threading).
+ *     Backward (quietest run) 59.5 ms: columns into packed B 5.0, column-gradient GEMM 20.9,
+ *     grad-weight GEMM 22.4 (28-30 before the fusion below), grad offset/mask 3.2, grad input
+ *     2.2, copies and packing about 6.
+ * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
+ * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so im2row writes
+ * them there directly (measured: that GEMM 28-30 -> 22 ms, the separate copy gone). In the
+ * forward the rows are A, packed as [k][12 positions]: the sampled runs are contiguous in
+ * channels, the panels in positions, so sampling into them needs the same 4x4 transposes the
+ * packing does now (2 ms of the GEMM) and could only save the L2 round trip of the rows; not done. */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
 #endif
 
-typedef void (*NE_FN(ne_gemm_fn))(int order, int transa, int transb, int m, int n, int k, NE_T alpha,
-                                  const NE_T* a, int lda, const NE_T* b, int ldb, NE_T beta, NE_T* c, int ldc);
-
-/* Output positions per chunk: as many whole column rows as fit NE_DCN_CHUNK_ELEMS, at least 1. */
+/* Backward: output positions per chunk: as many whole column rows as fit NE_DCN_CHUNK_ELEMS, at
+ * least 1, rounded down to a multiple of the GEMM's KC when that many fit (the chunk is the k of
+ * the grad-weight GEMM: a short last k block costs a pass over grad weight for little work). */
 static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
     int64_t np = NE_DCN_CHUNK_ELEMS / kc;
+#ifndef NE_DCN_NO_KC_ROUND
+    if (np >= NE_GEMM_KC) np = np / NE_GEMM_KC * NE_GEMM_KC;
+#endif
     if (np < 1) np = 1;
     return np < hw ? np : hw;
 }
 
-typedef struct {
-    const NE_T* bias;
-    NE_T* out;
-    int64_t hw;
-} NE_FN(ne_dcn_bias_ctx);
+/* The image b of x [cin][plane] into xh [plane][cin]. */
+static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, int32_t threads) {
+    NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w, 0};
+    ne_parallel_for(g->cin, threads, NE_FN(ne_dcn_transpose), &tc);
+}
 
-static int32_t NE_FN(ne_dcn_bias_fill)(void* vctx, int64_t r0, int64_t r1) {
-    NE_FN(ne_dcn_bias_ctx)* c = vctx;
-    for (int64_t r = r0; r < r1; r++) {
-        const NE_T v = c->bias[r];
-        NE_T* o = c->out + r * c->hw;
-        for (int64_t p = 0; p < c->hw; p++) o[p] = v;
+/* Forward block size: positions per block, a multiple of the GEMM's MR rows, such that the
+ * blocks of all threads together hold at most NE_DCN_CHUNK_ELEMS column elements and one block
+ * at most NE_DCN_BLOCK_ELEMS (about L2: the rows are built and consumed in cache). The results
+ * do not depend on it (every output is one fma chain over k, ne_gemm.h). */
+#ifndef NE_DCN_BLOCK_ELEMS
+#define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
+#endif
+
+static int64_t NE_FN(ne_dcn_block_len)(const ne_dcn_geom* g, int32_t threads) {
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
+    int64_t t = threads < 1 ? 1 : threads;
+    int64_t elems = NE_DCN_CHUNK_ELEMS / t;
+    if (elems > NE_DCN_BLOCK_ELEMS) elems = NE_DCN_BLOCK_ELEMS;
+    int64_t np = elems / kc / NE_GEMM_MR * NE_GEMM_MR;
+    if (np < NE_GEMM_MR) np = NE_GEMM_MR;
+    return np < hw ? np : hw;
+}
+
+typedef struct {
+    const ne_dcn_geom* g;
+    const NE_T *xh, *offset, *mask, *wt, *bias;   /* wt: W'^T of each group packed for ne_gemm_pb */
+    NE_T* out;
+    int64_t b, npb, wstride;                       /* wstride: elements per group in wt */
+    int64_t nunits, tasks;                         /* MR-position units of the image, tasks */
+    char* slots;                                   /* per task: col, cb, work, tab (slot bytes each) */
+    size_t slot;
+    NE_FN(ne_dcn_simd) simd;
+    int32_t isa;
+} NE_FN(ne_dcn_fwd_ctx);
+
+/* Bytes of one forward task's buffers: rows, output tile, GEMM workspace, table. */
+static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
+    const int64_t kk = g->kh * g->kw, kc = g->cin * kk;
+    return ne_dcn_bytes(npb * kc, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+           ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
+}
+
+/* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
+ * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
+ * of at most npb positions, with the task's own buffers: table and rows (im2row), then per conv
+ * group the GEMM
+ *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
+ * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
+static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
+    NE_FN(ne_dcn_fwd_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
+    const int64_t cog = g->cout / g->groups, npb = c->npb;
+    for (int64_t i = i0; i < i1; i++) {
+        char* m = c->slots + (size_t) i * c->slot;
+        NE_T* col = (NE_T*) m;
+        m += ne_dcn_bytes(npb * kc, sizeof(NE_T));
+        NE_T* cb = (NE_T*) m;
+        m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
+        NE_T* work = (NE_T*) m;
+        m += ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T));
+        NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) m;
+        const int64_t u0 = c->nunits * i / c->tasks, u1 = c->nunits * (i + 1) / c->tasks;
+        const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
+        for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
+            const int64_t np = pend - p0 < npb ? pend - p0 : npb;
+            NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
+                                      c->simd, 0, 0};
+            NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
+            if (c->bias)
+                NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
+                    for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
+            NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
+                NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
+                                  c->bias == NULL, work, c->isa));
+            NE_T* o = c->out + c->b * g->cout * hw + p0;
+            NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
+            NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+        }
     }
     return 0;
 }
 
-/* The image b of x [cin][plane] into xh [plane][cin]. */
-static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, int32_t threads) {
-    NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w};
-    ne_parallel_for(g->cin, threads, NE_FN(ne_dcn_transpose), &tc);
+typedef struct {
+    const NE_T* w;       /* the weight [C_out][cig][kk] */
+    NE_T* dst;
+    int64_t cog, cig, kk, stride, panels;
+    int fwd;             /* 1: B = W'^T (k = t * cig + ci, j = co), 0: B = W' (k = co, j = t * cig + ci) */
+    int32_t isa;
+} NE_FN(ne_dcn_packw_ctx);
+
+/* Packs the (group, panel) pairs [r0, r1) of the GEMM operand B made of the weight, for
+ * ne_gemm_pb, straight from the weight's [co][ci][t] layout (W' = the weight with (ci, t) swapped
+ * is never built: one pass instead of a permutation and a packing). */
+static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_packw_ctx)* c = vctx;
+    const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa);
+    const int64_t n = c->fwd ? c->cog : kg, k = c->fwd ? kg : c->cog;
+    int64_t off[64];   /* nr <= 32 */
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t gi = r / c->panels, j = (r % c->panels) * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t w = n - j < nr ? n - j : nr;
+        const NE_T* wg = c->w + gi * c->cog * kg;
+        if (!c->fwd)
+            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
+        for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+            const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+            NE_T* d = c->dst + gi * c->stride + j0 * k + k0 * nbp + (j - j0) * kb;
+            for (int64_t q = 0; q < kb; q++) {
+                const int64_t kx = k0 + q;
+                int64_t jj = 0;
+                if (c->fwd) {
+                    const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
+                    for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
+                } else {
+                    const NE_T* src = wg + kx * kg;
+                    for (; jj < w; jj++) d[q * nr + jj] = src[off[jj]];
+                }
+                for (; jj < nr; jj++) d[q * nr + jj] = 0;
+            }
+        }
+    }
+    return 0;
 }
 
+/* Threads: the position blocks of each image are split between the threads, each running
+ * im2row and a single-threaded GEMM on its own blocks (no shared GEMM, no OpenBLAS threads). */
 static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
-                                     const NE_T* weight, const NE_T* bias, NE_T* output, NE_FN(ne_gemm_fn) gemm,
-                                     int32_t threads, int32_t isa) {
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g);
-    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* col = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
-    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
+                                     const NE_T* weight, const NE_T* bias, NE_T* output, int32_t threads, int32_t isa) {
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, plane = g->h * g->w;
+    const int64_t npb = NE_FN(ne_dcn_block_len)(g, threads);
+    const int64_t kg = cig * kk, cog = g->cout / g->groups, wstride = NE_FN(ne_gemm_pb_size)(cog, kg, isa);
+    const int64_t nunits = (hw + NE_GEMM_MR - 1) / NE_GEMM_MR;
+    const int64_t tasks = threads < 1 ? 1 : threads < nunits ? threads : nunits;
+    const size_t slot = NE_FN(ne_dcn_fwd_slot)(g, npb);
+    size_t bytes = ne_dcn_bytes(plane * g->cin, sizeof(NE_T)) + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T)) +
+                   (size_t) tasks * slot;
+    char* mem = ne_dcn_scratch_get(&bytes);
+    if (!mem) return NE_ERR_OUT_OF_MEMORY;
+    NE_T* xh = (NE_T*) mem;
+    NE_T* wtp = (NE_T*) (mem + ne_dcn_bytes(plane * g->cin, sizeof(NE_T)));
+    char* slots = (char*) wtp + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T));
     int32_t s = NE_OK;
-    if (!xh || !col || !wp || !tab) {
-        s = NE_ERR_OUT_OF_MEMORY;
-        goto done;
+    /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM. */
+    const int64_t nr = NE_FN(ne_gemm_nr)(isa);
+    NE_FN(ne_dcn_packw_ctx) pc = {weight, wtp, cog, cig, kk, wstride, (cog + nr - 1) / nr, 1, isa};
+    NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
+    for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
+        NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride, nunits, tasks, slots, slot,
+                                    NE_FN(ne_dcn_simd_pick)(isa), isa};
+        s = ne_parallel_for(tasks, (int32_t) tasks, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
-    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
-    /* Bias first, so each GEMM accumulates onto it (beta = 1): no pass over the output after. */
-    if (bias) {
-        for (int64_t b = 0; b < g->n; b++) {
-            NE_FN(ne_dcn_bias_ctx) bc = {bias, output + b * g->cout * hw, hw};
-            ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_bias_fill), &bc);
-        }
-    }
-    for (int64_t b = 0; b < g->n; b++) {
-        NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
-        for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
-            const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
-            NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
-                                      NE_FN(ne_dcn_simd_pick)(isa)};
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch);
-            /* out_g[:, p0:p0+np] += W'_g * rows_g^T straight into the NCHW output. */
-            for (int64_t gi = 0; gi < g->groups; gi++)
-                gemm(101, 111, 112, (int) cog, (int) np, (int) kg, 1, wp + gi * cog * kg, (int) kg, col + gi * kg, (int) kc,
-                     1, output + (b * g->cout + gi * cog) * hw + p0, (int) hw);
-        }
-    }
-done:
-    free(xh);
-    free(col);
-    free(wp);
-    free(tab);
+    ne_dcn_scratch_put(mem, bytes);
     return s;
+}
+
+/* ---- Backward: the GEMMs split between threads by rows of their result. ---- */
+
+typedef struct {
+    const ne_dcn_geom* g;
+    const NE_T *go, *wpp, *col;  /* grad output at the chunk's first position, W' packed per group, rows
+                                    packed per group (colstride elements each) */
+    NE_T *dcol, *dwp;
+    int64_t np, wstride, colstride;
+    int64_t units, tasks;        /* MR-row units of the GEMM's result split between tasks */
+    NE_T* work;                  /* NE_GEMM_WORK elements per task */
+    int32_t isa;
+} NE_FN(ne_dcn_bgemm_ctx);
+
+/* Tasks for `units` MR-row units (at most threads, at most units, at least 1). */
+static int64_t NE_FN(ne_dcn_tasks)(int64_t units, int32_t threads) {
+    const int64_t t = threads < 1 ? 1 : threads;
+    return units < 1 ? 1 : t < units ? t : units;
+}
+
+/* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for task i's MR-row
+ * units of the chunk's positions (A = grad output transposed, read in place). */
+static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
+    NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    for (int64_t i = i0; i < i1; i++) {
+        const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
+        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
+        if (r1 <= r0) continue;
+        for (int64_t gi = 0; gi < g->groups; gi++)
+            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
+                              c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+    }
+    return 0;
+}
+
+/* dW'[co][k] += sum_p gout[co][p] * rows[p][gi * kg + k] over the chunk's positions, for task
+ * i's MR-row units of the output channels: each element's chain runs over the positions in
+ * order, chunk after chunk, whatever the thread count. */
+static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t i0, int64_t i1) {
+    NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
+    const ne_dcn_geom* g = c->g;
+    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    for (int64_t i = i0; i < i1; i++) {
+        const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
+        const int64_t r1 = u1 * NE_GEMM_MR < g->cout ? u1 * NE_GEMM_MR : g->cout;
+        for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
+            const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
+            NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg,
+                              0, c->work + i * NE_GEMM_WORK, c->isa);
+            r = re;
+        }
+    }
+    return 0;
 }
 
 typedef struct {
@@ -106,29 +285,39 @@ static int32_t NE_FN(ne_dcn_gbias)(void* vctx, int64_t c0, int64_t c1) {
     return 0;
 }
 
-/* ops.md §5.6: per chunk, the rows again (grad weight needs them, the forward does not keep
+/* docs/ops.md §5.6: per chunk, the rows again (grad weight needs them, the forward does not keep
  * them), the column gradient dcol = dOut^T * W' in one GEMM per group, grad weight
  * dW' += dOut * rows, then grad offset / mask and grad input from dcol with the same table. */
 static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, const NE_T* input, const NE_T* offset,
                                       const NE_T* mask, const NE_T* weight, NE_T* gin, NE_T* goff, NE_T* gmask,
-                                      NE_T* gw, NE_T* gbias, NE_FN(ne_gemm_fn) gemm, int32_t threads, int32_t isa) {
+                                      NE_T* gw, NE_T* gbias, int32_t threads, int32_t isa) {
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g);
-    NE_T* xh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* gxh = malloc((size_t) (plane * g->cin) * sizeof(NE_T));
-    NE_T* col = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* dcol = malloc((size_t) (npmax * kc) * sizeof(NE_T));
-    NE_T* wp = malloc((size_t) (g->cout * kg) * sizeof(NE_T));
-    NE_T* dwp = calloc((size_t) (g->cout * kg), sizeof(NE_T));
-    NE_FN(ne_dcn_tap)* tab = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tap)));
-    NE_FN(ne_dcn_tapb)* tabb = malloc((size_t) (g->dg * npmax * kk) * sizeof(NE_FN(ne_dcn_tapb)));
+    const int64_t plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g), cog = g->cout / g->groups;
+    const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa), nr = NE_FN(ne_gemm_nr)(isa);
+    const int64_t colstride = NE_FN(ne_gemm_pb_size)(kg, npmax, isa);
+    const int64_t wtasks = NE_FN(ne_dcn_tasks)((npmax > g->cout ? npmax : g->cout) / NE_GEMM_MR + 1, threads);
+    const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
+    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(npmax * kc, sz);
+    const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
+    const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
+    const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
+    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb;
+    char* mem = ne_dcn_scratch_get(&bytes);
+    if (!mem) return NE_ERR_OUT_OF_MEMORY;
+    char* m = mem;
+    NE_T* xh = (NE_T*) m;
+    NE_T* gxh = (NE_T*) (m += b_img);
+    NE_T* wpp = (NE_T*) (m += b_img);
+    NE_T* col = (NE_T*) (m += b_wpp);
+    NE_T* dcol = (NE_T*) (m += b_col);
+    NE_T* dwp = (NE_T*) (m += b_dcol);
+    NE_T* work = (NE_T*) (m += b_dwp);
+    NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
+    NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
     int32_t s = NE_OK;
-    if (!xh || !gxh || !col || !dcol || !wp || !dwp || !tab || !tabb) {
-        s = NE_ERR_OUT_OF_MEMORY;
-        goto done;
-    }
-    NE_FN(ne_dcn_wperm_ctx) wc = {weight, wp, cig, kk, 0};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &wc);
+    memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T));
+    NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
+    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc);
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
         NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
@@ -137,18 +326,23 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
-                                      goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd};
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch);
-            for (int64_t gi = 0; gi < g->groups; gi++) {
-                gemm(101, 112, 111, (int) np, (int) kg, (int) cog, 1, go + gi * cog * hw + p0, (int) hw, wp + gi * cog * kg,
-                     (int) kg, 0, dcol + gi * kg, (int) kc);
-                gemm(101, 111, 111, (int) cog, (int) kg, (int) np, 1, go + gi * cog * hw + p0, (int) hw, col + gi * kg,
-                     (int) kc, 1, dwp + gi * cog * kg, (int) kg);
-            }
-            ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch);
-            ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch);
+                                      goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
+                                      nr, colstride};
+            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
+            const int64_t pu = (np + NE_GEMM_MR - 1) / NE_GEMM_MR, cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, pu,
+                                          NE_FN(ne_dcn_tasks)(pu, threads), work, isa};
+            if (s == NE_OK)
+                NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
+            bc.units = cu;
+            bc.tasks = NE_FN(ne_dcn_tasks)(cu, threads);
+            if (s == NE_OK)
+                NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
+            if (s != NE_OK) goto done;
+            NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
+            NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
-        NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin};
+        NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
         ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc);
     }
     NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};
@@ -158,13 +352,6 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc);
     }
 done:
-    free(xh);
-    free(gxh);
-    free(col);
-    free(dcol);
-    free(wp);
-    free(dwp);
-    free(tab);
-    free(tabb);
+    ne_dcn_scratch_put(mem, bytes);
     return s;
 }

@@ -13,7 +13,7 @@
  *    which OpenBLAS runs faster than NoTrans/NoTrans on this shape, with W' the weight with its
  *    (channel, tap) axes swapped to match the column order (a permutation, no arithmetic).
  * The bilinear corners and weights of one (position, tap, deformable group) are the same for
- * every channel of the group: they are computed once per position chunk (the "table", ops.md
+ * every channel of the group: they are computed once per position chunk (the "table", docs/ops.md
  * §5.3 / ROIAlign's pre_calc idea). Invalid corners get offset 0 and weight 0 (ZP sampler).
  *
  * Determinism: contraction is off (build.properties) and every vector loop is element-wise (no
@@ -153,6 +153,8 @@ typedef struct {
     NE_T *goff, *gmask;               /* backward: this image's grad offset / mask (gmask may be NULL) */
     NE_T* gxh;                        /* backward: grad of the HWC image */
     NE_FN(ne_dcn_simd) simd;
+    int64_t pnr, pstride;             /* > 0: col is each group's rows^T (kg x np) packed for ne_gemm_pb
+                                         with panel width pnr, pstride elements per group */
 } NE_FN(ne_dcn_chunk);
 
 /* Calls fn(ctx, c_begin, c_end, d, gi) for the runs of channels that share a deformable group d
@@ -184,6 +186,29 @@ static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
                 const int64_t e = (d * c->np + q) * kk + t;
                 NE_FN(ne_dcn_entry)(g, c->offset, c->mask, c->b, d, c->p0 + q, t, c->tab + e, c->tabb ? c->tabb + e : NULL);
             }
+        if (c->pnr > 0) {
+            /* Backward: the row goes straight into the grad-weight GEMM's packed B (row q of
+             * rows_g is k index q of B_g = rows_g, columns in panels of pnr): fused sampling and
+             * packing, no separate copy. A run stays contiguous up to a panel boundary. */
+            const int64_t nr = c->pnr;
+            for (int64_t t = 0; t < kk; t++)
+                NE_DCN_FOR_RUNS(g, 0, g->cin, {
+                    const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+                    const NE_T* x = c->xh + cs;
+                    NE_T* base = c->col + gi * c->pstride;
+                    for (int64_t j = t * cig + (cs - gi * cig), o = 0, len = ce - cs; len > 0;) {
+                        const int64_t piece = nr - j % nr < len ? nr - j % nr : len;
+                        c->simd.row(base + ne_gemm_pb_index(kg, c->np, nr, q, j), x + o + e->i[0], x + o + e->i[1],
+                                    x + o + e->i[2], x + o + e->i[3], e->wm[0], e->wm[1], e->wm[2], e->wm[3], piece);
+                        j += piece;
+                        o += piece;
+                        len -= piece;
+                    }
+                })
+            for (int64_t gi = 0; gi < g->groups; gi++)
+                for (int64_t j = kg; j % nr != 0; j++) c->col[gi * c->pstride + ne_gemm_pb_index(kg, c->np, nr, q, j)] = 0;
+            continue;
+        }
         NE_T* row = c->col + q * kc;
         for (int64_t t = 0; t < kk; t++)
             NE_DCN_FOR_RUNS(g, 0, g->cin, {
@@ -255,15 +280,52 @@ typedef struct {
     const NE_T* src;
     NE_T* dst;
     int64_t rows, cols;   /* src is [rows][cols], dst [cols][rows] */
+    int64_t ldd;          /* dst's row stride when not 0 (else rows) */
 } NE_FN(ne_dcn_tr_ctx);
 
-/* dst[j][i] = src[i][j] for source rows [r0, r1), in 32-column tiles to stay in cache. */
+/* dst[j][i] = src[i][j] for source rows [r0, r1), in 32-column tiles to stay in cache, by 4 x 4
+ * (float) or 2 x 2 (double) SSE2 blocks where x86-64 (a copy: same bits), else element by element. */
 static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_tr_ctx)* c = vctx;
-    for (int64_t j0 = 0; j0 < c->cols; j0 += 32) {
-        const int64_t j1 = j0 + 32 < c->cols ? j0 + 32 : c->cols;
-        for (int64_t i = r0; i < r1; i++)
-            for (int64_t j = j0; j < j1; j++) c->dst[j * c->rows + i] = c->src[i * c->cols + j];
+    const int64_t R = c->ldd ? c->ldd : c->rows, C = c->cols;
+    const NE_T* src = c->src;
+    NE_T* dst = c->dst;
+    for (int64_t j0 = 0; j0 < C; j0 += 32) {
+        const int64_t j1 = j0 + 32 < C ? j0 + 32 : C;
+        int64_t i = r0;
+#if NE_GEMM_X86
+#if defined(NE_GEMM_DOUBLE)
+        for (; i + 2 <= r1; i += 2) {
+            int64_t j = j0;
+            for (; j + 2 <= j1; j += 2) {
+                const __m128d a = _mm_loadu_pd(src + i * C + j), b = _mm_loadu_pd(src + (i + 1) * C + j);
+                _mm_storeu_pd(dst + j * R + i, _mm_unpacklo_pd(a, b));
+                _mm_storeu_pd(dst + (j + 1) * R + i, _mm_unpackhi_pd(a, b));
+            }
+            for (; j < j1; j++) {
+                dst[j * R + i] = src[i * C + j];
+                dst[j * R + i + 1] = src[(i + 1) * C + j];
+            }
+        }
+#else
+        for (; i + 4 <= r1; i += 4) {
+            int64_t j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                __m128 a = _mm_loadu_ps(src + i * C + j), b = _mm_loadu_ps(src + (i + 1) * C + j);
+                __m128 e = _mm_loadu_ps(src + (i + 2) * C + j), f = _mm_loadu_ps(src + (i + 3) * C + j);
+                _MM_TRANSPOSE4_PS(a, b, e, f);
+                _mm_storeu_ps(dst + j * R + i, a);
+                _mm_storeu_ps(dst + (j + 1) * R + i, b);
+                _mm_storeu_ps(dst + (j + 2) * R + i, e);
+                _mm_storeu_ps(dst + (j + 3) * R + i, f);
+            }
+            for (; j < j1; j++)
+                for (int64_t ii = i; ii < i + 4; ii++) dst[j * R + ii] = src[ii * C + j];
+        }
+#endif
+#endif
+        for (; i < r1; i++)
+            for (int64_t j = j0; j < j1; j++) dst[j * R + i] = src[i * C + j];
     }
     return 0;
 }

@@ -44,7 +44,6 @@ static void ne_collapse(ne_layout* l) {
 }
 
 #define NE_DIV_F(x, y) ((x) / (y))
-#define NE_DIV_I(x, y) ((y) == 0 ? 0 : (x) / (y))
 
 /* One function per dtype and op: the inner loop's three vectorisable cases and the strided one. */
 #define NE_DEFINE(T, NAME, OPX)                                                                   \
@@ -61,9 +60,10 @@ static void ne_collapse(ne_layout* l) {
                 oa += i * l->sa[d];                                                               \
                 ob += i * l->sb[d];                                                               \
             }                                                                                     \
-            const T* restrict pa = a + oa;                                                        \
-            const T* restrict pb = b + ob;                                                        \
-            T* restrict po = out + o * n;                                                         \
+            /* no restrict: out may be a or b (in place, element i read before written) */        \
+            const T* pa = a + oa;                                                                 \
+            const T* pb = b + ob;                                                                 \
+            T* po = out + o * n;                                                                  \
             if (sa == 1 && sb == 1) {                                                             \
                 for (int64_t i = 0; i < n; i++) po[i] = OPX(pa[i], pb[i]);                        \
             } else if (sa == 1 && sb == 0) {                                                      \
@@ -88,11 +88,59 @@ static void ne_collapse(ne_layout* l) {
     NE_DEFINE(T, ne_mul_##SUFFIX, NE_MUL)          \
     NE_DEFINE(T, ne_div_##SUFFIX, DIV)
 
+#define NE_DEFINE_ARITH(T, SUFFIX)                 \
+    NE_DEFINE(T, ne_add_##SUFFIX, NE_ADD)          \
+    NE_DEFINE(T, ne_sub_##SUFFIX, NE_SUB)          \
+    NE_DEFINE(T, ne_mul_##SUFFIX, NE_MUL)
+
 NE_DEFINE_ALL(float, f32, NE_DIV_F)
 NE_DEFINE_ALL(double, f64, NE_DIV_F)
-NE_DEFINE_ALL(int32_t, i32, NE_DIV_I)
-NE_DEFINE_ALL(int64_t, i64, NE_DIV_I)
-NE_DEFINE_ALL(uint8_t, u8, NE_DIV_I)
+NE_DEFINE_ARITH(int32_t, i32)
+NE_DEFINE_ARITH(int64_t, i64)
+NE_DEFINE_ARITH(uint8_t, u8)
+
+/* Integer division truncates toward zero like C and PyTorch. Two inputs trap in the hardware
+ * (SIGFPE, which kills the JVM): a zero divisor, an error here as in PyTorch, reported as a
+ * status after the whole output is written (0 where the divisor was 0); and MIN / -1, whose
+ * true quotient does not fit, which wraps to MIN as PyTorch's result does: x / -1 is computed as
+ * the two's-complement negation, in unsigned arithmetic so that the wrap is defined. Integer
+ * division does not vectorise on x86, so the branch costs nothing measurable. */
+#define NE_DEFINE_IDIV(T, U, SUFFIX)                                                              \
+    static int32_t ne_div_##SUFFIX(const ne_layout* l, const T* a, const T* b, T* out) {          \
+        int32_t last = l->ndim - 1;                                                               \
+        int64_t n = l->shape[last], sa = l->sa[last], sb = l->sb[last];                          \
+        int64_t outer = 1;                                                                        \
+        int zero = 0;                                                                             \
+        for (int32_t d = 0; d < last; d++) outer *= l->shape[d];                                  \
+        for (int64_t o = 0; o < outer; o++) {                                                     \
+            int64_t rem = o, oa = 0, ob = 0;                                                      \
+            for (int32_t d = last - 1; d >= 0; d--) {                                             \
+                int64_t i = rem % l->shape[d];                                                    \
+                rem /= l->shape[d];                                                               \
+                oa += i * l->sa[d];                                                               \
+                ob += i * l->sb[d];                                                               \
+            }                                                                                     \
+            const T* pa = a + oa;                                                                 \
+            const T* pb = b + ob;                                                                 \
+            T* po = out + o * n;                                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                     \
+                T x = pa[i * sa], y = pb[i * sb];                                                 \
+                if (y == 0) {                                                                     \
+                    zero = 1;                                                                     \
+                    po[i] = 0;                                                                    \
+                } else if ((T) -1 < 0 && y == (T) -1) {                                           \
+                    po[i] = (T) (U) (0u - (U) x);                                                 \
+                } else {                                                                          \
+                    po[i] = x / y;                                                                \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        return zero ? NE_ERR_DIVISION_BY_ZERO : NE_OK;                                           \
+    }
+
+NE_DEFINE_IDIV(int32_t, uint32_t, i32)
+NE_DEFINE_IDIV(int64_t, uint64_t, i64)
+NE_DEFINE_IDIV(uint8_t, uint8_t, u8)
 
 #if defined(__x86_64__)
 /* float32 outputs larger than the caches are written with non-temporal stores (SSE2, so every
@@ -165,6 +213,15 @@ static int ne_stream_f32(int32_t op, const ne_layout* l, const float* a, const f
         default: return NE_ERR_INVALID_ARGUMENT;                                                 \
     }
 
+#define NE_DISPATCH_INT(T, SUFFIX)                                                               \
+    switch (op) {                                                                                \
+        case 0: ne_add_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 1: ne_sub_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 2: ne_mul_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out); return NE_OK;          \
+        case 3: return ne_div_##SUFFIX(&l, (const T*) a, (const T*) b, (T*) out);                 \
+        default: return NE_ERR_INVALID_ARGUMENT;                                                 \
+    }
+
 int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* shape,
                       const void* a, const int64_t* a_strides,
                       const void* b, const int64_t* b_strides,
@@ -194,9 +251,9 @@ int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* sh
     switch (dtype) {
         case 0: NE_DISPATCH(float, f32)
         case 1: NE_DISPATCH(double, f64)
-        case 2: NE_DISPATCH(int32_t, i32)
-        case 3: NE_DISPATCH(int64_t, i64)
-        case 4: NE_DISPATCH(uint8_t, u8)
+        case 2: NE_DISPATCH_INT(int32_t, i32)
+        case 3: NE_DISPATCH_INT(int64_t, i64)
+        case 4: NE_DISPATCH_INT(uint8_t, u8)
         default: return NE_ERR_UNSUPPORTED_DTYPE;
     }
 }

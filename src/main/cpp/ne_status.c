@@ -14,6 +14,7 @@ const char* ne_status_string(int32_t status) {
         case NE_ERR_NOT_BUILT_WITH_CUDA: return "this library was built without CUDA";
         case NE_ERR_INDEX_OUT_OF_RANGE: return "index out of range";
         case NE_ERR_LIBRARY_UNAVAILABLE: return "a run-time library could not be loaded";
+        case NE_ERR_DIVISION_BY_ZERO: return "integer division by zero";
         default:
             if (status >= NE_CUDA_ERROR_BASE) return "CUDA error";
             if (status >= NE_CUBLAS_ERROR_BASE && status < NE_CUBLAS_ERROR_BASE + 100) return "cuBLAS error";

@@ -1,4 +1,4 @@
-// Deformable convolution v1/v2 on CUDA (ops.md §5), mirroring ne_deform_conv_cpu.c: per chunk of
+// Deformable convolution v1/v2 on CUDA (docs/ops.md §5), mirroring ne_deform_conv_cpu.c: per chunk of
 // im2col_step images, im2col (ZP sampler), then one GEMM per (image, group) straight into the
 // NCHW output. The GEMM is cuBLAS's where a libcublas is found at run time (ne_cublas.h: dlopen,
 // no link-time dependency), else a tiled shared-memory kernel; only gemm() below chooses. grad
@@ -201,7 +201,7 @@ __global__ void bias_kernel(int64_t count, int64_t cout, int64_t hw, const T* bi
 }
 
 // grad offset (dy, dx) and grad mask of one (chunk image, deformable group, tap, position):
-// sums over the group's channels in order, so no atomics (ops.md §5.6 step 2).
+// sums over the group's channels in order, so no atomics (docs/ops.md §5.6 step 2).
 template <typename T>
 __global__ void coord_kernel(Geom g, const T* input, const T* offset, const T* mask, const T* dcol, int64_t b0,
                              int64_t p_imgs, int64_t ld, T* goff, T* gmask) {

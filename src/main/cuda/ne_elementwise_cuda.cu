@@ -1,6 +1,7 @@
 // Broadcast binary arithmetic on CUDA: one thread per output element (grid-stride), the operand
 // offsets recovered from the output index through the shared shape and per-operand strides.
-// Mirrors ne_elementwise_cpu.c; integer division by zero yields 0 as there.
+// Mirrors ne_elementwise_cpu.c: integer MIN / -1 wraps to MIN, a zero divisor writes 0 and is
+// reported (a flag in device memory, read back after the kernel) as NE_ERR_DIVISION_BY_ZERO.
 #include <cuda_runtime.h>
 #include <stdint.h>
 extern "C" {
@@ -17,12 +18,26 @@ struct Layout {
     int64_t sb[NE_MAX_DIMS];
 };
 
-template <typename T> __device__ T div_op(T x, T y) { return y == T(0) ? T(0) : x / y; }
-template <> __device__ float div_op<float>(float x, float y) { return x / y; }
-template <> __device__ double div_op<double>(double x, double y) { return x / y; }
+template <typename T> struct Unsigned { typedef T type; };
+template <> struct Unsigned<int32_t> { typedef uint32_t type; };
+template <> struct Unsigned<int64_t> { typedef uint64_t type; };
+
+// Integer division as on the CPU: x / -1 is the two's-complement negation (MIN / -1 wraps
+// instead of being undefined), a zero divisor gives 0 and raises the flag.
+template <typename T> __device__ T div_op(T x, T y, int32_t* zero) {
+    typedef typename Unsigned<T>::type U;
+    if (y == T(0)) {
+        *zero = 1;
+        return T(0);
+    }
+    if (T(-1) < T(0) && y == T(-1)) return (T) (U) (U(0) - (U) x);
+    return x / y;
+}
+template <> __device__ float div_op<float>(float x, float y, int32_t*) { return x / y; }
+template <> __device__ double div_op<double>(double x, double y, int32_t*) { return x / y; }
 
 template <typename T>
-__global__ void binary_kernel(int32_t op, Layout l, int64_t count, const T* a, const T* b, T* out) {
+__global__ void binary_kernel(int32_t op, Layout l, int64_t count, const T* a, const T* b, T* out, int32_t* zero) {
     for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < count;
          i += (int64_t) blockDim.x * gridDim.x) {
         int64_t rem = i, oa = 0, ob = 0;
@@ -33,17 +48,48 @@ __global__ void binary_kernel(int32_t op, Layout l, int64_t count, const T* a, c
             ob += k * l.sb[d];
         }
         T x = a[oa], y = b[ob];
-        out[i] = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : div_op<T>(x, y);
+        out[i] = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : div_op<T>(x, y, zero);
     }
+}
+
+int32_t cuda_status(cudaError_t e) {
+    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
 }
 
 template <typename T>
 int32_t launch(int32_t op, const Layout& l, int64_t count, const void* a, const void* b, void* out, cudaStream_t s) {
     int64_t blocks = (count + 255) / 256;
     if (blocks > 65535) blocks = 65535;
-    binary_kernel<T><<<(unsigned) blocks, 256, 0, s>>>(op, l, count, (const T*) a, (const T*) b, (T*) out);
+    // Only integer division can fail; it alone pays for the flag and the synchronising read.
+    bool flagged = op == 3 && T(1) / T(2) == T(0);
+    int32_t* zero = NULL;
+    bool pooled = true;  // stream-ordered allocation, where the device has memory pools
+    if (flagged) {
+        cudaError_t e = cudaMallocAsync((void**) &zero, sizeof(int32_t), s);
+        if (e == cudaErrorNotSupported) {
+            cudaGetLastError();
+            pooled = false;
+            e = cudaMalloc((void**) &zero, sizeof(int32_t));
+        }
+        if (e != cudaSuccess) return cuda_status(e);
+        e = cudaMemsetAsync(zero, 0, sizeof(int32_t), s);
+        if (e != cudaSuccess) {
+            if (pooled) cudaFreeAsync(zero, s);
+            else cudaFree(zero);
+            return cuda_status(e);
+        }
+    }
+    binary_kernel<T><<<(unsigned) blocks, 256, 0, s>>>(op, l, count, (const T*) a, (const T*) b, (T*) out, zero);
     cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    if (!flagged) return cuda_status(e);
+    int32_t host = 0;
+    if (e == cudaSuccess) e = cudaMemcpyAsync(&host, zero, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
+    cudaError_t f = pooled ? cudaFreeAsync(zero, s) : cudaSuccess;
+    if (e == cudaSuccess) e = cudaStreamSynchronize(s);
+    if (!pooled) f = cudaFree(zero);
+    if (e == cudaSuccess) e = f;
+    if (e != cudaSuccess) return cuda_status(e);
+    return host != 0 ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // CudaEmulationTest driver for broadcast binary arithmetic: ne_binary_cuda (emulated) against
 // ne_binary_cpu for every dtype (float32, float64, int32, int64, uint8) and op (add, sub, mul,
-// div with integer division by zero = 0), exact equality, over broadcast shapes (stride 0 axes),
+// div: integer division by zero reported, MIN / -1 wrapping), exact equality, over broadcast shapes (stride 0 axes),
 // permuted (non-contiguous) operands, 0-d and 8-d shapes, size-1 axes and empty shapes.
 #include "emu_check.h"
+#include <limits>
 extern "C" {
 #include "ne_elementwise.h"
 }
@@ -37,7 +38,13 @@ T random_value(Rng& r, int32_t dtype) {
     switch (dtype) {
         case 0: case 1: return (T) (r.below(12) == 0 ? 0.0 : r.uniform(-100, 100));
         case 4: return (T) r.below(256);
-        default: return (T) (r.below(2001) - 1000);  // includes 0 divisors, no INT_MIN / -1
+        default: {
+            // Includes 0 divisors and MIN / -1 (which wraps to MIN).
+            uint64_t k = r.below(40);
+            if (k == 0) return std::numeric_limits<T>::min();
+            if (k == 1) return (T) -1;
+            return (T) ((int64_t) r.below(2001) - 1000);
+        }
     }
 }
 
@@ -60,10 +67,16 @@ void run_case(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, unsi
     for (size_t i = 0; i < l.nb; i++) b[i] = random_value<T>(r, dtype);
     const int32_t nd = (int32_t) shape.size();
     if (nd == 0) l.shape.push_back(1), l.sa.push_back(0), l.sb.push_back(0);  // 0-d: valid (non-NULL) arrays
+    // Integer division by a zero divisor anywhere is NE_ERR_DIVISION_BY_ZERO from both, with the
+    // same (fully written) output.
+    bool zero_divisor = false;
+    if (op == 3 && dtype >= 2)
+        for (size_t i = 0; i < l.nb; i++) zero_divisor |= b[i] == (T) 0;
+    const int32_t expected = zero_divisor ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
     expect_status("cpu", ne_binary_cpu(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(), want.data()),
-                  NE_OK);
+                  expected);
     if (expect_status("cuda", ne_binary_cuda(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(),
-                                             got.data(), nullptr), NE_OK))
+                                             got.data(), nullptr), expected))
         compare_exact("out", got, want);
 }
 
@@ -82,7 +95,30 @@ void run_all(int32_t dtype) {
             }
 }
 
+// MIN / -1 wraps to MIN, x / -1 negates, a zero divisor is reported, on both, for int32 and int64
+// (also broadcast: a scalar -1 divisor).
+template <class T>
+void integer_division_edges(int32_t dtype) {
+    set_case("elementwise integer division edges dtype=%d", dtype);
+    const T mn = std::numeric_limits<T>::min(), mx = std::numeric_limits<T>::max();
+    Buf<T> a(4), b(1, (T) -1), want(4), got(4, (T) 77);
+    a[0] = mn, a[1] = mx, a[2] = (T) 7, a[3] = (T) 0;
+    const int64_t shape[] = {4}, sa[] = {1}, sb[] = {0};
+    expect_status("cpu MIN/-1", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, b.data(), sb, want.data()), NE_OK);
+    expect_status("cuda MIN/-1", ne_binary_cuda(3, dtype, 1, shape, a.data(), sa, b.data(), sb, got.data(), nullptr), NE_OK);
+    checks()++;
+    if (want[0] != mn || want[1] != (T) -mx || want[2] != (T) -7 || want[3] != (T) 0) failf("cpu: x / -1 is not the wrapped negation");
+    compare_exact("MIN/-1", got, want);
+    Buf<T> z(1, (T) 0);
+    expect_status("cpu x/0", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, z.data(), sb, want.data()), NE_ERR_DIVISION_BY_ZERO);
+    expect_status("cuda x/0", ne_binary_cuda(3, dtype, 1, shape, a.data(), sa, z.data(), sb, got.data(), nullptr),
+                  NE_ERR_DIVISION_BY_ZERO);
+    compare_exact("x/0", got, want);
+}
+
 void edge_cases() {
+    integer_division_edges<int32_t>(2);
+    integer_division_edges<int64_t>(3);
     set_case("elementwise edge");
     Buf<float> a(8, 1.f), b(8, 2.f), out(8, 5.f);
     const int64_t zero_shape[] = {3, 0, 2}, st[] = {1, 1, 1};

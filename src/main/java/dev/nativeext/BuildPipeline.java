@@ -69,7 +69,12 @@ final class BuildPipeline {
         if (functions == null) {
             Hasher h = new Hasher();
             spec.headers().forEach(p -> h.putFile("header", p));
-            functions = PARSED.computeIfAbsent(h.hex(), k -> HeaderParser.parse(spec.headers()));
+            Map<String, String> macros = new java.util.LinkedHashMap<>();
+            if (spec.withCuda()) macros.put("WITH_CUDA", null);
+            macros.putAll(spec.defineMacros());
+            macros.forEach((k, v) -> h.put("macro", k + "=" + v));
+            h.put("compileArgs", spec.extraCompileArgs());
+            functions = PARSED.computeIfAbsent(h.hex(), k -> HeaderParser.parse(spec.headers(), macros, spec.extraCompileArgs()));
         }
         return functions;
     }
@@ -176,18 +181,36 @@ final class BuildPipeline {
     Library library(Binding binding) {
         long t0 = System.nanoTime();
         String key = libraryKey(extensionKey(), binding);
-        BuildCache.Entry hit = cache.lookup(key);
+        BuildCache.Expect expect = expect(key, binding);
+        BuildCache.Entry hit = cache.lookup(key, expect);
         if (hit != null) return fromEntry(key, hit, BuildReport.Source.DISK, 0, 0, t0);
         log.accept("cache miss for " + spec.name() + " (key " + key.substring(0, 12) + ")");
         try (KeyLock lock = cache.lock(key, LOCK_TIMEOUT)) {
-            if (cache.check(key) == BuildCache.State.CORRUPT) {
+            if (cache.check(key, expect) == BuildCache.State.CORRUPT) {
                 log.accept("discarding damaged cache entry " + cache.entryDir(key));
                 cache.discard(key);
             }
-            hit = cache.lookup(key);
+            hit = cache.lookup(key, expect);
             if (hit != null) return fromEntry(key, hit, BuildReport.Source.DISK, 0, 0, t0);
             return build(key, binding, t0);
         }
+    }
+
+    /**
+     * What this pipeline's entry for {@code key} must hold: the library (the file it will
+     * {@code System.load}), the glue and, for an interface binding, the class, each with its
+     * checksum line; and the fields it wrote, with the values it would write.
+     */
+    private BuildCache.Expect expect(String key, Binding binding) {
+        String libFile = libraryFileName(key);
+        java.util.Set<String> files = new java.util.HashSet<>(List.of(libFile, "glue.c"));
+        if (binding.api() != null) files.add(CLASS_FILE);
+        return new BuildCache.Expect(files, Map.of("library", libFile, "name", spec.name(), "class", binding.className(),
+                "nativeext", Versions.nativeext()));
+    }
+
+    private String libraryFileName(String key) {
+        return Platform.libraryFileName(spec.libraryName() + "_" + key.substring(0, 16));
     }
 
     private Library fromEntry(String key, BuildCache.Entry e, BuildReport.Source source, int compiled, int reused, long t0) {
@@ -196,8 +219,21 @@ final class BuildPipeline {
         return new Library(key, lib, cls, new BuildReport(source, key, lib, compiled, reused, (System.nanoTime() - t0) / 1e6));
     }
 
+    /**
+     * Builds in a private folder, which a failure removes (its logs are kept under the cache's
+     * {@code logs/}, named in the exception): a broken source must not leave a folder per attempt.
+     */
     private Library build(String key, Binding binding, long t0) {
         Path work = cache.newWorkDir(key);
+        try {
+            return buildIn(work, key, binding, t0);
+        } catch (RuntimeException | Error e) {
+            cache.removeWorkDir(work);
+            throw e;
+        }
+    }
+
+    private Library buildIn(Path work, String key, Binding binding, long t0) {
         Tool cc = cCompiler();
         ObjectCompiler compiler = new ObjectCompiler(cache, spec.jobs(), log);
         ObjectCompiler.Recipe c = new ObjectCompiler.Recipe(cc, cCompileArgs(), includeSearchPath());
@@ -214,7 +250,7 @@ final class BuildPipeline {
         objects.add(compileGlue(cc, binding, work, compiler));
         objects.addAll(spec.extraObjects());
 
-        String libFile = Platform.libraryFileName(spec.libraryName() + "_" + key.substring(0, 16));
+        String libFile = libraryFileName(key);
         link(cc, objects, work.resolve(libFile), compiler);
 
         List<String> files = new ArrayList<>(List.of(libFile, "glue.c"));
@@ -232,6 +268,9 @@ final class BuildPipeline {
         info.put("nativeext", Versions.nativeext());
         if (spec.withCuda()) info.put("cudaArchs", spec.cudaArchs().toString());
         BuildCache.Entry e = cache.publish(key, work, info, files);
+        if (cache.lookup(key, expect(key, binding)) == null) {
+            throw new IllegalStateException("the cache entry " + e.dir() + " just published does not verify; this is a nativeext bug");
+        }
         log.accept("published " + e.dir());
         return fromEntry(key, e, BuildReport.Source.BUILT, units.size() - cached, cached, t0);
     }
@@ -262,8 +301,14 @@ final class BuildPipeline {
         log.accept(String.join(" ", cmd));
         ProcessRunner.Result r = ProcessRunner.run(cmd, out.getParent(), out.resolveSibling("link.log"));
         if (!r.ok()) {
-            throw new ExtensionBuildException("linking " + spec.name() + " failed", DiagnosticParser.parse(r.output(), out.getParent()),
-                    compiler.keepLogOf(r.log()));
+            List<dev.nativeext.Diagnostic> d = new ArrayList<>(DiagnosticParser.parse(r.output(), out.getParent()));
+            if (d.stream().noneMatch(dev.nativeext.Diagnostic::isError)) {
+                // Never a failure without a diagnostic: the linker's last words, as printed.
+                String last = r.output().lines().filter(l -> !l.isBlank() && !l.contains("ld returned")).reduce((a, b) -> b)
+                        .orElse("no output (exit status " + r.exitCode() + ")");
+                d.add(0, dev.nativeext.Diagnostic.error(null, 0, 0, "linking failed: " + last));
+            }
+            throw new ExtensionBuildException("linking " + spec.name() + " failed", d, compiler.keepLogOf(r.log()));
         }
     }
 

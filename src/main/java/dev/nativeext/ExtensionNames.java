@@ -40,8 +40,16 @@ final class ExtensionNames {
         if (name.startsWith(".") || name.endsWith(".") || name.contains("..")) {
             throw new IllegalArgumentException("extension name '" + name + "' has an empty component (leading, trailing or doubled '.')");
         }
+        if (name.length() > MAX_NAME) {
+            throw new IllegalArgumentException("extension name of " + name.length() + " characters ('" + name.substring(0, 40)
+                    + "...'); expected at most " + MAX_NAME + ", each component at most " + MAX_COMPONENT);
+        }
         String[] parts = name.split("\\.");
         for (String p : parts) {
+            if (p.length() > MAX_COMPONENT) {
+                throw new IllegalArgumentException("extension name '" + name.substring(0, Math.min(60, name.length())) + "...': component of "
+                        + p.length() + " characters; expected at most " + MAX_COMPONENT + " (it names a file: lib<name>_<hash>.so)");
+            }
             if (KEYWORDS.contains(p)) {
                 throw new IllegalArgumentException("extension name '" + name + "': component '" + p + "' is a Java keyword");
             }
@@ -53,9 +61,20 @@ final class ExtensionNames {
         return parts;
     }
 
+    /** Longest name and component: a component names files (lib<name>_<16 hex>.so, <Name>.class) limited to 255 bytes. */
+    static final int MAX_COMPONENT = 200;
+    static final int MAX_NAME = 1000;
+
+    /**
+     * A Java identifier without the characters Java ignores in identifiers (NUL and other
+     * controls, which no file name may hold).
+     */
     private static boolean isIdentifier(String s) {
         if (s.isEmpty() || !Character.isJavaIdentifierStart(s.charAt(0))) return false;
-        for (int i = 1; i < s.length(); i++) if (!Character.isJavaIdentifierPart(s.charAt(i))) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isJavaIdentifierPart(c) || Character.isIdentifierIgnorable(c)) return false;
+        }
         return true;
     }
 
@@ -66,6 +85,11 @@ final class ExtensionNames {
         int keep = packageMode ? parts.length : parts.length - 1;
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < keep; i++) s.append(parts[i]).append('.');
+        if (keep > 0 && parts[0].equals("java")) {
+            throw new IllegalArgumentException("extension name '" + name + "' puts the binding class in the package '" + s.substring(0, s.length() - 1)
+                    + "': packages under 'java' are reserved to the JDK (the JVM refuses them: \"Prohibited package name\");"
+                    + " choose another first component");
+        }
         return s.append(simple).toString();
     }
 

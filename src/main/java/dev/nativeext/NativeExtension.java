@@ -78,6 +78,7 @@ public final class NativeExtension {
 
     /** A builder for create_extension's keyword arguments. */
     public static Builder builder(String name) {
+        ExtensionNames.validate(name);
         return new Builder(name);
     }
 
@@ -146,6 +147,7 @@ public final class NativeExtension {
      *         its header line and both signatures
      */
     public <T> T load(Class<T> api) {
+        if (api == null) throw new IllegalArgumentException("load: api is null; expected the public interface that mirrors the header");
         long t0 = System.nanoTime();
         Binding b = BindingResolver.forInterface(spec.className() + "$$nativeext", api, functions());
         String key = BuildPipeline.libraryKey(pipeline.extensionKey(), b);
@@ -293,26 +295,58 @@ public final class NativeExtension {
             this.name = name;
         }
 
-        public Builder headers(List<String> v) { headers = List.copyOf(v); return this; }
-        public Builder headers(String... v) { return headers(List.of(v)); }
-        public Builder sources(List<String> v) { sources = List.copyOf(v); return this; }
-        public Builder sources(String... v) { return sources(List.of(v)); }
+        public Builder headers(List<String> v) { headers = List.copyOf(entries("headers", v)); return this; }
+        public Builder headers(String... v) { return headers(v == null ? null : java.util.Arrays.asList(v)); }
+        public Builder sources(List<String> v) { sources = List.copyOf(entries("sources", v)); return this; }
+        public Builder sources(String... v) { return sources(v == null ? null : java.util.Arrays.asList(v)); }
         public Builder withCuda(boolean v) { withCuda = v; return this; }
         public Builder packageMode(boolean v) { packageMode = v; return this; }
         /** The build file or folder relative paths are resolved against (default: the working directory). */
         public Builder relativeTo(String v) { relativeTo = v; return this; }
-        public Builder includeDirs(List<String> v) { includeDirs.addAll(v); return this; }
-        public Builder libraryDirs(List<String> v) { libraryDirs.addAll(v); return this; }
+        public Builder includeDirs(List<String> v) { includeDirs.addAll(entries("includeDirs", v)); return this; }
+        public Builder libraryDirs(List<String> v) { libraryDirs.addAll(entries("libraryDirs", v)); return this; }
         /** Libraries to link, without {@code lib} and suffix ({@code m} for libm). */
-        public Builder libraries(List<String> v) { libraries.addAll(v); return this; }
+        public Builder libraries(List<String> v) { libraries.addAll(entries("libraries", v)); return this; }
         /** {@code -DNAME=value}; a null value gives {@code -DNAME}. */
-        public Builder defineMacro(String macro, String value) { defineMacros.put(macro, value); return this; }
-        public Builder defineMacros(Map<String, String> v) { defineMacros.putAll(v); return this; }
+        public Builder defineMacro(String macro, String value) {
+            checkMacro(macro, value);
+            defineMacros.put(macro, value);
+            return this;
+        }
+
+        public Builder defineMacros(Map<String, String> v) {
+            if (v == null) throw new IllegalArgumentException("defineMacros is null; expected a map of macro names to values");
+            v.forEach(this::defineMacro);
+            return this;
+        }
+
+        /**
+         * A macro name is a C identifier, and a value holds no line break or NUL: either would
+         * reach the compiler as something else than one macro ({@code "=x -o /tmp/y"} is no name).
+         */
+        private static void checkMacro(String macro, String value) {
+            if (macro == null || !macro.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("macro name " + (macro == null ? "null" : "'" + macro + "'")
+                        + " is not a C identifier (letters, digits and '_', not starting with a digit)");
+            }
+            if (value != null && (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0)) {
+                throw new IllegalArgumentException("value of macro " + macro + " contains a line break or NUL; expected one line");
+            }
+        }
+
+        /** The list itself, after checking that neither it nor an entry is null. */
+        private static List<String> entries(String what, List<String> v) {
+            if (v == null) throw new IllegalArgumentException(what + " is null; expected a list (possibly empty)");
+            for (int i = 0; i < v.size(); i++) {
+                if (v.get(i) == null) throw new IllegalArgumentException(what + "[" + i + "] is null; expected a path or name");
+            }
+            return v;
+        }
         /** Appended after {@code -std=c99}, which always comes first. */
-        public Builder extraCompileArgs(List<String> v) { extraCompileArgs.addAll(v); return this; }
-        public Builder extraLinkArgs(List<String> v) { extraLinkArgs.addAll(v); return this; }
+        public Builder extraCompileArgs(List<String> v) { extraCompileArgs.addAll(entries("extraCompileArgs", v)); return this; }
+        public Builder extraLinkArgs(List<String> v) { extraLinkArgs.addAll(entries("extraLinkArgs", v)); return this; }
         /** Prebuilt objects or archives linked into the library. */
-        public Builder extraObjects(List<String> v) { extraObjects.addAll(v); return this; }
+        public Builder extraObjects(List<String> v) { extraObjects.addAll(entries("extraObjects", v)); return this; }
         /**
          * CUDA architectures, e.g. {@code "8.0;9.0+PTX"} (see {@link dev.nativeext.toolchain.CudaArchs});
          * default {@code -Dnativeext.cuda.archs}, then {@code $NATIVEEXT_CUDA_ARCHS}, then
@@ -320,7 +354,7 @@ public final class NativeExtension {
          */
         public Builder cudaArchs(String v) { cudaArchs = v; return this; }
         /** Arguments for nvcc, after the defaults. */
-        public Builder extraCudaArgs(List<String> v) { extraCudaArgs.addAll(v); return this; }
+        public Builder extraCudaArgs(List<String> v) { extraCudaArgs.addAll(entries("extraCudaArgs", v)); return this; }
         /** Print every compiler command to stderr. */
         public Builder verbose(boolean v) { verbose = v; return this; }
         /** Compilers run at once; default: cores, bounded by free memory ({@code -Dnativeext.jobs}). */
@@ -339,6 +373,8 @@ public final class NativeExtension {
             Path rel = Path.of(relativeTo).toAbsolutePath().normalize();
             Path base = Files.isDirectory(rel) ? rel : rel.getParent() == null ? rel : rel.getParent();
             List<Path> srcs = files("source", sources, base);
+            unique("source", srcs, "its functions would be defined twice (\"multiple definition\" at link time)");
+            unique("header", files("header", headers, base), "its declarations would be bound twice");
             for (Path s : srcs) {
                 String f = s.getFileName().toString();
                 if (f.endsWith(".cu") && !withCuda) {
@@ -358,6 +394,13 @@ public final class NativeExtension {
                     List.copyOf(extraLinkArgs), files("extra object", extraObjects, base), archs, List.copyOf(extraCudaArgs), verbose,
                     jobs > 0 ? jobs : dev.nativeext.toolchain.Jobs.defaultJobs(),
                     cacheDir != null ? cacheDir : BuildCache.defaultRoot()));
+        }
+
+        private static void unique(String what, List<Path> paths, String why) {
+            java.util.Set<Path> seen = new java.util.HashSet<>();
+            for (Path p : paths) {
+                if (!seen.add(p)) throw new IllegalArgumentException(what + " " + p + " is listed twice: " + why);
+            }
         }
 
         private static List<Path> files(String what, List<String> names, Path base) {
@@ -386,7 +429,12 @@ public final class NativeExtension {
 
         private static Path resolve(String what, String n, Path base) {
             if (n == null || n.isBlank()) throw new IllegalArgumentException(what + " path is empty");
-            return base.resolve(n).toAbsolutePath().normalize();
+            if (n.indexOf('\0') >= 0) throw new IllegalArgumentException(what + " path '" + n.replace("\0", "\\0") + "' contains a NUL character");
+            try {
+                return base.resolve(n).toAbsolutePath().normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException(what + " path '" + n + "' is not a valid path: " + e.getReason());
+            }
         }
     }
 }

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ReadmeSnippetsTest {
 
     static final List<String> IMPORTS = List.of("dev.nativeext.*", "dev.nativeext.tensor.*", "dev.nativeext.ops.*",
-            "org.bytedeco.javacpp.*", "java.util.*", "java.nio.file.*");
+            "dev.nativeext.model.*", "dev.nativeext.model.config.*", "org.bytedeco.javacpp.*", "java.util.*", "java.nio.file.*");
 
     @TempDir
     static Path out;

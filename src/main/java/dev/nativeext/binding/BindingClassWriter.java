@@ -1,9 +1,13 @@
 package dev.nativeext.binding;
 
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes a binding class as bytecode, in a few milliseconds (javac costs about half a second in
@@ -48,21 +52,64 @@ public final class BindingClassWriter implements Opcodes {
             cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_NATIVE, nativeName, nativeDesc, null, null).visitEnd();
             MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, m.javaName(), desc, null, null);
             mv.visitCode();
-            int slot = 1;
             Type[] args = Type.getArgumentTypes(desc);
+            int[] slots = new int[args.length];
+            int next = 1;
             for (int i = 0; i < args.length; i++) {
-                mv.visitVarInsn(args[i].getOpcode(ILOAD), slot);
-                slot += args[i].getSize();
+                slots[i] = next;
+                next += args[i].getSize();
+            }
+            boolean tensors = m.parameters().stream().anyMatch(p -> p.kind() == ArgKind.TENSOR);
+            int held = next;
+            Label start = new Label(), end = new Label(), handler = new Label();
+            if (tensors) hold(mv, m, slots, held, start, end, handler);
+            for (int i = 0; i < args.length; i++) {
+                mv.visitVarInsn(args[i].getOpcode(ILOAD), slots[i]);
                 convert(mv, m, m.parameters().get(i), i);
             }
             mv.visitMethodInsn(INVOKESTATIC, self, nativeName, nativeDesc, false);
+            if (tensors) {
+                mv.visitLabel(end);
+                mv.visitVarInsn(ALOAD, held);
+                mv.visitMethodInsn(INVOKEVIRTUAL, IN_FLIGHT, "close", "()V", false);
+            }
             mv.visitInsn(Type.getReturnType(desc).getOpcode(IRETURN));
+            if (tensors) {
+                mv.visitLabel(handler);
+                mv.visitVarInsn(ALOAD, held);
+                mv.visitMethodInsn(INVOKEVIRTUAL, IN_FLIGHT, "close", "()V", false);
+                mv.visitInsn(ATHROW);
+            }
             mv.visitMaxs(0, 0);
             mv.visitEnd();
         }
         cw.visitEnd();
         return cw.toByteArray();
     }
+
+    /**
+     * {@code InFlight held = InFlight.of(tensor arguments...)} and the start of a try whose
+     * handler releases them and rethrows: the tensors stay reachable, and their memory allocated,
+     * until the native returns, whatever another thread does with them meanwhile.
+     */
+    private static void hold(MethodVisitor mv, BoundMethod m, int[] slots, int held, Label start, Label end, Label handler) {
+        List<Integer> ts = new ArrayList<>();
+        for (int i = 0; i < m.parameters().size(); i++) if (m.parameters().get(i).kind() == ArgKind.TENSOR) ts.add(i);
+        mv.visitLdcInsn(ts.size());
+        mv.visitTypeInsn(ANEWARRAY, "dev/nativeext/tensor/Tensor");
+        for (int k = 0; k < ts.size(); k++) {
+            mv.visitInsn(DUP);
+            mv.visitLdcInsn(k);
+            mv.visitVarInsn(ALOAD, slots[ts.get(k)]);
+            mv.visitInsn(AASTORE);
+        }
+        mv.visitMethodInsn(INVOKESTATIC, IN_FLIGHT, "of", "([Ldev/nativeext/tensor/Tensor;)L" + IN_FLIGHT + ";", false);
+        mv.visitVarInsn(ASTORE, held);
+        mv.visitTryCatchBlock(start, end, handler, null);
+        mv.visitLabel(start);
+    }
+
+    private static final String IN_FLIGHT = "dev/nativeext/tensor/InFlight";
 
     /** Turns a Tensor or CudaStream on the stack into the long the native takes. */
     private static void convert(MethodVisitor mv, BoundMethod m, BoundParameter p, int i) {

@@ -33,9 +33,28 @@ public final class BindingResolver {
                 ps.add(new BoundParameter(p, j, JavaTypes.argKind(p.type(), j)));
             }
             Class<?> r = JavaTypes.canonicalReturn(f.returnType());
-            methods.add(new BoundMethod(f, f.name(), r, JavaTypes.returnKind(f.returnType(), r), ps));
+            methods.add(new BoundMethod(f, javaMethodName(f, functions), r, JavaTypes.returnKind(f.returnType(), r), ps));
         }
         return new Binding(className, null, methods);
+    }
+
+    /**
+     * The static method's name for C function {@code f}: its own, or with a '_' appended when
+     * that is a Java keyword or literal ({@code new}, {@code int}, {@code true}, ...), which no
+     * method may be named; a header that also declares that name is an error naming both.
+     */
+    static String javaMethodName(CFunction f, List<CFunction> all) {
+        String n = f.name();
+        if (!javax.lang.model.SourceVersion.isKeyword(n) && !n.equals("_")) return n;
+        String mapped = n + "_";
+        for (CFunction g : all) {
+            if (g.name().equals(mapped)) {
+                throw new IllegalArgumentException("C function '" + n + "' (" + f.file().getFileName() + ":" + f.line()
+                        + ") is a Java keyword and is bound as '" + mapped + "', which the header also declares ("
+                        + g.file().getFileName() + ":" + g.line() + "); rename one of them");
+            }
+        }
+        return mapped;
     }
 
     /**

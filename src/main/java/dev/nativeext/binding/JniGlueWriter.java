@@ -155,6 +155,10 @@ public final class JniGlueWriter {
             String decl = ps.get(i).c().type().cDeclaration();
             c.append("    if (a").append(i).append(" != NULL) c").append(i).append(" = (").append(decl)
                     .append(") (*env)->GetPrimitiveArrayCritical(env, a").append(i).append(", NULL);\n");
+            // Pinning fails (NULL, OutOfMemoryError pending) when the VM cannot pin or copy:
+            // unpin what is pinned and return instead of passing NULL to C.
+            c.append("    if (a").append(i).append(" != NULL && c").append(i).append(" == NULL) { ")
+                    .append(releaseArrays(ps, i, "JNI_ABORT")).append(releaseStrings(ps, ps.size())).append(fail).append(" }\n");
         }
         String call = f.name() + "(" + java.util.stream.IntStream.range(0, ps.size()).mapToObj(i -> "c" + i)
                 .collect(Collectors.joining(", ")) + ")";
@@ -162,20 +166,39 @@ public final class JniGlueWriter {
         c.append("    ");
         if (returns) c.append(f.returnType().cDeclaration()).append(" r = ");
         c.append(call).append(";\n");
-        for (int i = ps.size() - 1; i >= 0; i--) {
-            BoundParameter p = ps.get(i);
-            if (p.kind() != ArgKind.ARRAY) continue;
-            // A const pointee cannot have been written: skip the copy back.
-            String mode = p.c().type().constPointee() ? "JNI_ABORT" : "0";
-            c.append("    if (a").append(i).append(" != NULL) (*env)->ReleasePrimitiveArrayCritical(env, a").append(i)
-                    .append(", (void*) c").append(i).append(", ").append(mode).append(");\n");
+        // The result may point into an argument: a String's UTF-8 copy or a pinned array (C's
+        // strchr, skip_ws). Read it while every argument is still held: a String result is
+        // converted first, or, when arrays are pinned (no JNI call may run inside a critical
+        // region), copied to C memory before they are released. gcc's builtins, not <string.h>,
+        // so that a bound function may be called strlen or free.
+        boolean pins = ps.stream().anyMatch(p -> p.kind() == ArgKind.ARRAY);
+        boolean stringResult = returns && m.returnKind() == ReturnKind.STRING;
+        if (stringResult && !pins) {
+            c.append("    jstring s = r == NULL ? NULL : (*env)->NewStringUTF(env, (const char*) r);\n");
+        } else if (stringResult) {
+            c.append("    size_t rn = r == NULL ? 0 : __builtin_strlen((const char*) r);\n")
+                    .append("    char* rc = r == NULL ? NULL : (char*) __builtin_malloc(rn + 1);\n")
+                    .append("    if (rc != NULL) __builtin_memcpy(rc, (const char*) r, rn + 1);\n");
         }
+        c.append(releaseArrays(ps, ps.size(), null).isEmpty() ? "" : "    " + releaseArrays(ps, ps.size(), null) + "\n");
         c.append(releaseStrings(ps, ps.size()).isEmpty() ? "" : "    " + releaseStrings(ps, ps.size()) + "\n");
         if (returns) {
             switch (m.returnKind()) {
                 case PRIMITIVE -> c.append("    return (").append(JniNames.jniType(m.javaReturn())).append(") r;\n");
                 case ADDRESS -> c.append("    return (jlong) (intptr_t) r;\n");
-                case STRING -> c.append("    return r == NULL ? NULL : (*env)->NewStringUTF(env, (const char*) r);\n");
+                case STRING -> {
+                    if (!pins) {
+                        c.append("    return s;\n");
+                    } else {
+                        c.append("    if (r == NULL) return NULL;\n")
+                                .append("    if (rc == NULL) { jclass oom = (*env)->FindClass(env, \"java/lang/OutOfMemoryError\"); ")
+                                .append("if (oom != NULL) (*env)->ThrowNew(env, oom, \"copying the returned string of ")
+                                .append(f.name()).append("()\"); return NULL; }\n")
+                                .append("    jstring s = (*env)->NewStringUTF(env, rc);\n")
+                                .append("    __builtin_free(rc);\n")
+                                .append("    return s;\n");
+                    }
+                }
                 case POINTER -> {
                     String cls = returnClasses.get(m.javaReturn().getName().replace('.', '/'));
                     c.append("    if (r == NULL || (ne_address == NULL && !ne_init(env))) return NULL;\n")
@@ -189,6 +212,22 @@ public final class JniGlueWriter {
             throw new IllegalStateException("C function returns void but Java expects " + m.javaReturn());
         }
         c.append("}\n");
+    }
+
+    /**
+     * Unpins the arrays among the first {@code upTo} parameters, last first; {@code mode} null:
+     * copy back unless the pointee is const (which C cannot have written).
+     */
+    private static String releaseArrays(List<BoundParameter> ps, int upTo, String mode) {
+        StringBuilder s = new StringBuilder();
+        for (int i = upTo - 1; i >= 0; i--) {
+            BoundParameter p = ps.get(i);
+            if (p.kind() != ArgKind.ARRAY) continue;
+            String m = mode != null ? mode : p.c().type().constPointee() ? "JNI_ABORT" : "0";
+            s.append("if (a").append(i).append(" != NULL) (*env)->ReleasePrimitiveArrayCritical(env, a").append(i)
+                    .append(", (void*) c").append(i).append(", ").append(m).append("); ");
+        }
+        return s.toString();
     }
 
     private static String releaseStrings(List<BoundParameter> ps, int upTo) {

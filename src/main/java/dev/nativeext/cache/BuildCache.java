@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -124,30 +126,76 @@ public final class BuildCache {
         return root.resolve("libs").resolve(key);
     }
 
+    /**
+     * What a reader requires of an entry beyond its own checksums: files that must be listed
+     * with a checksum (and match it), and fields that must have exactly these values. The
+     * manifest is never trusted: a field that is missing, empty, garbage or different, a file
+     * without its checksum line, a malformed checksum or a file name with a path in it makes the
+     * entry {@link State#CORRUPT}, to be discarded and rebuilt, never loaded.
+     */
+    public record Expect(Set<String> files, Map<String, String> fields) {
+        public static final Expect NOTHING = new Expect(Set.of(), Map.of());
+
+        public Expect {
+            files = Set.copyOf(files);
+            fields = Map.copyOf(fields);
+        }
+    }
+
     public State check(String key) {
+        return check(key, Expect.NOTHING);
+    }
+
+    public State check(String key, Expect expect) {
         Path dir = entryDir(key);
         if (!Files.isDirectory(dir)) return State.MISSING;
-        return readVerified(dir) == null ? State.CORRUPT : State.VALID;
+        return readVerified(dir, expect) == null ? State.CORRUPT : State.VALID;
     }
 
     /** The entry if it exists and every file matches its checksum, else {@code null}. */
     public Entry lookup(String key) {
+        return lookup(key, Expect.NOTHING);
+    }
+
+    /** The entry if it exists, meets {@code expect} and every file matches its checksum, else {@code null}. */
+    public Entry lookup(String key, Expect expect) {
         Path dir = entryDir(key);
         if (!Files.isDirectory(dir)) return null;
-        Map<String, String> manifest = readVerified(dir);
+        Map<String, String> manifest = readVerified(dir, expect);
         return manifest == null ? null : new Entry(dir, manifest);
     }
 
-    private static Map<String, String> readVerified(Path dir) {
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    /**
+     * The manifest when it is well-formed and verifies, else {@code null}. Always required: a
+     * {@code library} field naming a file in the entry that has a checksum line; checked
+     * there before anything loads the library.
+     */
+    private static Map<String, String> readVerified(Path dir, Expect expect) {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(dir.resolve(MANIFEST))) {
             p.load(in);
-            for (String name : p.stringPropertyNames()) {
-                if (!name.startsWith("sha256.")) continue;
-                Path f = dir.resolve(name.substring("sha256.".length()));
-                if (!p.getProperty(name).equals(Hasher.sha256(f))) return null;
-            }
         } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+        String library = p.getProperty("library");
+        if (!plainFileName(library) || p.getProperty("sha256." + library) == null) return null;
+        for (String f : expect.files()) if (p.getProperty("sha256." + f) == null) return null;
+        for (Map.Entry<String, String> f : expect.fields().entrySet()) {
+            if (!f.getValue().equals(p.getProperty(f.getKey()))) return null;
+        }
+        try {
+            for (String name : p.stringPropertyNames()) {
+                String v = p.getProperty(name);
+                if (v == null || v.isBlank()) return null;
+                if (!name.startsWith("sha256.")) continue;
+                String file = name.substring("sha256.".length());
+                if (!plainFileName(file) || !SHA256.matcher(v).matches()) return null;
+                Path f = dir.resolve(file);
+                if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !v.equals(Hasher.sha256(f))) return null;
+            }
+        } catch (IOException | UncheckedIOException e) {
             return null;
         }
         Map<String, String> m = new TreeMap<>();
@@ -155,11 +203,18 @@ public final class BuildCache {
         return m;
     }
 
+    /** A file name of the entry itself: no separator, not "." or "..", no NUL. */
+    private static boolean plainFileName(String name) {
+        return name != null && !name.isBlank() && !name.equals(".") && !name.equals("..")
+                && name.indexOf('/') < 0 && name.indexOf('\\') < 0 && name.indexOf('\0') < 0;
+    }
+
     /** A fresh private folder to build {@code key} in; nobody else writes there. */
     public Path newWorkDir(String key) {
         try {
             Path tmp = root.resolve("tmp");
             Files.createDirectories(tmp);
+            pruneStale(tmp);
             return Files.createDirectory(tmp.resolve(key + "-" + UUID.randomUUID()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a build folder under " + root + ": " + e.getMessage(), e);
@@ -191,6 +246,39 @@ public final class BuildCache {
             return e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish cache entry " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the work folder of a failed build (best effort: a leftover is pruned later). */
+    public void removeWorkDir(Path work) {
+        try {
+            deleteTree(work);
+        } catch (IOException | UncheckedIOException e) {
+            // pruneStale removes it once it is old
+        }
+    }
+
+    /** Build folders untouched this long belong to no running build (a build writes files as it goes). */
+    static final Duration STALE = Duration.ofHours(6);
+    private static final Set<Path> PRUNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Once per cache per JVM: removes build folders of killed or failed builds (and trash of
+     * discarded entries) that nothing has written to for {@link #STALE}.
+     */
+    private static void pruneStale(Path tmp) {
+        if (!PRUNED.add(tmp)) return;
+        long cutoff = System.currentTimeMillis() - STALE.toMillis();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+            for (Path p : ds) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < cutoff) deleteTree(p);
+                } catch (IOException | UncheckedIOException e) {
+                    // raced with another process's cleanup, or not ours to remove
+                }
+            }
+        } catch (IOException e) {
+            // nothing to prune
         }
     }
 

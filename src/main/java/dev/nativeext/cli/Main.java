@@ -20,6 +20,7 @@ public final class Main {
             case "doctor" -> DoctorCommand.run();
             case "bench" -> BenchCommand.run(rest);
             case "bench-child" -> BenchCommand.child(rest);
+            case "resnet" -> ResNetCommand.run(rest);
             case "help", "-h", "--help" -> {
                 usage();
                 yield 0;
@@ -40,6 +41,8 @@ public final class Main {
                             build next to a cache hit in a fresh JVM (default)
                   doctor    report the compilers, JavaCPP, the cache folder and whether CUDA is usable
                   bench     measure cold build, cache hits and call overhead (plain JavaCPP as the anchor)
-                  bench ops broadcast add on the CPU against a memory copy of the same bytes""");
+                  bench ops broadcast add on the CPU against a memory copy of the same bytes
+                  resnet    --config <yaml> [--weights <.pth|.safetensors>] [--image <file>]: a maskrcnn-benchmark
+                            backbone on an image: output shapes, time per stage, frozen stages, a PNG of features""");
     }
 }

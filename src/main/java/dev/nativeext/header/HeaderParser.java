@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads the C99 headers of a native extension and returns the exported functions they declare.
@@ -25,13 +26,24 @@ public final class HeaderParser {
     private final Scope scope = new Scope();
     private final List<Diagnostic> errors = new ArrayList<>();
     private final List<CFunction> functions = new ArrayList<>();
+    private final Conditionals conditionals;
 
-    private HeaderParser() {
+    private HeaderParser(Conditionals conditionals) {
+        this.conditionals = conditionals;
     }
 
     /** Parses the headers in order (a typedef/struct/enum declared in an earlier header is visible in later ones). */
     public static List<CFunction> parse(List<Path> headers) {
-        HeaderParser p = new HeaderParser();
+        return parse(headers, Map.of(), List.of());
+    }
+
+    /**
+     * Parses the headers in order, with {@code #if}/{@code #ifdef} evaluated against
+     * {@code macros} (name to value, {@code null} for 1), the {@code -D}/{@code -U} among
+     * {@code compileArgs} and gcc's predefined macros (see {@link Conditionals}).
+     */
+    public static List<CFunction> parse(List<Path> headers, Map<String, String> macros, List<String> compileArgs) {
+        HeaderParser p = new HeaderParser(Conditionals.withPredefined(macros).withCompilerArgs(compileArgs));
         for (Path h : headers) {
             String text;
             try {
@@ -48,7 +60,12 @@ public final class HeaderParser {
 
     /** Parses one header whose text is given; {@code header} is only used for locations. */
     public static List<CFunction> parse(Path header, String text) {
-        HeaderParser p = new HeaderParser();
+        return parse(header, text, Map.of());
+    }
+
+    /** Parses one header whose text is given, with {@code macros} defined; {@code header} is only used for locations. */
+    public static List<CFunction> parse(Path header, String text, Map<String, String> macros) {
+        HeaderParser p = new HeaderParser(Conditionals.withPredefined(macros));
         p.parseFile(header, text);
         return p.finish();
     }
@@ -66,7 +83,7 @@ public final class HeaderParser {
      * cannot swallow the ones after it beyond the next ';'.
      */
     private void parseFile(Path file, String text) {
-        List<Token> toks = Lexer.tokenize(file, text, errors);
+        List<Token> toks = Lexer.tokenize(file, conditionals.apply(file, text, errors), errors);
         DeclParser decls = new DeclParser(scope, file, errors, functions);
         Deque<Token> externBlocks = new ArrayDeque<>();
         Deque<Token> open = new ArrayDeque<>();
@@ -119,6 +136,10 @@ public final class HeaderParser {
             }
             switch (t.text()) {
                 case "(", "[" -> {
+                    if (t.kind() == Token.Kind.PUNCT && open.size() >= Conditionals.MAX_DEPTH) {
+                        i = tooDeep(file, toks, i, t, open, decl);
+                        continue;
+                    }
                     if (t.kind() == Token.Kind.PUNCT) open.push(t);
                     decl.add(t);
                 }
@@ -149,6 +170,8 @@ public final class HeaderParser {
                         decl.clear();
                         i = close + 1;
                         if (toks.get(i).is(";")) i++;
+                    } else if (open.size() >= Conditionals.MAX_DEPTH) {
+                        i = tooDeep(file, toks, i, t, open, decl);
                     } else {
                         open.push(t);
                         decl.add(t);
@@ -180,6 +203,24 @@ public final class HeaderParser {
                 default -> decl.add(t);
             }
         }
+    }
+
+    /**
+     * The declaration parsers recurse once per nesting level: past {@link Conditionals#MAX_DEPTH}
+     * the declaration is a diagnostic (not a StackOverflowError) and is skipped to its end.
+     */
+    private int tooDeep(Path file, List<Token> toks, int i, Token t, Deque<Token> open, List<Token> decl) {
+        error(file, t, "'" + t.text() + "' nested deeper than " + Conditionals.MAX_DEPTH + " levels");
+        int depth = open.size() + 1;
+        while (depth > 0 && toks.get(i).kind() != Token.Kind.EOF) {
+            Token x = toks.get(i++);
+            if (x.kind() != Token.Kind.PUNCT) continue;
+            if (x.is("(") || x.is("[") || x.is("{")) depth++;
+            if (x.is(")") || x.is("]") || x.is("}")) depth--;
+        }
+        open.clear();
+        decl.clear();
+        return toks.get(i).kind() == Token.Kind.EOF ? i : resync(toks, i);
     }
 
     /** Index after the next ';' (or of EOF), where the next declaration can start. */

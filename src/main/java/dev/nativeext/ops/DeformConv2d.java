@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Deformable convolution, v1 and modulated v2 (DCNv2), with torchvision's {@code deform_conv2d}
- * semantics (docs/ops.md §5), on the CPU (C99 im2col + OpenBLAS GEMM) and CUDA (im2col kernels +
+ * semantics (docs/ops.md §5), on the CPU (C99 im2col + the library's own GEMM, ne_gemm.h) and CUDA (im2col kernels +
  * cuBLAS where installed, else a tiled GEMM kernel: see {@link CudaGemm}), float32 and float64.
  * Registered as maskrcnn-benchmark's {@code "DeformConv"} (no mask) and {@code "ModulatedDeformConv"} (with mask).
  *
@@ -44,9 +44,10 @@ import java.util.Arrays;
  * <p>The column buffer holds {@code C_in·kh·kw × im2colStep·H_out·W_out} elements; the step
  * (default {@value #DEFAULT_IM2COL_STEP}, as torchvision/maskrcnn-benchmark) is reduced so the
  * buffer stays under {@value #MAX_COLUMN_BYTES} bytes (CUDA; the CPU kernels build the columns
- * image by image in chunks of output positions of about 2^20 elements instead). CPU results are bit-identical for any
- * {@link CpuOptions#threads()} and {@link CpuOptions#isa()} as long as OpenBLAS's own thread count
- * is fixed ({@link Cblas#setThreads}); the CUDA backward uses atomics for grad input.
+ * image by image in blocks of output positions, at most 2^20 column elements for all threads together,
+ * instead). CPU results are bit-identical for any {@link CpuOptions#threads()} and
+ * {@link CpuOptions#isa()}: each thread runs a single-threaded GEMM whose every output is one fused
+ * multiply-add chain in a fixed order (no OpenBLAS); the CUDA backward uses atomics for grad input.
  */
 public final class DeformConv2d {
 
@@ -123,6 +124,8 @@ public final class DeformConv2d {
     public static Tensor forward(Tensor input, Tensor offset, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                  int[] dilation, Tensor mask, int im2colStep) {
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        ArgChecks.present(op.name(), "input", input, "offset", offset, "weight", weight, "stride", stride, "padding", padding,
+                "dilation", dilation);
         Kernel k = OpRegistry.global().dispatch(op, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
         Tensor out = Tensor.zeros(input.dtype(), input.device(), g.n, g.cout, g.ho, g.wo);
@@ -158,6 +161,8 @@ public final class DeformConv2d {
                                      OffsetGradient offsetGradient) {
         if (offsetGradient == null) throw new IllegalArgumentException("offsetGradient must not be null");
         Op<Kernel> op = mask == null ? DEFORM_CONV : MODULATED_DEFORM_CONV;
+        ArgChecks.present(op.name(), "gradOutput", gradOutput, "input", input, "offset", offset, "weight", weight, "stride", stride,
+                "padding", padding, "dilation", dilation);
         Kernel k = OpRegistry.global().dispatch(op, gradOutput, input, offset, weight, bias, mask);
         Geometry g = Geometry.check(op.name(), input, offset, weight, bias, stride, padding, dilation, mask, im2colStep);
         long[] want = {g.n, g.cout, g.ho, g.wo};

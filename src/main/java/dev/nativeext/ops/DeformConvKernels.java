@@ -8,6 +8,9 @@ final class DeformConvKernels {
     private DeformConvKernels() {
     }
 
+    /** The CPU entry points' {@code gemm} argument, unused since they have their own GEMM (ne_gemm.h). */
+    private static final long NO_GEMM = 0L;
+
     private static long addr(Tensor t) {
         return t == null ? 0L : t.address();
     }
@@ -17,7 +20,7 @@ final class DeformConvKernels {
         public void forward(Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor bias, Tensor out,
                             long[] dims, long[] conv, long step) {
             Natives.check(DeformConvNative.ne_deform_conv_forward_cpu(input.dtype().code(), input.address(), offset.address(),
-                    addr(mask), weight.address(), addr(bias), out.address(), dims, conv, step, Cblas.gemmAddress(input.dtype()),
+                    addr(mask), weight.address(), addr(bias), out.address(), dims, conv, step, NO_GEMM,
                     CpuOptions.threads(), CpuOptions.isa().code()), op);
         }
 
@@ -27,7 +30,7 @@ final class DeformConvKernels {
                              long[] dims, long[] conv, long step) {
             Natives.check(DeformConvNative.ne_deform_conv_backward_cpu(input.dtype().code(), gradOut.address(), input.address(),
                     offset.address(), addr(mask), weight.address(), gradInput.address(), gradOffset.address(), addr(gradMask),
-                    gradWeight.address(), addr(gradBias), dims, conv, step, Cblas.gemmAddress(input.dtype()),
+                    gradWeight.address(), addr(gradBias), dims, conv, step, NO_GEMM,
                     CpuOptions.threads(), CpuOptions.isa().code()), op);
         }
     }

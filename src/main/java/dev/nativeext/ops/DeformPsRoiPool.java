@@ -70,6 +70,7 @@ public final class DeformPsRoiPool {
     }
 
     public static Result forward(Tensor data, Tensor rois, Tensor trans, Params p) {
+        ArgChecks.present(OP.name(), "data", data, "rois", rois, "params", p);
         Kernel k = OpRegistry.global().dispatch(OP, data, rois, trans);
         long[] dims = check(data, rois, trans, p);
         long ncls = trans == null ? 1 : trans.shape(1) / 2;
@@ -87,6 +88,7 @@ public final class DeformPsRoiPool {
     }
 
     public static Gradients backward(Tensor gradOutput, Tensor data, Tensor rois, Tensor trans, Tensor topCount, Params p) {
+        ArgChecks.present(OP.name(), "gradOutput", gradOutput, "data", data, "rois", rois, "topCount", topCount, "params", p);
         Kernel k = OpRegistry.global().dispatch(OP, gradOutput, data, rois, trans, topCount);
         long[] dims = check(data, rois, trans, p);
         long[] os = {dims[4], p.outputDim(), p.pooled(), p.pooled()};
@@ -109,6 +111,9 @@ public final class DeformPsRoiPool {
         return g;
     }
 
+    /** The largest pooled size, part size, group size or samples per part accepted. */
+    static final int MAX_GRID = 4096;
+
     private static long[] check(Tensor data, Tensor rois, Tensor trans, Params p) {
         if (data == null || data.ndim() != 4) throw new IllegalArgumentException(OP + ": data must be [N, C, H, W], got "
                 + (data == null ? "null" : Arrays.toString(data.shape())));
@@ -124,8 +129,16 @@ public final class DeformPsRoiPool {
         if (!(p.spatialScale() > 0) || Double.isInfinite(p.spatialScale())) {
             throw new IllegalArgumentException(OP + ": spatialScale must be finite and > 0, got " + p.spatialScale());
         }
+        // Sizes of the sampling grid: beyond these the work (pooled² · samplePerPart² samples per
+        // roi and channel) or the products of sizes leave any sensible range.
+        for (Object[] v : new Object[][]{{"pooled", p.pooled()}, {"partSize", p.partSize()}, {"groupSize", p.groupSize()},
+                {"samplePerPart", p.samplePerPart()}}) {
+            if ((int) v[1] > MAX_GRID) {
+                throw new IllegalArgumentException(OP + ": " + v[0] + " must be in [1, " + MAX_GRID + "], got " + v[1]);
+            }
+        }
         long n = data.shape(0), c = data.shape(1), k = rois.shape(0);
-        long want = Math.multiplyExact((long) p.outputDim(), (long) p.groupSize() * p.groupSize());
+        long want = (long) p.outputDim() * p.groupSize() * p.groupSize();
         if (c != want) throw new IllegalArgumentException(OP + ": data channels must be outputDim*groupSize² = " + want + ", got " + c);
         if (trans != null) {
             long[] ts = trans.shape();
@@ -135,7 +148,7 @@ public final class DeformPsRoiPool {
                         + p.outputDim() + "), partSize=" + p.partSize() + ", " + p.partSize() + "], got " + trans.describe());
             }
         }
-        Math.multiplyExact(Math.multiplyExact(k, p.outputDim()), (long) p.pooled() * p.pooled());
+        RoiChecks.numel(OP.name(), k, p.outputDim(), p.pooled(), p.pooled(), dt.size());
         if (k > 0 && n < 1) throw new IllegalArgumentException(OP + ": data has N = 0 images but " + k + " rois");
         if (data.shape(2) < 1 || data.shape(3) < 1) throw new IllegalArgumentException(OP + ": data H and W must be >= 1, got " + Arrays.toString(data.shape()));
         double[] r = k == 0 ? new double[0] : rowsAsDouble(rois);
@@ -144,7 +157,10 @@ public final class DeformPsRoiPool {
                 if (!Double.isFinite(r[i * 5 + j])) throw new IllegalArgumentException(OP + ": rois[" + i + "] must be finite, got " + r[i * 5 + j]);
             }
             double b = r[i * 5];
-            if (!(b >= 0 && (long) b < n)) throw new IllegalArgumentException(OP + ": rois[" + i + "] batch index must be in [0, " + n + "), got " + b);
+            // An integer, as ROIAlign requires: the kernels truncate, so 0.7 silently meant image 0.
+            if (!(b >= 0 && b < n && b == Math.rint(b))) {
+                throw new IllegalArgumentException(OP + ": rois[" + i + "] batch index must be an integer in [0, " + n + "), got " + b);
+            }
         }
         return new long[] {n, c, data.shape(2), data.shape(3), k, p.outputDim(), p.pooled(), p.partSize(), p.groupSize(), p.samplePerPart()};
     }

@@ -8,7 +8,10 @@ import java.util.Arrays;
 /**
  * {@code add}, {@code sub}, {@code mul}, {@code div} with NumPy broadcasting, registered for the
  * CPU (C99) and CUDA. Both operands must have the same dtype; the result is a new contiguous
- * tensor of the broadcast shape on their device. Integer division by zero gives 0.
+ * tensor of the broadcast shape on their device. Integer division truncates toward zero (C's and
+ * PyTorch's {@code trunc} mode); {@code MIN / -1} wraps to {@code MIN} as in PyTorch; a zero divisor
+ * anywhere is a {@link NativeOpException} naming the op ("integer division by zero", status 7),
+ * never a trap. ({@link #into} has then written its output, with 0 where the divisor was 0.)
  */
 public final class Elementwise {
 
@@ -57,10 +60,22 @@ public final class Elementwise {
     }
 
     /**
+     * {@code a += b} in place, {@code b} broadcast to {@code a}'s shape (PyTorch's {@code add_}: the
+     * broadcast shape must be {@code a}'s own); returns {@code a}.
+     */
+    public static Tensor addInPlace(Tensor a, Tensor b) {
+        into(ADD, a, b, a);
+        return a;
+    }
+
+    /**
      * {@code out = a op b} into an existing tensor of the broadcast shape, dtype and device (no
-     * allocation: for loops that reuse their buffers).
+     * allocation: for loops that reuse their buffers). {@code out} may be {@code a} or {@code b}
+     * when it has the broadcast shape (in place).
      */
     public static void into(Op<BinaryKernel> op, Tensor a, Tensor b, Tensor out) {
+        ArgChecks.present("into", "op", op);
+        ArgChecks.present(op.name(), "a", a, "b", b, "out", out);
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b, out);
         long[] shape = checkedShape(op, a, b);
         if (out.dtype() != a.dtype() || !Arrays.equals(out.shape(), shape)) {
@@ -73,6 +88,9 @@ public final class Elementwise {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(op + ": dtypes differ (" + a.dtype() + " and " + b.dtype() + "); convert one first");
         }
+        if (a.dtype() == dev.nativeext.tensor.DType.BOOL) {
+            throw new IllegalArgumentException(op + ": bool tensors have no arithmetic; expected float32, float64, int32, int64 or uint8");
+        }
         long[] shape = Broadcast.shape(a.shape(), b.shape());
         if (shape.length > MAX_DIMS) {
             throw new IllegalArgumentException(op + ": " + shape.length + " dimensions " + Arrays.toString(shape) + "; at most " + MAX_DIMS);
@@ -81,6 +99,7 @@ public final class Elementwise {
     }
 
     private static Tensor binary(Op<BinaryKernel> op, Tensor a, Tensor b) {
+        ArgChecks.present(op.name(), "a", a, "b", b);
         BinaryKernel k = OpRegistry.global().dispatch(op, a, b);
         long[] shape = checkedShape(op, a, b);
         Tensor out = Tensor.empty(a.dtype(), a.device(), shape);

@@ -23,6 +23,7 @@ final class Natives {
             case 4 -> "this library was built without CUDA";
             case 5 -> "index out of range";
             case 6 -> "a run-time library could not be loaded";
+            case 7 -> "integer division by zero";
             default -> {
                 if (status >= CUDA_ERROR_BASE) yield "CUDA error";
                 yield isCublas(status) ? "cuBLAS error" : "unknown status";

@@ -2,6 +2,7 @@ package dev.nativeext.ops;
 
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.InFlight;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Arrays;
@@ -73,6 +74,7 @@ public final class Nms {
     }
 
     public static Tensor nms(Tensor boxes, Tensor scores, double iouThreshold, Options options) {
+        ArgChecks.present("nms", "boxes", boxes, "scores", scores, "options", options);
         return run(boxes, scores, null, iouThreshold, options);
     }
 
@@ -87,6 +89,7 @@ public final class Nms {
 
     public static Tensor batchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold, Options options) {
         if (idxs == null) throw new IllegalArgumentException("batchedNms: idxs is null; use nms for a single category");
+        ArgChecks.present("batchedNms", "boxes", boxes, "scores", scores, "options", options);
         return run(boxes, scores, idxs, iouThreshold, options);
     }
 
@@ -131,7 +134,7 @@ public final class Nms {
         // Scanned natively in place (a CUDA tensor via a host copy): no copy into a Java array.
         Tensor host = boxes.device().isCuda() ? boxes.to(Device.CPU) : boxes;
         long[] bad = new long[1];
-        try {
+        try (InFlight held = InFlight.of(host)) {
             Natives.check(NmsNative.ne_nms_find_nonfinite(dt.code(), n, host.address(), bad), "nms");
             if (bad[0] >= 0) {
                 int flat = (int) bad[0];

@@ -1,7 +1,13 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.InFlight;
 import dev.nativeext.tensor.Tensor;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * registration, and the built-in shows through again. Built-ins are installed lazily, once, by
  * the installer an op class declares with {@link #builtins}: on the first lookup of any of its
  * ops, so that loading an op class never loads a native library.
+ *
+ * <p>Every implementation is called through a guard: for the length of each call its tensor
+ * arguments are held ({@link InFlight}), so none is freed mid-kernel, neither by its Cleaner nor
+ * by a {@code close()} from another thread. This is the one place that rule lives for all ops,
+ * built-in and registered.
  */
 public final class OpRegistry {
 
@@ -83,6 +94,39 @@ public final class OpRegistry {
         if (m != null) m.remove(device);
     }
 
+    /** {@code impl} behind a proxy that holds the tensor arguments of every call (see the class doc). */
+    private static <T> T guarded(Op<T> op, T impl) {
+        if (Proxy.isProxyClass(impl.getClass()) && Proxy.getInvocationHandler(impl) instanceof Guard) return impl;
+        Map<Method, Method> callable = new HashMap<>();
+        for (Method m : op.signature().getMethods()) {
+            m.setAccessible(true);  // a package-private signature interface is legal
+            callable.put(m, m);
+        }
+        Object proxy = Proxy.newProxyInstance(op.signature().getClassLoader(), new Class<?>[]{op.signature()},
+                new Guard(op.name(), impl, callable));
+        return op.signature().cast(proxy);
+    }
+
+    private record Guard(String op, Object impl, Map<Method, Method> callable) implements java.lang.reflect.InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            Method m = callable.get(method);
+            if (m == null) {
+                // equals, hashCode, toString
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> op + " kernel " + impl;
+                };
+            }
+            try (InFlight held = InFlight.ofArguments(op, args)) {
+                return m.invoke(impl, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
     /** Records why {@code op} has no implementation for {@code device}, unless one is registered. */
     public void unavailable(Op<?> op, Device.Type device, String reason) {
         define(op);
@@ -135,7 +179,7 @@ public final class OpRegistry {
         if (!op.signature().isInstance(impl)) {
             throw new IllegalArgumentException("implementation of '" + op.name() + "' does not implement " + op.signature().getName());
         }
-        layer.get(op.name()).put(device, new Entry(impl, null));
+        layer.get(op.name()).put(device, new Entry(guarded(op, impl), null));
     }
 
     /** A registration's implementation, else the built-in one, else the first reason found for none. */
@@ -162,9 +206,10 @@ public final class OpRegistry {
     static Device commonDevice(String opName, Tensor... tensors) {
         if (tensors.length == 0) throw new IllegalArgumentException(opName + ": no tensor to dispatch on");
         Device d = null;
-        for (Tensor t : tensors) {
+        for (int k = 0; k < tensors.length; k++) {
+            Tensor t = tensors[k];
             if (t == null) continue;
-            t.checkOpen();
+            if (t.isClosed()) throw new IllegalStateException(opName + ": argument " + (k + 1) + ", tensor " + t.describe() + " is closed");
             if (d == null) d = t.device();
             else if (!d.equals(t.device())) {
                 List<String> all = new ArrayList<>();

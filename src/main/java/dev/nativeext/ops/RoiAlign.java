@@ -70,15 +70,18 @@ public final class RoiAlign {
     public static Tensor forward(Tensor input, Tensor rois, int outputHeight, int outputWidth, double spatialScale,
                                  int samplingRatio, boolean aligned) {
         String op = FORWARD.name();
+        ArgChecks.present(op, "input", input, "rois", rois);
         ForwardKernel kernel = OpRegistry.global().dispatch(FORWARD, input, rois);
         RoiChecks.rank(op, "input", input, 4, "[N,C,H,W]");
         RoiChecks.floating(op, "input", input);
         RoiChecks.positive(op, "outputHeight", outputHeight);
         RoiChecks.positive(op, "outputWidth", outputWidth);
         RoiChecks.scale(op, spatialScale);
-        RoiChecks.rois(op, rois, input.dtype(), input.shape(0));
+        double[] r = RoiChecks.rois(op, rois, input.dtype(), input.shape(0));
         long k = rois.shape(0), c = input.shape(1);
         RoiChecks.numel(op, k, c, outputHeight, outputWidth);
+        RoiChecks.numel(op, k, c, outputHeight, outputWidth, input.dtype().size());
+        samples(op, r, spatialScale, samplingRatio, aligned, outputHeight, outputWidth);
         // Every output element is written by both kernels: no need to zero-fill 50 MB first.
         Tensor out = Tensor.empty(input.dtype(), input.device(), k, c, outputHeight, outputWidth);
         try {
@@ -108,6 +111,7 @@ public final class RoiAlign {
     public static Tensor backward(Tensor gradOutput, Tensor rois, int n, int c, int h, int w, double spatialScale,
                                   int samplingRatio, boolean aligned, boolean deterministic) {
         String op = BACKWARD.name();
+        ArgChecks.present(op, "gradOutput", gradOutput, "rois", rois);
         BackwardKernel kernel = OpRegistry.global().dispatch(BACKWARD, gradOutput, rois);
         RoiChecks.rank(op, "gradOutput", gradOutput, 4, "[K,C,PH,PW]");
         RoiChecks.floating(op, "gradOutput", gradOutput);
@@ -117,12 +121,14 @@ public final class RoiAlign {
         RoiChecks.positive(op, "gradOutput height", gradOutput.shape(2));
         RoiChecks.positive(op, "gradOutput width", gradOutput.shape(3));
         RoiChecks.scale(op, spatialScale);
-        RoiChecks.rois(op, rois, gradOutput.dtype(), n);
+        double[] r = RoiChecks.rois(op, rois, gradOutput.dtype(), n);
         if (gradOutput.shape(0) != rois.shape(0) || gradOutput.shape(1) != c) {
             throw new IllegalArgumentException(op + ": gradOutput must be [K=" + rois.shape(0) + ",C=" + c + ",PH,PW], got "
                     + java.util.Arrays.toString(gradOutput.shape()));
         }
         RoiChecks.numel(op, n, c, h, w);
+        RoiChecks.numel(op, n, c, h, w, gradOutput.dtype().size());
+        samples(op, r, spatialScale, samplingRatio, aligned, gradOutput.shape(2), gradOutput.shape(3));
         // The CPU kernel overwrites grad_input; the CUDA atomic path adds into it, so zero it there.
         Tensor gin = gradOutput.device().type() == Device.Type.CPU ? Tensor.empty(gradOutput.dtype(), gradOutput.device(), n, c, h, w)
                 : Tensor.zeros(gradOutput.dtype(), gradOutput.device(), n, c, h, w);
@@ -146,6 +152,35 @@ public final class RoiAlign {
             throw new IllegalArgumentException("outputSize must be {PH, PW} or {P}, got " + java.util.Arrays.toString(s));
         }
         return s.length == 1 ? new int[] {s[0], s[0]} : s;
+    }
+
+    /**
+     * The most sample points one roi may take: (outputHeight·gh) × (outputWidth·gw). The kernels
+     * keep per-roi tables of that many bilinear weights (16 bytes each, per thread), so 2^26
+     * points is about a GiB; more is certainly a mistake (a huge samplingRatio, or adaptive
+     * sampling of a roi far larger than the feature map) and would fail as "out of memory".
+     */
+    static final long MAX_SAMPLES_PER_ROI = 1L << 26;
+
+    private static void samples(String op, double[] rois, double scale, int sr, boolean aligned, long ph, long pw) {
+        double offset = aligned ? 0.5 : 0;
+        for (int k = 0; k < rois.length / 5; k++) {
+            double rh = rois[k * 5 + 4] * scale - rois[k * 5 + 2] * scale, rw = rois[k * 5 + 3] * scale - rois[k * 5 + 1] * scale;
+            if (!aligned) {
+                rh = Math.max(rh, 1);
+                rw = Math.max(rw, 1);
+            }
+            double gh = sr > 0 ? sr : Math.max(1, Math.ceil(rh / ph)), gw = sr > 0 ? sr : Math.max(1, Math.ceil(rw / pw));
+            double points = ph * gh * pw * gw;
+            if (points > MAX_SAMPLES_PER_ROI) {
+                String why = sr > 0 ? "samplingRatio " + sr + " takes " + sr + "x" + sr + " samples per bin"
+                        : "adaptive sampling (samplingRatio <= 0) of roi row " + k + " (" + rh + " x " + rw + " feature pixels at spatialScale "
+                        + scale + ", offset " + offset + ") takes " + (long) gh + "x" + (long) gw + " samples per bin";
+                throw new IllegalArgumentException(op + ": " + why + ", " + (long) (ph * gh) + " x " + (long) (pw * gw)
+                        + " sample points per roi; at most " + MAX_SAMPLES_PER_ROI
+                        + (sr > 0 ? " (use a samplingRatio of a few, e.g. 2)" : " (pass samplingRatio > 0, or check the rois' scale)"));
+            }
+        }
     }
 
     private static void cpuForward(Tensor in, Tensor rois, double scale, int sr, boolean aligned, Tensor out) {

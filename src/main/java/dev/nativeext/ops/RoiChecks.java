@@ -39,7 +39,7 @@ final class RoiChecks {
      * 0) an integer in [0, n). The reference kernels truncate the index and never range-check it
      * (pytorch/vision#4828 segfaults); we refuse instead.
      */
-    static void rois(String op, Tensor rois, DType dtype, long n) {
+    static double[] rois(String op, Tensor rois, DType dtype, long n) {
         if (rois.ndim() != 2 || rois.shape(1) != 5) {
             throw new IllegalArgumentException(op + ": rois must be [K,5] rows (batch index, x1, y1, x2, y2), got shape "
                     + Arrays.toString(rois.shape()));
@@ -47,7 +47,7 @@ final class RoiChecks {
         if (rois.dtype() != dtype) {
             throw new IllegalArgumentException(op + ": rois must have the features' dtype " + dtype + ", got " + rois.dtype());
         }
-        if (rois.numel() == 0) return;
+        if (rois.numel() == 0) return new double[0];
         double[] r;
         if (rois.device().type() == dev.nativeext.tensor.Device.Type.CPU) r = values(rois);
         else try (Tensor host = rois.to(dev.nativeext.tensor.Device.CPU)) {
@@ -66,6 +66,7 @@ final class RoiChecks {
                         + ", expected an integer in [0, " + n + ")");
             }
         }
+        return r;
     }
 
     private static double[] values(Tensor t) {
@@ -81,7 +82,8 @@ final class RoiChecks {
         try {
             for (long d : dims) p = Math.multiplyExact(p, d);
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException(op + ": element count of " + Arrays.toString(dims) + " overflows a long");
+            throw new IllegalArgumentException(op + ": the product of the sizes " + Arrays.toString(dims) + " overflows a long;"
+                    + " the arguments imply a tensor larger than any memory");
         }
         return p;
     }

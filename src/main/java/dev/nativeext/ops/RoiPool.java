@@ -56,6 +56,7 @@ public final class RoiPool {
      */
     public static Result forward(Tensor input, Tensor rois, int outputHeight, int outputWidth, double spatialScale) {
         String op = FORWARD.name();
+        ArgChecks.present(op, "input", input, "rois", rois);
         ForwardKernel kernel = OpRegistry.global().dispatch(FORWARD, input, rois);
         RoiChecks.rank(op, "input", input, 4, "[N,C,H,W]");
         RoiChecks.floating(op, "input", input);
@@ -94,6 +95,7 @@ public final class RoiPool {
      */
     public static Tensor backward(Tensor gradOutput, Tensor argmax, Tensor rois, int n, int c, int h, int w) {
         String op = BACKWARD.name();
+        ArgChecks.present(op, "gradOutput", gradOutput, "argmax", argmax, "rois", rois);
         BackwardKernel kernel = OpRegistry.global().dispatch(BACKWARD, gradOutput, argmax, rois);
         RoiChecks.rank(op, "gradOutput", gradOutput, 4, "[K,C,PH,PW]");
         RoiChecks.floating(op, "gradOutput", gradOutput);
@@ -110,6 +112,8 @@ public final class RoiPool {
                     + Arrays.toString(gradOutput.shape()));
         }
         RoiChecks.numel(op, n, c, h, w);
+        RoiChecks.numel(op, n, c, h, w, gradOutput.dtype().size());
+        argmaxInPlane(op, argmax, (long) h * w);
         Tensor gin = Tensor.zeros(gradOutput.dtype(), gradOutput.device(), n, c, h, w);
         try {
             kernel.run(gradOutput, argmax, rois, gin);
@@ -118,6 +122,28 @@ public final class RoiPool {
             throw e;
         }
         return gin;
+    }
+
+    /**
+     * Every argmax is -1 (an empty bin) or a flat index into the H×W plane: the kernels skip
+     * other values, which silently dropped gradients (an argmax from a larger map, a typo).
+     */
+    private static void argmaxInPlane(String op, Tensor argmax, long plane) {
+        if (argmax.numel() == 0) return;
+        int[] a;
+        if (argmax.device().isCuda()) {
+            try (Tensor host = argmax.to(dev.nativeext.tensor.Device.CPU)) {
+                a = host.toIntArray();
+            }
+        } else {
+            a = argmax.toIntArray();
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] < -1 || a[i] >= plane) {
+                throw new IllegalArgumentException(op + ": argmax[" + i + "] (flat) = " + a[i] + " is outside [-1, H*W = " + plane
+                        + "): it must come from the forward on an input of this H and W");
+            }
+        }
     }
 
     private static void cpuForward(Tensor in, Tensor rois, double scale, Tensor out, Tensor arg) {

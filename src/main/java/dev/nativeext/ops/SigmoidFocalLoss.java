@@ -2,6 +2,7 @@ package dev.nativeext.ops;
 
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.InFlight;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Arrays;
@@ -55,6 +56,7 @@ public final class SigmoidFocalLoss {
 
     /** Per-element loss [N, C], same dtype and device as {@code logits}. */
     public static Tensor forward(Tensor logits, Tensor targets, double gamma, double alpha) {
+        ArgChecks.present("SigmoidFocalLoss", "logits", logits, "targets", targets);
         Kernel k = dispatch(logits, targets, null);
         int conv = validate(logits, targets, gamma, alpha, null);
         Tensor loss = Tensor.empty(logits.dtype(), logits.device(), logits.shape()); // every element is written
@@ -73,6 +75,7 @@ public final class SigmoidFocalLoss {
      */
     public static Tensor backward(Tensor logits, Tensor targets, double gamma, double alpha, Tensor gradLoss) {
         if (gradLoss == null) throw new IllegalArgumentException("SigmoidFocalLoss: gradLoss must not be null");
+        ArgChecks.present("SigmoidFocalLoss", "logits", logits, "targets", targets);
         Kernel k = dispatch(logits, targets, gradLoss);
         int conv = validate(logits, targets, gamma, alpha, gradLoss);
         Tensor grad = Tensor.empty(logits.dtype(), logits.device(), logits.shape()); // every element is written
@@ -118,7 +121,7 @@ public final class SigmoidFocalLoss {
             throw new IllegalArgumentException(op + ": targets must be int64 labels [N] or " + dt + " [N, C], got " + targets.dtype());
         }
         Tensor host = targets.device().isCuda() ? targets.to(Device.CPU) : targets;
-        try {
+        try (InFlight held = InFlight.of(host)) {
             if (conv == 0) {
                 long[] v = host.toLongArray();
                 for (int i = 0; i < v.length; i++) {

@@ -98,6 +98,10 @@ public final class VisionOps {
         if (shape == null || shape.length != 4) {
             throw new IllegalArgumentException("inputShape must be [N, C, H, W], got " + java.util.Arrays.toString(shape));
         }
-        return Math.toIntExact(shape[i]);
+        if (shape[i] < 0 || shape[i] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("inputShape[" + i + "] (" + "NCHW".charAt(i) + ") must be in [0, " + Integer.MAX_VALUE
+                    + "], got " + shape[i] + " in " + java.util.Arrays.toString(shape));
+        }
+        return (int) shape[i];
     }
 }

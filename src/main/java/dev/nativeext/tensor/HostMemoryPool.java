@@ -22,6 +22,41 @@ final class HostMemoryPool {
     private static final Map<Long, ArrayDeque<Pointer>> FREE = new HashMap<>();
     private static long cached;
 
+    /**
+     * Host bytes held by live tensors, and the most they may hold: {@code -Dnativeext.hostMemory.mb}
+     * (default: no limit but the machine's). Past it, as when malloc fails, an allocation first
+     * reclaims unreachable tensors (see {@code Storage}).
+     */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+    private static volatile long limit = Long.getLong("nativeext.hostMemory.mb", -1) < 0 ? Long.MAX_VALUE
+            : Long.getLong("nativeext.hostMemory.mb", -1) << 20;
+
+    /** Counts {@code size} bytes as live, unless that would pass the limit. */
+    static boolean reserve(long size) {
+        for (;;) {
+            long now = LIVE.get();
+            if (now + size > limit || now + size < 0) return false;
+            if (LIVE.compareAndSet(now, now + size)) return true;
+        }
+    }
+
+    static void unreserve(long size) {
+        LIVE.addAndGet(-size);
+    }
+
+    static long liveBytes() {
+        return LIVE.get();
+    }
+
+    static long limit() {
+        return limit;
+    }
+
+    /** For tests: the limit in bytes ({@code Long.MAX_VALUE}: none). */
+    static void limit(long bytes) {
+        limit = bytes;
+    }
+
     private HostMemoryPool() {
     }
 

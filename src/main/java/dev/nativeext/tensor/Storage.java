@@ -40,11 +40,49 @@ final class Storage implements Runnable {
             return new Storage(device, bytes, p, 0);
         }
         long size = bytes + ALIGNMENT;
-        Pointer p = size >= HostMemoryPool.MIN_BYTES ? HostMemoryPool.take(size) : null;
-        if (p == null) p = Pointer.malloc(size);
-        if (p == null || p.isNull()) throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor");
+        Pointer p = tryHost(size);
+        if (p == null) p = reclaimAndRetry(size);
+        if (p == null) {
+            throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor (" + HostMemoryPool.liveBytes()
+                    + " bytes held by live tensors" + (HostMemoryPool.limit() < Long.MAX_VALUE ? ", limit " + HostMemoryPool.limit() : "")
+                    + "), even after freeing the host pool and reclaiming unreachable tensors; close() tensors you no longer use");
+        }
         long off = (ALIGNMENT - p.address() % ALIGNMENT) % ALIGNMENT;
         return new Storage(device, bytes, p, off);
+    }
+
+    /** A host block of {@code size} bytes, from the pool or malloc, within the limit; null when there is none. */
+    private static Pointer tryHost(long size) {
+        if (!HostMemoryPool.reserve(size)) return null;
+        Pointer p = size >= HostMemoryPool.MIN_BYTES ? HostMemoryPool.take(size) : null;
+        if (p == null) p = Pointer.malloc(size);
+        if (p == null || p.isNull()) {
+            HostMemoryPool.unreserve(size);
+            return null;
+        }
+        return p;
+    }
+
+    /**
+     * After a failed host allocation, as direct ByteBuffers do: free the pool's blocks, then have
+     * the garbage collector find tensors dropped without close() and their Cleaners free them,
+     * retrying with growing pauses (about a second in all) before giving up.
+     */
+    private static Pointer reclaimAndRetry(long size) {
+        HostMemoryPool.trim();
+        Pointer p = tryHost(size);
+        for (int attempt = 0; p == null && attempt < 9; attempt++) {
+            System.gc();
+            try {
+                Thread.sleep(1L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            HostMemoryPool.trim();
+            p = tryHost(size);
+        }
+        return p;
     }
 
     long address() {
@@ -82,6 +120,7 @@ final class Storage implements Runnable {
         if (device.isCuda()) {
             if (!raw.isNull()) cudart.cudaFree(raw);
         } else {
+            HostMemoryPool.unreserve(bytes + ALIGNMENT);
             HostMemoryPool.give(raw, bytes + ALIGNMENT);
         }
     }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A contiguous n-dimensional array on the CPU or a CUDA device.
@@ -15,6 +16,13 @@ import java.util.SplittableRandom;
  * native (64-byte aligned on the host) and released by {@link #close()}; a {@link Cleaner}
  * releases it if a tensor becomes unreachable unclosed. Any use after {@code close} is an
  * {@link IllegalStateException}; closing twice is harmless.
+ *
+ * <p><b>Native calls in flight.</b> Every op, and every generated binding that takes a tensor,
+ * holds its tensors ({@link InFlight}) from before the native call until it returns: a held
+ * tensor stays reachable (its Cleaner cannot run mid-call) and {@link #close()} on it, from any
+ * thread, marks it closed at once (new calls fail) but frees its memory only when the last call
+ * in flight returns. Closing a tensor that another thread is still using is a caller's bug; it
+ * never crashes the JVM.
  *
  * <p>Arithmetic ({@link #add} and friends) follows NumPy broadcasting and runs through the op
  * registry on the tensors' device.
@@ -29,7 +37,9 @@ public final class Tensor implements AutoCloseable {
     private final long numel;
     private final Storage storage;
     private final Cleaner.Cleanable cleanable;
-    private volatile boolean closed;
+    /** Native calls in flight on this tensor, plus {@link #CLOSED} once closed. */
+    private final AtomicInteger state = new AtomicInteger();
+    private static final int CLOSED = Integer.MIN_VALUE;
 
     private Tensor(DType dtype, long[] shape, Storage storage) {
         this.dtype = dtype;
@@ -44,8 +54,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Uninitialised memory. */
     public static Tensor empty(DType dtype, Device device, long... shape) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null; expected one of " + Arrays.toString(DType.values()));
+        if (device == null) throw new IllegalArgumentException("device is null; expected Device.CPU or Device.cuda(i)");
         long n = numel(shape);
-        return new Tensor(dtype, shape, Storage.allocate(device, Math.multiplyExact(n, (long) dtype.size())));
+        if (n > Long.MAX_VALUE / dtype.size() - Storage.ALIGNMENT) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n + " x " + dtype.size()
+                    + " bytes, more than a long can count; expected at most " + (Long.MAX_VALUE / dtype.size() - Storage.ALIGNMENT) + " elements");
+        }
+        return new Tensor(dtype, shape, Storage.allocate(device, n * dtype.size()));
     }
 
     public static Tensor zeros(DType dtype, Device device, long... shape) {
@@ -55,24 +71,28 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor of(float[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a float[] array");
         Tensor t = host(DType.FLOAT32, data.length, shape);
         t.storage.hostBuffer().asFloatBuffer().put(data);
         return t;
     }
 
     public static Tensor of(double[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a double[] array");
         Tensor t = host(DType.FLOAT64, data.length, shape);
         t.storage.hostBuffer().asDoubleBuffer().put(data);
         return t;
     }
 
     public static Tensor of(int[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a int[] array");
         Tensor t = host(DType.INT32, data.length, shape);
         t.storage.hostBuffer().asIntBuffer().put(data);
         return t;
     }
 
     public static Tensor of(long[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a long[] array");
         Tensor t = host(DType.INT64, data.length, shape);
         t.storage.hostBuffer().asLongBuffer().put(data);
         return t;
@@ -80,12 +100,14 @@ public final class Tensor implements AutoCloseable {
 
     /** A uint8 tensor; use {@link #ofBool} for booleans. */
     public static Tensor of(byte[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a byte[] array");
         Tensor t = host(DType.UINT8, data.length, shape);
         t.storage.hostBuffer().put(data);
         return t;
     }
 
     public static Tensor ofBool(boolean[] data, long... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null; expected a boolean[] array");
         Tensor t = host(DType.BOOL, data.length, shape);
         ByteBuffer b = t.storage.hostBuffer();
         for (int i = 0; i < data.length; i++) b.put(i, (byte) (data[i] ? 1 : 0));
@@ -94,6 +116,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code 0, 1, ..., n-1} as a 1-D CPU tensor. */
     public static Tensor arange(DType dtype, long n) {
+        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("arange: n must be in [0, " + (Integer.MAX_VALUE - 8) + "], got " + n);
         Tensor t = empty(dtype, Device.CPU, n);
         ByteBuffer b = t.storage.hostBuffer();
         for (int i = 0; i < n; i++) {
@@ -124,6 +147,38 @@ public final class Tensor implements AutoCloseable {
         return of(d, shape);
     }
 
+    /**
+     * A CPU tensor holding a bulk copy of {@code src}'s bytes from its position to its limit, read
+     * as little-endian elements (weights from a checkpoint, memory-mapped). The buffer's position
+     * is left unchanged.
+     */
+    public static Tensor fromBytes(DType dtype, ByteBuffer src, long... shape) {
+        long n = numel(shape);
+        if ((long) src.remaining() != n * dtype.size()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n * dtype.size()
+                    + " bytes, but the buffer has " + src.remaining());
+        }
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("fromBytes reads little-endian data on a little-endian host only");
+        }
+        Tensor t = empty(dtype, Device.CPU, shape);
+        if (n > 0) t.storage.hostBuffer().put(src.duplicate());
+        return t;
+    }
+
+    /** The raw little-endian bytes of this tensor (through a host copy for a CUDA tensor). */
+    public byte[] toRawBytes() {
+        checkOpen();
+        byte[] a = new byte[checkedInt(bytes())];
+        Tensor h = to(Device.CPU);
+        try {
+            h.storage.hostBuffer().get(a);
+        } finally {
+            if (h != this) h.close();
+        }
+        return a;
+    }
+
     private static Tensor host(DType dtype, int length, long[] shape) {
         long n = numel(shape);
         if (n != length) {
@@ -142,7 +197,12 @@ public final class Tensor implements AutoCloseable {
         return shape.clone();
     }
 
+    /** The size of {@code axis}, counted from the end when negative (-1: the last axis). */
     public long shape(int axis) {
+        if (axis < -shape.length || axis >= shape.length) {
+            throw new IllegalArgumentException("axis " + axis + " is out of range for a " + shape.length + "-D tensor " + describe()
+                    + "; expected [" + -shape.length + ", " + (shape.length - 1) + "]");
+        }
         return shape[axis < 0 ? shape.length + axis : axis];
     }
 
@@ -168,7 +228,32 @@ public final class Tensor implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return closed;
+        return (state.get() & CLOSED) != 0;
+    }
+
+    /**
+     * Starts a use by a native call: until {@link #release()}, {@link #close()} defers freeing.
+     * Fails, naming {@code what}, when the tensor is closed.
+     */
+    void acquire(String what) {
+        for (;;) {
+            int s = state.get();
+            if ((s & CLOSED) != 0) throw new IllegalStateException(what + "tensor " + describe() + " is closed");
+            if (s == Integer.MAX_VALUE) throw new IllegalStateException(what + "tensor " + describe() + " has too many calls in flight");
+            if (state.compareAndSet(s, s + 1)) return;
+        }
+    }
+
+    /** Ends a use; the last one after {@link #close()} frees the memory. */
+    void release() {
+        for (;;) {
+            int s = state.get();
+            if ((s & ~CLOSED) == 0) throw new IllegalStateException("tensor " + describe() + ": release without acquire");
+            if (state.compareAndSet(s, s - 1)) {
+                if (s - 1 == CLOSED) cleanable.clean();
+                return;
+            }
+        }
     }
 
     /** The address of the first element, for native calls. */
@@ -181,13 +266,19 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor on {@code device}: itself when already there, else a copy. */
     public Tensor to(Device device) {
+        if (device == null) throw new IllegalArgumentException("to: device is null; expected Device.CPU or Device.cuda(i)");
         checkOpen();
         if (device.equals(device())) return this;
         Tensor t = empty(dtype, device, shape);
         int kind = device().isCuda() && device.isCuda() ? cudart.cudaMemcpyDeviceToDevice
                 : device.isCuda() ? cudart.cudaMemcpyHostToDevice : cudart.cudaMemcpyDeviceToHost;
-        if (bytes() > 0) {
-            Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), "cudaMemcpy to " + device);
+        try (InFlight held = InFlight.of(this)) {
+            if (bytes() > 0) {
+                Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), "cudaMemcpy to " + device);
+            }
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
         }
         return t;
     }
@@ -225,11 +316,13 @@ public final class Tensor implements AutoCloseable {
         if (device().isCuda()) throw new IllegalArgumentException("getDouble reads host tensors; this one is on " + device());
         if (index < 0 || index >= numel) throw new IndexOutOfBoundsException("index " + index + " of " + numel + " elements");
         // storage.pointer() is a BytePointer positioned at the first element; get*(i) reads byte i past it.
-        return switch (dtype) {
-            case FLOAT32 -> storage.pointer().getFloat(index * 4);
-            case FLOAT64 -> storage.pointer().getDouble(index * 8);
-            default -> throw new IllegalArgumentException("getDouble reads float32 or float64 elements, not " + dtype);
-        };
+        try (InFlight held = InFlight.of(this)) {
+            return switch (dtype) {
+                case FLOAT32 -> storage.pointer().getFloat(index * 4);
+                case FLOAT64 -> storage.pointer().getDouble(index * 8);
+                default -> throw new IllegalArgumentException("getDouble reads float32 or float64 elements, not " + dtype);
+            };
+        }
     }
 
     /** The bytes of a uint8 or bool tensor. */
@@ -246,7 +339,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("cannot read a " + dtype + " tensor as " + expected + " elements");
         }
         Tensor h = to(Device.CPU);
-        try {
+        try (InFlight held = InFlight.of(h)) {
             read.accept(h.storage.hostBuffer());
         } finally {
             if (h != this) h.close();
@@ -274,13 +367,17 @@ public final class Tensor implements AutoCloseable {
     // ---- lifecycle ---------------------------------------------------------------------------
 
     public void checkOpen() {
-        if (closed) throw new IllegalStateException("tensor " + describe() + " is closed");
+        if (isClosed()) throw new IllegalStateException("tensor " + describe() + " is closed");
     }
 
+    /**
+     * Closes the tensor: every later use fails. The memory is freed now, or, when native calls
+     * are in flight on it (another thread's op), when the last of them returns. Never blocks.
+     */
     @Override
     public void close() {
-        closed = true;
-        cleanable.clean();
+        int prior = state.getAndUpdate(s -> s | CLOSED);
+        if (prior == 0) cleanable.clean();
     }
 
     public String describe() {
@@ -289,14 +386,25 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor(" + describe() + (closed ? ", closed" : "") + ")";
+        return "Tensor(" + describe() + (isClosed() ? ", closed" : "") + ")";
     }
 
     static long numel(long[] shape) {
+        if (shape == null) throw new IllegalArgumentException("shape is null; expected sizes >= 0 (none for a scalar)");
         long n = 1;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0) throw new IllegalArgumentException("negative size " + shape[i] + " at axis " + i + " of shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, shape[i]);
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 0) return 0;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            try {
+                n = Math.multiplyExact(n, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE
+                        + " elements; expected a product of sizes that fits a long");
+            }
         }
         return n;
     }

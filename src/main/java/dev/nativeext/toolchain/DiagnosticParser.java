@@ -29,6 +29,10 @@ public final class DiagnosticParser {
             "^(?:.*/)?(ld|ptxas|nvlink|nvcc|collect2|gcc|cc1)(?:\\.\\S+)?\\s*(fatal|error|warning)?\\s*:\\s*"
                     + "(?:(fatal error|error|warning)\\s*:\\s*)?(.*)$");
     private static final Pattern UNDEFINED = Pattern.compile("undefined reference to [`'](.+)'");
+    // "ld: b.o: in function `f': b.c:(.text+0x0): multiple definition of `f'; a.o:a.c:(.text+0x0): first defined here"
+    private static final Pattern MULTIPLE = Pattern.compile("multiple definition of [`']([^']+)'(?:; (\\S+?):.*first defined here)?");
+    // Any other linker line: "/usr/bin/ld: cannot open output file ...: File name too long".
+    private static final Pattern LD = Pattern.compile("^(?:.*/)?(ld|ld\\.\\w+|collect2): (.*)$");
 
     private DiagnosticParser() {
     }
@@ -60,10 +64,20 @@ public final class DiagnosticParser {
             return new Diagnostic(null, 0, 0, Severity.ERROR, "undefined reference to '" + u.group(1)
                     + "': no source or library given to the build defines it");
         }
+        Matcher md = MULTIPLE.matcher(line);
+        if (md.find()) {
+            return new Diagnostic(null, 0, 0, Severity.ERROR, "multiple definition of '" + md.group(1) + "': two objects given to the"
+                    + " build define it (a source listed twice, or defined in two sources)"
+                    + (md.group(2) != null ? "; first defined in " + md.group(2) : ""));
+        }
         m = TOOL.matcher(line);
         String word = m.matches() ? (m.group(2) != null ? m.group(2) : m.group(3)) : null;
         if (word != null && !line.contains("ld returned")) {
             return new Diagnostic(null, 0, 0, severity(word), m.group(1) + ": " + m.group(4));
+        }
+        m = LD.matcher(line);
+        if (m.matches() && !line.contains("ld returned") && !m.group(2).contains("in function")) {
+            return new Diagnostic(null, 0, 0, Severity.ERROR, "ld: " + m.group(2));
         }
         return null;
     }

@@ -4,7 +4,6 @@ import dev.nativeext.RequiresCuda;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -83,12 +82,6 @@ class DeformConv2dTest {
 
     static void close(Tensor... ts) {
         for (Tensor x : ts) if (x != null) x.close();
-    }
-
-    @BeforeAll
-    static void oneBlasThread() {
-        // The determinism claim covers nativeext's threads; OpenBLAS's own count is pinned here.
-        Cblas.setThreads(1);
     }
 
     @AfterAll
@@ -287,7 +280,7 @@ class DeformConv2dTest {
         return s;
     }
 
-    /** Bit-identical forward and backward for threads 1/2/3 and every ISA variant (OpenBLAS at 1 thread). */
+    /** Bit-identical forward and backward for threads 1/2/3 and every ISA variant. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = CpuOptions.Isa.class, names = {"BASELINE", "AVX2", "AVX512"})
     void bitIdenticalAcrossThreadsAndIsas(CpuOptions.Isa isa) {
@@ -352,6 +345,80 @@ class DeformConv2dTest {
             Rejects.withMessage("output size must be positive", () -> DeformConv2d.forward(in, off, w, null, one, zero, new int[] {3, 3}, null));
             Rejects.withMessage("input must have rank 4", () -> DeformConv2d.forward(bias, off, w, null, one, zero, one, null));
             Rejects.withMessage("gradOutput must be FLOAT32[1, 2, 3, 3]", () -> DeformConv2d.backward(off, in, off, w, null, one, zero, one, null));
+        }
+    }
+
+    /**
+     * A shape past every blocking boundary of the CPU kernels (ne_deform_conv_driver.h, ne_gemm.h):
+     * 2304 positions x C_in*kh*kw = 594 columns make 3 forward position blocks (4 at 3 threads, which
+     * do not divide them evenly) and 2 backward chunks (1536 + 768 positions, each more than one
+     * GEMM k block); 297 columns per conv group cross the GEMM's 256-column blocks and end in a
+     * zero-padded panel; 20 output channels per group fill less than one vector panel; 3
+     * deformable groups of 22 channels cut across the conv groups' 33. Float64 checks: the forward
+     * against the reference, and each gradient as a directional derivative of L = sum(out * R)
+     * (exact for input, mask, weight and bias, in which the output is linear; a central difference
+     * for the offsets).
+     */
+    static Case blockingCase() {
+        return Case.random(21, 1, 66, 48, 48, 40, 2, 3, 3, 3, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, true);
+    }
+
+    @Test
+    void largeShapeAcrossBlocksAndChunks() {
+        Case c = blockingCase();
+        assertEquals(2304, c.ho() * c.wo());
+        assertClose(c.reference(), c.forward(false, 64), 1e-11, 1e-11, "float64 forward");
+        SplittableRandom r = new SplittableRandom(22);
+        double[] rw = fill(r, c.cout() * c.ho() * c.wo(), -1, 1);
+        Tensor[] a = c.tensors(false);
+        try (Tensor go = Tensor.of(rw, 1, c.cout(), c.ho(), c.wo());
+             DeformConv2d.Gradients g = DeformConv2d.backward(go, a[0], a[1], a[3], a[4], c.s(), c.p(), c.d(), a[2])) {
+            double base = dot(c.forward(false, 64), rw);
+            double[][] params = {c.in(), c.mask(), c.wt(), c.bias()};
+            Tensor[] grads = {g.gradInput(), g.gradMask(), g.gradWeight(), g.gradBias()};
+            String[] names = {"input", "mask", "weight", "bias"};
+            for (int k = 0; k < params.length; k++) {
+                double[] v = fill(r, params[k].length, -1, 1);
+                double[] keep = params[k].clone();
+                for (int i = 0; i < v.length; i++) params[k][i] += v[i];
+                double moved = dot(c.forward(false, 64), rw);
+                System.arraycopy(keep, 0, params[k], 0, keep.length);
+                double want = moved - base, got = dot(grads[k].toDoubleArray(), v);
+                assertEquals(want, got, 1e-9 * Math.max(1, Math.abs(want)), "directional derivative along " + names[k]);
+            }
+            double[] v = fill(r, c.off().length, -1, 1);
+            double[] keep = c.off().clone();
+            double eps = 1e-6;
+            for (int i = 0; i < v.length; i++) c.off()[i] = keep[i] + eps * v[i];
+            double up = dot(c.forward(false, 64), rw);
+            for (int i = 0; i < v.length; i++) c.off()[i] = keep[i] - eps * v[i];
+            double down = dot(c.forward(false, 64), rw);
+            System.arraycopy(keep, 0, c.off(), 0, keep.length);
+            double want = (up - down) / (2 * eps), got = dot(g.gradOffset().toDoubleArray(), v);
+            assertEquals(want, got, 1e-5 * Math.max(1, Math.abs(want)), "directional derivative along offset");
+        } finally {
+            close(a);
+        }
+    }
+
+    /** The blocking case in float32: the same bits at 1, 2, 3 and 5 threads and in every ISA variant. */
+    @Test
+    void largeShapeBitIdenticalAcrossThreadsAndIsas() {
+        Case c = blockingCase();
+        double[][] base = null;
+        try {
+            for (CpuOptions.Isa isa : CpuOptions.Isa.values())
+                for (int th : new int[] {1, 2, 3, 5}) {
+                    if (isa == CpuOptions.Isa.BASELINE && th > 2) continue; // scalar GEMM: slow, and threads are covered
+                    CpuOptions.setIsa(isa);
+                    CpuOptions.setThreads(th);
+                    double[][] now = runAll(c, true);
+                    if (base == null) base = now;
+                    else for (int k = 0; k < base.length; k++) assertArrayEquals(base[k], now[k], 0.0, isa + " threads " + th + " output " + k);
+                }
+        } finally {
+            CpuOptions.setIsa(CpuOptions.Isa.AUTO);
+            CpuOptions.setThreads(Runtime.getRuntime().availableProcessors());
         }
     }
 

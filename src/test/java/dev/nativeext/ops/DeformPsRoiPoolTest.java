@@ -153,7 +153,7 @@ class DeformPsRoiPoolTest {
         try (Tensor d = Tensor.of(new double[2 * 9], 1, 2, 3, 3); Tensor bad = Tensor.of(new double[] {1, 0, 0, 1, 1}, 1, 5);
              Tensor nan = Tensor.of(new double[] {0, Double.NaN, 0, 1, 1}, 1, 5); Tensor r4 = Tensor.of(new double[4], 1, 4);
              Tensor ok = Tensor.of(new double[] {0, 0, 0, 1, 1}, 1, 5); Tensor tr = Tensor.of(new double[2 * 3 * 3], 1, 2, 3, 3)) {
-            Rejects.withMessage("batch index must be in [0, 1), got 1.0", () -> DeformPsRoiPool.forward(d, bad, null, p));
+            Rejects.withMessage("batch index must be an integer in [0, 1), got 1.0", () -> DeformPsRoiPool.forward(d, bad, null, p));
             Rejects.withMessage("rois[0] must be finite, got NaN", () -> DeformPsRoiPool.forward(d, nan, null, p));
             Rejects.withMessage("rois must be FLOAT64[K, 5]", () -> DeformPsRoiPool.forward(d, r4, null, p));
             Rejects.withMessage("data channels must be outputDim*groupSize² = 8, got 2",

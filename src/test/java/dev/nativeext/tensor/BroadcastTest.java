@@ -129,11 +129,12 @@ class BroadcastTest {
     }
 
     @Test
-    void uint8WrapsAndDividesByZeroAsZero() {
+    void uint8WrapsAndDivisionByZeroIsAnError() {
         try (Tensor a = Tensor.of(new byte[]{(byte) 250, 10, 7}, 3); Tensor b = Tensor.of(new byte[]{10, 0, 2}, 3);
-             Tensor sum = a.add(b); Tensor q = a.div(b)) {
+             Tensor c = Tensor.of(new byte[]{10, 3, 2}, 3); Tensor sum = a.add(b); Tensor q = a.div(c)) {
             assertArrayEquals(new byte[]{4, 10, 9}, sum.toByteArray());
-            assertArrayEquals(new byte[]{25, 0, 3}, q.toByteArray());
+            assertArrayEquals(new byte[]{25, 3, 3}, q.toByteArray());
+            assertThrows(dev.nativeext.ops.NativeOpException.class, () -> a.div(b));
         }
     }
 

@@ -1,0 +1,413 @@
+/* A small single-threaded GEMM for nativeext's CPU kernels, with one rule that makes its results
+ * reproducible: every element of C is one fused multiply-add chain over k in ascending order,
+ *     c = fma(a[i][k], b[k][j], c)   for k = 0, 1, ..., K-1,
+ * starting from C's value (or from +0 when the caller asks to overwrite C), whatever the
+ * blocking, the thread that runs it or the SIMD variant. Blocking over k stores the exact partial
+ * value in C and resumes the chain from it, so a caller may also split k into several calls in
+ * ascending order, or split the rows or columns of C between threads, without changing a bit.
+ * The AVX-512, AVX2 and baseline (scalar fma()/fmaf() of libm: exact, in software where the CPU
+ * has no FMA) variants therefore agree bit for bit.
+ *
+ * Shapes: C[m][n] row-major (ldc) (+)= A B over k, A element (i, k) at a[i * ars + k * acs] (any
+ * strides: row-major, column-major or a transposed view), B row-major k x n (ldb).
+ *
+ * Blocking (BLIS's): per (NC columns x KC) block B is packed into NR-wide panels [kk][NR] (a
+ * panel, KC x NR, is the micro-kernel's L1-resident operand), per (MC rows x KC) block A into
+ * MR-row panels [kk][MR] (streamed from L2; row-major A is transposed 4 x 4 with SSE, which made
+ * packing 3x cheaper than the scalar loop). Micro-kernels: AVX-512 MR=12 rows x 2 vectors
+ * (float 32, double 16 columns; 24 zmm accumulators; masked loads/stores on the last columns),
+ * AVX2 two 6-row x 2-vector tiles (12 ymm accumulators); AVX2's column remainder narrower than
+ * 2 vectors and the baseline variant take the scalar chain (same bits).
+ *
+ * Measured (float32, m=2500 n=256 k=2304, the deformable convolution's forward, one thread of
+ * the 2-core AVX-512 Xeon this was tuned on, shared): this GEMM 19.6-21 ms (140-150 GFLOP/s),
+ * OpenBLAS 0.3.31's single-threaded cblas_sgemm on the same product 19.5-20 ms; AVX2 variant
+ * 32-35 ms. KC=384, MC=96 were the best of KC 128..384 x MC 96..240.
+ *
+ * Included once per dtype with NE_T (float/double) and NE_S (f32/f64) defined, and NE_GEMM_DOUBLE
+ * defined for double; after ne_parallel.h (NE_ISA_* codes). Not a public header. */
+
+#include <math.h>
+#include <stdint.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NE_GEMM_X86 1
+#else
+#define NE_GEMM_X86 0
+#endif
+
+#ifndef NE_GEMM_ONCE
+#define NE_GEMM_ONCE
+#ifndef NE_GEMM_KC
+#define NE_GEMM_KC 256
+#endif
+#define NE_GEMM_MR 12
+#ifndef NE_GEMM_MC
+#define NE_GEMM_MC 240
+#endif
+#ifndef NE_GEMM_NC
+#define NE_GEMM_NC 256
+#endif
+/* Elements of the workspace ne_gemm needs (packed B block, then packed A block). */
+#define NE_GEMM_WORK ((int64_t) NE_GEMM_KC * (NE_GEMM_NC + NE_GEMM_MC))
+/* Where ne_gemm_pack_b puts B's element (kr, j) of a k x n matrix, with panel width nr: blocks
+ * (j0, k0) at j0 * k + k0 * (block width rounded up to nr), panels [kk][nr] inside. For a caller
+ * that writes B straight into the packed layout (a run of columns stays contiguous up to the next
+ * multiple of nr). */
+static inline int64_t ne_gemm_pb_index(int64_t n, int64_t k, int64_t nr, int64_t kr, int64_t j) {
+    const int64_t j0 = j / NE_GEMM_NC * NE_GEMM_NC, k0 = kr / NE_GEMM_KC * NE_GEMM_KC;
+    const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+    const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+    const int64_t jp = (j - j0) / nr * nr;
+    return j0 * k + k0 * nbp + jp * kb + (kr - k0) * nr + (j - j0 - jp);
+}
+#define NE_GCAT2(a, b) a##_##b
+#define NE_GCAT(a, b) NE_GCAT2(a, b)
+#define NE_GFN(name) NE_GCAT(name, NE_S)
+#endif
+
+/* ---- per-dtype vector vocabulary ---- */
+#undef NE_G_FMA1
+#undef NE_G_V512
+#undef NE_G_ML512
+#undef NE_G_MS512
+#undef NE_G_L512
+#undef NE_G_B512
+#undef NE_G_F512
+#undef NE_G_Z512
+#undef NE_G_W512
+#undef NE_G_V256
+#undef NE_G_L256
+#undef NE_G_S256
+#undef NE_G_B256
+#undef NE_G_F256
+#undef NE_G_Z256
+#undef NE_G_W256
+#if defined(NE_GEMM_DOUBLE)
+#define NE_G_FMA1 fma
+#define NE_G_V512 __m512d
+#define NE_G_L512 _mm512_loadu_pd
+#define NE_G_ML512(k, p) _mm512_maskz_loadu_pd((__mmask8) (k), p)
+#define NE_G_MS512(p, k, v) _mm512_mask_storeu_pd(p, (__mmask8) (k), v)
+#define NE_G_B512 _mm512_set1_pd
+#define NE_G_F512 _mm512_fmadd_pd
+#define NE_G_Z512 _mm512_setzero_pd
+#define NE_G_W512 8
+#define NE_G_V256 __m256d
+#define NE_G_L256 _mm256_loadu_pd
+#define NE_G_S256 _mm256_storeu_pd
+#define NE_G_B256 _mm256_broadcast_sd
+#define NE_G_F256 _mm256_fmadd_pd
+#define NE_G_Z256 _mm256_setzero_pd
+#define NE_G_W256 4
+#else
+#define NE_G_FMA1 fmaf
+#define NE_G_V512 __m512
+#define NE_G_L512 _mm512_loadu_ps
+#define NE_G_ML512(k, p) _mm512_maskz_loadu_ps((__mmask16) (k), p)
+#define NE_G_MS512(p, k, v) _mm512_mask_storeu_ps(p, (__mmask16) (k), v)
+#define NE_G_B512 _mm512_set1_ps
+#define NE_G_F512 _mm512_fmadd_ps
+#define NE_G_Z512 _mm512_setzero_ps
+#define NE_G_W512 16
+#define NE_G_V256 __m256
+#define NE_G_L256 _mm256_loadu_ps
+#define NE_G_S256 _mm256_storeu_ps
+#define NE_G_B256 _mm256_broadcast_ss
+#define NE_G_F256 _mm256_fmadd_ps
+#define NE_G_Z256 _mm256_setzero_ps
+#define NE_G_W256 8
+#endif
+
+/* The scalar chain of C[0:mb][0:nb] over kb packed steps (ap: [kb][MR], bp: [kb][ldb]). */
+static void NE_GFN(ne_gemm_tile_scalar)(int64_t kb, const NE_T* ap, const NE_T* bp, int64_t ldb, NE_T* c, int64_t ldc,
+                                        int64_t mb, int64_t nb, int zero) {
+    for (int64_t i = 0; i < mb; i++)
+        for (int64_t j = 0; j < nb; j++) {
+            NE_T s = zero ? (NE_T) 0 : c[i * ldc + j];
+            for (int64_t k = 0; k < kb; k++) s = NE_G_FMA1(ap[k * NE_GEMM_MR + i], bp[k * ldb + j], s);
+            c[i * ldc + j] = s;
+        }
+}
+
+#if NE_GEMM_X86
+/* AVX-512: C[0:mb][0:nb] (mb <= 12, nb <= 2 vectors) over kb steps of the packed panels. */
+__attribute__((target("avx512f"))) static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp,
+                                                                           NE_T* c, int64_t ldc, int64_t mb,
+                                                                           int64_t nb, int zero) {
+    const int W = NE_G_W512, NR = 2 * NE_G_W512;
+    const uint32_t full = (1u << W) - 1;
+    const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
+    const uint32_t k1 = nb >= 2 * W ? full : nb > W ? (1u << (nb - W)) - 1 : 0;
+    NE_G_V512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    NE_G_V512 c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1;
+#define NE_G_LD(r, v0, v1)                                                                        \
+    if (r < mb && !zero) { v0 = NE_G_ML512(k0, c + r * ldc); v1 = NE_G_ML512(k1, c + r * ldc + W); } \
+    else { v0 = NE_G_Z512(); v1 = NE_G_Z512(); }
+    NE_G_LD(0, c00, c01) NE_G_LD(1, c10, c11) NE_G_LD(2, c20, c21) NE_G_LD(3, c30, c31)
+    NE_G_LD(4, c40, c41) NE_G_LD(5, c50, c51) NE_G_LD(6, c60, c61) NE_G_LD(7, c70, c71)
+    NE_G_LD(8, c80, c81) NE_G_LD(9, c90, c91) NE_G_LD(10, ca0, ca1) NE_G_LD(11, cb0, cb1)
+#undef NE_G_LD
+#ifndef NE_GEMM_NO_PREFETCH_C
+    /* The next tile down (usually the next call's C), towards L1 while this one computes: C of
+     * the grad-weight GEMM lives in L3 and its loads were exposed (measured 5.7-7.1 -> 5.4-5.7 ms
+     * for one backward chunk). Prefetches past the end of C do not fault. */
+    for (int r = 0; r < NE_GEMM_MR; r++) {
+        _mm_prefetch((const char*) (c + (NE_GEMM_MR + r) * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char*) (c + (NE_GEMM_MR + r) * ldc + W), _MM_HINT_T0);
+    }
+#endif
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
+        const NE_T* a = ap + k * NE_GEMM_MR;
+        NE_G_V512 t;
+#define NE_G_ST(r, v0, v1) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1);
+        NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21) NE_G_ST(3, c30, c31)
+        NE_G_ST(4, c40, c41) NE_G_ST(5, c50, c51) NE_G_ST(6, c60, c61) NE_G_ST(7, c70, c71)
+        NE_G_ST(8, c80, c81) NE_G_ST(9, c90, c91) NE_G_ST(10, ca0, ca1) NE_G_ST(11, cb0, cb1)
+#undef NE_G_ST
+    }
+#define NE_G_SV(r, v0, v1) if (r < mb) { NE_G_MS512(c + r * ldc, k0, v0); NE_G_MS512(c + r * ldc + W, k1, v1); }
+    NE_G_SV(0, c00, c01) NE_G_SV(1, c10, c11) NE_G_SV(2, c20, c21) NE_G_SV(3, c30, c31)
+    NE_G_SV(4, c40, c41) NE_G_SV(5, c50, c51) NE_G_SV(6, c60, c61) NE_G_SV(7, c70, c71)
+    NE_G_SV(8, c80, c81) NE_G_SV(9, c90, c91) NE_G_SV(10, ca0, ca1) NE_G_SV(11, cb0, cb1)
+#undef NE_G_SV
+}
+
+/* AVX2: C[0:mb][0:2 vectors] (mb <= 6) over kb steps; ap points at the tile's first row in the
+ * packed [kk][MR] panel. */
+__attribute__((target("avx2,fma"))) static void NE_GFN(ne_gemm_tile6_avx2)(int64_t kb, const NE_T* ap, const NE_T* bp,
+                                                                           NE_T* c, int64_t ldc, int64_t mb, int zero) {
+    const int W = NE_G_W256, NR = 2 * NE_G_W256;
+    NE_G_V256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+#define NE_G_LD(r, v0, v1)                                                                        \
+    if (r < mb && !zero) { v0 = NE_G_L256(c + r * ldc); v1 = NE_G_L256(c + r * ldc + W); }         \
+    else { v0 = NE_G_Z256(); v1 = NE_G_Z256(); }
+    NE_G_LD(0, c00, c01) NE_G_LD(1, c10, c11) NE_G_LD(2, c20, c21)
+    NE_G_LD(3, c30, c31) NE_G_LD(4, c40, c41) NE_G_LD(5, c50, c51)
+#undef NE_G_LD
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V256 b0 = NE_G_L256(bp + k * NR), b1 = NE_G_L256(bp + k * NR + W);
+        const NE_T* a = ap + k * NE_GEMM_MR;
+        NE_G_V256 t;
+#define NE_G_ST(r, v0, v1) t = NE_G_B256(a + r); v0 = NE_G_F256(t, b0, v0); v1 = NE_G_F256(t, b1, v1);
+        NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21)
+        NE_G_ST(3, c30, c31) NE_G_ST(4, c40, c41) NE_G_ST(5, c50, c51)
+#undef NE_G_ST
+    }
+#define NE_G_SV(r, v0, v1) if (r < mb) { NE_G_S256(c + r * ldc, v0); NE_G_S256(c + r * ldc + W, v1); }
+    NE_G_SV(0, c00, c01) NE_G_SV(1, c10, c11) NE_G_SV(2, c20, c21)
+    NE_G_SV(3, c30, c31) NE_G_SV(4, c40, c41) NE_G_SV(5, c50, c51)
+#undef NE_G_SV
+}
+#endif
+
+/* Packs A[0:mb][0:kb] (element (i, k) at as[i * ars + k * acs]) as dst[kk][MR], rows past mb 0. */
+static void NE_GFN(ne_gemm_pack_a)(const NE_T* as, int64_t ars, int64_t acs, int64_t mb, int64_t kb, NE_T* dst) {
+    int64_t i = 0;
+    if (acs == 1) {
+#if NE_GEMM_X86
+#if defined(NE_GEMM_DOUBLE)
+        for (; i + 2 <= mb; i += 2) {
+            int64_t kk = 0;
+            for (; kk + 2 <= kb; kk += 2) {
+                const __m128d r0 = _mm_loadu_pd(as + i * ars + kk), r1 = _mm_loadu_pd(as + (i + 1) * ars + kk);
+                _mm_storeu_pd(dst + kk * NE_GEMM_MR + i, _mm_unpacklo_pd(r0, r1));
+                _mm_storeu_pd(dst + (kk + 1) * NE_GEMM_MR + i, _mm_unpackhi_pd(r0, r1));
+            }
+            for (; kk < kb; kk++)
+                for (int64_t ii = i; ii < i + 2; ii++) dst[kk * NE_GEMM_MR + ii] = as[ii * ars + kk];
+        }
+#else
+        for (; i + 4 <= mb; i += 4) {
+            int64_t kk = 0;
+            for (; kk + 4 <= kb; kk += 4) {
+                __m128 r0 = _mm_loadu_ps(as + i * ars + kk), r1 = _mm_loadu_ps(as + (i + 1) * ars + kk);
+                __m128 r2 = _mm_loadu_ps(as + (i + 2) * ars + kk), r3 = _mm_loadu_ps(as + (i + 3) * ars + kk);
+                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                _mm_storeu_ps(dst + kk * NE_GEMM_MR + i, r0);
+                _mm_storeu_ps(dst + (kk + 1) * NE_GEMM_MR + i, r1);
+                _mm_storeu_ps(dst + (kk + 2) * NE_GEMM_MR + i, r2);
+                _mm_storeu_ps(dst + (kk + 3) * NE_GEMM_MR + i, r3);
+            }
+            for (; kk < kb; kk++)
+                for (int64_t ii = i; ii < i + 4; ii++) dst[kk * NE_GEMM_MR + ii] = as[ii * ars + kk];
+        }
+#endif
+#endif
+        for (; i < mb; i++)
+            for (int64_t kk = 0; kk < kb; kk++) dst[kk * NE_GEMM_MR + i] = as[i * ars + kk];
+    } else {
+        for (int64_t kk = 0; kk < kb; kk++)
+            for (int64_t ii = 0; ii < mb; ii++) dst[kk * NE_GEMM_MR + ii] = as[ii * ars + kk * acs];
+    }
+    for (i = mb; i < NE_GEMM_MR; i++)
+        for (int64_t kk = 0; kk < kb; kk++) dst[kk * NE_GEMM_MR + i] = 0;
+}
+
+/* Panel width (columns of B per micro-kernel) of a variant. */
+static int64_t NE_GFN(ne_gemm_nr)(int32_t isa) {
+#if NE_GEMM_X86
+    return isa == NE_ISA_AVX512 ? 2 * NE_G_W512 : 2 * NE_G_W256;
+#else
+    (void) isa;
+    return 16;
+#endif
+}
+
+/* Packs B[0:kb][0:nb] (element (k, j) at b[k * bks + j * bjs]) as NR-wide panels
+ * [panel][kk][nr], zero past nb. */
+static void NE_GFN(ne_gemm_pack_b_block)(const NE_T* b, int64_t bks, int64_t bjs, int64_t kb, int64_t nb, int64_t nr,
+                                         NE_T* dst) {
+    for (int64_t jp = 0; jp < nb; jp += nr) {
+        const int64_t w = nb - jp < nr ? nb - jp : nr;
+        NE_T* d = dst + jp * kb;
+        const NE_T* src = b + jp * bjs;
+        if (bjs == 1) {
+            for (int64_t kk = 0; kk < kb; kk++) {
+                int64_t j = 0;
+                for (; j < w; j++) d[kk * nr + j] = src[kk * bks + j];
+                for (; j < nr; j++) d[kk * nr + j] = 0;
+            }
+        } else {
+            for (int64_t j = 0; j < nr; j++)
+                for (int64_t kk = 0; kk < kb; kk++) d[kk * nr + j] = j < w ? src[kk * bks + j * bjs] : 0;
+        }
+    }
+}
+
+/* Packed A block (mc rows, [MR-row panel][kk][MR]) against a packed B block (nb columns):
+ * C[0:mc][0:nb] over kb, panel by panel of B (each stays in L1 for all of A's panels). */
+static void NE_GFN(ne_gemm_sweep)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                  int64_t ldc, int z, int64_t nr, int32_t isa) {
+    for (int64_t jp = 0; jp < nb; jp += nr) {
+        const int64_t w = nb - jp < nr ? nb - jp : nr;
+        const NE_T* bpp = bp + jp * kb;
+        for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+            const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+            const NE_T* app = ap + ip * kb;
+            NE_T* cs = c + ip * ldc + jp;
+#if NE_GEMM_X86
+            if (isa == NE_ISA_AVX512) {
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z);
+                continue;
+            }
+            if (isa == NE_ISA_AVX2 && w == nr) {
+                NE_GFN(ne_gemm_tile6_avx2)(kb, app, bpp, cs, ldc, mb < 6 ? mb : 6, z);
+                if (mb > 6) NE_GFN(ne_gemm_tile6_avx2)(kb, app + 6, bpp, cs + 6 * ldc, ldc, mb - 6, z);
+                continue;
+            }
+#else
+            (void) isa;
+#endif
+            NE_GFN(ne_gemm_tile_scalar)(kb, app, bpp, nr, cs, ldc, mb, w, z);
+        }
+    }
+}
+
+/* One (NC x KC) block of B, packed (bp), against all m rows of A: C[0:m][0:nb] over kb. */
+static void NE_GFN(ne_gemm_block)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
+                                  const NE_T* bp, NE_T* c, int64_t ldc, int z, NE_T* ap, int64_t nr, int32_t isa) {
+    /* Rows per A block: m split evenly into blocks of at most MC, rounded up to MR (256 rows are
+     * 132 + 124, not 240 + 16: a thin last block re-reads every B panel for little work). */
+    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t i0 = 0; i0 < m; i0 += mcs) {
+        const int64_t mc = m - i0 < mcs ? m - i0 : mcs;
+        for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+            const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+            NE_GFN(ne_gemm_pack_a)(a + (i0 + ip) * ars, ars, acs, mb, kb, ap + ip * kb);
+        }
+        NE_GFN(ne_gemm_sweep)(mc, nb, kb, ap, bp, c + i0 * ldc, ldc, z, nr, isa);
+    }
+}
+
+/* C[m][n] += A B, or C = A B when zero (see the top of this file). isa: an NE_ISA_* code
+ * already resolved (ne_isa_resolve); work: NE_GEMM_WORK elements. */
+__attribute__((unused)) static void NE_GFN(ne_gemm)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs, const NE_T* b,
+                            int64_t ldb, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC;
+        for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+            const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+            NE_GFN(ne_gemm_pack_b_block)(b + k0 * ldb + j0, ldb, 1, kb, nb, nr, work);
+            NE_GFN(ne_gemm_block)(m, nb, kb, a + k0 * acs, ars, acs, work, c + j0, ldc, zero && k0 == 0,
+                                  work + NE_GEMM_KC * NE_GEMM_NC, nr, isa);
+        }
+    }
+}
+
+/* Elements of B[k][n] packed once for ne_gemm_pb with variant isa. */
+static int64_t NE_GFN(ne_gemm_pb_size)(int64_t n, int64_t k, int32_t isa) {
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    return (n + nr - 1) / nr * nr * k;
+}
+
+/* Packs the NR-wide panels [pan0, pan1) (columns [pan0 * NR, pan1 * NR) of B) of all of B[k][n]
+ * (element (k, j) at b[k * bks + j * bjs]: bjs = 1 row-major, bks = 1 a transposed matrix) for
+ * ne_gemm_pb: block (j0, k0) at j0 * k + k0 * (its width rounded up to NR), panels [kk][NR]
+ * inside (ne_gemm_pb_index). Panels are independent: callers may pack them on several threads. */
+static void NE_GFN(ne_gemm_pack_b_panels)(int64_t n, int64_t k, const NE_T* b, int64_t bks, int64_t bjs, NE_T* dst,
+                                          int32_t isa, int64_t pan0, int64_t pan1) {
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    for (int64_t pan = pan0; pan < pan1; pan++) {
+        const int64_t j = pan * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
+        if (j >= n) break;
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t w = n - j < nr ? n - j : nr;
+        for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+            const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+            NE_GFN(ne_gemm_pack_b_block)(b + k0 * bks + j * bjs, bks, bjs, kb, w, nr,
+                                         dst + j0 * k + k0 * nbp + (j - j0) * kb);
+        }
+    }
+}
+
+/* All of B packed for ne_gemm_pb (see ne_gemm_pack_b_panels). */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pack_b)(int64_t n, int64_t k, const NE_T* b, int64_t bks, int64_t bjs, NE_T* dst,
+                                   int32_t isa) {
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    NE_GFN(ne_gemm_pack_b_panels)(n, k, b, bks, bjs, dst, isa, 0, (n + nr - 1) / nr);
+}
+
+/* ne_gemm with B packed beforehand by ne_gemm_pack_b (same n, k, isa), or written straight in
+ * that layout (ne_gemm_pb_index): for a B used by many calls (weights) or built by the caller.
+ * A is packed once per (MC x KC) block and swept over all of n. work: NE_GEMM_WORK elements
+ * (only its A part is used). Same bits as ne_gemm. */
+static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs,
+                               const NE_T* bpacked, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
+    NE_T* ap = work + NE_GEMM_KC * NE_GEMM_NC;
+    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+        const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+        const int z = zero && k0 == 0;
+        for (int64_t i0 = 0; i0 < m; i0 += mcs) {
+            const int64_t mc = m - i0 < mcs ? m - i0 : mcs;
+            for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+                const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+                NE_GFN(ne_gemm_pack_a)(a + (i0 + ip) * ars + k0 * acs, ars, acs, mb, kb, ap + ip * kb);
+            }
+            for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+                const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+                NE_GFN(ne_gemm_sweep)(mc, nb, kb, ap, bpacked + j0 * k + k0 * nbp, c + i0 * ldc + j0, ldc, z, nr, isa);
+            }
+        }
+    }
+}
