@@ -7,6 +7,8 @@ import dev.nativeext.cache.BuildCache;
 import dev.nativeext.cache.Hasher;
 import dev.nativeext.cache.IncludeScanner;
 import dev.nativeext.cache.KeyLock;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.header.CFunction;
 import dev.nativeext.header.HeaderParser;
 import dev.nativeext.runtime.Platform;
@@ -301,12 +303,12 @@ final class BuildPipeline {
         log.accept(String.join(" ", cmd));
         ProcessRunner.Result r = ProcessRunner.run(cmd, out.getParent(), out.resolveSibling("link.log"));
         if (!r.ok()) {
-            List<dev.nativeext.Diagnostic> d = new ArrayList<>(DiagnosticParser.parse(r.output(), out.getParent()));
-            if (d.stream().noneMatch(dev.nativeext.Diagnostic::isError)) {
+            List<Diagnostic> d = new ArrayList<>(DiagnosticParser.parse(r.output(), out.getParent()));
+            if (d.stream().noneMatch(Diagnostic::isError)) {
                 // Never a failure without a diagnostic: the linker's last words, as printed.
                 String last = r.output().lines().filter(l -> !l.isBlank() && !l.contains("ld returned")).reduce((a, b) -> b)
                         .orElse("no output (exit status " + r.exitCode() + ")");
-                d.add(0, dev.nativeext.Diagnostic.error(null, 0, 0, "linking failed: " + last));
+                d.add(0, Diagnostic.error(null, 0, 0, "linking failed: " + last));
             }
             throw new ExtensionBuildException("linking " + spec.name() + " failed", d, compiler.keepLogOf(r.log()));
         }

@@ -4,6 +4,7 @@ import dev.nativeext.binding.Binding;
 import dev.nativeext.binding.BindingResolver;
 import dev.nativeext.binding.BindingSourceWriter;
 import dev.nativeext.cache.BuildCache;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.header.CFunction;
 import dev.nativeext.runtime.BindingClassLoader;
 

@@ -1,5 +1,7 @@
 package dev.nativeext;
 
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.tensor.Cuda;
 import dev.nativeext.tensor.CudaStream;
 import dev.nativeext.tensor.Device;

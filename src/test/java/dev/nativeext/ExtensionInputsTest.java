@@ -1,5 +1,7 @@
 package dev.nativeext;
 
+import dev.nativeext.error.ExtensionBuildException;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

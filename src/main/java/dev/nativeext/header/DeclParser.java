@@ -1,6 +1,6 @@
 package dev.nativeext.header;
 
-import dev.nativeext.Diagnostic;
+import dev.nativeext.error.Diagnostic;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.nativeext.header;
 
-import dev.nativeext.Diagnostic;
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

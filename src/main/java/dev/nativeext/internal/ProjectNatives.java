@@ -1,6 +1,6 @@
 package dev.nativeext.internal;
 
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.NativeExtension;
 import dev.nativeext.runtime.Platform;
 import dev.nativeext.toolchain.ToolLocator;

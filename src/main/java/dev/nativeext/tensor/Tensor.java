@@ -348,20 +348,36 @@ public final class Tensor implements AutoCloseable {
 
     // ---- arithmetic --------------------------------------------------------------------------
 
+    // Element-wise ops with NumPy broadcasting, by the ops layer's Elementwise (see TensorArithmetic).
+
     public Tensor add(Tensor other) {
-        return dev.nativeext.ops.Elementwise.add(this, other);
+        return arithmetic().add(this, other);
     }
 
     public Tensor sub(Tensor other) {
-        return dev.nativeext.ops.Elementwise.sub(this, other);
+        return arithmetic().sub(this, other);
     }
 
     public Tensor mul(Tensor other) {
-        return dev.nativeext.ops.Elementwise.mul(this, other);
+        return arithmetic().mul(this, other);
     }
 
     public Tensor div(Tensor other) {
-        return dev.nativeext.ops.Elementwise.div(this, other);
+        return arithmetic().div(this, other);
+    }
+
+    private static volatile TensorArithmetic arithmetic;
+
+    /** The provider on the class path, found once (a race finds the same one twice, harmlessly). */
+    private static TensorArithmetic arithmetic() {
+        TensorArithmetic a = arithmetic;
+        if (a == null) {
+            a = java.util.ServiceLoader.load(TensorArithmetic.class, Tensor.class.getClassLoader()).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + TensorArithmetic.class.getName()
+                            + " on the class path: nativeext's jar provides one (dev.nativeext.ops.ElementwiseArithmetic)"));
+            arithmetic = a;
+        }
+        return a;
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------

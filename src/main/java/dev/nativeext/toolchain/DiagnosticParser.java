@@ -1,7 +1,7 @@
 package dev.nativeext.toolchain;
 
-import dev.nativeext.Diagnostic;
-import dev.nativeext.Diagnostic.Severity;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.Diagnostic.Severity;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

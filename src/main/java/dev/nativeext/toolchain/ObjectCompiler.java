@@ -1,7 +1,7 @@
 package dev.nativeext.toolchain;
 
-import dev.nativeext.Diagnostic;
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.cache.BuildCache;
 import dev.nativeext.cache.Hasher;
 import dev.nativeext.cache.IncludeScanner;

@@ -1,6 +1,6 @@
 package dev.nativeext.toolchain;
 
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.ExtensionBuildException;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.nativeext.header;
 
-import dev.nativeext.Diagnostic;
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.testing.Gen;
 import dev.nativeext.testing.SeededCases;
 import org.junit.jupiter.api.DynamicTest;

@@ -1,6 +1,6 @@
 package dev.nativeext.toolchain;
 
-import dev.nativeext.Diagnostic;
+import dev.nativeext.error.Diagnostic;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

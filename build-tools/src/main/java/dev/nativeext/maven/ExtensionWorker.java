@@ -1,8 +1,8 @@
 package dev.nativeext.maven;
 
 import dev.nativeext.BuildReport;
-import dev.nativeext.Diagnostic;
-import dev.nativeext.ExtensionBuildException;
+import dev.nativeext.error.Diagnostic;
+import dev.nativeext.error.ExtensionBuildException;
 import dev.nativeext.NativeExtension;
 import dev.nativeext.runtime.Platform;
 import dev.nativeext.toolchain.ToolLocator;

@@ -1,4 +1,4 @@
-package dev.nativeext;
+package dev.nativeext.error;
 
 import java.nio.file.Path;
 import java.util.List;
