@@ -1,0 +1,69 @@
+package dev.nativeext.data.image;
+
+import java.util.SplittableRandom;
+
+/**
+ * maskrcnn-benchmark's {@code build_transforms}: Resize, RandomHorizontalFlip, ToTensor,
+ * Normalize, fused into one pass over the pixels (the horizontal resampling pass, then the
+ * vertical one writing normalised floats, mirrored when flipped): the result is bit for bit
+ * the composition of the separate steps ({@link Resize#resize}, {@link ByteImage#flipHorizontal},
+ * {@link Normalize#apply}).
+ *
+ * <p>Random choices (min size, flip) come from {@code (seed, epoch, index)} alone, so a sample
+ * is transformed the same way whichever worker thread reads it.
+ */
+public final class DetectionTransform {
+
+    private final Resize resize;
+    private final double flipProbability;
+    private final Normalize normalize;
+    private final long seed;
+
+    /** @param resize {@code null}: keep the size */
+    public DetectionTransform(Resize resize, double flipProbability, Normalize normalize, long seed) {
+        if (!(flipProbability >= 0 && flipProbability <= 1)) {
+            throw new IllegalArgumentException("flipProbability must be in [0, 1], got " + flipProbability);
+        }
+        this.resize = resize;
+        this.flipProbability = flipProbability;
+        this.normalize = java.util.Objects.requireNonNull(normalize, "normalize");
+        this.seed = seed;
+    }
+
+    /** Test time: min 800, max 1333, no flip, PIXEL_MEAN / PIXEL_STD / TO_BGR255. */
+    public static DetectionTransform maskRcnnTest() {
+        return new DetectionTransform(Resize.maskRcnnTest(), 0, Normalize.maskRcnn(), 0);
+    }
+
+    /** Training: as {@link #maskRcnnTest()} with a flip probability of 0.5. */
+    public static DetectionTransform maskRcnnTrain(long seed) {
+        return new DetectionTransform(Resize.maskRcnnTest(), 0.5, Normalize.maskRcnn(), seed);
+    }
+
+    /** Transforms {@code img} and {@code target} (which may be {@code null}) for sample {@code index} in {@code epoch}. */
+    public DetectionSample apply(ByteImage img, Target target, int index, int epoch) {
+        SplittableRandom r = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (epoch + 1L)) ^ (0xC2B2AE3D27D4EB4FL * (index + 1L)));
+        int w = img.width();
+        int h = img.height();
+        if (resize != null) {
+            int[] hw = resize.outputSize(w, h, r);
+            h = hw[0];
+            w = hw[1];
+        }
+        boolean flip = flipProbability > 0 && r.nextDouble() < flipProbability;
+        FloatImage out = resizeNormalize(img, w, h, normalize, flip);
+        Target t = target == null ? Target.empty(w, h) : target.resize(w, h);
+        if (flip && target != null) t = t.flipHorizontal();
+        return new DetectionSample(out, t, index);
+    }
+
+    /** Resizes to {@code outW × outH} (Pillow bilinear), optionally mirrors, and normalises. */
+    public static FloatImage resizeNormalize(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
+        byte[][] planes = Resampler.horizontal(img, outW);
+        float[] out = new float[3 * outW * outH];
+        for (int p = 0; p < 3; p++) {
+            Resampler.vertical(planes[normalize.sourcePlane(p)], outW, img.height(), outH, normalize.table(p), out, p * outW * outH, flip);
+        }
+        return new FloatImage(3, outH, outW, out);
+    }
+}
