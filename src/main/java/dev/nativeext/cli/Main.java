@@ -18,6 +18,7 @@ public final class Main {
             case "example" -> ExampleCommand.run(rest);
             case "example-call" -> ExampleCommand.callInFreshJvm(rest);
             case "doctor" -> DoctorCommand.run();
+            case "demo" -> DemoCommand.run(rest);
             case "bench" -> BenchCommand.run(rest);
             case "bench-child" -> BenchCommand.child(rest);
             case "help", "-h", "--help" -> {
@@ -40,6 +41,9 @@ public final class Main {
                             build next to a cache hit in a fresh JVM (default)
                   doctor    report the compilers, JavaCPP, the cache folder and whether CUDA is usable
                   bench     measure cold build, cache hits and call overhead (plain JavaCPP as the anchor)
-                  bench ops broadcast add on the CPU against a memory copy of the same bytes""");
+                  bench ops broadcast add on the CPU against a memory copy of the same bytes
+                  demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>]
+                            images through the DataLoader and the pooler, progress bar, HTML report
+                            (target/demo/report.html); the R-50-FPN backbone is not wired in yet""");
     }
 }
