@@ -62,7 +62,8 @@ public final class DetectionTransform {
         byte[][] planes = Resampler.horizontal(img, outW);
         float[] out = new float[3 * outW * outH];
         for (int p = 0; p < 3; p++) {
-            Resampler.vertical(planes[normalize.sourcePlane(p)], outW, img.height(), outH, normalize.table(p), out, p * outW * outH, flip);
+            Resampler.vertical(planes[normalize.sourcePlane(p)], outW, img.height(), outH, normalize.table(p),
+                    normalize.plainMean(p), normalize.plainStd(p), out, p * outW * outH, flip);
         }
         return new FloatImage(3, outH, outW, out);
     }

@@ -19,6 +19,7 @@ public final class Normalize {
     private final float[] std;
     private final boolean toBgr255;
     private final float[][] lut = new float[3][256];
+    private final boolean[] arithmetic = new boolean[3];
 
     public Normalize(float[] mean, float[] std, boolean toBgr255) {
         if (mean.length != 3 || std.length != 3) {
@@ -39,7 +40,21 @@ public final class Normalize {
                 if (toBgr255) x = x * 255f;
                 lut[c][v] = (x - this.mean[c]) / this.std[c];
             }
+            // Where the table equals plain (v - mean) / std (true for TO_BGR255, whose v / 255 * 255
+            // is exact), the resampler computes that instead of looking it up: it vectorises.
+            boolean plain = true;
+            for (int v = 0; v < 256 && plain; v++) plain = lut[c][v] == ((float) v - this.mean[c]) / this.std[c];
+            arithmetic[c] = plain;
         }
+    }
+
+    /** The mean to use in {@code (v - mean) / std} for output plane {@code p}, or NaN: use the table. */
+    float plainMean(int p) {
+        return arithmetic[p] ? mean[p] : Float.NaN;
+    }
+
+    float plainStd(int p) {
+        return std[p];
     }
 
     /** maskrcnn-benchmark's defaults: PIXEL_MEAN, PIXEL_STD, TO_BGR255. */

@@ -46,13 +46,20 @@ final class Resampler {
                     k[x] = w;
                     ww += w;
                 }
+                int[] fixed = new int[xmax];
                 for (int x = 0; x < xmax; x++) {
                     if (ww != 0.0) k[x] /= ww;
                     double v = k[x] * (1 << PRECISION_BITS);
-                    weight[xx * ksize + x] = (int) (v < 0 ? -0.5 + v : 0.5 + v);
+                    fixed[x] = (int) (v < 0 ? -0.5 + v : 0.5 + v);
                 }
-                first[xx] = xmin;
-                count[xx] = xmax;
+                // Taps of weight 0 add nothing: leave them out (same sums, fewer multiplies).
+                int lo = 0;
+                int hi = xmax;
+                while (lo < hi && fixed[lo] == 0) lo++;
+                while (hi > lo && fixed[hi - 1] == 0) hi--;
+                System.arraycopy(fixed, lo, weight, xx * ksize, hi - lo);
+                first[xx] = xmin + lo;
+                count[xx] = hi - lo;
             }
         }
 
@@ -101,11 +108,20 @@ final class Resampler {
                 int s2 = HALF;
                 int px = row + t.first[xx] * 3;
                 int kb = xx * ks;
-                for (int k = 0, n = t.count[xx]; k < n; k++, px += 3) {
-                    int wt = t.weight[kb + k];
-                    s0 += (in[px] & 0xff) * wt;
-                    s1 += (in[px + 1] & 0xff) * wt;
-                    s2 += (in[px + 2] & 0xff) * wt;
+                int n = t.count[xx];
+                if (n == 2) {                                   // upscaling: nearly every pixel
+                    int wa = t.weight[kb];
+                    int wb = t.weight[kb + 1];
+                    s0 += (in[px] & 0xff) * wa + (in[px + 3] & 0xff) * wb;
+                    s1 += (in[px + 1] & 0xff) * wa + (in[px + 4] & 0xff) * wb;
+                    s2 += (in[px + 2] & 0xff) * wa + (in[px + 5] & 0xff) * wb;
+                } else {
+                    for (int k = 0; k < n; k++, px += 3) {
+                        int wt = t.weight[kb + k];
+                        s0 += (in[px] & 0xff) * wt;
+                        s1 += (in[px + 1] & 0xff) * wt;
+                        s2 += (in[px + 2] & 0xff) * wt;
+                    }
                 }
                 p0[orow + xx] = (byte) clip8(s0);
                 p1[orow + xx] = (byte) clip8(s1);
@@ -121,6 +137,17 @@ final class Resampler {
      * left-right when {@code flip}.
      */
     static void vertical(byte[] plane, int w, int inH, int outH, float[] lut, float[] out, int outOffset, boolean flip) {
+        vertical(plane, w, inH, outH, lut, Float.NaN, Float.NaN, out, outOffset, flip);
+    }
+
+    /**
+     * As above; when {@code mean} is not NaN, {@code lut[v]} is known to equal
+     * {@code (v - mean) / std} for every v, and that arithmetic (which the JIT vectorises) is
+     * used instead of the table lookup (which it does not).
+     */
+    static void vertical(byte[] plane, int w, int inH, int outH, float[] lut, float mean, float std, float[] out, int outOffset,
+                         boolean flip) {
+        boolean arithmetic = !Float.isNaN(mean) && !flip;
         int[] acc = new int[w];
         Taps t = outH == inH ? null : new Taps(inH, outH);
         for (int yy = 0; yy < outH; yy++) {
@@ -131,8 +158,29 @@ final class Resampler {
                 else for (int x = 0; x < w; x++) out[o + x] = lut[plane[r + x] & 0xff];
                 continue;
             }
-            java.util.Arrays.fill(acc, HALF);
             int kb = yy * t.ksize;
+            if (t.count[yy] <= 2) {                             // upscaling: one pass per row
+                int wa = t.weight[kb];
+                int ra = t.first[yy] * w;
+                int wb = t.count[yy] == 2 ? t.weight[kb + 1] : 0;
+                int rb = t.count[yy] == 2 ? ra + w : ra;
+                if (arithmetic) {
+                    for (int x = 0; x < w; x++) {
+                        int v = (HALF + (plane[ra + x] & 0xff) * wa + (plane[rb + x] & 0xff) * wb) >> PRECISION_BITS;
+                        out[o + x] = ((float) Math.max(0, Math.min(255, v)) - mean) / std;
+                    }
+                } else if (flip) {
+                    for (int x = 0; x < w; x++) {
+                        out[o + w - 1 - x] = lut[clip8(HALF + (plane[ra + x] & 0xff) * wa + (plane[rb + x] & 0xff) * wb)];
+                    }
+                } else {
+                    for (int x = 0; x < w; x++) {
+                        out[o + x] = lut[clip8(HALF + (plane[ra + x] & 0xff) * wa + (plane[rb + x] & 0xff) * wb)];
+                    }
+                }
+                continue;
+            }
+            java.util.Arrays.fill(acc, HALF);
             for (int k = 0, n = t.count[yy]; k < n; k++) {
                 int wt = t.weight[kb + k];
                 int r = (t.first[yy] + k) * w;
