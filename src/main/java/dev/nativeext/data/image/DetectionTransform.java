@@ -57,14 +57,53 @@ public final class DetectionTransform {
         return new DetectionSample(out, t, index);
     }
 
-    /** Resizes to {@code outW × outH} (Pillow bilinear), optionally mirrors, and normalises. */
+    /** Whether {@link #resizeNormalize} uses the native kernel ({@code -Dnativeext.data.native=false} turns it off). */
+    public static final boolean NATIVE = !"false".equals(System.getProperty("nativeext.data.native"))
+            && dev.nativeext.ops.ImageResize.available();
+
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /**
+     * Resizes to {@code outW × outH} (Pillow bilinear), optionally mirrors, and normalises: with
+     * the native kernel ({@code libnativeext_image_resize}) where it loads, else in Java; both
+     * give the same bits (tested).
+     */
     public static FloatImage resizeNormalize(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
+        return NATIVE && outW <= 4096 ? resizeNormalizeNative(img, outW, outH, normalize, flip) : resizeNormalizeJava(img, outW, outH, normalize, flip);
+    }
+
+    static FloatImage resizeNormalizeJava(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
         byte[][] planes = Resampler.horizontal(img, outW);
         float[] out = new float[3 * outW * outH];
         for (int p = 0; p < 3; p++) {
             Resampler.vertical(planes[normalize.sourcePlane(p)], outW, img.height(), outH, normalize.table(p),
                     normalize.plainMean(p), normalize.plainStd(p), out, p * outW * outH, flip);
         }
+        return new FloatImage(3, outH, outW, out);
+    }
+
+    static FloatImage resizeNormalizeNative(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
+        int w = img.width();
+        int h = img.height();
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < 3 * h * outW) {
+            scratch = new byte[3 * h * outW];
+            SCRATCH.set(scratch);
+        }
+        float[] lut = new float[3 * 256];
+        int[] planeSrc = new int[3];
+        float[] plainMean = new float[3];
+        float[] std = new float[3];
+        for (int p = 0; p < 3; p++) {
+            System.arraycopy(normalize.table(p), 0, lut, p * 256, 256);
+            planeSrc[p] = normalize.sourcePlane(p);
+            plainMean[p] = normalize.plainMean(p);
+            std[p] = normalize.plainStd(p);
+        }
+        float[] out = new float[3 * outW * outH];
+        dev.nativeext.ops.ImageResize.resizeNormalize(h, w, img.bgr(), outH, outW,
+                outW == w ? null : new Resampler.Taps(w, outW).toOps(), outH == h ? null : new Resampler.Taps(h, outH).toOps(),
+                lut, planeSrc, plainMean, std, flip, scratch, out);
         return new FloatImage(3, outH, outW, out);
     }
 }

@@ -63,6 +63,10 @@ final class Resampler {
             }
         }
 
+        dev.nativeext.ops.ImageResize.Taps toOps() {
+            return new dev.nativeext.ops.ImageResize.Taps(ksize, first, count, weight);
+        }
+
         private static double triangle(double x) {
             if (x < 0.0) x = -x;
             return x < 1.0 ? 1.0 - x : 0.0;

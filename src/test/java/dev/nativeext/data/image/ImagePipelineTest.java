@@ -82,6 +82,23 @@ class ImagePipelineTest {
         }
     }
 
+    /** The native kernel and the Java one give the same bits: up, down, one axis, flips, both normalisations. */
+    @Test
+    void nativeKernelMatchesJava() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.nativeext.ops.ImageResize.available(), "libnativeext_image_resize did not load");
+        ByteImage img = TestImages.synthetic(97, 61, 4);
+        Normalize[] norms = {Normalize.maskRcnn(), new Normalize(new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}, false)};
+        for (Normalize norm : norms) {
+            for (boolean flip : new boolean[]{false, true}) {
+                for (int[] size : new int[][]{{150, 120}, {40, 25}, {97, 61}, {97, 140}, {30, 61}, {200, 33}}) {
+                    FloatImage j = DetectionTransform.resizeNormalizeJava(img, size[0], size[1], norm, flip);
+                    FloatImage n = DetectionTransform.resizeNormalizeNative(img, size[0], size[1], norm, flip);
+                    assertArrayEquals(j.data(), n.data(), "size " + size[0] + "x" + size[1] + " flip " + flip + " bgr " + norm.toBgr255());
+                }
+            }
+        }
+    }
+
     @Test
     void normalizeIsTorchsFormula() {
         ByteImage px = new ByteImage(1, 1, new byte[]{(byte) 10, (byte) 200, (byte) 255});   // B, G, R
