@@ -191,7 +191,7 @@ public final class DataBench {
         double[][] r = interleaved(rounds, ours, cv, oursDecode, cvDecode);
         System.out.printf("%ndecode + resize to %dx%d + normalise, one thread, per 640x480 JPEG (min / median of %d rounds of %d images, interleaved):%n",
                 hw[1], hw[0], rounds, n);
-        System.out.printf("  nativeext (ImageIO + Pillow-exact bilinear + normalise): wall %.2f / %.2f ms, thread CPU %.2f / %.2f ms%n",
+        System.out.printf("  nativeext (ImageIO + Pillow-exact bilinear + normalise, native kernel: " + DetectionTransform.NATIVE + "): wall %.2f / %.2f ms, thread CPU %.2f / %.2f ms%n",
                 r[0][0] / n, r[0][1] / n, r[0][2] / n, r[0][3] / n);
         System.out.printf("  OpenCV 4.13 (imdecode + resize + convertTo + subtract + split): wall %.2f / %.2f ms, thread CPU %.2f / %.2f ms%n",
                 r[1][0] / n, r[1][1] / n, r[1][2] / n, r[1][3] / n);
