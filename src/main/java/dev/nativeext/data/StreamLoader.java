@@ -87,6 +87,11 @@ public final class StreamLoader<T, B> implements Iterator<B>, AutoCloseable {
         }
     }
 
+    /** The reader thread, or {@code null} without prefetch (for tests). */
+    Thread reader() {
+        return reader;
+    }
+
     @Override
     public boolean hasNext() {
         if (closed) return false;

@@ -194,8 +194,10 @@ class DataLoaderTest {
             }
             // prefetch 3 + the one the consumer holds
             assertTrue(Counted.PEAK.get() <= 4, "peak " + Counted.PEAK.get());
-            Thread.sleep(50);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (Counted.ALIVE.get() == 0 && System.nanoTime() < until) Thread.sleep(5);
             assertTrue(Counted.ALIVE.get() > 0, "workers should have built ahead");
+            assertTrue(Counted.ALIVE.get() <= 3, "built ahead beyond prefetch: " + Counted.ALIVE.get());
         }
         assertEquals(0, Counted.ALIVE.get(), "close() mid-epoch must close built batches");
     }
@@ -238,6 +240,18 @@ class DataLoaderTest {
             assertEquals(6, e.index());
             assertFalse(s.hasNext());
         }
+    }
+
+    @Test
+    void closingAStreamMidwayStopsItsReader() throws Exception {
+        IterableDataset<Integer> endless = () -> java.util.stream.IntStream.iterate(0, i -> i + 1).iterator();
+        StreamLoader<Integer, List<Integer>> s = new StreamLoader<>(endless, 3, false, LIST, 2);
+        assertEquals(List.of(0, 1, 2), s.next());
+        Thread reader = s.reader();
+        s.close();
+        reader.join(10_000);
+        assertFalse(reader.isAlive(), "the reader thread outlived close()");
+        assertFalse(s.hasNext());
     }
 
     @Test
