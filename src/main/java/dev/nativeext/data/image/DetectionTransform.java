@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 public final class DetectionTransform {
 
     private final Resize resize;
-    private final double flipProbability;
+    private final RandomHorizontalFlip flip;
     private final Normalize normalize;
     private final long seed;
 
@@ -25,7 +25,7 @@ public final class DetectionTransform {
             throw new IllegalArgumentException("flipProbability must be in [0, 1], got " + flipProbability);
         }
         this.resize = resize;
-        this.flipProbability = flipProbability;
+        this.flip = new RandomHorizontalFlip(flipProbability, seed);
         this.normalize = java.util.Objects.requireNonNull(normalize, "normalize");
         this.seed = seed;
     }
@@ -50,10 +50,10 @@ public final class DetectionTransform {
             h = hw[0];
             w = hw[1];
         }
-        boolean flip = flipProbability > 0 && r.nextDouble() < flipProbability;
-        FloatImage out = resizeNormalize(img, w, h, normalize, flip);
+        boolean flipped = flip.flips(index, epoch);
+        FloatImage out = resizeNormalize(img, w, h, normalize, flipped);
         Target t = target == null ? Target.empty(w, h) : target.resize(w, h);
-        if (flip && target != null) t = t.flipHorizontal();
+        if (flipped && target != null) t = t.flipHorizontal();
         return new DetectionSample(out, t, index);
     }
 

@@ -141,6 +141,26 @@ class ImagePipelineTest {
     }
 
     @Test
+    void randomFlipIsSeededPerSampleAndEpoch() {
+        RandomHorizontalFlip f = new RandomHorizontalFlip(0.5, 7);
+        int same = 0;
+        int flips = 0;
+        for (int i = 0; i < 200; i++) {
+            assertEquals(f.flips(i, 0), new RandomHorizontalFlip(0.5, 7).flips(i, 0));
+            if (f.flips(i, 0) == f.flips(i, 1)) same++;
+            if (f.flips(i, 0)) flips++;
+        }
+        assertTrue(flips > 70 && flips < 130, "flips " + flips);
+        assertTrue(same < 150, "epochs 0 and 1 should differ, same " + same);
+        ByteImage img = TestImages.synthetic(5, 3, 1);
+        int i = 0;
+        while (!f.flips(i, 0)) i++;
+        assertEquals(img.rgb(0, 1, 2), f.apply(img, i, 0).rgb(4, 1, 2));
+        assertTrue(new RandomHorizontalFlip(0, 7).apply(img, i, 0) == img);
+        assertThrows(IllegalArgumentException.class, () -> new RandomHorizontalFlip(1.5, 0));
+    }
+
+    @Test
     void targetFlipTwiceIsIdentityAndMasksRasterise() {
         java.util.List<java.util.List<float[]>> polys = java.util.List.of(java.util.List.of(new float[]{2, 2, 8, 2, 8, 6, 2, 6}));
         Target t = new Target(12, 10, new float[]{2, 2, 8, 6}, new int[]{3}, polys);
