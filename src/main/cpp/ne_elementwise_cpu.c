@@ -61,9 +61,10 @@ static void ne_collapse(ne_layout* l) {
                 oa += i * l->sa[d];                                                               \
                 ob += i * l->sb[d];                                                               \
             }                                                                                     \
-            const T* restrict pa = a + oa;                                                        \
-            const T* restrict pb = b + ob;                                                        \
-            T* restrict po = out + o * n;                                                         \
+            /* no restrict: out may be a or b (in place, element i read before written) */        \
+            const T* pa = a + oa;                                                                 \
+            const T* pb = b + ob;                                                                 \
+            T* po = out + o * n;                                                                  \
             if (sa == 1 && sb == 1) {                                                             \
                 for (int64_t i = 0; i < n; i++) po[i] = OPX(pa[i], pb[i]);                        \
             } else if (sa == 1 && sb == 0) {                                                      \

@@ -67,10 +67,31 @@ public final class OnnxModel {
 
     /** A graph of ai.onnx nodes in the order given (each reads graph inputs or earlier outputs). */
     public static byte[] graph(String name, int opset, List<Io> inputs, List<Io> outputs, List<Node> nodes) {
+        return graph(name, opset, inputs, outputs, nodes, List.of());
+    }
+
+    /**
+     * A float32 constant of a graph (an ONNX initializer), row-major: weights that the runtime
+     * may pre-pack once, as it does for a real model's.
+     */
+    public record Init(String name, long[] dims, float[] data) {}
+
+    /** As {@link #graph(String, int, List, List, List)}, with constants the nodes read by name. */
+    public static byte[] graph(String name, int opset, List<Io> inputs, List<Io> outputs, List<Node> nodes, List<Init> initializers) {
         Proto graph = new Proto();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             graph.message(1, node(n.opType() + "_" + i, n.opType(), "", n.inputs(), n.outputs(), n.attributes()));
+        }
+        for (Init init : initializers) {
+            Proto t = new Proto();
+            for (long d : init.dims()) t.varint(1, d);
+            t.varint(2, FLOAT);
+            t.string(8, init.name());
+            java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(4 * init.data().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().put(init.data());
+            t.bytes(9, raw.array());
+            graph.message(5, t);
         }
         return serialize(graph, name, "", opset, inputs, outputs);
     }

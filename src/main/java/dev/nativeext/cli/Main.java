@@ -21,6 +21,7 @@ public final class Main {
             case "demo" -> DemoCommand.run(rest);
             case "bench" -> BenchCommand.run(rest);
             case "bench-child" -> BenchCommand.child(rest);
+            case "resnet" -> ResNetCommand.run(rest);
             case "help", "-h", "--help" -> {
                 usage();
                 yield 0;
@@ -44,6 +45,8 @@ public final class Main {
                   bench ops broadcast add on the CPU against a memory copy of the same bytes
                   demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>]
                             images through the DataLoader and the pooler, progress bar, HTML report
-                            (target/demo/report.html); the R-50-FPN backbone is not wired in yet""");
+                            (target/demo/report.html); the R-50-FPN backbone is not wired in yet
+                  resnet    --config <yaml> [--weights <.pth|.safetensors>] [--image <file>]: a maskrcnn-benchmark
+                            backbone on an image: output shapes, time per stage, frozen stages, a PNG of features""");
     }
 }

@@ -35,6 +35,32 @@ public final class Cblas {
         openblas_nolapack.blas_set_num_threads(n);
     }
 
+    private static int singleUsers;
+    private static int savedThreads;
+
+    /**
+     * Runs {@code call} (a native call that invokes the GEMM from several of nativeext's own
+     * threads at once) with OpenBLAS single-threaded, then restores OpenBLAS's thread count.
+     * OpenBLAS's count is process-wide: calls that overlap share one single-threaded period, and
+     * a GEMM another op starts meanwhile also runs on one thread (same results, less speed).
+     */
+    static int singleThreaded(java.util.function.IntSupplier call) {
+        if (sgemm == 0) load();
+        synchronized (Cblas.class) {
+            if (singleUsers++ == 0) {
+                savedThreads = openblas_nolapack.blas_get_num_threads();
+                if (savedThreads != 1) openblas_nolapack.blas_set_num_threads(1);
+            }
+        }
+        try {
+            return call.getAsInt();
+        } finally {
+            synchronized (Cblas.class) {
+                if (--singleUsers == 0 && savedThreads != 1) openblas_nolapack.blas_set_num_threads(savedThreads);
+            }
+        }
+    }
+
     private static synchronized void load() {
         if (sgemm != 0) return;
         Loader.load(openblas_nolapack.class);

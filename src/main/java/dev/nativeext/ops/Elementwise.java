@@ -65,8 +65,18 @@ public final class Elementwise {
     }
 
     /**
+     * {@code a += b} in place, {@code b} broadcast to {@code a}'s shape (PyTorch's {@code add_}: the
+     * broadcast shape must be {@code a}'s own); returns {@code a}.
+     */
+    public static Tensor addInPlace(Tensor a, Tensor b) {
+        into(ADD, a, b, a);
+        return a;
+    }
+
+    /**
      * {@code out = a op b} into an existing tensor of the broadcast shape, dtype and device (no
-     * allocation: for loops that reuse their buffers).
+     * allocation: for loops that reuse their buffers). {@code out} may be {@code a} or {@code b}
+     * when it has the broadcast shape (in place).
      */
     public static void into(Op<BinaryKernel> op, Tensor a, Tensor b, Tensor out) {
         registerBuiltins();

@@ -124,6 +124,38 @@ public final class Tensor implements AutoCloseable {
         return of(d, shape);
     }
 
+    /**
+     * A CPU tensor holding a bulk copy of {@code src}'s bytes from its position to its limit, read
+     * as little-endian elements (weights from a checkpoint, memory-mapped). The buffer's position
+     * is left unchanged.
+     */
+    public static Tensor fromBytes(DType dtype, ByteBuffer src, long... shape) {
+        long n = numel(shape);
+        if ((long) src.remaining() != n * dtype.size()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n * dtype.size()
+                    + " bytes, but the buffer has " + src.remaining());
+        }
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("fromBytes reads little-endian data on a little-endian host only");
+        }
+        Tensor t = empty(dtype, Device.CPU, shape);
+        if (n > 0) t.storage.hostBuffer().put(src.duplicate());
+        return t;
+    }
+
+    /** The raw little-endian bytes of this tensor (through a host copy for a CUDA tensor). */
+    public byte[] toRawBytes() {
+        checkOpen();
+        byte[] a = new byte[checkedInt(bytes())];
+        Tensor h = to(Device.CPU);
+        try {
+            h.storage.hostBuffer().get(a);
+        } finally {
+            if (h != this) h.close();
+        }
+        return a;
+    }
+
     private static Tensor host(DType dtype, int length, long[] shape) {
         long n = numel(shape);
         if (n != length) {

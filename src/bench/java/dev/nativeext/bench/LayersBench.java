@@ -1,0 +1,252 @@
+package dev.nativeext.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.nativeext.ops.Cblas;
+import dev.nativeext.ops.Conv2d;
+import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_dnn;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_dnn.Net;
+
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The layer benchmarks of issue 12: {@code java -cp ... dev.nativeext.bench.LayersBench
+ * [conv3x3 conv1x1 stem bottleneck]} (no argument: all), float32, batch 1, at 1 and 2 threads,
+ * each workload with ONNX Runtime 1.29 and OpenCV 4.13's DNN module running the same layers
+ * (the same ONNX graph, weights as initializers, batch norms as BatchNormalization nodes that
+ * both fold into the convolution) in the same run. nativeext runs its layers as fused
+ * {@link Conv2d} calls into preallocated outputs. Prints min / median of the timed runs and the
+ * process's peak RSS after each figure (nativeext first, then the anchors: ORT and OpenCV add
+ * their own memory to the later figures).
+ */
+public final class LayersBench {
+
+    /** One conv layer: from value {@code in} to {@code out}, optional BN (scale/shift), residual (a value name), ReLU. */
+    record ConvSpec(String in, String out, int cin, int cout, int k, int stride, int pad, boolean bn, String residual, boolean relu) {}
+
+    /** A workload: input shape, layers in order, the value it returns, repetitions. */
+    record Workload(String title, long[] input, List<ConvSpec> layers, String output, int reps) {}
+
+    private static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
+
+    static {
+        WORKLOADS.put("conv3x3", new Workload("conv3x3 256->256, [1,256,50,50], pad 1", new long[] {1, 256, 50, 50},
+                List.of(new ConvSpec("x", "y", 256, 256, 3, 1, 1, false, null, false)), "y", 21));
+        WORKLOADS.put("conv1x1", new Workload("conv1x1 1024->256, [1,1024,50,84]", new long[] {1, 1024, 50, 84},
+                List.of(new ConvSpec("x", "y", 1024, 256, 1, 1, 0, false, null, false)), "y", 21));
+        WORKLOADS.put("stem", new Workload("stem conv7x7/2 3->64 + frozen BN + ReLU, [1,3,800,1344] (max-pool not included)",
+                new long[] {1, 3, 800, 1344}, List.of(new ConvSpec("x", "y", 3, 64, 7, 2, 3, true, null, true)), "y", 9));
+        WORKLOADS.put("bottleneck", new Workload("bottleneck 256-64-64-256 (1x1, 3x3, 1x1) + BN, identity, ReLU, [1,256,200,336]",
+                new long[] {1, 256, 200, 336}, List.of(
+                        new ConvSpec("x", "a", 256, 64, 1, 1, 0, true, null, true),
+                        new ConvSpec("a", "b", 64, 64, 3, 1, 1, true, null, true),
+                        new ConvSpec("b", "y", 64, 256, 1, 1, 0, true, "x", true)), "y", 7));
+    }
+
+    private LayersBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> names = args.length == 0 ? List.copyOf(WORKLOADS.keySet()) : Arrays.asList(args);
+        for (String n : names) {
+            if (!WORKLOADS.containsKey(n)) {
+                System.err.println("unknown workload '" + n + "'; expected one of " + WORKLOADS.keySet());
+                System.exit(2);
+            }
+        }
+        PrintStream out = System.out;
+        BenchUtil.header(out, "layers " + names);
+        for (String n : names) run(out, n, WORKLOADS.get(n));
+        out.printf("peak RSS %.1f MiB%n", BenchUtil.peakRssMb());
+    }
+
+    /** The weights of one layer (seeded), shared by all three engines. */
+    record Weights(float[] w, float[] scale, float[] shift) {}
+
+    static void run(PrintStream out, String name, Workload wl) throws OrtException {
+        Random r = new Random(12);
+        List<Weights> ws = new ArrayList<>();
+        for (ConvSpec c : wl.layers) {
+            float bound = (float) Math.sqrt(6.0 / (c.cin * c.k * c.k));
+            ws.add(new Weights(uniform(r, c.cout * c.cin * c.k * c.k, bound), c.bn ? uniform(r, c.cout, 0.5f, 1.5f) : null,
+                    c.bn ? uniform(r, c.cout, -0.5f, 0.5f) : null));
+        }
+        float[] x = uniform(r, (int) numel(wl.input), 1f);
+        double flops = 0;
+        Map<String, long[]> shapes = new HashMap<>();
+        shapes.put("x", wl.input);
+        for (ConvSpec c : wl.layers) {
+            long[] in = shapes.get(c.in);
+            long ho = (in[2] + 2L * c.pad - c.k) / c.stride + 1, wo = (in[3] + 2L * c.pad - c.k) / c.stride + 1;
+            shapes.put(c.out, new long[] {in[0], c.cout, ho, wo});
+            flops += 2.0 * c.cout * c.cin * c.k * c.k * ho * wo * in[0];
+        }
+        out.printf("[%s] %s: %.2f GFLOP%n", name, wl.title, flops / 1e9);
+        byte[] model = onnx(wl, ws, shapes);
+        for (int threads : new int[] {1, 2}) {
+            double[] ne = nativeext(wl, ws, x, shapes, threads);
+            out.printf("[%s] nativeext, %d thread(s): min %.2f ms, median %.2f ms, %.0f GFLOP/s (peak RSS %.0f MiB)%n", name, threads,
+                    ne[0], ne[1], flops / ne[0] / 1e6, BenchUtil.peakRssMb());
+            if (name.equals("conv1x1")) {
+                double[] g = sgemm(256, 4200, 1024, threads);
+                out.printf("[%s] OpenBLAS sgemm 256x4200x1024 (the same product), %d thread(s): min %.2f ms, median %.2f ms, %.0f GFLOP/s;"
+                                + " nativeext/sgemm FLOP rate (min) %.2f%n", name, threads, g[0], g[1], flops / g[0] / 1e6, g[0] / ne[0]);
+            }
+            double[] ort = ort(model, x, wl.input, wl.reps, threads);
+            out.printf("[%s] ONNX Runtime, %d thread(s): min %.2f ms, median %.2f ms (peak RSS %.0f MiB); nativeext/ORT (min) %.2f%n",
+                    name, threads, ort[0], ort[1], BenchUtil.peakRssMb(), ne[0] / ort[0]);
+            double[] cv = opencv(model, x, wl.input, wl.reps, threads);
+            out.printf("[%s] OpenCV DNN, %d thread(s): min %.2f ms, median %.2f ms (peak RSS %.0f MiB); nativeext/OpenCV (min) %.2f%n",
+                    name, threads, cv[0], cv[1], BenchUtil.peakRssMb(), ne[0] / cv[0]);
+        }
+    }
+
+    static double[] nativeext(Workload wl, List<Weights> ws, float[] x, Map<String, long[]> shapes, int threads) {
+        CpuOptions.setThreads(threads);
+        Map<String, Tensor> vals = new HashMap<>();
+        List<Tensor> owned = new ArrayList<>();
+        try {
+            Tensor tx = Tensor.of(x, wl.input);
+            owned.add(tx);
+            vals.put("x", tx);
+            List<Runnable> steps = new ArrayList<>();
+            for (int i = 0; i < wl.layers.size(); i++) {
+                ConvSpec c = wl.layers.get(i);
+                Weights w = ws.get(i);
+                Tensor tw = Tensor.of(w.w, c.cout, c.cin, c.k, c.k);
+                Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, shapes.get(c.out));
+                owned.add(tw);
+                owned.add(out);
+                Conv2d.Epilogue e = Conv2d.Epilogue.none();
+                if (c.bn) {
+                    Tensor s = Tensor.of(w.scale, c.cout), t = Tensor.of(w.shift, c.cout);
+                    owned.add(s);
+                    owned.add(t);
+                    e = e.scaleShift(s, t);
+                }
+                if (c.residual != null) e = e.residual(vals.get(c.residual));
+                if (c.relu) e = e.relu();
+                Tensor in = vals.get(c.in);
+                Conv2d.Params p = Conv2d.Params.of(c.stride, c.pad, 1, 1);
+                Conv2d.Epilogue epi = e;
+                steps.add(() -> Conv2d.forward(in, tw, null, p, epi, out));
+                vals.put(c.out, out);
+            }
+            return BenchUtil.minMedianMillis(3, wl.reps, () -> {
+                for (Runnable s : steps) s.run();
+            });
+        } finally {
+            for (Tensor t : owned) t.close();
+        }
+    }
+
+    static byte[] onnx(Workload wl, List<Weights> ws, Map<String, long[]> shapes) {
+        List<OnnxModel.Node> nodes = new ArrayList<>();
+        List<OnnxModel.Init> inits = new ArrayList<>();
+        for (int i = 0; i < wl.layers.size(); i++) {
+            ConvSpec c = wl.layers.get(i);
+            Weights w = ws.get(i);
+            String wn = "W" + i, cur = "conv" + i;
+            inits.add(new OnnxModel.Init(wn, new long[] {c.cout, c.cin, c.k, c.k}, w.w));
+            nodes.add(new OnnxModel.Node("Conv", List.of(c.in, wn), List.of(cur), Map.of("kernel_shape", new long[] {c.k, c.k},
+                    "pads", new long[] {c.pad, c.pad, c.pad, c.pad}, "strides", new long[] {c.stride, c.stride},
+                    "dilations", new long[] {1, 1}, "group", 1L)));
+            if (c.bn) {
+                // scale * (y - 0) / sqrt((1 - eps) + eps) + shift = y * scale + shift
+                float[] mean = new float[c.cout], var = new float[c.cout];
+                Arrays.fill(var, 1f - 1e-5f);
+                inits.add(new OnnxModel.Init("s" + i, new long[] {c.cout}, w.scale));
+                inits.add(new OnnxModel.Init("b" + i, new long[] {c.cout}, w.shift));
+                inits.add(new OnnxModel.Init("m" + i, new long[] {c.cout}, mean));
+                inits.add(new OnnxModel.Init("v" + i, new long[] {c.cout}, var));
+                nodes.add(new OnnxModel.Node("BatchNormalization", List.of(cur, "s" + i, "b" + i, "m" + i, "v" + i), List.of("bn" + i),
+                        Map.of("epsilon", 1e-5)));
+                cur = "bn" + i;
+            }
+            if (c.residual != null) {
+                nodes.add(new OnnxModel.Node("Add", "add" + i, cur, c.residual));
+                cur = "add" + i;
+            }
+            if (c.relu) {
+                nodes.add(new OnnxModel.Node("Relu", "relu" + i, cur));
+                cur = "relu" + i;
+            }
+            nodes.add(new OnnxModel.Node("Identity", c.out, cur));
+        }
+        return OnnxModel.graph("layers", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, wl.input)),
+                List.of(new OnnxModel.Io(wl.output, OnnxModel.FLOAT, shapes.get(wl.output))), nodes, inits);
+    }
+
+    static double[] ort(byte[] model, float[] x, long[] shape, int reps, int threads) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = BenchUtil.ortSession(model, threads); OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
+            Map<String, OnnxTensor> feed = Map.of("x", tx);
+            return BenchUtil.minMedianMillis(3, reps, () -> {
+                try (OrtSession.Result res = s.run(feed)) {
+                    res.get(0);
+                } catch (OrtException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    }
+
+    static double[] opencv(byte[] model, float[] x, long[] shape, int reps, int threads) {
+        opencv_core.setNumThreads(threads);
+        try (BytePointer buf = new BytePointer(model); Net net = opencv_dnn.readNetFromONNX(buf, model.length);
+             FloatPointer data = new FloatPointer(x);
+             Mat in = new Mat(new int[] {(int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3]}, opencv_core.CV_32F, data)) {
+            net.setPreferableBackend(opencv_dnn.DNN_BACKEND_OPENCV);
+            net.setPreferableTarget(opencv_dnn.DNN_TARGET_CPU);
+            return BenchUtil.minMedianMillis(3, reps, () -> {
+                net.setInput(in);
+                net.forward().close();
+            });
+        }
+    }
+
+    static double[] sgemm(int m, int n, int k, int threads) {
+        Cblas.setThreads(threads);
+        Random r = new Random(7);
+        try (FloatPointer a = new FloatPointer(uniform(r, m * k, 1f)); FloatPointer b = new FloatPointer(uniform(r, k * n, 1f));
+             FloatPointer c = new FloatPointer((long) m * n)) {
+            return BenchUtil.minMedianMillis(3, 21, () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                    openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n));
+        }
+    }
+
+    static float[] uniform(Random r, int n, float bound) {
+        return uniform(r, n, -bound, bound);
+    }
+
+    static float[] uniform(Random r, int n, float lo, float hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = lo + (hi - lo) * r.nextFloat();
+        return v;
+    }
+
+    static long numel(long[] s) {
+        long n = 1;
+        for (long d : s) n *= d;
+        return n;
+    }
+}

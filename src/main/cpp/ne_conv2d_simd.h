@@ -1,0 +1,207 @@
+/* The per-isa loops of ne_conv2d_cpu.c, included once per (NE_T, NE_S) and SIMD variant NE_V
+ * under a `#pragma GCC target` of that variant: im2col, the epilogue, and (float32 only) the
+ * Winograd F(4x4,3x3) transforms. Every loop runs along a contiguous axis so that the compiler
+ * vectorises it; -ffp-contract=off keeps every variant's rounding the same. */
+
+#define NE_C2_F(name) NE_C2_CAT(NE_C2_CAT(name, NE_S), NE_V)
+
+/* Columns [K][nc] of the output positions [p0, p0 + nc) of one image and group: row k =
+ * (ci, i, j) holds x[ci, oy*s_h - p_h + i*d_h, ox*s_w - p_w + j*d_w], 0 outside the image. */
+static void NE_C2_F(ne_c2_im2col)(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col) {
+    const int64_t K = g->cin_g * g->kh * g->kw;
+    for (int64_t k = 0; k < K; k++) {
+        const int64_t jj = k % g->kw, ii = (k / g->kw) % g->kh, ci = k / (g->kw * g->kh);
+        const NE_T* plane = in + ci * g->h * g->w;
+        NE_T* dst = col + k * nc;
+        int64_t p = p0;
+        const int64_t end = p0 + nc;
+        while (p < end) {
+            const int64_t oy = p / g->wo, ox = p % g->wo;
+            int64_t run = g->wo - ox;
+            if (run > end - p) run = end - p;
+            NE_T* d = dst + (p - p0);
+            const int64_t y = oy * g->sh - g->ph + ii * g->dh;
+            if (y < 0 || y >= g->h) {
+                for (int64_t q = 0; q < run; q++) d[q] = 0;
+            } else {
+                const NE_T* row = plane + y * g->w;
+                const int64_t x0 = ox * g->sw - g->pw + jj * g->dw;
+                int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
+                int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
+                if (qlo > run) qlo = run;
+                if (qhi > run) qhi = run;
+                if (qhi < qlo) qhi = qlo;
+                for (int64_t q = 0; q < qlo; q++) d[q] = 0;
+                if (g->sw == 1) {
+                    const NE_T* s = row + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = s[q];
+                } else {
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = row[x0 + q * g->sw];
+                }
+                for (int64_t q = qhi; q < run; q++) d[q] = 0;
+            }
+            p += run;
+        }
+    }
+}
+
+/* y = x*s + t (+ r) (relu) over n elements; y may be x or r (same index read before written). */
+static void NE_C2_F(ne_c2_epilogue)(NE_T* y, const NE_T* x, const NE_T* r, int64_t n, NE_T s, NE_T t, int32_t relu) {
+    if (r) {
+        if (relu) {
+            for (int64_t i = 0; i < n; i++) {
+                NE_T v = x[i] * s + t + r[i];
+                y[i] = v < 0 ? 0 : v;
+            }
+        } else {
+            for (int64_t i = 0; i < n; i++) y[i] = x[i] * s + t + r[i];
+        }
+    } else if (relu) {
+        for (int64_t i = 0; i < n; i++) {
+            NE_T v = x[i] * s + t;
+            y[i] = v < 0 ? 0 : v;
+        }
+    } else if (s != 1 || t != 0 || x != y) {
+        for (int64_t i = 0; i < n; i++) y[i] = x[i] * s + t;
+    }
+}
+
+#if NE_C2_WINOGRAD
+/* G g over 3 rows of n elements: o_r = sum_i G[r][i] g_i. */
+static void NE_C2_F(ne_c2_g)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
+    const NE_T *restrict g0p = gi[0], *restrict g1p = gi[1], *restrict g2p = gi[2];
+    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2];
+    NE_T *restrict o3p = o[3], *restrict o4p = o[4], *restrict o5p = o[5];
+    for (int64_t q = 0; q < n; q++) {
+        const NE_T g0 = g0p[q], g1 = g1p[q], g2 = g2p[q];
+        o0p[q] = g0 * (NE_T) 0.25;
+        o1p[q] = (g0 + g1 + g2) * (NE_T) (-1.0 / 6);
+        o2p[q] = (g0 - g1 + g2) * (NE_T) (-1.0 / 6);
+        o3p[q] = g0 * (NE_T) (1.0 / 24) + g1 * (NE_T) (1.0 / 12) + g2 * (NE_T) (1.0 / 6);
+        o4p[q] = g0 * (NE_T) (1.0 / 24) - g1 * (NE_T) (1.0 / 12) + g2 * (NE_T) (1.0 / 6);
+        o5p[q] = g2;
+    }
+}
+
+/* U[xi][co][ci] = (G w G^T)[xi] for one output channel; w9 is scratch [27][C_in]. */
+static void NE_C2_F(ne_c2_wino_weight)(const NE_T* w, int64_t cin, int64_t cout, int64_t co, NE_T* w9, NE_T* U) {
+    const NE_T* src = w + co * cin * 9;
+    for (int64_t ci = 0; ci < cin; ci++)
+        for (int k = 0; k < 9; k++) w9[k * cin + ci] = src[ci * 9 + k];
+    NE_T* a = w9 + 9 * cin;                 /* a[r][j] = (G g)[r][j]: row (r * 3 + j) */
+    for (int j = 0; j < 3; j++) {
+        const NE_T* gi[3] = {w9 + (0 * 3 + j) * cin, w9 + (1 * 3 + j) * cin, w9 + (2 * 3 + j) * cin};
+        NE_T* o[6];
+        for (int r = 0; r < 6; r++) o[r] = a + (r * 3 + j) * cin;
+        NE_C2_F(ne_c2_g)(o, gi, cin);
+    }
+    for (int r = 0; r < 6; r++) {
+        const NE_T* gi[3] = {a + (r * 3 + 0) * cin, a + (r * 3 + 1) * cin, a + (r * 3 + 2) * cin};
+        NE_T* o[6];
+        for (int c = 0; c < 6; c++) o[c] = U + ((int64_t) (r * 6 + c) * cout + co) * cin;
+        NE_C2_F(ne_c2_g)(o, gi, cin);
+    }
+}
+
+static void NE_C2_F(ne_c2_bt)(NE_T* const* o, NE_T* const* d, int64_t n) {
+    const NE_T *restrict d0p = d[0], *restrict d1p = d[1], *restrict d2p = d[2];
+    const NE_T *restrict d3p = d[3], *restrict d4p = d[4], *restrict d5p = d[5];
+    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2];
+    NE_T *restrict o3p = o[3], *restrict o4p = o[4], *restrict o5p = o[5];
+    for (int64_t q = 0; q < n; q++) {
+        const NE_T d0 = d0p[q], d1 = d1p[q], d2 = d2p[q], d3 = d3p[q], d4 = d4p[q], d5 = d5p[q];
+        o0p[q] = d0 * 4 - d2 * 5 + d4;
+        o1p[q] = d3 + d4 - (d1 + d2) * 4;
+        o2p[q] = (d1 - d2) * 4 + d4 - d3;
+        o3p[q] = (d3 - d1) * 2 + d4 - d2;
+        o4p[q] = (d1 - d3) * 2 + d4 - d2;
+        o5p[q] = d1 * 4 - d3 * 5 + d5;
+    }
+}
+
+/* V[xi][ci][lt] for input channel ci and the tb = (ty1 - ty0) * tw tiles of tile rows
+ * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
+ * scratch holds 72 * tb elements. */
+static void NE_C2_F(ne_c2_wino_input)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
+                                       int64_t tw, int64_t tb, NE_T* V, NE_T* scratch) {
+    NE_T* d[6][6];
+    NE_T* t[6][6];
+    for (int r = 0; r < 6; r++)
+        for (int j = 0; j < 6; j++) d[r][j] = scratch + (r * 6 + j) * tb, t[r][j] = scratch + (36 + r * 6 + j) * tb;
+    for (int64_t ty = ty0; ty < ty1; ty++) {
+        const int64_t lt = (ty - ty0) * tw;
+        for (int r = 0; r < 6; r++) {
+            const int64_t y = 4 * ty - g->ph + r;
+            if (y < 0 || y >= g->h) {
+                for (int j = 0; j < 6; j++) for (int64_t q = 0; q < tw; q++) d[r][j][lt + q] = 0;
+                continue;
+            }
+            const NE_T* row = plane + y * g->w;
+            for (int j = 0; j < 6; j++) {
+                NE_T* dj = d[r][j] + lt;
+                for (int64_t q = 0; q < tw; q++) {
+                    const int64_t x = 4 * q - g->pw + j;
+                    dj[q] = x >= 0 && x < g->w ? row[x] : 0;
+                }
+            }
+        }
+    }
+    for (int r = 0; r < 6; r++) NE_C2_F(ne_c2_bt)(t[r], d[r], tb);          /* along x: t[r][k] */
+    for (int k = 0; k < 6; k++) {                                           /* along y */
+        NE_T* col[6] = {t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]};
+        NE_T* o[6];
+        for (int i = 0; i < 6; i++) o[i] = V + ((int64_t) (i * 6 + k) * g->cin + ci) * tb;
+        NE_C2_F(ne_c2_bt)(o, col, tb);
+    }
+}
+
+static void NE_C2_F(ne_c2_at)(NE_T* const* o, const NE_T* const* m, int64_t n) {
+    const NE_T *restrict m0p = m[0], *restrict m1p = m[1], *restrict m2p = m[2];
+    const NE_T *restrict m3p = m[3], *restrict m4p = m[4], *restrict m5p = m[5];
+    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2], *restrict o3p = o[3];
+    for (int64_t q = 0; q < n; q++) {
+        const NE_T m0 = m0p[q], m1 = m1p[q], m2 = m2p[q], m3 = m3p[q], m4 = m4p[q], m5 = m5p[q];
+        const NE_T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
+        o0p[q] = m0 + a + c;
+        o1p[q] = b + e * 2;
+        o2p[q] = a + c * 4;
+        o3p[q] = b + e * 8 + m5;
+    }
+}
+
+/* Output channel co, tile rows [ty0, ty1): out = A^T M A over all tb tiles at once, then the
+ * epilogue row by row; scratch holds 40 * tb + 4 * tw elements. */
+static void NE_C2_F(ne_c2_wino_output)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1,
+                                        int64_t tw, int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t,
+                                        int32_t relu, NE_T* scratch) {
+    NE_T* u[4][6];
+    NE_T* v[4][4];
+    for (int r = 0; r < 4; r++) for (int k = 0; k < 6; k++) u[r][k] = scratch + (r * 6 + k) * tb;
+    for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) v[r][c] = scratch + (24 + r * 4 + c) * tb;
+    NE_T* rowbuf = scratch + 40 * tb;
+    for (int k = 0; k < 6; k++) {                                           /* along y */
+        const NE_T* m[6];
+        for (int i = 0; i < 6; i++) m[i] = M + ((int64_t) (i * 6 + k) * g->cout + co) * tb;
+        NE_T* o[4] = {u[0][k], u[1][k], u[2][k], u[3][k]};
+        NE_C2_F(ne_c2_at)(o, m, tb);
+    }
+    for (int r = 0; r < 4; r++) NE_C2_F(ne_c2_at)(v[r], (const NE_T* const*) u[r], tb);   /* along x */
+    for (int64_t ty = ty0; ty < ty1; ty++) {
+        const int64_t lt = (ty - ty0) * tw;
+        for (int r = 0; r < 4; r++) {
+            const int64_t y = 4 * ty + r;
+            if (y >= g->ho) break;
+            const NE_T *v0 = v[r][0] + lt, *v1 = v[r][1] + lt, *v2 = v[r][2] + lt, *v3 = v[r][3] + lt;
+            for (int64_t q = 0; q < tw; q++) {
+                rowbuf[4 * q] = v0[q];
+                rowbuf[4 * q + 1] = v1[q];
+                rowbuf[4 * q + 2] = v2[q];
+                rowbuf[4 * q + 3] = v3[q];
+            }
+            NE_C2_F(ne_c2_epilogue)(outPlane + y * g->wo, rowbuf, resPlane ? resPlane + y * g->wo : NULL, g->wo, s, t, relu);
+        }
+    }
+}
+#endif
+
+#undef NE_C2_F

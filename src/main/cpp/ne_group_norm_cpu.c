@@ -1,0 +1,196 @@
+/* GroupNorm forward on the CPU (include/ne_group_norm.h), in two passes over memory:
+ *
+ * 1. Statistics. Each (b, group) is one contiguous run of c/groups * hw elements, cut into
+ *    chunks of NE_GN_CHUNK elements (fixed, whatever the thread count); a task sums d = x - K and
+ *    d*d in float64 over its chunks, K the group's first element (the shifted-data algorithm: a
+ *    mean far from 0 does not cancel the variance), in 16 lanes fixed by the source (explicit
+ *    vector types), combined in a fixed order. The chunks of all groups are spread over the threads, so even one group
+ *    uses every core.
+ * 2. Normalisation. Per channel, m = mean and a = weight * rstd (float64, then rounded), and
+ *    out = relu?((x - m) * a + bias) in the tensor's dtype: x - m is exact for x near the mean,
+ *    and a constant plane gives exactly the bias (PyTorch's x * a + (bias - mean * a) does not);
+ *    tasks own whole (b, c) planes, in blocks of 16 through a local tile (out may be x).
+ * Bit-identical for any thread count and isa. */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ne_group_norm.h"
+#include "ne_layers_simd.h"
+#include "ne_parallel.h"
+#include "ne_status.h"
+
+#define NE_GN_CHUNK 32768
+
+typedef struct {
+    int32_t dtype, relu, isa;
+    int64_t c, hw, groups, glen, chunks; /* glen: elements per group; chunks: per group */
+    const void* x;
+    void* out;
+    double* part; /* [n*groups*chunks][2]: sum and sum of squares of x - K per chunk */
+    double* ab;   /* [n*c][3]: m, a and bias per plane */
+} ne_gn_ctx;
+
+/* Sums of d = x - k and d*d over x[0, len), in 16 lanes (two vectors of 8 doubles: element i of
+ * each block of 16 goes to lane i), then the lanes in order, then the tail. GCC's vector types
+ * fix the lanes in the source, so every isa computes the same sums. */
+typedef double ne_gn_v8d __attribute__((vector_size(64)));
+typedef float ne_gn_v8f __attribute__((vector_size(32)));
+
+#define NE_GN_ACC(a, b)                                                                                     \
+    do {                                                                                                    \
+        ne_gn_v8d d0 = (a) - kv, d1 = (b) - kv;                                                             \
+        s0 += d0;                                                                                           \
+        s1 += d1;                                                                                           \
+        q0 += d0 * d0;                                                                                      \
+        q1 += d1 * d1;                                                                                      \
+    } while (0)
+
+#define NE_GN_SUMS(T, SFX, VAR, TARGET)                                                                     \
+    TARGET static void ne_gn_sums_##SFX##_##VAR(const T* x, int64_t len, double k, double* out2) {         \
+        const ne_gn_v8d kv = {k, k, k, k, k, k, k, k};                                                      \
+        ne_gn_v8d s0 = {0}, s1 = {0}, q0 = {0}, q1 = {0};                                                   \
+        int64_t i = 0;                                                                                      \
+        for (; i + 16 <= len; i += 16) NE_GN_LOAD_##SFX(x + i);                                             \
+        double ts = 0, tq = 0;                                                                              \
+        for (int l = 0; l < 8; l++) ts += s0[l];                                                            \
+        for (int l = 0; l < 8; l++) ts += s1[l];                                                            \
+        for (int l = 0; l < 8; l++) tq += q0[l];                                                            \
+        for (int l = 0; l < 8; l++) tq += q1[l];                                                            \
+        out2[0] = ts;                                                                                       \
+        out2[1] = tq;                                                                                       \
+        for (; i < len; i++) {                                                                              \
+            double d = (double) x[i] - k;                                                                   \
+            out2[0] += d;                                                                                   \
+            out2[1] += d * d;                                                                               \
+        }                                                                                                   \
+    }
+
+#define NE_GN_LOAD_f32(p)                                                                                   \
+    do {                                                                                                    \
+        ne_gn_v8f a, b;                                                                                     \
+        memcpy(&a, (p), sizeof a);                                                                          \
+        memcpy(&b, (p) + 8, sizeof b);                                                                      \
+        NE_GN_ACC(__builtin_convertvector(a, ne_gn_v8d), __builtin_convertvector(b, ne_gn_v8d));           \
+    } while (0)
+#define NE_GN_LOAD_f64(p)                                                                                   \
+    do {                                                                                                    \
+        ne_gn_v8d a, b;                                                                                     \
+        memcpy(&a, (p), sizeof a);                                                                          \
+        memcpy(&b, (p) + 8, sizeof b);                                                                      \
+        NE_GN_ACC(a, b);                                                                                    \
+    } while (0)
+
+#define NE_GN_PLANE(T, SFX, VAR, TARGET)                                                                    \
+    TARGET static void ne_gn_plane_##SFX##_##VAR(const T* x, int64_t hw, T m, T a, T b, int32_t relu,     \
+                                                  T* out) {                                                 \
+        int64_t i = 0;                                                                                      \
+        for (; i + 16 <= hw; i += 16) {                                                                     \
+            T t[16];                                                                                        \
+            for (int k = 0; k < 16; k++) t[k] = (x[i + k] - m) * a + b;                                     \
+            if (relu)                                                                                       \
+                for (int k = 0; k < 16; k++) t[k] = t[k] < (T) 0 ? (T) 0 : t[k];                            \
+            for (int k = 0; k < 16; k++) out[i + k] = t[k];                                                 \
+        }                                                                                                   \
+        for (; i < hw; i++) {                                                                               \
+            T t = (x[i] - m) * a + b;                                                                       \
+            out[i] = relu && t < (T) 0 ? (T) 0 : t;                                                         \
+        }                                                                                                   \
+    }
+
+NE_FOR_EACH_ISA(NE_GN_SUMS, float, f32)
+NE_FOR_EACH_ISA(NE_GN_SUMS, double, f64)
+NE_FOR_EACH_ISA(NE_GN_PLANE, float, f32)
+NE_FOR_EACH_ISA(NE_GN_PLANE, double, f64)
+
+/* Pass 1 over chunk indices [begin, end) of all groups. */
+static int32_t ne_gn_stats_task(void* ctx, int64_t begin, int64_t end) {
+    const ne_gn_ctx* cx = (const ne_gn_ctx*) ctx;
+    for (int64_t j = begin; j < end; j++) {
+        int64_t g = j / cx->chunks, off = (j % cx->chunks) * NE_GN_CHUNK;
+        int64_t len = cx->glen - off < NE_GN_CHUNK ? cx->glen - off : NE_GN_CHUNK;
+        if (cx->dtype == 0) {
+            const float* x = (const float*) cx->x + g * cx->glen;
+            NE_ISA_CALL(cx->isa, ne_gn_sums_f32, x + off, len, (double) x[0], cx->part + 2 * j);
+        } else {
+            const double* x = (const double*) cx->x + g * cx->glen;
+            NE_ISA_CALL(cx->isa, ne_gn_sums_f64, x + off, len, x[0], cx->part + 2 * j);
+        }
+    }
+    return NE_OK;
+}
+
+/* Pass 2 over planes [begin, end). */
+static int32_t ne_gn_norm_task(void* ctx, int64_t begin, int64_t end) {
+    const ne_gn_ctx* cx = (const ne_gn_ctx*) ctx;
+    for (int64_t p = begin; p < end; p++) {
+        const double m = cx->ab[3 * p], a = cx->ab[3 * p + 1], b = cx->ab[3 * p + 2];
+        if (cx->dtype == 0) {
+            NE_ISA_CALL(cx->isa, ne_gn_plane_f32, (const float*) cx->x + p * cx->hw, cx->hw, (float) m, (float) a, (float) b, cx->relu,
+                        (float*) cx->out + p * cx->hw);
+        } else {
+            NE_ISA_CALL(cx->isa, ne_gn_plane_f64, (const double*) cx->x + p * cx->hw, cx->hw, m, a, b, cx->relu,
+                        (double*) cx->out + p * cx->hw);
+        }
+    }
+    return NE_OK;
+}
+
+static double ne_gn_param(int32_t dtype, const void* v, int64_t i, double dflt) {
+    if (v == NULL) return dflt;
+    return dtype == 0 ? (double) ((const float*) v)[i] : ((const double*) v)[i];
+}
+
+int32_t ne_group_norm_cpu(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t hw, int64_t groups, double eps,
+                          const void* weight, const void* bias, int32_t relu, void* out, int32_t threads, int32_t isa) {
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (n < 0 || c < 0 || hw < 0 || groups < 1 || c % groups != 0 || !(eps >= 0) || (relu != 0 && relu != 1))
+        return NE_ERR_INVALID_ARGUMENT;
+    if (n == 0 || c == 0 || hw == 0) return NE_OK;
+    if (x == NULL || out == NULL) return NE_ERR_INVALID_ARGUMENT;
+    const int64_t glen = c / groups * hw, chunks = (glen + NE_GN_CHUNK - 1) / NE_GN_CHUNK;
+    double* part = (double*) malloc(sizeof(double) * 2 * (size_t) (n * groups * chunks));
+    double* ab = (double*) malloc(sizeof(double) * 3 * (size_t) (n * c));
+    if (part == NULL || ab == NULL) {
+        free(part);
+        free(ab);
+        return NE_ERR_OUT_OF_MEMORY;
+    }
+    ne_gn_ctx cx = {dtype, relu, ne_isa_resolve(isa), c, hw, groups, glen, chunks, x, out, part, ab};
+    const int32_t t = ne_threads_for(n * c * hw, threads);
+    int32_t st = ne_parallel_for(n * groups * chunks, t, ne_gn_stats_task, &cx);
+    if (st == NE_OK) {
+        const int64_t cpg = c / groups;
+        for (int64_t g = 0; g < n * groups; g++) {
+            double s = 0, q = 0;
+            for (int64_t j = 0; j < chunks; j++) {
+                s += part[2 * (g * chunks + j)];
+                q += part[2 * (g * chunks + j) + 1];
+            }
+            const double k = dtype == 0 ? (double) ((const float*) x)[g * glen] : ((const double*) x)[g * glen];
+            const double md = s / (double) glen;
+            double var = q / (double) glen - md * md;
+            if (var < 0) var = 0;
+            const double mean = k + md, rstd = 1.0 / sqrt(var + eps);
+            for (int64_t j = 0; j < cpg; j++) {
+                const int64_t ch = (g % groups) * cpg + j, p = g * cpg + j;
+                ab[3 * p] = mean;
+                ab[3 * p + 1] = ne_gn_param(dtype, weight, ch, 1.0) * rstd;
+                ab[3 * p + 2] = ne_gn_param(dtype, bias, ch, 0.0);
+            }
+        }
+        st = ne_parallel_for(n * c, t, ne_gn_norm_task, &cx);
+    }
+    free(part);
+    free(ab);
+    return st;
+}
+
+#ifndef WITH_CUDA
+int32_t ne_group_norm_cuda(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t hw, int64_t groups, double eps,
+                           const void* weight, const void* bias, int32_t relu, void* out, void* stream) {
+    (void) dtype; (void) x; (void) n; (void) c; (void) hw; (void) groups; (void) eps; (void) weight; (void) bias;
+    (void) relu; (void) out; (void) stream;
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
+#endif

@@ -1,0 +1,90 @@
+/* 2-D max pooling on the CPU (include/ne_max_pool2d.h). Tasks own whole (b, c) planes. For
+ * each output row the valid window rows are first reduced column by column into a row buffer
+ * (a vertical max over contiguous memory, which vectorises), then each output takes the max of
+ * its valid window columns of that buffer. The max propagates NaN (PyTorch: v > m || isnan(v));
+ * -0 and +0 compare equal and either may be kept. */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "ne_layers_simd.h"
+#include "ne_max_pool2d.h"
+#include "ne_parallel.h"
+#include "ne_status.h"
+
+typedef struct {
+    int32_t dtype, isa;
+    int64_t h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+    const void* x;
+    void* out;
+} ne_mp_ctx;
+
+#define NE_MP_MAX(v, m) (((v) > (m) || (v) != (v)) ? (v) : (m))
+
+/* buf[i] = max(buf[i], row[i]) for i < w. */
+#define NE_MP_VMAX(T, SFX, VAR, TARGET)                                                                     \
+    TARGET static void ne_mp_vmax_##SFX##_##VAR(T* restrict buf, const T* restrict row, int64_t w) {       \
+        for (int64_t i = 0; i < w; i++) buf[i] = NE_MP_MAX(row[i], buf[i]);                                 \
+    }
+NE_FOR_EACH_ISA(NE_MP_VMAX, float, f32)
+NE_FOR_EACH_ISA(NE_MP_VMAX, double, f64)
+
+#define NE_MP_PLANES(T, SFX)                                                                                \
+    static void ne_mp_planes_##SFX(const ne_mp_ctx* cx, T* buf, int64_t begin, int64_t end) {               \
+        const int64_t H = cx->h, W = cx->w;                                                                 \
+        for (int64_t p = begin; p < end; p++) {                                                             \
+            const T* in = (const T*) cx->x + p * H * W;                                                     \
+            T* out = (T*) cx->out + p * cx->oh * cx->ow;                                                    \
+            for (int64_t oy = 0; oy < cx->oh; oy++) {                                                       \
+                for (int64_t i = 0; i < W; i++) buf[i] = (T) -INFINITY;                                     \
+                for (int64_t i = 0; i < cx->kh; i++) {                                                      \
+                    int64_t y = oy * cx->sh - cx->ph + i * cx->dh;                                          \
+                    if (y >= 0 && y < H) NE_ISA_CALL(cx->isa, ne_mp_vmax_##SFX, buf, in + y * W, W);        \
+                }                                                                                           \
+                T* o = out + oy * cx->ow;                                                                   \
+                for (int64_t ox = 0; ox < cx->ow; ox++) {                                                   \
+                    T m = (T) -INFINITY;                                                                    \
+                    int64_t x0 = ox * cx->sw - cx->pw;                                                      \
+                    for (int64_t j = 0; j < cx->kw; j++) {                                                  \
+                        int64_t x = x0 + j * cx->dw;                                                        \
+                        if (x >= 0 && x < W) m = NE_MP_MAX(buf[x], m);                                      \
+                    }                                                                                       \
+                    o[ox] = m;                                                                              \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+NE_MP_PLANES(float, f32)
+NE_MP_PLANES(double, f64)
+
+static int32_t ne_mp_task(void* ctx, int64_t begin, int64_t end) {
+    const ne_mp_ctx* cx = (const ne_mp_ctx*) ctx;
+    void* buf = malloc((size_t) cx->w * (cx->dtype == 0 ? 4 : 8));
+    if (buf == NULL) return NE_ERR_OUT_OF_MEMORY;
+    if (cx->dtype == 0) ne_mp_planes_f32(cx, (float*) buf, begin, end);
+    else ne_mp_planes_f64(cx, (double*) buf, begin, end);
+    free(buf);
+    return NE_OK;
+}
+
+int32_t ne_max_pool2d_cpu(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                          int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                          int64_t oh, int64_t ow, void* out, int32_t threads, int32_t isa) {
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (n < 0 || c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1
+        || oh < 0 || ow < 0)
+        return NE_ERR_INVALID_ARGUMENT;
+    if (n == 0 || c == 0 || oh == 0 || ow == 0) return NE_OK;
+    if (x == NULL || out == NULL) return NE_ERR_INVALID_ARGUMENT;
+    ne_mp_ctx cx = {dtype, ne_isa_resolve(isa), h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, x, out};
+    return ne_parallel_for(n * c, ne_threads_for(n * c * (h * w + oh * ow * kh * kw), threads), ne_mp_task, &cx);
+}
+
+#ifndef WITH_CUDA
+int32_t ne_max_pool2d_cuda(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                           int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                           int64_t oh, int64_t ow, void* out, void* stream) {
+    (void) dtype; (void) x; (void) n; (void) c; (void) h; (void) w; (void) kh; (void) kw; (void) sh; (void) sw;
+    (void) ph; (void) pw; (void) dh; (void) dw; (void) oh; (void) ow; (void) out; (void) stream;
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
+#endif

@@ -1,0 +1,66 @@
+// 2-D max pooling on CUDA, mirroring ne_max_pool2d_cpu.c: one thread per output element scans
+// its window (rows, then columns) with the same NaN-propagating max.
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+extern "C" {
+#include "ne_max_pool2d.h"
+#include "ne_status.h"
+}
+
+namespace {
+
+constexpr int kBlock = 256;
+
+unsigned grid_for(int64_t n) {
+    int64_t g = (n + kBlock - 1) / kBlock;
+    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
+}
+
+struct Geom {
+    int64_t h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+};
+
+template <typename T>
+__global__ void max_pool_kernel(const T* x, Geom g, T* out, int64_t total) {
+    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+        int64_t ox = i % g.ow, oy = (i / g.ow) % g.oh, p = i / (g.ow * g.oh);
+        const T* in = x + p * g.h * g.w;
+        T m = (T) -INFINITY;
+        for (int64_t a = 0; a < g.kh; a++) {
+            int64_t y = oy * g.sh - g.ph + a * g.dh;
+            if (y < 0 || y >= g.h) continue;
+            for (int64_t b = 0; b < g.kw; b++) {
+                int64_t xx = ox * g.sw - g.pw + b * g.dw;
+                if (xx < 0 || xx >= g.w) continue;
+                T v = in[y * g.w + xx];
+                if (v > m || v != v) m = v;
+            }
+        }
+        out[i] = m;
+    }
+}
+
+template <typename T>
+int32_t launch(const void* x, const Geom& g, void* out, int64_t total, cudaStream_t s) {
+    max_pool_kernel<T><<<grid_for(total), kBlock, 0, s>>>((const T*) x, g, (T*) out, total);
+    cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+}
+
+}  // namespace
+
+extern "C" int32_t ne_max_pool2d_cuda(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w,
+                                      int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                                      int64_t dh, int64_t dw, int64_t oh, int64_t ow, void* out, void* stream) {
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (n < 0 || c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1
+        || oh < 0 || ow < 0)
+        return NE_ERR_INVALID_ARGUMENT;
+    const int64_t total = n * c * oh * ow;
+    if (total == 0) return NE_OK;
+    if (x == nullptr || out == nullptr) return NE_ERR_INVALID_ARGUMENT;
+    Geom g = {h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow};
+    cudaStream_t s = (cudaStream_t) stream;
+    return dtype == 0 ? launch<float>(x, g, out, total, s) : launch<double>(x, g, out, total, s);
+}

@@ -1,0 +1,138 @@
+package dev.nativeext.cli;
+
+import dev.nativeext.model.Backbone;
+import dev.nativeext.model.ImageInput;
+import dev.nativeext.model.Parameter;
+import dev.nativeext.model.Weights;
+import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.model.config.ConfigLoader;
+import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.tensor.Tensor;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code nativeext resnet --config <yaml> [--weights <.pth|.safetensors>] [--image <file>]
+ * [--size <min side>] [--threads <n>] [--out <png>] [--save <.safetensors>]}: builds the backbone
+ * of a maskrcnn-benchmark config (seeded weights when none are given), runs it on the image (or
+ * the bundled one), prints each output's shape, the time per stage and where the frozen stages
+ * end, and writes a PNG grid of the strongest channels per output level.
+ */
+final class ResNetCommand {
+
+    private ResNetCommand() {
+    }
+
+    static int run(String[] args) throws IOException {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                System.err.println("resnet: expected --option value, got '" + a + "'");
+                usage();
+                return 2;
+            }
+            o.put(a.substring(2), args[++i]);
+        }
+        for (String k : o.keySet()) {
+            if (!List.of("config", "weights", "image", "size", "max-size", "threads", "out", "save", "seed").contains(k)) {
+                System.err.println("resnet: unknown option --" + k);
+                usage();
+                return 2;
+            }
+        }
+        if (!o.containsKey("config")) {
+            System.err.println("resnet: --config <yaml> is required");
+            usage();
+            return 2;
+        }
+        if (o.containsKey("threads")) CpuOptions.setThreads(Integer.parseInt(o.get("threads")));
+        BackboneConfig cfg = ConfigLoader.load(Path.of(o.get("config")));
+        System.out.println("config " + cfg.source() + ": " + cfg.convBody() + ", " + cfg.stemFunc() + " + " + cfg.transFunc()
+                + ", groups " + cfg.numGroups() + "x" + cfg.widthPerGroup() + ", DCN " + java.util.Arrays.toString(cfg.stageWithDcn())
+                + (cfg.withModulatedDcn() ? " (modulated)" : "") + ", FPN GN " + cfg.fpnUseGn());
+        if (!cfg.unusedKeys().isEmpty()) {
+            System.out.println("keys the backbone does not use (" + cfg.unusedKeys().size() + "): " + String.join(", ", cfg.unusedKeys()));
+        }
+        try (Backbone b = Backbone.build(cfg)) {
+            long t0 = System.nanoTime();
+            if (o.containsKey("weights")) {
+                Weights.LoadReport r = Weights.load(Path.of(o.get("weights")), b);
+                System.out.printf(Locale.ROOT, "weights %s: %d tensors in %.1f ms%s%n", o.get("weights"), r.loaded(), r.nanos() / 1e6,
+                        r.ignored().isEmpty() ? "" : " (" + r.ignored().size() + " keys of other detector parts ignored)");
+            } else {
+                Weights.seed(Long.parseLong(o.getOrDefault("seed", "0")), b);
+                System.out.printf(Locale.ROOT, "weights: seeded (no --weights) in %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+            }
+            long params = 0;
+            for (Parameter p : b.parameters().values()) {
+                long n = 1;
+                for (long d : p.shape()) n *= d;
+                params += n;
+            }
+            System.out.printf(Locale.ROOT, "%d tensors, %.2f M values%n", b.parameters().size(), params / 1e6);
+            System.out.println(frozenLine(b));
+            if (o.containsKey("save")) {
+                Weights.save(Path.of(o.get("save")), b.parameters());
+                System.out.println("saved " + o.get("save"));
+            }
+            BufferedImage img = o.containsKey("image") ? ImageIO.read(Path.of(o.get("image")).toFile()) : ImageInput.bundled();
+            if (img == null) {
+                System.err.println("resnet: cannot read image " + o.get("image") + " (PNG, JPEG, BMP, GIF)");
+                return 2;
+            }
+            int min = Integer.parseInt(o.getOrDefault("size", String.valueOf(cfg.minSizeTest())));
+            int max = Integer.parseInt(o.getOrDefault("max-size", String.valueOf(cfg.maxSizeTest())));
+            // FPN's ×2 top-down needs sizes divisible by 32 (maskrcnn-benchmark's FPN configs set SIZE_DIVISIBILITY 32)
+            int div = b.hasFpn() ? Math.max(32, cfg.sizeDivisibility()) : cfg.sizeDivisibility();
+            ImageInput.Batch in = ImageInput.prepare(img, cfg, min, max, div);
+            try (Tensor x = in.tensor()) {
+                System.out.printf(Locale.ROOT, "image %s %dx%d -> resized %dx%d, input %s, %d thread(s)%n",
+                        o.getOrDefault("image", "(bundled)"), img.getWidth(), img.getHeight(), in.width(), in.height(),
+                        java.util.Arrays.toString(x.shape()), CpuOptions.threads());
+                Map<String, Double> times = new LinkedHashMap<>();
+                long f0 = System.nanoTime();
+                List<Tensor> outs = b.forward(x, (stage, ns) -> times.merge(stage, ns / 1e6, Double::sum));
+                double total = (System.nanoTime() - f0) / 1e6;
+                try {
+                    times.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-7s %9.1f ms%n", k, v));
+                    System.out.printf(Locale.ROOT, "  %-7s %9.1f ms%n", "total", total);
+                    List<String> names = b.outputNames();
+                    for (int i = 0; i < outs.size(); i++) {
+                        System.out.println("  " + names.get(i) + " " + java.util.Arrays.toString(outs.get(i).shape()));
+                    }
+                    Path png = Path.of(o.getOrDefault("out", "resnet-features.png"));
+                    ImageIO.write(FeatureGrid.render(outs, names, 8, 96), "png", png.toFile());
+                    System.out.println("wrote " + png.toAbsolutePath() + " (8 strongest channels per level)");
+                } finally {
+                    outs.forEach(Tensor::close);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String frozenLine(Backbone b) {
+        int at = b.body().freezeAt();
+        if (at <= 0) return "frozen: nothing (FREEZE_CONV_BODY_AT " + at + ")";
+        List<String> frozen = new ArrayList<>();
+        frozen.add("stem");
+        for (int i = 1; i < at && i <= b.body().stageNames().size(); i++) frozen.add(b.body().stageNames().get(i - 1));
+        long n = b.parameters().values().stream().filter(p -> !p.isBuffer() && !p.requiresGrad()).count();
+        return "frozen: " + String.join(", ", frozen) + " (FREEZE_CONV_BODY_AT " + at + "; " + n + " parameters without grad; trainable from "
+                + (at - 1 < b.body().stageNames().size() ? b.body().stageNames().get(at - 1) : "nothing") + ")";
+    }
+
+    static void usage() {
+        System.err.println("usage: nativeext resnet --config <yaml> [--weights <.pth|.safetensors>] [--image <file>] [--size <min side>]"
+                + " [--max-size <n>] [--threads <n>] [--out <png>] [--save <.safetensors>] [--seed <n>]");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.nativeext.model;
+
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Tensor;
+
+/**
+ * The two small steps of torchvision's classifier that have no native op: global average
+ * pooling and a reshape (float32, on the host; both run once per image on a [N, 2048, 7, 7] map).
+ */
+final class Layers {
+
+    private Layers() {
+    }
+
+    private static float[] data(Tensor x, String op) {
+        if (x.dtype() != DType.FLOAT32) throw new IllegalArgumentException(op + ": expects float32, got " + x.dtype());
+        return x.toFloatArray();
+    }
+
+    private static void rank4(Tensor x, String op) {
+        if (x.ndim() != 4) throw new IllegalArgumentException(op + ": expects [N, C, H, W], got " + java.util.Arrays.toString(x.shape()));
+    }
+
+    /** {@code adaptive_avg_pool2d(x, 1)}: [N, C, 1, 1]. */
+    static Tensor globalAveragePool(Tensor x) {
+        rank4(x, "avgpool");
+        long[] sh = x.shape();
+        int n = (int) sh[0], c = (int) sh[1], hw = (int) (sh[2] * sh[3]);
+        float[] in = data(x, "avgpool"), out = new float[n * c];
+        for (int p = 0; p < n * c; p++) {
+            float s = 0;
+            for (int j = 0; j < hw; j++) s += in[p * hw + j];
+            out[p] = s / hw;
+        }
+        return Tensor.of(out, n, c, 1, 1);
+    }
+
+    /** {@code x} with a new shape of the same element count (a copy). */
+    static Tensor reshape(Tensor x, long... shape) {
+        return Tensor.fromBytes(x.dtype(), java.nio.ByteBuffer.wrap(x.toRawBytes()), shape);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.nativeext.model;
+
+import dev.nativeext.ops.NnOps;
+import dev.nativeext.tensor.Tensor;
+
+import java.util.Map;
+
+/** maskrcnn-benchmark's BaseStem: 7×7/2 conv (3 → out, padding 3, no bias), norm, ReLU, 3×3/2 max-pool with padding 1. */
+public final class Stem implements Module {
+
+    private final ConvNorm conv1;
+
+    public Stem(int outChannels, Norm norm) {
+        conv1 = new ConvNorm("conv1", "bn1", norm, 3, outChannels, 7, 2, 3, 1, 1, null);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        try (Tensor y = conv1.forward(x, null, true)) {
+            return NnOps.maxPool2d(y, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, false);
+        }
+    }
+
+    @Override
+    public void parameters(String prefix, Map<String, Parameter> out) {
+        conv1.parameters(prefix, out);
+    }
+
+    @Override
+    public void prepare() {
+        conv1.prepare();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.nativeext.model;
+
+import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.ops.Conv2d;
+import dev.nativeext.ops.NnOps;
+import dev.nativeext.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * torchvision's ResNet classifier ({@code resnet50} by default): the same bottleneck body as
+ * maskrcnn-benchmark's with the stride in the 3×3 and batch norm with epsilon 1e-5, then global
+ * average pooling and {@code fc}. Loads torchvision's names ({@code conv1.weight},
+ * {@code layer1.0.downsample.0.weight}, {@code fc.bias}); inside, they are {@code body.stem.conv1.weight}
+ * and so on, like the detector backbones.
+ */
+public final class TorchvisionResNet implements AutoCloseable {
+
+    private final Stem stem;
+    private final List<Stage> stages = new ArrayList<>();
+    private final Parameter fcWeight, fcBias;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private Tensor fcWeight4;
+
+    /**
+     * @param blocks    blocks per stage ({3, 4, 6, 3} for resnet50)
+     * @param stem      stem width (64)
+     * @param planes    bottleneck width of stage 1 (64; doubles per stage, out = 4 × planes)
+     * @param classes   fc outputs (1000)
+     */
+    public TorchvisionResNet(int[] blocks, int stem, int planes, int classes) {
+        Norm bn = Norm.torchvisionBatchNorm();
+        this.stem = new Stem(stem, bn);
+        int in = stem;
+        BackboneConfig cfg = BackboneConfig.defaults();
+        for (int i = 0; i < blocks.length; i++) {
+            int p = planes << i;
+            stages.add(new Stage(a -> new Bottleneck(a, bn), in, p, 4 * p, blocks[i], 1, false, i == 0 ? 1 : 2, 1,
+                    ResNetModules.DcnConfig.NONE, cfg));
+            in = 4 * p;
+        }
+        fcWeight = new Parameter(false, classes, in);
+        fcBias = new Parameter(false, classes);
+        this.stem.parameters("body.stem.", parameters);
+        for (int i = 0; i < stages.size(); i++) stages.get(i).parameters("body.layer" + (i + 1) + ".", parameters);
+        parameters.put("fc.weight", fcWeight);
+        parameters.put("fc.bias", fcBias);
+    }
+
+    public static TorchvisionResNet resnet50() {
+        return new TorchvisionResNet(new int[] {3, 4, 6, 3}, 64, 64, 1000);
+    }
+
+    public Map<String, Parameter> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    public void prepare() {
+        stem.prepare();
+        stages.forEach(Stage::prepare);
+        if (fcWeight4 != null) fcWeight4.close();
+        long[] s = fcWeight.shape();
+        fcWeight4 = Layers.reshape(fcWeight.value(), s[0], s[1], 1, 1);
+    }
+
+    /** Logits {@code [N, classes]} for {@code image [N, 3, H, W]}. */
+    public Tensor forward(Tensor image) {
+        Tensor x = stem.forward(image);
+        for (Stage s : stages) {
+            Tensor y = s.forward(x);
+            x.close();
+            x = y;
+        }
+        try (Tensor pooled = Layers.globalAveragePool(x);
+             Tensor logits = NnOps.conv2d(pooled, fcWeight4, fcBias.value(), Conv2d.Params.of(1, 0, 1, 1), null)) {
+            return Layers.reshape(logits, logits.shape(0), logits.shape(1));
+        } finally {
+            x.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        parameters.values().forEach(Parameter::close);
+        if (fcWeight4 != null) fcWeight4.close();
+    }
+}

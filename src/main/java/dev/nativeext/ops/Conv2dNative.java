@@ -1,0 +1,22 @@
+package dev.nativeext.ops;
+
+/**
+ * JNI entry points of {@code include/ne_conv2d.h} ({@code libnativeext_conv2d}), checked against
+ * the header at build time. Pointers travel as {@code long} addresses.
+ */
+final class Conv2dNative {
+
+    static final NativeLibrary LIBRARY = NativeLibrary.load(Conv2dNative.class, "nativeext_conv2d");
+
+    private Conv2dNative() {
+    }
+
+    static native String ne_status_string(int status);
+
+    static native int ne_conv2d_forward_cpu(int dtype, long input, long weight, long bias, long scale, long shift, long residual,
+                                            int relu, long output, long[] dims, long[] conv, int algo, long gemm, int threads,
+                                            int isa);
+
+    static native int ne_conv2d_forward_cuda(int dtype, long input, long weight, long bias, long scale, long shift,
+                                             long residual, int relu, long output, long[] dims, long[] conv, long stream);
+}

@@ -1,0 +1,87 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.Tensor;
+
+/**
+ * The layers a ResNet/FPN backbone is made of, in the spirit of {@code torch.nn.functional}, one
+ * static entry point each, forward only (the detection ops of {@link VisionOps} keep their
+ * backward). Each delegates to the layer's own class, whose javadoc gives shapes and semantics in
+ * full; every one validates in Java before any native call ({@link IllegalArgumentException}
+ * naming the argument) and runs on its tensors' device, CPU or CUDA, float32 or float64, NCHW.
+ * Methods are kept in alphabetical order.
+ */
+public final class NnOps {
+
+    private NnOps() {
+    }
+
+    /** {@code a += b} in place (b broadcast to a's shape, same dtype and device); returns {@code a}. */
+    public static Tensor addInPlace(Tensor a, Tensor b) {
+        return Elementwise.addInPlace(a, b);
+    }
+
+    /**
+     * {@code relu?(x · scale[c] + shift[c] + residual)}, the epilogue of a convolution and a folded
+     * frozen batch norm; scale, shift, residual may be null. See {@link ChannelAffine}.
+     */
+    public static Tensor channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        return ChannelAffine.apply(x, scale, shift, residual, relu);
+    }
+
+    /** {@link Conv2d#forward(Tensor, Tensor, Tensor, Conv2d.Params, Conv2d.Epilogue)}; {@code bias} and {@code epilogue} may be null. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2d.Params params, Conv2d.Epilogue epilogue) {
+        return Conv2d.forward(input, weight, bias, params, epilogue);
+    }
+
+    /** {@link Conv2d#forward(Tensor, Tensor, Tensor, Conv2d.Params, Conv2d.Epilogue, Tensor)} into {@code out}. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2d.Params params, Conv2d.Epilogue epilogue, Tensor out) {
+        return Conv2d.forward(input, weight, bias, params, epilogue, out);
+    }
+
+    /** maskrcnn-benchmark's DFConv2d with conv2d's epilogue; see {@link DfConv2dLayer}. */
+    public static Tensor dfConv2d(DfConv2dLayer layer, Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
+        LayerChecks.notNull("DFConv2d", "layer", layer);
+        return layer.forward(x, scale, shift, residual, relu);
+    }
+
+    /**
+     * A frozen batch norm {@code [C]} parameters; {@code eps} 0 for maskrcnn-benchmark's,
+     * {@link FrozenBatchNorm2d#TORCHVISION_EPS} for torchvision's. See {@link FrozenBatchNorm2d}.
+     */
+    public static Tensor frozenBatchNorm2d(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
+        return FrozenBatchNorm2d.withEps(weight, bias, runningMean, runningVar, eps).forward(x);
+    }
+
+    /** GroupNorm with an optional fused ReLU; weight and bias may be null. See {@link GroupNorm}. */
+    public static Tensor groupNorm(Tensor x, int groups, double eps, Tensor weight, Tensor bias, boolean relu) {
+        return GroupNorm.forward(x, groups, eps, weight, bias, relu);
+    }
+
+    /** {@code max_pool2d}; stride null means the kernel size. See {@link MaxPool2d}. */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return MaxPool2d.forward(x, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    public static Tensor relu(Tensor x) {
+        return Activation.relu(x);
+    }
+
+    /** ReLU over x itself ({@code relu_}); returns x. */
+    public static Tensor reluInPlace(Tensor x) {
+        return Activation.reluInPlace(x);
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return Activation.sigmoid(x);
+    }
+
+    /** Sigmoid over x itself ({@code sigmoid_}); returns x. */
+    public static Tensor sigmoidInPlace(Tensor x) {
+        return Activation.sigmoidInPlace(x);
+    }
+
+    /** {@code F.interpolate(x, scale_factor=factor, mode='nearest')} for an integer factor. See {@link UpsampleNearest}. */
+    public static Tensor upsampleNearest(Tensor x, int factor) {
+        return UpsampleNearest.forward(x, factor);
+    }
+}

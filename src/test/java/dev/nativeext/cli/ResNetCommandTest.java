@@ -1,0 +1,50 @@
+package dev.nativeext.cli;
+
+import dev.nativeext.model.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ResNetCommandTest {
+
+    @Test
+    void runsAFixtureBackboneOnTheBundledImage(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("grid.png"), saved = dir.resolve("w.safetensors");
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int status;
+        try {
+            System.setOut(new PrintStream(buf, true));
+            status = ResNetCommand.run(new String[] {"--config", Fixtures.fixture("r50_fpn_gn", "config.yaml").toString(),
+                    "--weights", Fixtures.fixture("r50_fpn_gn", "weights.pth").toString(), "--size", "96", "--max-size", "160",
+                    "--out", png.toString(), "--save", saved.toString()});
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString();
+        assertEquals(0, status, out);
+        assertTrue(out.contains("frozen: nothing (FREEZE_CONV_BODY_AT 0)"), out);
+        assertTrue(out.contains("p2 [1, 8, 24, 32]") && out.contains("p6 [1, 8, 2, 2]"), out);
+        assertTrue(out.contains("layer4") && out.contains("fpn"), out);
+        assertNotNull(ImageIO.read(png.toFile()));
+        assertTrue(Files.size(saved) > 100_000);
+        // the saved safetensors loads back into the same backbone
+        status = ResNetCommand.run(new String[] {"--config", Fixtures.fixture("r50_fpn_gn", "config.yaml").toString(),
+                "--weights", saved.toString(), "--size", "64", "--out", png.toString()});
+        assertEquals(0, status);
+    }
+
+    @Test
+    void refusesAMissingConfig() throws Exception {
+        assertEquals(2, ResNetCommand.run(new String[] {"--image", "x.png"}));
+    }
+}

@@ -1,0 +1,162 @@
+package dev.nativeext.model.io;
+
+import dev.nativeext.model.Fixtures;
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckpointTest {
+
+    /** Every tensor of every fixture checkpoint, against the float64 sums PyTorch wrote beside it. */
+    @Test
+    void readsTorchSaveFilesAsPyTorchWroteThem() throws IOException {
+        List<String> all = new ArrayList<>(List.of(Fixtures.BACKBONE_FIXTURES));
+        all.add("tv_resnet_narrow");
+        for (String name : all) {
+            try (StateDict sd = TorchCheckpoint.read(Fixtures.fixture(name, "weights.pth"));
+                 StateDict io = Safetensors.read(Fixtures.fixture(name, "io.safetensors"))) {
+                double[] sums = io.get("weight_sums").toDoubleArray();
+                assertEquals(sums.length, sd.size(), name);
+                int i = 0;
+                for (Map.Entry<String, Tensor> e : sd.asMap().entrySet()) {
+                    assertEquals(sums[i++], sum(e.getValue()), 1e-9 * Math.max(1, Math.abs(sums[i - 1])), name + " " + e.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
+    void unwrapsMaskrcnnBenchmarksModelDictAndKeepsNamesAndShapes() throws IOException {
+        try (StateDict sd = TorchCheckpoint.read(Fixtures.fixture("r50_c5_dcn_dg2", "weights.pth"))) {
+            assertEquals("backbone.body.stem.conv1.weight", sd.names().iterator().next());
+            assertArrayEquals(new long[] {4, 3, 7, 7}, sd.get("backbone.body.stem.conv1.weight").shape());
+            // modulated DCN, deformable groups 2: 2 * 27 offset channels
+            assertArrayEquals(new long[] {54, 2, 3, 3}, sd.get("backbone.body.layer1.0.conv2.offset.weight").shape());
+            assertArrayEquals(new long[] {2, 1, 3, 3}, sd.get("backbone.body.layer1.0.conv2.conv.weight").shape());
+            assertEquals(DType.FLOAT32, sd.get("backbone.body.layer1.0.conv2.offset.bias").dtype());
+        }
+    }
+
+    @Test
+    void readsInt64BuffersOfTorchvision() throws IOException {
+        try (StateDict sd = TorchCheckpoint.read(Fixtures.fixture("tv_resnet_narrow", "weights.pth"))) {
+            Tensor n = sd.get("bn1.num_batches_tracked");
+            assertEquals(DType.INT64, n.dtype());
+            assertEquals(0, n.shape().length);
+            assertArrayEquals(new long[] {10, 128}, sd.get("fc.weight").shape());
+        }
+    }
+
+    @Test
+    void readsADeflatedCopyOfTheArchiveToo(@TempDir Path dir) throws IOException {
+        Path src = Fixtures.fixture("resnext_32x4_tiny", "weights.pth");
+        Path deflated = dir.resolve("deflated.pth");
+        try (ZipFile in = new ZipFile(src.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(deflated))) {
+            for (Enumeration<? extends ZipEntry> en = in.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                out.putNextEntry(new ZipEntry(e.getName()));
+                in.getInputStream(e).transferTo(out);
+                out.closeEntry();
+            }
+        }
+        try (StateDict a = TorchCheckpoint.read(src); StateDict b = Checkpoints.read(deflated)) {
+            assertEquals(a.names(), b.names());
+            for (String n : a.names()) assertArrayEquals(a.get(n).toRawBytes(), b.get(n).toRawBytes(), n);
+        }
+    }
+
+    @Test
+    void safetensorsRoundTripKeepsOrderShapesAndBits(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("w.safetensors");
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        try (Tensor a = Tensor.uniform(1, -1, 1, 2, 3, 4); Tensor b = Tensor.of(new long[] {7, -8}, 2);
+             Tensor c = Tensor.of(new double[] {0.5}); Tensor empty = Tensor.of(new float[0], 0, 3)) {
+            m.put("z.first", a);
+            m.put("a.second", b);
+            m.put("scalar", c);
+            m.put("empty", empty);
+            Safetensors.write(f, m, Map.of("format", "pt"));
+            assertEquals(0, (Files.size(f) - 8 - 2 * 3 * 4 * 4 - 16 - 8) % 8, "data begins 8-byte aligned");
+            try (StateDict r = Checkpoints.read(f)) {
+                assertEquals(List.of("z.first", "a.second", "scalar", "empty"), List.copyOf(r.names()));
+                for (String n : m.keySet()) {
+                    assertArrayEquals(m.get(n).shape(), r.get(n).shape(), n);
+                    assertEquals(m.get(n).dtype(), r.get(n).dtype(), n);
+                    assertArrayEquals(m.get(n).toRawBytes(), r.get(n).toRawBytes(), n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void safetensorsRefusesOffsetsOutsideTheData(@TempDir Path dir) throws IOException {
+        byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}".getBytes();
+        Path f = dir.resolve("bad.safetensors");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+        out.write(header);
+        out.write(new byte[8]);
+        Files.write(f, out.toByteArray());
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Safetensors.read(f));
+        assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("data_offsets"), e.getMessage());
+    }
+
+    @Test
+    void refusesALegacyPickleWithAClearMessage(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("legacy.pth");
+        Files.write(f, new byte[] {(byte) 0x80, 2, 'N', '.'});
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("legacy"), e.getMessage());
+    }
+
+    /** A torch.save-shaped zip whose data.pkl calls os.system: refused, naming the global, nothing run. */
+    @Test
+    void refusesAMaliciousPickleNamingTheGlobal(@TempDir Path dir) throws IOException {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(new byte[] {(byte) 0x80, 2});
+        p.write("cposix\nsystem\n".getBytes());
+        p.write(new byte[] {'X', 9, 0, 0, 0});
+        p.write("touch pwn".getBytes());
+        p.write(new byte[] {(byte) 0x85, 'R', '.'});
+        Path f = dir.resolve("evil.pth");
+        try (OutputStream os = Files.newOutputStream(f); ZipOutputStream z = new ZipOutputStream(os)) {
+            z.putNextEntry(new ZipEntry("archive/data.pkl"));
+            z.write(p.toByteArray());
+            z.closeEntry();
+        }
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("global posix.system"), e.getMessage());
+    }
+
+    private static double sum(Tensor t) {
+        double s = 0;
+        switch (t.dtype()) {
+            case FLOAT32 -> { for (float v : t.toFloatArray()) s += v; }
+            case FLOAT64 -> { for (double v : t.toDoubleArray()) s += v; }
+            case INT64 -> { for (long v : t.toLongArray()) s += v; }
+            default -> throw new AssertionError(t.dtype());
+        }
+        return s;
+    }
+}

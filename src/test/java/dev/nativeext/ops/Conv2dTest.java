@@ -1,0 +1,327 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.RequiresCuda;
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
+import dev.nativeext.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Conv2dTest {
+
+    private final int savedThreads = CpuOptions.threads();
+    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
+
+    @AfterEach
+    void restore() {
+        CpuOptions.setThreads(savedThreads);
+        CpuOptions.setIsa(savedIsa);
+    }
+
+    /** A problem: shapes, params and random data (float32-representable values). */
+    record Case(int n, int cin, int h, int w, int cout, int kh, int kw, int[] p, double[] x, double[] wt, double[] bias,
+                double[] scale, double[] shift, double[] res) {
+
+        static Case random(long seed, int n, int cin, int h, int w, int cout, int kh, int kw, int[] p) {
+            Random r = new Random(seed);
+            int ho = (h + 2 * p[2] - (p[4] * (kh - 1) + 1)) / p[0] + 1, wo = (w + 2 * p[3] - (p[5] * (kw - 1) + 1)) / p[1] + 1;
+            return new Case(n, cin, h, w, cout, kh, kw, p, vals(r, n * cin * h * w), vals(r, cout * (cin / p[6]) * kh * kw),
+                    vals(r, cout), vals(r, cout), vals(r, cout), vals(r, n * cout * ho * wo));
+        }
+
+        int ho() {
+            return (h + 2 * p[2] - (p[4] * (kh - 1) + 1)) / p[0] + 1;
+        }
+
+        int wo() {
+            return (w + 2 * p[3] - (p[5] * (kw - 1) + 1)) / p[1] + 1;
+        }
+
+        Conv2d.Params params() {
+            return Conv2d.Params.of(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+        }
+
+        /** epi bits: 1 bias, 2 scale/shift, 4 residual, 8 relu. */
+        double[] expected(int epi) {
+            return Conv2dReference.forward(x, n, cin, h, w, wt, cout, kh, kw, p, (epi & 1) != 0 ? bias : null,
+                    (epi & 2) != 0 ? scale : null, (epi & 2) != 0 ? shift : null, (epi & 4) != 0 ? res : null, (epi & 8) != 0);
+        }
+
+        double[] run(DType dt, int epi, Conv2d.Algo algo) {
+            try (Tensor tx = t(dt, x, n, cin, h, w); Tensor tw = t(dt, wt, cout, cin / p[6], kh, kw);
+                 Tensor tb = t(dt, bias, cout); Tensor ts = t(dt, scale, cout); Tensor tsh = t(dt, shift, cout);
+                 Tensor tr = t(dt, res, n, cout, ho(), wo())) {
+                Conv2d.Epilogue e = Conv2d.Epilogue.none();
+                if ((epi & 2) != 0) e = e.scaleShift(ts, tsh);
+                if ((epi & 4) != 0) e = e.residual(tr);
+                if ((epi & 8) != 0) e = e.relu();
+                try (Tensor out = Conv2d.run(tx, tw, (epi & 1) != 0 ? tb : null, params(), e, null, algo)) {
+                    return values(out);
+                }
+            }
+        }
+    }
+
+    static double[] vals(Random r, int count) {
+        double[] v = new double[count];
+        for (int i = 0; i < count; i++) v[i] = (float) (r.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    static Tensor t(DType dt, double[] v, long... shape) {
+        if (dt == DType.FLOAT64) return Tensor.of(v, shape);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return Tensor.of(f, shape);
+    }
+
+    static double[] values(Tensor t) {
+        if (t.dtype() == DType.FLOAT64) return t.toDoubleArray();
+        float[] f = t.toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    static int[] p(int stride, int pad, int dil, int groups) {
+        return new int[] {stride, stride, pad, pad, dil, dil, groups};
+    }
+
+    /** float64: 1e-12 relative to the magnitude; float32: 2e-6 (GEMM) or 2e-5 (Winograd) of Σ|w|·|x| + |terms|. */
+    static void assertClose(Case c, int epi, double[] got, DType dt, Conv2d.Algo algo, String what) {
+        double[] want = c.expected(epi);
+        double[] mag = Conv2dReference.magnitude(c.x, c.n, c.cin, c.h, c.w, c.wt, c.cout, c.kh, c.kw, c.p);
+        double tol = dt == DType.FLOAT64 ? 1e-12 : algo == Conv2d.Algo.WINOGRAD ? 2e-5 : 2e-6;
+        assertEquals(want.length, got.length, what);
+        int hw = c.ho() * c.wo();
+        for (int i = 0; i < want.length; i++) {
+            int co = (i / hw) % c.cout;
+            double s = (epi & 2) != 0 ? Math.abs(c.scale[co]) : 1;
+            double bound = tol * ((mag[i] + 1) * Math.max(s, 1) + 3);
+            if (!(Math.abs(got[i] - want[i]) <= bound)) {
+                throw new AssertionError(what + ": element " + i + " got " + got[i] + ", want " + want[i] + " (bound " + bound + ")");
+            }
+        }
+    }
+
+    static void check(Case c, DType dt, int epi, Conv2d.Algo algo) {
+        assertClose(c, epi, c.run(dt, epi, algo), dt, algo, dt + " epi=" + epi + " " + algo + " " + c.params() + " in "
+                + Arrays.toString(new int[] {c.n, c.cin, c.h, c.w}) + " w " + Arrays.toString(new int[] {c.cout, c.cin / c.p[6], c.kh, c.kw}));
+    }
+
+    // ---- hand cases ----------------------------------------------------------------------------
+
+    @Test
+    void oneByOneIsAMatrixProduct() {
+        // out[co, p] = Σ_ci W[co, ci] x[ci, p]: W = [[1, 2], [3, 4], [5, 6]], x = [[1, 2, 3], [4, 5, 6]] (one row of 3 pixels).
+        try (Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 1, 3);
+             Tensor w = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 3, 2, 1, 1);
+             Tensor y = NnOps.conv2d(x, w, null, Conv2d.Params.of(1, 0, 1, 1), null)) {
+            assertArrayEquals(new long[] {1, 3, 1, 3}, y.shape());
+            assertArrayEquals(new float[] {9, 12, 15, 19, 26, 33, 29, 40, 51}, y.toFloatArray());
+        }
+    }
+
+    @Test
+    void threeByThreeIdentityKernelReturnsItsInput() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            int c = 20;
+            double[] id = new double[c * c * 9];
+            for (int i = 0; i < c; i++) id[(i * c + i) * 9 + 4] = 1;
+            double[] x = vals(new Random(3), 2 * c * 7 * 11);
+            for (Conv2d.Algo algo : dt == DType.FLOAT32 ? Conv2d.Algo.values() : new Conv2d.Algo[] {Conv2d.Algo.AUTO, Conv2d.Algo.GEMM}) {
+                try (Tensor tx = t(dt, x, 2, c, 7, 11); Tensor tw = t(dt, id, c, c, 3, 3);
+                     Tensor y = Conv2d.run(tx, tw, null, Conv2d.Params.of(1, 1, 1, 1), null, null, algo)) {
+                    double tol = dt == DType.FLOAT32 && algo != Conv2d.Algo.GEMM ? 1e-5 : 0;   // AUTO: Winograd in float32
+                    assertArrayEquals(x, values(y), tol, dt + " " + algo);
+                }
+            }
+        }
+    }
+
+    @Test
+    void epilogueOnAHandCase() {
+        // conv = 2x (1x1 kernel 2), bias 1 -> 2x+1; scale -1, shift 0.5 -> -2x-0.5; + residual 1 -> -2x+0.5; relu.
+        try (Tensor x = Tensor.of(new float[] {-1, 0, 0.5f, 2}, 1, 1, 2, 2); Tensor w = Tensor.of(new float[] {2}, 1, 1, 1, 1);
+             Tensor b = Tensor.of(new float[] {1}, 1); Tensor s = Tensor.of(new float[] {-1}, 1); Tensor sh = Tensor.of(new float[] {0.5f}, 1);
+             Tensor r = Tensor.of(new float[] {1, 1, 1, 1}, 1, 1, 2, 2);
+             Tensor y = Conv2d.forward(x, w, b, Conv2d.Params.of(1, 0, 1, 1), Conv2d.Epilogue.none().scaleShift(s, sh).residual(r).relu())) {
+            assertArrayEquals(new float[] {2.5f, 0.5f, 0, 0}, y.toFloatArray());
+        }
+    }
+
+    // ---- random cases against the reference ------------------------------------------------------
+
+    @Test
+    void everyEpilogueCombination() {
+        Case c = Case.random(11, 2, 6, 9, 13, 8, 3, 3, p(1, 1, 1, 1));
+        Case g = Case.random(12, 1, 8, 7, 10, 6, 3, 3, p(2, 1, 1, 2));
+        for (int epi = 0; epi < 16; epi++) {
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                check(c, dt, epi, Conv2d.Algo.GEMM);
+                check(g, dt, epi, Conv2d.Algo.AUTO);
+            }
+            check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
+        }
+    }
+
+    @Test
+    void shapesStridesDilationsAndGroups() {
+        int[][] shapes = {
+            // n, cin, h, w, cout, kh, kw, stride, pad, dil, groups
+            {1, 3, 23, 29, 8, 7, 7, 2, 3, 1, 1},     // stem-like
+            {2, 8, 9, 17, 12, 1, 1, 1, 0, 1, 1},     // 1x1 straight on the input, width not a multiple of 16
+            {1, 8, 9, 17, 12, 1, 1, 2, 0, 1, 1},     // 1x1 stride 2 (downsample)
+            {1, 4, 1, 1, 5, 1, 1, 1, 0, 1, 1},       // 1x1 plane
+            {1, 4, 1, 1, 5, 3, 3, 1, 1, 1, 1},       // 1x1 plane, 3x3 kernel
+            {1, 6, 9, 11, 6, 3, 3, 1, 1, 1, 6},      // depthwise: groups with one channel each
+            {1, 6, 9, 11, 12, 3, 3, 1, 1, 1, 6},     // depthwise, multiplier 2
+            {1, 64, 9, 11, 64, 3, 3, 2, 2, 2, 32},   // ResNeXt groups 32, stride 2, dilation 2
+            {1, 19, 17, 33, 21, 3, 3, 1, 1, 1, 1},   // channels not a multiple of 16, Winograd (auto)
+            {2, 17, 6, 5, 18, 3, 3, 1, 0, 1, 1},     // Winograd without padding, partial tiles
+            {1, 5, 12, 10, 7, 2, 4, 1, 2, 3, 1},     // rectangular kernel, dilation 3
+        };
+        long seed = 100;
+        for (int[] s : shapes) {
+            Case c = Case.random(seed++, s[0], s[1], s[2], s[3], s[4], s[5], s[6], p(s[7], s[8], s[9], s[10]));
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) check(c, dt, 15, Conv2d.Algo.AUTO);
+            check(c, DType.FLOAT32, 0, Conv2d.Algo.GEMM);
+        }
+        Case rect = Case.random(seed, 1, 4, 9, 8, 3, 3, 2, new int[] {2, 1, 1, 0, 1, 2, 1});   // per-axis params
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) check(rect, dt, 11, Conv2d.Algo.AUTO);
+    }
+
+    /**
+     * Winograd F(4x4,3x3) against the direct (GEMM) convolution in float32: stated bound 2e-5 of
+     * Σ|w|·|x| per element (its transforms multiply values by up to 10 before the products and
+     * divide after; measured about 3e-6 at C_in 256).
+     */
+    @Test
+    void winogradAgreesWithDirectConvolution() {
+        Case c = Case.random(21, 1, 128, 21, 26, 32, 3, 3, p(1, 1, 1, 1));
+        double[] wino = c.run(DType.FLOAT32, 15, Conv2d.Algo.WINOGRAD);
+        double[] gemm = c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM);
+        double[] mag = Conv2dReference.magnitude(c.x, c.n, c.cin, c.h, c.w, c.wt, c.cout, c.kh, c.kw, c.p);
+        int hw = c.ho() * c.wo();
+        double worst = 0;
+        for (int i = 0; i < wino.length; i++) {
+            double s = Math.abs(c.scale[(i / hw) % c.cout]);
+            worst = Math.max(worst, Math.abs(wino[i] - gemm[i]) / ((mag[i] + 1) * Math.max(s, 1)));
+        }
+        assertTrue(worst < 2e-5, "Winograd vs direct: worst relative error " + worst);
+        assertClose(c, 15, wino, DType.FLOAT32, Conv2d.Algo.WINOGRAD, "winograd vs reference");
+    }
+
+    @Test
+    void variantsAndThreadCountsGiveIdenticalBits() {
+        Case[] cases = {Case.random(31, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)), Case.random(32, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),
+                        Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8))};
+        for (Case c : cases) {
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                CpuOptions.setThreads(1);
+                CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
+                double[] base = c.run(dt, 15, Conv2d.Algo.AUTO);
+                for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+                    for (int threads : new int[] {1, 2, 3}) {
+                        CpuOptions.setThreads(threads);
+                        CpuOptions.setIsa(isa);
+                        assertArrayEquals(base, c.run(dt, 15, Conv2d.Algo.AUTO), 0.0, dt + " " + isa + " threads " + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chainConvConvAddRelu() {
+        // conv1 -> conv2 (+ identity, relu fused) equals the layers one by one in float64.
+        Random r = new Random(41);
+        int c = 16, h = 12, w = 10;
+        double[] x = vals(r, c * h * w), w1 = vals(r, c * c * 9), w2 = vals(r, c * c), s = vals(r, c), t = vals(r, c);
+        int[] p3 = p(1, 1, 1, 1), p1 = p(1, 0, 1, 1);
+        double[] y1 = Conv2dReference.forward(x, 1, c, h, w, w1, c, 3, 3, p3, null, s, t, null, true);
+        double[] want = Conv2dReference.forward(y1, 1, c, h, w, w2, c, 1, 1, p1, null, null, null, x, true);
+        try (Tensor tx = t(DType.FLOAT32, x, 1, c, h, w); Tensor tw1 = t(DType.FLOAT32, w1, c, c, 3, 3);
+             Tensor tw2 = t(DType.FLOAT32, w2, c, c, 1, 1); Tensor ts = t(DType.FLOAT32, s, c); Tensor tt = t(DType.FLOAT32, t, c);
+             Tensor a = NnOps.conv2d(tx, tw1, null, Conv2d.Params.of(1, 1, 1, 1), Conv2d.Epilogue.none().scaleShift(ts, tt).relu());
+             Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, 1, c, h, w)) {
+            Tensor b = NnOps.conv2d(a, tw2, null, Conv2d.Params.of(1, 0, 1, 1), Conv2d.Epilogue.none().residual(tx).relu(), out);
+            assertSame(out, b);
+            assertArrayEquals(want, values(b), 1e-4);
+            // the residual may be the output itself: out = relu(conv(a) + out)
+            out.close();
+        }
+        try (Tensor tx = t(DType.FLOAT64, x, 1, c, h, w); Tensor tw2 = t(DType.FLOAT64, w2, c, c, 1, 1);
+             Tensor acc = t(DType.FLOAT64, x, 1, c, h, w)) {
+            Conv2d.forward(tx, tw2, null, Conv2d.Params.of(1, 0, 1, 1), Conv2d.Epilogue.none().residual(acc).relu(), acc);
+            double[] wantInPlace = Conv2dReference.forward(x, 1, c, h, w, w2, c, 1, 1, p1, null, null, null, x, true);
+            assertArrayEquals(wantInPlace, values(acc), 1e-12);
+        }
+    }
+
+    // ---- bad input ---------------------------------------------------------------------------------
+
+    @Test
+    void badInputIsRejectedNamingTheArgument() {
+        Conv2d.Params one = Conv2d.Params.of(1, 1, 1, 1);
+        try (Tensor x = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 6, 5, 5); Tensor w = Tensor.zeros(DType.FLOAT32, Device.CPU, 4, 6, 3, 3);
+             Tensor wd = Tensor.zeros(DType.FLOAT64, Device.CPU, 4, 6, 3, 3); Tensor w3 = Tensor.zeros(DType.FLOAT32, Device.CPU, 4, 6, 3);
+             Tensor wbad = Tensor.zeros(DType.FLOAT32, Device.CPU, 4, 5, 3, 3); Tensor wg = Tensor.zeros(DType.FLOAT32, Device.CPU, 5, 3, 3, 3);
+             Tensor b5 = Tensor.zeros(DType.FLOAT32, Device.CPU, 5); Tensor s4 = Tensor.zeros(DType.FLOAT32, Device.CPU, 4);
+             Tensor r = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 4, 4, 5); Tensor x0 = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 6, 0, 5);
+             Tensor xi = Tensor.zeros(DType.INT32, Device.CPU, 1, 6, 5, 5); Tensor big = Tensor.zeros(DType.FLOAT32, Device.CPU, 4, 6, 9, 9);
+             Tensor out = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 4, 5, 6)) {
+            Rejects.withMessage("groups", () -> Conv2d.forward(x, w, null, Conv2d.Params.of(1, 1, 1, 4), null));
+            Rejects.withMessage("weight.shape[0]", () -> Conv2d.forward(x, wg, null, Conv2d.Params.of(1, 1, 1, 2), null));
+            Rejects.withMessage("weight must be", () -> Conv2d.forward(x, wbad, null, one, null));
+            Rejects.withMessage("weight must have rank 4", () -> Conv2d.forward(x, w3, null, one, null));
+            Rejects.withMessage("padding", () -> Conv2d.Params.of(1, -1, 1, 1));
+            Rejects.withMessage("stride", () -> Conv2d.Params.of(0, 1, 1, 1));
+            Rejects.withMessage("dilation", () -> Conv2d.Params.of(1, 1, 0, 1));
+            Rejects.withMessage("groups", () -> Conv2d.Params.of(1, 1, 1, 0));
+            Rejects.withMessage("input must be", () -> Conv2d.forward(x0, w, null, one, null));
+            Rejects.withMessage("weight dtype", () -> Conv2d.forward(x, wd, null, one, null));
+            Rejects.withMessage("input dtype", () -> Conv2d.forward(xi, w, null, one, null));
+            Rejects.withMessage("bias must be [C_out]", () -> Conv2d.forward(x, w, b5, one, null));
+            Rejects.withMessage("scale must be [C_out]", () -> Conv2d.forward(x, w, null, one, Conv2d.Epilogue.none().scaleShift(b5, s4)));
+            Rejects.withMessage("shift must be [C_out]", () -> Conv2d.forward(x, w, null, one, Conv2d.Epilogue.none().scaleShift(s4, b5)));
+            Rejects.withMessage("scaleShift needs both", () -> Conv2d.Epilogue.none().scaleShift(s4, null));
+            Rejects.withMessage("residual must have the output's shape", () -> Conv2d.forward(x, w, null, one, Conv2d.Epilogue.none().residual(r)));
+            Rejects.withMessage("output size must be positive", () -> Conv2d.forward(x, big, null, Conv2d.Params.of(1, 0, 1, 1), null));
+            Rejects.withMessage("out must have shape", () -> Conv2d.forward(x, w, null, one, null, out));
+            Rejects.withMessage("params", () -> Conv2d.forward(x, w, null, null, null));
+            Rejects.withMessage("input must be a rank-4 tensor", () -> Conv2d.forward(null, w, null, one, null));
+            Rejects.withMessage("Winograd needs", () -> Conv2d.run(x, w, null, Conv2d.Params.of(2, 1, 1, 1), null, null, Conv2d.Algo.WINOGRAD));
+            try (Tensor y = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 6, 5, 5)) {
+                try (Tensor w66 = Tensor.zeros(DType.FLOAT32, Device.CPU, 6, 6, 3, 3)) {
+                    Rejects.withMessage("out must not overlap input", () -> Conv2d.forward(y, w66, null, one, null, y));
+                }
+            }
+        }
+    }
+
+    @Test
+    @RequiresCuda
+    void cudaMatchesCpu() {
+        Case c = Case.random(51, 2, 19, 13, 17, 24, 3, 3, p(1, 1, 1, 1));
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            double[] cpu = c.run(dt, 15, Conv2d.Algo.AUTO);
+            try (Tensor tx = t(dt, c.x, c.n, c.cin, c.h, c.w).to(Device.cuda(0)); Tensor tw = t(dt, c.wt, c.cout, c.cin, 3, 3).to(Device.cuda(0));
+                 Tensor tb = t(dt, c.bias, c.cout).to(Device.cuda(0)); Tensor ts = t(dt, c.scale, c.cout).to(Device.cuda(0));
+                 Tensor tsh = t(dt, c.shift, c.cout).to(Device.cuda(0)); Tensor tr = t(dt, c.res, c.n, c.cout, c.ho(), c.wo()).to(Device.cuda(0));
+                 Tensor y = Conv2d.forward(tx, tw, tb, c.params(), Conv2d.Epilogue.none().scaleShift(ts, tsh).residual(tr).relu());
+                 Tensor yc = y.to(Device.CPU)) {
+                assertClose(c, 15, values(yc), dt, Conv2d.Algo.WINOGRAD, "cuda " + dt);
+                assertArrayEquals(cpu, values(yc), dt == DType.FLOAT64 ? 1e-10 : 1e-3);
+            }
+        }
+    }
+}

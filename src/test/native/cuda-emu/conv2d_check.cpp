@@ -1,0 +1,130 @@
+// CudaEmulationTest driver for conv2d: ne_conv2d_forward_cuda (emulated, direct convolution)
+// against ne_conv2d_forward_cpu (GEMM path with a naive CBLAS, and Winograd for float32 3x3)
+// for float32 and float64 over kernel sizes, strides, padding, dilation, groups (1, 2, depthwise),
+// 1x1 planes, widths not a multiple of 16, and every epilogue combination; forward tolerance
+// (rtol 1e-5 + 1e-5 of the largest; Winograd: 1e-4 of the largest). Bad arguments: statuses.
+#include "emu_check.h"
+extern "C" {
+#include "ne_conv2d.h"
+}
+
+using namespace emu_check;
+
+namespace {
+
+// Row-major CBLAS semantics (order 101, NoTrans 111, Trans 112), as cblas_sgemm/cblas_dgemm.
+template <class T>
+void naive_gemm(int order, int ta, int tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
+                T* c, int ldc) {
+    (void) order;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int p = 0; p < k; p++) s += (double) (ta == 112 ? a[p * lda + i] : a[i * lda + p]) * (double) (tb == 112 ? b[j * ldb + p] : b[p * ldb + j]);
+            c[i * ldc + j] = (T) (alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]));
+        }
+}
+
+struct Shape {
+    int64_t n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+};
+
+template <class T>
+void run_case(int32_t dtype, const Shape& s, int epi, int32_t algo, uint64_t seed) {
+    const int64_t ho = (s.h + 2 * s.ph - (s.dh * (s.kh - 1) + 1)) / s.sh + 1, wo = (s.w + 2 * s.pw - (s.dw * (s.kw - 1) + 1)) / s.sw + 1;
+    set_case("conv2d dtype=%d N=%ld C=%ld %ldx%ld C_out=%ld k=%ldx%ld s=%ld,%ld p=%ld,%ld d=%ld,%ld g=%ld epi=%d algo=%d seed=%lu",
+             dtype, (long) s.n, (long) s.cin, (long) s.h, (long) s.w, (long) s.cout, (long) s.kh, (long) s.kw, (long) s.sh,
+             (long) s.sw, (long) s.ph, (long) s.pw, (long) s.dh, (long) s.dw, (long) s.groups, epi, algo, (unsigned long) seed);
+    Rng r(seed);
+    const size_t nin = (size_t) (s.n * s.cin * s.h * s.w), nw = (size_t) (s.cout * (s.cin / s.groups) * s.kh * s.kw);
+    const size_t nout = (size_t) (s.n * s.cout * ho * wo);
+    Buf<T> in(nin), wt(nw), bias((size_t) s.cout), scale((size_t) s.cout), shift((size_t) s.cout), res(nout);
+    fill_uniform(in, r, -1, 1);
+    fill_uniform(wt, r, -1, 1);
+    fill_uniform(bias, r, -1, 1);
+    fill_uniform(scale, r, -2, 2);
+    fill_uniform(shift, r, -1, 1);
+    fill_uniform(res, r, -1, 1);
+    const bool hasBias = epi & 1, hasSS = epi & 2, hasRes = epi & 4;
+    const int32_t relu = (epi & 8) ? 1 : 0;
+    const int64_t dims[10] = {s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, ho, wo, s.groups};
+    const int64_t conv[6] = {s.sh, s.sw, s.ph, s.pw, s.dh, s.dw};
+    Buf<T> want(nout), got(nout, (T) 77);
+    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<T>;
+    expect_status("forward cpu", ne_conv2d_forward_cpu(dtype, in.data(), wt.data(), hasBias ? bias.data() : nullptr,
+                                                       hasSS ? scale.data() : nullptr, hasSS ? shift.data() : nullptr,
+                                                       hasRes ? res.data() : nullptr, relu, want.data(), dims, conv, algo, gemm, 1, 0),
+                  NE_OK);
+    if (expect_status("forward cuda", ne_conv2d_forward_cuda(dtype, in.data(), wt.data(), hasBias ? bias.data() : nullptr,
+                                                             hasSS ? scale.data() : nullptr, hasSS ? shift.data() : nullptr,
+                                                             hasRes ? res.data() : nullptr, relu, got.data(), dims, conv, nullptr),
+                      NE_OK)) {
+        if (algo == 2) {
+            check_guards("forward (winograd)", got);
+            compare("forward (winograd)", got.data(), want.data(), nout, 0.0, 1e-4 * (max_abs(want.data(), nout) + 1));
+        } else {
+            compare_fwd("forward", got, want);
+        }
+    }
+}
+
+template <class T>
+void run_all(int32_t dtype) {
+    const Shape shapes[] = {
+        {2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 4, 1, 1, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1},    // 1x1 plane, 1x1 kernel
+        {1, 4, 1, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 1x1 plane, 3x3 kernel
+        {2, 8, 9, 17, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1},  // 1x1 direct
+        {1, 8, 9, 17, 12, 1, 1, 2, 2, 0, 0, 1, 1, 1},  // 1x1 stride 2
+        {1, 3, 19, 21, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1},  // stem-like
+        {1, 6, 9, 11, 6, 3, 3, 1, 1, 1, 1, 1, 1, 6},   // depthwise
+        {1, 8, 9, 11, 4, 3, 3, 2, 1, 2, 1, 2, 1, 2},   // groups 2, stride/dilation per axis
+        {1, 4, 6, 5, 6, 2, 3, 1, 2, 0, 1, 1, 2, 1},    // rectangular kernel
+    };
+    uint64_t seed = 9000 + 100 * (uint64_t) dtype;
+    for (const Shape& s : shapes)
+        for (int epi = 0; epi < 16; epi += (s.n == 2 && s.cin == 3 ? 1 : 5)) run_case<T>(dtype, s, epi, 1, ++seed);
+    for (const Shape& s : shapes) run_case<T>(dtype, s, 15, 0, ++seed);
+}
+
+void winograd_cases() {
+    const Shape shapes[] = {
+        {1, 16, 9, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 5, 4, 3, 7, 3, 3, 1, 1, 0, 1, 1, 1, 1},
+        {1, 3, 1, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+    };
+    uint64_t seed = 9500;
+    for (const Shape& s : shapes)
+        for (int epi = 0; epi < 16; epi += 3) run_case<float>(0, s, epi, 2, ++seed);
+}
+
+void edge_cases() {
+    set_case("conv2d edge");
+    Buf<float> a(64, 1.f), out(64, 5.f);
+    const int64_t dims[10] = {1, 2, 3, 3, 2, 3, 3, 1, 1, 1}, conv[6] = {1, 1, 0, 0, 1, 1};
+    const int64_t bad_groups[10] = {1, 3, 3, 3, 2, 3, 3, 1, 1, 2}, bad_out[10] = {1, 2, 3, 3, 2, 3, 3, 2, 1, 1};
+    const int64_t neg_pad[6] = {1, 1, -1, 0, 1, 1};
+    expect_status("groups not dividing C_in", ne_conv2d_forward_cuda(0, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr, 0,
+                                                                      out.data(), bad_groups, conv, nullptr), NE_ERR_INVALID_ARGUMENT);
+    expect_status("wrong H_out", ne_conv2d_forward_cuda(0, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr, 0, out.data(),
+                                                         bad_out, conv, nullptr), NE_ERR_INVALID_ARGUMENT);
+    expect_status("negative padding", ne_conv2d_forward_cuda(0, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr, 0,
+                                                              out.data(), dims, neg_pad, nullptr), NE_ERR_INVALID_ARGUMENT);
+    expect_status("dtype 2", ne_conv2d_forward_cuda(2, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr, 0, out.data(), dims,
+                                                     conv, nullptr), NE_ERR_UNSUPPORTED_DTYPE);
+    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<float>;
+    const int64_t stride2[6] = {2, 2, 0, 0, 1, 1};
+    expect_status("cpu: winograd on a 3x3 stride-2", ne_conv2d_forward_cpu(0, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr,
+                                                                             0, out.data(), dims, stride2,
+                                                                             2, gemm, 1, 0), NE_ERR_INVALID_ARGUMENT);
+}
+
+}  // namespace
+
+int main() {
+    run_all<float>(0);
+    run_all<double>(1);
+    winograd_cases();
+    edge_cases();
+    return finish("conv2d");
+}
