@@ -11,10 +11,18 @@ import dev.nativeext.data.image.ImageFolder;
 import dev.nativeext.data.image.Normalize;
 import dev.nativeext.data.image.Resize;
 import dev.nativeext.data.image.Target;
+import dev.nativeext.model.Backbone;
+import dev.nativeext.model.Pooler;
+import dev.nativeext.model.Weights;
+import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.model.config.ConfigLoader;
 import dev.nativeext.ops.VisionOps;
 import dev.nativeext.tensor.Tensor;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,18 +31,16 @@ import java.util.SplittableRandom;
 
 /**
  * {@code nativeext demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>]
- * [--workers n] [--batch n]}: a folder of images through the DataLoader (decode, maskrcnn-benchmark's
- * test transform, BatchCollator with SIZE_DIVISIBILITY 32), a feature pyramid at strides 4..32,
- * sampled boxes pooled with the multi-level ROIAlign rule of maskrcnn-benchmark's pooler, a
- * progress bar, and an HTML report (images, pyramid levels as heat-maps, pooled crops, timing).
- *
- * <p>The R-50-FPN backbone is not wired in yet: the pyramid levels are the normalised input
- * average-pooled to each stride (a stand-in, labelled so in the report), and {@code --config} /
- * {@code --weights} are accepted but not used.
+ * [--workers n] [--batch n] [--size n] [--max-size n] [--seed n]}: a folder of images through the
+ * DataLoader (decode, the config's test transform, BatchCollator with its SIZE_DIVISIBILITY),
+ * maskrcnn-benchmark's backbone (R-50-FPN by default, seeded weights unless {@code --weights}),
+ * sampled boxes pooled by its multi-level {@link Pooler}, a progress bar with images/s, and an
+ * HTML report: per image the picture with its boxes, the FPN levels as heat-maps, the pooled
+ * crops, and the timing split (decode / transform / collate / backbone / FPN / pooler).
  */
 final class DemoCommand {
 
-    private static final int POOL = 14;
+    private static final int CROP = 14;
     private static final int BOXES = 4;
 
     /** What a worker hands over per image besides the pixels. */
@@ -63,6 +69,9 @@ final class DemoCommand {
         Path out = home.resolve("target/demo");
         int workers = 2;
         int batchSize = 2;
+        Integer size = null;
+        Integer maxSize = null;
+        long seed = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) return usage("missing value after " + a);
@@ -73,17 +82,16 @@ final class DemoCommand {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--batch" -> batchSize = Integer.parseInt(args[++i]);
+                case "--size" -> size = Integer.parseInt(args[++i]);
+                case "--max-size" -> maxSize = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
                 default -> {
                     return usage("unknown option " + a);
                 }
             }
         }
         if (images == null) images = DemoImages.ensure(out.resolve("images"));
-        String backboneNote = "The R-50-FPN backbone is not wired into this build: the pyramid levels below are the normalised "
-                + "input average-pooled to strides 4, 8, 16, 32 (a stand-in for P2..P5), and the boxes are pooled from them.";
-        if (config != null || weights != null) {
-            System.err.println("demo: --config / --weights given, but the R-50-FPN backbone is not wired into this build; they are not used");
-        }
+        BackboneConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.parse(bundledConfig(), "demo_R-50-FPN.yaml (bundled)");
         ImageFolder folder = new ImageFolder(images);
         if (folder.size() == 0) {
             System.err.println("demo: no .jpg/.jpeg/.png files in " + images);
@@ -91,20 +99,41 @@ final class DemoCommand {
         }
         System.out.println("demo: " + folder.size() + " images from " + images + ", " + workers + " workers, batch " + batchSize);
 
-        DetectionTransform transform = DetectionTransform.maskRcnnTest();
+        int minSize = size != null ? size : cfg.minSizeTest();
+        int maxSide = maxSize != null ? maxSize : cfg.maxSizeTest();
+        double[] pm = cfg.pixelMean();
+        double[] ps = cfg.pixelStd();
+        Normalize normalize = new Normalize(new float[]{(float) pm[0], (float) pm[1], (float) pm[2]},
+                new float[]{(float) ps[0], (float) ps[1], (float) ps[2]}, cfg.toBgr255());
+        DetectionTransform transform = new DetectionTransform(new Resize(new int[]{minSize}, maxSide), 0, normalize, 0);
         Dataset<Loaded> dataset = Dataset.from(folder.size(), i -> load(folder, transform, i));
-        BatchCollator collator = new BatchCollator(32);
+        Backbone backbone = Backbone.build(cfg);
+        int div = backbone.hasFpn() ? Math.max(32, cfg.sizeDivisibility()) : cfg.sizeDivisibility();
+        BatchCollator collator = new BatchCollator(div);
+        String weightsNote;
+        long w0 = System.nanoTime();
+        if (weights != null) {
+            Weights.LoadReport lr = Weights.load(weights, backbone);
+            weightsNote = "weights " + weights + " (" + lr.loaded() + " tensors)";
+        } else {
+            Weights.seed(seed, backbone);
+            weightsNote = "seeded weights (seed " + seed + "; no --weights), so the features show structure, not learned semantics";
+        }
+        System.out.printf(Locale.ROOT, "demo: %s %s, %s, %.0f ms%n", cfg.source(), cfg.convBody(), weightsNote, (System.nanoTime() - w0) / 1e6);
+        double[] scales = cfg.poolerScales();
+        Pooler pooler = new Pooler(cfg.poolerResolution(), scales, cfg.poolerSamplingRatio());
+        List<String> levelNames = backbone.outputNames();
         List<Meta> metas = new ArrayList<>();
         List<List<BufferedImage>> maps = new ArrayList<>();
         List<List<BufferedImage>> crops = new ArrayList<>();
         List<List<String>> cropCaptions = new ArrayList<>();
+        java.util.Map<String, Double> stageMs = new java.util.LinkedHashMap<>();
         double collateMs = 0;
         double waitMs = 0;
-        double pyramidMs = 0;
         double poolMs = 0;
         long start = System.nanoTime();
         int done = 0;
-        try (DataLoader<Loaded, Batch> loader = DataLoader.builder(dataset, (List<Loaded> s) -> collate(collator, s))
+        try (backbone; DataLoader<Loaded, Batch> loader = DataLoader.builder(dataset, (List<Loaded> s) -> collate(collator, s))
                 .batchSize(batchSize).numWorkers(workers).build()) {
             DataLoader.EpochIterator<Batch> it = loader.iterator();
             while (it.hasNext()) {
@@ -113,22 +142,21 @@ final class DemoCommand {
                     long t1 = System.nanoTime();
                     waitMs += (t1 - t0) / 1e6;
                     collateMs += b.collateMs();
-                    Pyramid p = Pyramid.of(b.images().images());
-                    long t2 = System.nanoTime();
-                    pyramidMs += (t2 - t1) / 1e6;
-                    List<Tensor> pooled = pool(p, b.metas());
-                    long t3 = System.nanoTime();
-                    poolMs += (t3 - t2) / 1e6;
-                    for (int i = 0; i < b.metas().size(); i++) {
-                        Meta m = b.metas().get(i);
-                        metas.add(m);
-                        maps.add(p.heatMaps(i, m.h(), m.w()));
-                        try (Tensor t = pooled.get(i)) {
-                            crops.add(cropImages(t));
+                    List<Tensor> feats = backbone.forward(b.images().images(), (stage, ns) -> stageMs.merge(stage, ns / 1e6, Double::sum));
+                    try {
+                        long t2 = System.nanoTime();
+                        List<float[]> pooled = pool(pooler, feats.subList(0, scales.length), b.images().images(), b.metas());
+                        poolMs += (System.nanoTime() - t2) / 1e6;
+                        for (int i = 0; i < b.metas().size(); i++) {
+                            Meta m = b.metas().get(i);
+                            metas.add(m);
+                            maps.add(heatMaps(feats, (int) Math.round(1 / scales[0]), i, m.h(), m.w()));
+                            crops.add(cropImages(pooled.get(2 * i), pooled.get(2 * i + 1), cfg.poolerResolution(), normalize));
+                            cropCaptions.add(captions(pooler, m.boxes()));
                         }
-                        cropCaptions.add(captions(m.boxes()));
+                    } finally {
+                        feats.forEach(Tensor::close);
                     }
-                    p.close();
                     done += b.metas().size();
                     progress(done, folder.size(), start);
                 }
@@ -138,45 +166,53 @@ final class DemoCommand {
         double wall = (System.nanoTime() - start) / 1e6;
         double decode = metas.stream().mapToDouble(Meta::decodeMs).sum();
         double trans = metas.stream().mapToDouble(Meta::transformMs).sum();
+        double fpnMs = stageMs.getOrDefault("fpn", 0.0);
+        double bodyMs = stageMs.entrySet().stream().filter(e -> !e.getKey().equals("fpn")).mapToDouble(java.util.Map.Entry::getValue).sum();
+        String stages = String.join(", ", stageMs.entrySet().stream().filter(e -> !e.getKey().equals("fpn"))
+                .map(e -> e.getKey() + " " + DemoReport.ms(e.getValue())).toList());
 
-        DemoReport r = new DemoReport("nativeext demo: " + folder.size() + " images",
+        DemoReport r = new DemoReport("nativeext demo: " + folder.size() + " images, " + cfg.convBody(),
                 DemoReport.esc(images.toString()) + " through the DataLoader (" + workers + " workers, batch " + batchSize
-                        + "), maskrcnn-benchmark's test transform (Resize 800/1333, TO_BGR255, PIXEL_MEAN), BatchCollator(32). "
-                        + "<b>" + DemoReport.esc(backboneNote) + "</b>");
+                        + "), the test transform (Resize " + minSize + "/" + maxSide + ", TO_BGR255 " + cfg.toBgr255()
+                        + ", PIXEL_MEAN), BatchCollator(" + div + "), " + DemoReport.esc(cfg.convBody()) + " from "
+                        + DemoReport.esc(cfg.source()) + " with " + DemoReport.esc(weightsNote) + ", and the multi-level pooler ("
+                        + cfg.poolerResolution() + "x" + cfg.poolerResolution() + ", sampling ratio " + cfg.poolerSamplingRatio()
+                        + ") on " + BOXES + " sampled boxes per image.");
         r.heading("Timing");
         r.table(List.of("step", "total ms", "ms per image", "where"), List.of(
                 List.of("decode (ImageIO)", DemoReport.ms(decode), DemoReport.ms(decode / done), "workers"),
                 List.of("transform (resize + normalise)", DemoReport.ms(trans), DemoReport.ms(trans / done), "workers"),
                 List.of("collate", DemoReport.ms(collateMs), DemoReport.ms(collateMs / done), "workers"),
                 List.of("waiting for the loader", DemoReport.ms(waitMs), DemoReport.ms(waitMs / done), "main thread"),
-                List.of("backbone (R-50)", "not run", "-", "not wired in"),
-                List.of("FPN", "not run", "-", "not wired in"),
-                List.of("input pyramid (stand-in)", DemoReport.ms(pyramidMs), DemoReport.ms(pyramidMs / done), "main thread"),
-                List.of("pooler (multi-level ROIAlign " + POOL + "x" + POOL + ")", DemoReport.ms(poolMs), DemoReport.ms(poolMs / done), "main thread"),
+                List.of("backbone body (" + stages + ")", DemoReport.ms(bodyMs), DemoReport.ms(bodyMs / done), "main thread"),
+                List.of("FPN", DemoReport.ms(fpnMs), DemoReport.ms(fpnMs / done), "main thread"),
+                List.of("pooler (multi-level ROIAlign)", DemoReport.ms(poolMs), DemoReport.ms(poolMs / done), "main thread"),
                 List.of("wall", DemoReport.ms(wall), DemoReport.ms(wall / done), String.format(Locale.ROOT, "%.2f images/s", done / wall * 1000))));
         r.heading("Images");
         for (int i = 0; i < metas.size(); i++) {
             Meta m = metas.get(i);
             r.beginSection(m.name() + ": " + m.origW() + "x" + m.origH() + " -> " + m.w() + "x" + m.h()
                     + String.format(Locale.ROOT, " (decode %.1f ms, transform %.1f ms)", m.decodeMs(), m.transformMs()));
-            float s = (float) m.thumb().getWidth() / m.w();
+            float sc = (float) m.thumb().getWidth() / m.w();
             float[] tb = m.boxes().clone();
-            for (int k = 0; k < tb.length; k++) tb[k] *= s;
+            for (int k = 0; k < tb.length; k++) tb[k] *= sc;
             r.image(DemoReport.withBoxes(m.thumb(), tb), m.name());
-            r.figures("maps", maps.get(i), List.of("stride 4 (P2 stand-in)", "stride 8 (P3)", "stride 16 (P4)", "stride 32 (P5)"));
+            List<String> mapNames = new ArrayList<>();
+            for (String n : levelNames) mapNames.add(n + " (mean |activation| over channels)");
+            r.figures("maps", maps.get(i), mapNames.subList(0, maps.get(i).size()));
             r.figures("crops", crops.get(i), cropCaptions.get(i));
             r.endSection();
         }
         Path report = out.resolve("report.html");
         r.write(report);
         System.out.printf(Locale.ROOT, "demo: %d images in %.0f ms (%.2f images/s); report: %s%n", done, wall, done / wall * 1000, report.toUri());
-        System.out.println("demo: " + backboneNote);
         return 0;
     }
 
     private static int usage(String problem) {
         System.err.println("demo: " + problem);
-        System.err.println("usage: nativeext demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>] [--workers n] [--batch n]");
+        System.err.println("usage: nativeext demo [--images <folder>] [--config <yaml>] [--weights <.pth|.safetensors>] [--out <folder>]"
+                + " [--workers n] [--batch n] [--size <min side>] [--max-size n] [--seed n]");
         return 2;
     }
 
@@ -232,61 +268,74 @@ final class DemoCommand {
     }
 
     /**
-     * maskrcnn-benchmark's pooler on the pyramid: level {@code floor(4 + log2(sqrt(area) / 224 + 1e-6))}
-     * clamped to [2, 5] with area {@code (x2 - x1 + 1)(y2 - y1 + 1)}, ROIAlign with scale
-     * {@code 2^-level}, sampling ratio 2, unaligned (the legacy op); results in the boxes' order.
+     * The boxes of the batch (image i's boxes with batch index i) through the pooler on the
+     * features, and through ROIAlign at the same level's scale on the input image, so that the
+     * report can show what each pooled feature looked at. Per image: {features [K, C, P, P] flat,
+     * pixels [K, 3, P, P] flat}.
      */
-    private static List<Tensor> pool(Pyramid p, List<Meta> metas) {
-        List<Tensor> out = new ArrayList<>();
+    private static List<float[]> pool(Pooler pooler, List<Tensor> feats, Tensor images, List<Meta> metas) {
+        int k = BOXES;
+        float[] rois = new float[metas.size() * k * 5];
         for (int i = 0; i < metas.size(); i++) {
             float[] b = metas.get(i).boxes();
-            int k = b.length / 4;
-            float[] result = new float[k * 3 * POOL * POOL];
             for (int j = 0; j < k; j++) {
-                int level = level(b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]);
-                try (Tensor rois = Tensor.of(new float[]{i, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]}, 1, 5);
-                     Tensor pooled = VisionOps.roiAlign(p.level(level), rois, new int[]{POOL, POOL}, Math.pow(2, -level), 2, false)) {
-                    System.arraycopy(pooled.toFloatArray(), 0, result, j * 3 * POOL * POOL, 3 * POOL * POOL);
-                }
+                int o = (i * k + j) * 5;
+                rois[o] = i;
+                System.arraycopy(b, 4 * j, rois, o + 1, 4);
             }
-            out.add(Tensor.of(result, k, 3, POOL, POOL));
+        }
+        List<float[]> out = new ArrayList<>();
+        try (Tensor r = Tensor.of(rois, (long) metas.size() * k, 5);
+             Tensor pooled = pooler.forward(feats, r);
+             Tensor pixels = VisionOps.roiAlign(images, r, new int[]{CROP, CROP}, 1.0, 2, false)) {
+            float[] f = pooled.toFloatArray();
+            float[] p = pixels.toFloatArray();
+            int pf = f.length / metas.size();
+            int pp = p.length / metas.size();
+            for (int i = 0; i < metas.size(); i++) {
+                out.add(java.util.Arrays.copyOfRange(f, i * pf, (i + 1) * pf));
+                out.add(java.util.Arrays.copyOfRange(p, i * pp, (i + 1) * pp));
+            }
         }
         return out;
     }
 
-    static int level(float x1, float y1, float x2, float y2) {
-        double s = Math.sqrt((x2 - x1 + 1) * (double) (y2 - y1 + 1));
-        int lvl = (int) Math.floor(4 + Math.log(s / 224 + 1e-6) / Math.log(2));
-        return Math.max(2, Math.min(5, lvl));
-    }
-
-    private static List<String> captions(float[] b) {
+    private static List<String> captions(Pooler pooler, float[] b) {
+        float[] rois = new float[b.length / 4 * 5];
+        for (int j = 0; j < b.length / 4; j++) System.arraycopy(b, 4 * j, rois, 5 * j + 1, 4);
+        int[] lv = pooler.levels(rois);
         List<String> c = new ArrayList<>();
         for (int j = 0; j < b.length / 4; j++) {
-            c.add(String.format(Locale.ROOT, "box %d: %.0fx%.0f, level P%d", j, b[4 * j + 2] - b[4 * j] + 1, b[4 * j + 3] - b[4 * j + 1] + 1,
-                    level(b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3])));
+            String size = String.format(Locale.ROOT, "%.0fx%.0f", b[4 * j + 2] - b[4 * j] + 1, b[4 * j + 3] - b[4 * j + 1] + 1);
+            c.add("box " + j + " " + size + ": pixels");
+            c.add("box " + j + ": pooled level " + lv[j] + " (mean |feature|)");
         }
         return c;
     }
 
-    /** Pooled {@code [K, 3, P, P]} (B, G, R minus PIXEL_MEAN) back to viewable RGB, enlarged 6x. */
-    private static List<BufferedImage> cropImages(Tensor pooled) {
-        float[] v = pooled.toFloatArray();
-        int k = (int) pooled.shape(0);
+    /** Per box: the input pixels under it (de-normalised to RGB) and the pooled feature's channel mean, both enlarged. */
+    private static List<BufferedImage> cropImages(float[] feats, float[] pixels, int res, Normalize norm) {
         List<BufferedImage> out = new ArrayList<>();
+        int k = BOXES;
+        int c = feats.length / (k * res * res);
         int s = 6;
         for (int j = 0; j < k; j++) {
-            BufferedImage img = new BufferedImage(POOL * s, POOL * s, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < POOL * s; y++) {
-                for (int x = 0; x < POOL * s; x++) {
-                    int o = j * 3 * POOL * POOL + (y / s) * POOL + x / s;
-                    int bl = clamp(v[o] + Normalize.PIXEL_MEAN[0]);
-                    int gr = clamp(v[o + POOL * POOL] + Normalize.PIXEL_MEAN[1]);
-                    int rd = clamp(v[o + 2 * POOL * POOL] + Normalize.PIXEL_MEAN[2]);
-                    img.setRGB(x, y, (rd << 16) | (gr << 8) | bl);
+            BufferedImage img = new BufferedImage(CROP * s, CROP * s, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < CROP * s; y++) {
+                for (int x = 0; x < CROP * s; x++) {
+                    int o = j * 3 * CROP * CROP + (y / s) * CROP + x / s;
+                    float[] v = {pixels[o], pixels[o + CROP * CROP], pixels[o + 2 * CROP * CROP]};
+                    int[] rgb = norm.toBgr255() ? new int[]{clamp(v[2] + Normalize.PIXEL_MEAN[2]), clamp(v[1] + Normalize.PIXEL_MEAN[1]),
+                            clamp(v[0] + Normalize.PIXEL_MEAN[0])} : new int[]{clamp(v[0] * 255), clamp(v[1] * 255), clamp(v[2] * 255)};
+                    img.setRGB(x, y, (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]);
                 }
             }
             out.add(img);
+            float[] m = new float[res * res];
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < res * res; i++) m[i] += Math.abs(feats[(j * c + ch) * res * res + i]) / c;
+            }
+            out.add(DemoReport.heatMap(m, res, res, CROP * s / res));
         }
         return out;
     }
@@ -302,71 +351,36 @@ final class DemoCommand {
         System.err.printf(Locale.ROOT, "\r[%s%s] %d/%d images  %.2f images/s", "#".repeat(fill), ".".repeat(width - fill), done, total, done / secs);
     }
 
-    /** The stand-in pyramid: the batch average-pooled to strides 4, 8, 16, 32 (levels 2..5). */
-    static final class Pyramid {
-        private final Tensor[] levels = new Tensor[6];
-        private final long[][] shapes = new long[6][];
-
-        static Pyramid of(Tensor batch) {
-            Pyramid p = new Pyramid();
-            float[] cur = batch.toFloatArray();
-            long n = batch.shape(0);
-            long c = batch.shape(1);
-            int h = (int) batch.shape(2);
-            int w = (int) batch.shape(3);
-            for (int lvl = 1; lvl <= 5; lvl++) {
-                int oh = h / 2;
-                int ow = w / 2;
-                float[] next = new float[(int) (n * c * oh * ow)];
-                for (int pl = 0; pl < n * c; pl++) {
-                    for (int y = 0; y < oh; y++) {
-                        int r0 = (pl * h + 2 * y) * w;
-                        int r1 = r0 + w;
-                        int o = (pl * oh + y) * ow;
-                        for (int x = 0; x < ow; x++) {
-                            next[o + x] = 0.25f * (cur[r0 + 2 * x] + cur[r0 + 2 * x + 1] + cur[r1 + 2 * x] + cur[r1 + 2 * x + 1]);
-                        }
-                    }
-                }
-                cur = next;
-                h = oh;
-                w = ow;
-                if (lvl >= 2) {
-                    p.levels[lvl] = Tensor.of(cur, n, c, h, w);
-                    p.shapes[lvl] = new long[]{n, c, h, w};
+    /**
+     * Per output level, the channel-mean of |activation| of image {@code i}, cropped to its real
+     * size at that level's stride ({@code stride0} for the first level, doubling with each halving).
+     */
+    private static List<BufferedImage> heatMaps(List<Tensor> feats, int stride0, int i, int realH, int realW) {
+        List<BufferedImage> out = new ArrayList<>();
+        for (Tensor t : feats) {
+            int c = (int) t.shape(1);
+            int h = (int) t.shape(2);
+            int w = (int) t.shape(3);
+            double stride = (double) stride0 * feats.get(0).shape(2) / h;
+            int ch = Math.max(1, Math.min(h, (int) Math.ceil(realH / stride)));
+            int cw = Math.max(1, Math.min(w, (int) Math.ceil(realW / stride)));
+            float[] all = t.toFloatArray();
+            float[] m = new float[ch * cw];
+            for (int k = 0; k < c; k++) {
+                int base = (i * c + k) * h * w;
+                for (int y = 0; y < ch; y++) {
+                    for (int x = 0; x < cw; x++) m[y * cw + x] += Math.abs(all[base + y * w + x]) / c;
                 }
             }
-            return p;
+            out.add(DemoReport.heatMap(m, ch, cw, Math.max(1, 200 / Math.max(ch, cw))));
         }
+        return out;
+    }
 
-        Tensor level(int k) {
-            return levels[k];
-        }
-
-        /** Per level, the channel-mean of image {@code i}, cropped to its real size at that stride. */
-        List<BufferedImage> heatMaps(int i, int realH, int realW) {
-            List<BufferedImage> out = new ArrayList<>();
-            for (int lvl = 2; lvl <= 5; lvl++) {
-                long[] s = shapes[lvl];
-                int c = (int) s[1];
-                int h = (int) s[2];
-                int w = (int) s[3];
-                int ch = Math.max(1, Math.min(h, (realH + (1 << lvl) - 1) >> lvl));
-                int cw = Math.max(1, Math.min(w, (realW + (1 << lvl) - 1) >> lvl));
-                float[] all = levels[lvl].toFloatArray();
-                float[] m = new float[ch * cw];
-                for (int k = 0; k < c; k++) {
-                    for (int y = 0; y < ch; y++) {
-                        for (int x = 0; x < cw; x++) m[y * cw + x] += all[((i * c + k) * h + y) * w + x] / c;
-                    }
-                }
-                out.add(DemoReport.heatMap(m, ch, cw, Math.max(1, 160 / Math.max(ch, cw))));
-            }
-            return out;
-        }
-
-        void close() {
-            for (Tensor t : levels) if (t != null) t.close();
+    private static String bundledConfig() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo_R-50-FPN.yaml")) {
+            if (in == null) throw new IOException("the bundled demo config demo_R-50-FPN.yaml is missing from the jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }

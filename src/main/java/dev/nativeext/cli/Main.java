@@ -44,8 +44,8 @@ public final class Main {
                   bench     measure cold build, cache hits and call overhead (plain JavaCPP as the anchor)
                   bench ops broadcast add on the CPU against a memory copy of the same bytes
                   demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>]
-                            images through the DataLoader and the pooler, progress bar, HTML report
-                            (target/demo/report.html); the R-50-FPN backbone is not wired in yet
+                            images through the DataLoader, the R-50-FPN backbone and the pooler, with a
+                            progress bar and an HTML report (target/demo/report.html)
                   resnet    --config <yaml> [--weights <.pth|.safetensors>] [--image <file>]: a maskrcnn-benchmark
                             backbone on an image: output shapes, time per stage, frozen stages, a PNG of features""");
     }
