@@ -213,6 +213,7 @@ public final class DataBench {
             for (int at = 0; at < images; at += 2) {
                 List<DetectionSample> s = List.of(ds.get(at), ds.get(at + 1));
                 collate.apply(s).close();
+                s.forEach(DetectionSample::close);          // what the loader does after collating
             }
         };
         DataLoader<DetectionSample, ImageBatch> zero = DataLoader.builder(ds, collate).batchSize(2).numWorkers(0).build();

@@ -74,7 +74,7 @@ public final class DetectionTransform {
 
     static FloatImage resizeNormalizeJava(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
         byte[][] planes = Resampler.horizontal(img, outW);
-        float[] out = new float[3 * outW * outH];
+        float[] out = FloatArrayPool.take(3 * outW * outH);
         for (int p = 0; p < 3; p++) {
             Resampler.vertical(planes[normalize.sourcePlane(p)], outW, img.height(), outH, normalize.table(p),
                     normalize.plainMean(p), normalize.plainStd(p), out, p * outW * outH, flip);
@@ -100,7 +100,7 @@ public final class DetectionTransform {
             plainMean[p] = normalize.plainMean(p);
             std[p] = normalize.plainStd(p);
         }
-        float[] out = new float[3 * outW * outH];
+        float[] out = FloatArrayPool.take(3 * outW * outH);
         dev.nativeext.ops.ImageResize.resizeNormalize(h, w, img.bgr(), outH, outW,
                 outW == w ? null : new Resampler.Taps(w, outW).toOps(), outH == h ? null : new Resampler.Taps(h, outH).toOps(),
                 lut, planeSrc, plainMean, std, flip, scratch, out);

@@ -14,6 +14,7 @@ public final class FloatImage {
     private final int height;
     private final int width;
     private final float[] data;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
     public FloatImage(int channels, int height, int width, float[] data) {
         if (channels < 1 || height < 1 || width < 1) {
@@ -41,12 +42,18 @@ public final class FloatImage {
         return width;
     }
 
-    /** {@code data[(c * height + y) * width + x]} (shared, not copied). */
+    /** {@code data[(c * height + y) * width + x]} (shared, not copied); an error after {@link #release()}. */
     public float[] data() {
+        if (released.get()) throw new IllegalStateException("this image was released (its sample was closed); its array is reused");
         return data;
     }
 
     public float get(int c, int y, int x) {
-        return data[(c * height + y) * width + x];
+        return data()[(c * height + y) * width + x];
+    }
+
+    /** Hands the array to {@link FloatArrayPool} for reuse, once; {@link #data()} fails afterwards. */
+    public void release() {
+        if (released.compareAndSet(false, true)) FloatArrayPool.give(data);
     }
 }

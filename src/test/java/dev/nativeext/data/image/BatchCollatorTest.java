@@ -42,6 +42,41 @@ class BatchCollatorTest {
             assertArrayEquals(new long[]{1, 3, 5, 7}, b.images().shape());
         }
         assertEquals(832, BatchCollator.roundUp(810, 32));
+    }
+
+    @Test
+    void theLoaderReleasesCollatedSamplesForReuse() {
+        ByteImage img = TestImages.synthetic(40, 30, 1);
+        DetectionTransform tr = new DetectionTransform(new Resize(new int[]{600}, 1000), 0, Normalize.maskRcnn(), 0);
+        List<DetectionSample> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.nativeext.data.Dataset<DetectionSample> ds = dev.nativeext.data.Dataset.from(4, i -> {
+            DetectionSample s = tr.apply(img, null, i, 0);
+            seen.add(s);
+            return s;
+        });
+        FloatArrayPool.trim();
+        try (dev.nativeext.data.DataLoader<DetectionSample, ImageBatch> l = dev.nativeext.data.DataLoader.builder(ds, new BatchCollator(32))
+                .batchSize(2).build()) {
+            float[] first = null;
+            for (ImageBatch b : l) {
+                try (b) {
+                    assertEquals(600, b.heights()[0]);
+                    if (first == null) {
+                        first = b.images().toFloatArray();
+                    } else {
+                        // the second batch's samples were written into the first batch's released arrays: same pixels
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(first, b.images().toFloatArray());
+                    }
+                }
+            }
+        }
+        assertEquals(4, seen.size());
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> seen.get(0).image().data());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("released"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(FloatArrayPool.cachedBytes() > 0);
+        float[] a = FloatArrayPool.take(1 << 17);
+        FloatArrayPool.give(a);
+        org.junit.jupiter.api.Assertions.assertSame(a, FloatArrayPool.take(1 << 17));
         assertEquals(800, BatchCollator.roundUp(800, 32));
         assertEquals(1088, BatchCollator.roundUp(1066, 32));
         assertEquals(800, BatchCollator.roundUp(800, 0));
