@@ -225,6 +225,7 @@ public final class DataBench {
             for (ImageBatch b : two) b.close();
         };
         double[][] r = interleaved(rounds, plain, z, t);
+        double[] spin = spinScaling();
         double c0 = processCpuMs();
         z.run();
         double c1 = processCpuMs();
@@ -241,12 +242,45 @@ public final class DataBench {
                 100 * (r[1][2] / r[0][2] - 1), 100 * (r[1][3] / r[0][3] - 1), 100 * (r[1][0] / r[0][0] - 1));
         System.out.printf("  DataLoader, 2 workers:      wall %.1f / %.1f ms  speed-up over 0 workers %.2fx (min), %.2fx (median)   [goal >= 1.8x on 2 cores]%n",
                 r[2][0], r[2][1], r[1][0] / r[2][0], r[1][1] / r[2][1]);
+        System.out.printf("  anchor: a pure CPU loop on 1 vs 2 threads in the same run: %.0f vs %.0f ms = %.2fx (2.0x when two cores are free;"
+                + " less means other jobs held a core)%n", spin[0], spin[1], spin[0] / spin[1]);
         System.out.printf("  process CPU time per image: 0 workers %.1f ms, 2 workers %.1f ms (%.2fx): the work the workers add; with two idle"
                 + " cores the speed-up is bounded by 2 x this ratio = %.2fx%n", (c1 - c0) / images, (c2 - c1) / images,
                 (c2 - c1) / (c1 - c0), 2 * (c1 - c0) / (c2 - c1));
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    private static volatile double spinSink;
+
+    /** {1 thread, 2 threads} ms for the same total of pure arithmetic: how many cores the machine gives now. */
+    private static double[] spinScaling() {
+        Runnable spin = () -> {
+            double x = 0;
+            for (int i = 0; i < 40_000_000; i++) x += Math.sqrt(i);
+            spinSink = x;
+        };
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+        for (int k = 0; k < 3; k++) {
+            long t0 = System.nanoTime();
+            spin.run();
+            spin.run();
+            best[0] = Math.min(best[0], (System.nanoTime() - t0) / 1e6);
+            Thread a = new Thread(spin);
+            Thread b = new Thread(spin);
+            t0 = System.nanoTime();
+            a.start();
+            b.start();
+            try {
+                a.join();
+                b.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            best[1] = Math.min(best[1], (System.nanoTime() - t0) / 1e6);
+        }
+        return best;
+    }
 
     /**
      * {wall min, wall median, CPU min, CPU median} ms of each runnable over {@code rounds} rounds,
