@@ -22,7 +22,7 @@ typedef struct {
 /* Bytes of one im2col buffer (a few per core fit L2); output positions per GEMM of the direct
  * 1x1 path; bytes of Winograd's transformed input and products per block of tile rows. */
 #define NE_C2_COL_BYTES (512 << 10)
-#define NE_C2_DIRECT_COLS 768
+#define NE_C2_DIRECT_COLS 1536
 #define NE_C2_WINO_BYTES ((int64_t) 12 << 20)
 
 static void* ne_c2_alloc(size_t bytes) {

@@ -9,7 +9,8 @@
 typedef void (*NE_C2_G(ne_c2_gemm_fn))(int order, int transa, int transb, int m, int n, int k, NE_T alpha,
                                        const NE_T* a, int lda, const NE_T* b, int ldb, NE_T beta, NE_T* c, int ldc);
 
-typedef void (*NE_C2_G(ne_c2_epi_fn))(NE_T* y, const NE_T* x, const NE_T* r, int64_t n, NE_T s, NE_T t, int32_t relu);
+typedef void (*NE_C2_G(ne_c2_init_fn))(NE_T* y, const NE_T* r, int64_t n, NE_T t);
+typedef void (*NE_C2_G(ne_c2_relu_fn))(NE_T* y, int64_t n);
 typedef void (*NE_C2_G(ne_c2_im2col_fn))(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col);
 
 typedef struct {
@@ -18,10 +19,12 @@ typedef struct {
     NE_T* out;
     int32_t relu;
     NE_C2_G(ne_c2_gemm_fn) gemm;
-    NE_C2_G(ne_c2_epi_fn) epi;
+    NE_C2_G(ne_c2_init_fn) init;
+    NE_C2_G(ne_c2_relu_fn) relu_fn;
     NE_C2_G(ne_c2_im2col_fn) im2col;
     int64_t nchunks, nc, K;
-    int direct, staged;   /* staged: the GEMM writes a buffer, the epilogue the output (residual is the output) */
+    const NE_T* ws;   /* the weights, each output channel's row times its scale */
+    int direct;
 } NE_C2_G(ne_c2_ctx);
 
 /* s and t of output channel co: y*s + t == (y + bias)*scale + shift. */
@@ -35,13 +38,10 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
     const NE_C2_G(ne_c2_ctx)* c = (const NE_C2_G(ne_c2_ctx)*) p;
     const ne_c2_geom* g = c->g;
     const int64_t hw = g->h * g->w, hwo = g->ho * g->wo;
-    NE_T *col = NULL, *stage = NULL;
-    if (!c->direct) col = (NE_T*) ne_c2_alloc((size_t) (c->K * c->nc) * sizeof(NE_T));
-    if (c->staged) stage = (NE_T*) ne_c2_alloc((size_t) (g->cout_g * c->nc) * sizeof(NE_T));
-    if ((!c->direct && !col) || (c->staged && !stage)) {
-        free(col);
-        free(stage);
-        return NE_ERR_OUT_OF_MEMORY;
+    NE_T* col = NULL;
+    if (!c->direct) {
+        col = (NE_T*) ne_c2_alloc((size_t) (c->K * c->nc) * sizeof(NE_T));
+        if (!col) return NE_ERR_OUT_OF_MEMORY;
     }
     for (int64_t item = begin; item < end; item++) {
         const int64_t chunk = item % c->nchunks, gr = (item / c->nchunks) % g->groups, b = item / (c->nchunks * g->groups);
@@ -60,19 +60,20 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
             ldb = n;
         }
         NE_T* C = c->out + (b * g->cout + gr * g->cout_g) * hwo + p0;
-        NE_T* G = c->staged ? stage : C;
-        const int64_t ldg = c->staged ? n : hwo;
-        c->gemm(101, 111, 111, (int) g->cout_g, (int) n, (int) c->K, (NE_T) 1, c->w + gr * g->cout_g * c->K, (int) c->K,
-                B, (int) ldb, (NE_T) 0, G, (int) ldg);
+        /* C = t (+ residual), then C += (scale * W) B: no separate zeroing pass (beta 0 would
+         * make the BLAS clear C first) and a residual that is the output itself is read first. */
         for (int64_t o = 0; o < g->cout_g; o++) {
             const int64_t co = gr * g->cout_g + o;
             NE_T s, t;
             NE_C2_G(ne_c2_affine)(c->bias, c->scale, c->shift, co, &s, &t);
-            c->epi(C + o * hwo, G + o * ldg, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, s, t, c->relu);
+            c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, t);
         }
+        c->gemm(101, 111, 111, (int) g->cout_g, (int) n, (int) c->K, (NE_T) 1, c->ws + gr * g->cout_g * c->K, (int) c->K,
+                B, (int) ldb, (NE_T) 1, C, (int) hwo);
+        if (c->relu)
+            for (int64_t o = 0; o < g->cout_g; o++) c->relu_fn(C + o * hwo, n);
     }
     free(col);
-    free(stage);
     return NE_OK;
 }
 
@@ -85,13 +86,30 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     c.gemm = gemm;
     c.K = g->cin_g * g->kh * g->kw;
     c.direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
-    c.staged = res != NULL && res == out;
-    if (isa == NE_ISA_AVX512) c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx512), c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx512);
-    else if (isa == NE_ISA_AVX2) c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx2), c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx2);
-    else c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), base), c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), base);
+    if (isa == NE_ISA_AVX512) {
+        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx512), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx512);
+        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx512);
+    } else if (isa == NE_ISA_AVX2) {
+        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx2), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx2);
+        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx2);
+    } else {
+        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), base), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), base);
+        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), base);
+    }
+    NE_T* scaled = NULL;
+    c.ws = w;
+    if (scale) {
+        scaled = (NE_T*) ne_c2_alloc((size_t) (g->cout * c.K) * sizeof(NE_T));
+        if (!scaled) return NE_ERR_OUT_OF_MEMORY;
+        for (int64_t co = 0; co < g->cout; co++)
+            for (int64_t k = 0; k < c.K; k++) scaled[co * c.K + k] = w[co * c.K + k] * scale[co];
+        c.ws = scaled;
+    }
     const int64_t hwo = g->ho * g->wo;
     ne_c2_chunks(hwo, c.direct ? NE_C2_DIRECT_COLS : NE_C2_COL_BYTES / (c.K * (int64_t) sizeof(NE_T)), &c.nchunks, &c.nc);
-    return ne_parallel_for(g->n * g->groups * c.nchunks, threads, NE_C2_G(ne_c2_gemm_range), &c);
+    int32_t st = ne_parallel_for(g->n * g->groups * c.nchunks, threads, NE_C2_G(ne_c2_gemm_range), &c);
+    free(scaled);
+    return st;
 }
 
 #if NE_C2_WINOGRAD
@@ -126,7 +144,7 @@ static int32_t ne_c2_wino_weight_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* scratch = (NE_T*) ne_c2_alloc((size_t) (72 * c->tb) * sizeof(NE_T));
+    NE_T* scratch = (NE_T*) ne_c2_alloc((size_t) (72 * c->tb + 4 * c->tw + 4) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
         c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, scratch);

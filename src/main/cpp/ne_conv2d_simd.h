@@ -35,6 +35,9 @@ static void NE_C2_F(ne_c2_im2col)(const ne_c2_geom* g, const NE_T* in, int64_t p
                 if (g->sw == 1) {
                     const NE_T* s = row + x0;
                     for (int64_t q = qlo; q < qhi; q++) d[q] = s[q];
+                } else if (g->sw == 2) {           /* the stem and the downsampling convolutions */
+                    const NE_T* s = row + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = s[2 * q];
                 } else {
                     for (int64_t q = qlo; q < qhi; q++) d[q] = row[x0 + q * g->sw];
                 }
@@ -66,12 +69,25 @@ static void NE_C2_F(ne_c2_epilogue)(NE_T* y, const NE_T* x, const NE_T* r, int64
     }
 }
 
+/* The GEMM path's epilogue is split around a GEMM that accumulates (beta 1) with the scale
+ * folded into the weights: y = t (+ r) before it, max(y, 0) after. y may be r. */
+static void NE_C2_F(ne_c2_init)(NE_T* y, const NE_T* r, int64_t n, NE_T t) {
+    if (r) {
+        for (int64_t i = 0; i < n; i++) y[i] = t + r[i];
+    } else {
+        for (int64_t i = 0; i < n; i++) y[i] = t;
+    }
+}
+
+static void NE_C2_F(ne_c2_relu)(NE_T* y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? 0 : y[i];
+}
+
 #if NE_C2_WINOGRAD
 /* G g over 3 rows of n elements: o_r = sum_i G[r][i] g_i. */
-static void NE_C2_F(ne_c2_g)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
-    const NE_T *restrict g0p = gi[0], *restrict g1p = gi[1], *restrict g2p = gi[2];
-    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2];
-    NE_T *restrict o3p = o[3], *restrict o4p = o[4], *restrict o5p = o[5];
+static void NE_C2_F(ne_c2_g_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+                                NE_T* restrict o4p, NE_T* restrict o5p, const NE_T* restrict g0p, const NE_T* restrict g1p,
+                                const NE_T* restrict g2p, int64_t n) {
     for (int64_t q = 0; q < n; q++) {
         const NE_T g0 = g0p[q], g1 = g1p[q], g2 = g2p[q];
         o0p[q] = g0 * (NE_T) 0.25;
@@ -81,6 +97,10 @@ static void NE_C2_F(ne_c2_g)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
         o4p[q] = g0 * (NE_T) (1.0 / 24) - g1 * (NE_T) (1.0 / 12) + g2 * (NE_T) (1.0 / 6);
         o5p[q] = g2;
     }
+}
+
+static void NE_C2_F(ne_c2_g)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
+    NE_C2_F(ne_c2_g_k)(o[0], o[1], o[2], o[3], o[4], o[5], gi[0], gi[1], gi[2], n);
 }
 
 /* U[xi][co][ci] = (G w G^T)[xi] for one output channel; w9 is scratch [27][C_in]. */
@@ -103,11 +123,10 @@ static void NE_C2_F(ne_c2_wino_weight)(const NE_T* w, int64_t cin, int64_t cout,
     }
 }
 
-static void NE_C2_F(ne_c2_bt)(NE_T* const* o, NE_T* const* d, int64_t n) {
-    const NE_T *restrict d0p = d[0], *restrict d1p = d[1], *restrict d2p = d[2];
-    const NE_T *restrict d3p = d[3], *restrict d4p = d[4], *restrict d5p = d[5];
-    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2];
-    NE_T *restrict o3p = o[3], *restrict o4p = o[4], *restrict o5p = o[5];
+static void NE_C2_F(ne_c2_bt_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+                                 NE_T* restrict o4p, NE_T* restrict o5p, const NE_T* restrict d0p, const NE_T* restrict d1p,
+                                 const NE_T* restrict d2p, const NE_T* restrict d3p, const NE_T* restrict d4p,
+                                 const NE_T* restrict d5p, int64_t n) {
     for (int64_t q = 0; q < n; q++) {
         const NE_T d0 = d0p[q], d1 = d1p[q], d2 = d2p[q], d3 = d3p[q], d4 = d4p[q], d5 = d5p[q];
         o0p[q] = d0 * 4 - d2 * 5 + d4;
@@ -119,31 +138,48 @@ static void NE_C2_F(ne_c2_bt)(NE_T* const* o, NE_T* const* d, int64_t n) {
     }
 }
 
+/* B^T d over 6 rows of n elements each: o_k = sum_j BT[k][j] d_j (restrict parameters, so that it vectorises). */
+static void NE_C2_F(ne_c2_bt)(NE_T* const* o, NE_T* const* d, int64_t n) {
+    NE_C2_F(ne_c2_bt_k)(o[0], o[1], o[2], o[3], o[4], o[5], d[0], d[1], d[2], d[3], d[4], d[5], n);
+}
+
 /* V[xi][ci][lt] for input channel ci and the tb = (ty1 - ty0) * tw tiles of tile rows
  * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
- * scratch holds 72 * tb elements. */
+ * scratch holds 72 * tb + 4 * tw + 4 elements. */
 static void NE_C2_F(ne_c2_wino_input)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
                                        int64_t tw, int64_t tb, NE_T* V, NE_T* scratch) {
     NE_T* d[6][6];
     NE_T* t[6][6];
     for (int r = 0; r < 6; r++)
         for (int j = 0; j < 6; j++) d[r][j] = scratch + (r * 6 + j) * tb, t[r][j] = scratch + (36 + r * 6 + j) * tb;
+    /* A zero-padded copy of each input row (pad[p_w + x] = row[x]), then its four phases
+     * pad[4q + j], j < 4, deinterleaved; phases 4 and 5 are phases 0 and 1 one tile on. */
+    NE_T* pad = scratch + 72 * tb;
+    const int64_t plen = 4 * tw + 4;
+    for (int64_t q = 0; q < plen; q++) pad[q] = 0;
+    const int64_t xn = g->w < plen - g->pw ? g->w : plen - g->pw;
     for (int64_t ty = ty0; ty < ty1; ty++) {
         const int64_t lt = (ty - ty0) * tw;
         for (int r = 0; r < 6; r++) {
             const int64_t y = 4 * ty - g->ph + r;
+            NE_T *restrict d0 = d[r][0] + lt, *restrict d1 = d[r][1] + lt, *restrict d2 = d[r][2] + lt;
+            NE_T *restrict d3 = d[r][3] + lt, *restrict d4 = d[r][4] + lt, *restrict d5 = d[r][5] + lt;
             if (y < 0 || y >= g->h) {
-                for (int j = 0; j < 6; j++) for (int64_t q = 0; q < tw; q++) d[r][j][lt + q] = 0;
+                for (int64_t q = 0; q < tw; q++) d0[q] = d1[q] = d2[q] = d3[q] = d4[q] = d5[q] = 0;
                 continue;
             }
             const NE_T* row = plane + y * g->w;
-            for (int j = 0; j < 6; j++) {
-                NE_T* dj = d[r][j] + lt;
-                for (int64_t q = 0; q < tw; q++) {
-                    const int64_t x = 4 * q - g->pw + j;
-                    dj[q] = x >= 0 && x < g->w ? row[x] : 0;
-                }
+            for (int64_t x = 0; x < xn; x++) pad[g->pw + x] = row[x];
+            const NE_T* restrict pp = pad;
+            for (int64_t q = 0; q < tw; q++) {
+                d0[q] = pp[4 * q];
+                d1[q] = pp[4 * q + 1];
+                d2[q] = pp[4 * q + 2];
+                d3[q] = pp[4 * q + 3];
             }
+            for (int64_t q = 0; q < tw - 1; q++) d4[q] = d0[q + 1], d5[q] = d1[q + 1];
+            d4[tw - 1] = pp[4 * tw];
+            d5[tw - 1] = pp[4 * tw + 1];
         }
     }
     for (int r = 0; r < 6; r++) NE_C2_F(ne_c2_bt)(t[r], d[r], tb);          /* along x: t[r][k] */
@@ -155,10 +191,9 @@ static void NE_C2_F(ne_c2_wino_input)(const ne_c2_geom* g, const NE_T* plane, in
     }
 }
 
-static void NE_C2_F(ne_c2_at)(NE_T* const* o, const NE_T* const* m, int64_t n) {
-    const NE_T *restrict m0p = m[0], *restrict m1p = m[1], *restrict m2p = m[2];
-    const NE_T *restrict m3p = m[3], *restrict m4p = m[4], *restrict m5p = m[5];
-    NE_T *restrict o0p = o[0], *restrict o1p = o[1], *restrict o2p = o[2], *restrict o3p = o[3];
+static void NE_C2_F(ne_c2_at_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+                                 const NE_T* restrict m0p, const NE_T* restrict m1p, const NE_T* restrict m2p,
+                                 const NE_T* restrict m3p, const NE_T* restrict m4p, const NE_T* restrict m5p, int64_t n) {
     for (int64_t q = 0; q < n; q++) {
         const NE_T m0 = m0p[q], m1 = m1p[q], m2 = m2p[q], m3 = m3p[q], m4 = m4p[q], m5 = m5p[q];
         const NE_T a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
@@ -167,6 +202,11 @@ static void NE_C2_F(ne_c2_at)(NE_T* const* o, const NE_T* const* m, int64_t n) {
         o2p[q] = a + c * 4;
         o3p[q] = b + e * 8 + m5;
     }
+}
+
+/* A^T m over 6 rows: r_c = sum_i AT[c][i] m_i. */
+static void NE_C2_F(ne_c2_at)(NE_T* const* o, const NE_T* const* m, int64_t n) {
+    NE_C2_F(ne_c2_at_k)(o[0], o[1], o[2], o[3], m[0], m[1], m[2], m[3], m[4], m[5], n);
 }
 
 /* Output channel co, tile rows [ty0, ty1): out = A^T M A over all tb tiles at once, then the

@@ -1,7 +1,8 @@
 /* 2-D max pooling on the CPU (include/ne_max_pool2d.h). Tasks own whole (b, c) planes. For
  * each output row the valid window rows are first reduced column by column into a row buffer
- * (a vertical max over contiguous memory, which vectorises), then each output takes the max of
- * its valid window columns of that buffer. The max propagates NaN (PyTorch: v > m || isnan(v));
+ * (a vertical max over contiguous memory, which vectorises), then the output row takes, one
+ * kernel column at a time, the max with the buffer at its columns (a strided loop over the
+ * outputs whose column is inside the input: no bounds test inside the loop). The max propagates NaN (PyTorch: v > m || isnan(v));
  * -0 and +0 compare equal and either may be kept. */
 #include <math.h>
 #include <stddef.h>
@@ -25,30 +26,49 @@ typedef struct {
     TARGET static void ne_mp_vmax_##SFX##_##VAR(T* restrict buf, const T* restrict row, int64_t w) {       \
         for (int64_t i = 0; i < w; i++) buf[i] = NE_MP_MAX(row[i], buf[i]);                                 \
     }
+
+/* o[ox] = max(o[ox], buf[ox * SW + off]) for ox in [lo, hi): one kernel column of a row of
+ * outputs; SW a constant (1, 2: the strides that occur) so the loads vectorise, else sw. */
+#define NE_MP_HMAX(T, SFX, VAR, TARGET)                                                                     \
+    TARGET static void ne_mp_hmax_##SFX##_##VAR(T* restrict o, const T* restrict buf, int64_t lo, int64_t hi, \
+                                                 int64_t sw, int64_t off) {                                 \
+        if (sw == 1)                                                                                        \
+            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[ox + off], o[ox]);                   \
+        else if (sw == 2)                                                                                   \
+            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[2 * ox + off], o[ox]);               \
+        else                                                                                                \
+            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[ox * sw + off], o[ox]);              \
+    }
 NE_FOR_EACH_ISA(NE_MP_VMAX, float, f32)
 NE_FOR_EACH_ISA(NE_MP_VMAX, double, f64)
+NE_FOR_EACH_ISA(NE_MP_HMAX, float, f32)
+NE_FOR_EACH_ISA(NE_MP_HMAX, double, f64)
+
+static int64_t ne_mp_ceil_div(int64_t a, int64_t b) { /* b > 0 */
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
 
 #define NE_MP_PLANES(T, SFX)                                                                                \
     static void ne_mp_planes_##SFX(const ne_mp_ctx* cx, T* buf, int64_t begin, int64_t end) {               \
-        const int64_t H = cx->h, W = cx->w;                                                                 \
+        const int64_t H = cx->h, W = cx->w, OW = cx->ow;                                                    \
         for (int64_t p = begin; p < end; p++) {                                                             \
             const T* in = (const T*) cx->x + p * H * W;                                                     \
-            T* out = (T*) cx->out + p * cx->oh * cx->ow;                                                    \
+            T* out = (T*) cx->out + p * cx->oh * OW;                                                        \
             for (int64_t oy = 0; oy < cx->oh; oy++) {                                                       \
                 for (int64_t i = 0; i < W; i++) buf[i] = (T) -INFINITY;                                     \
                 for (int64_t i = 0; i < cx->kh; i++) {                                                      \
                     int64_t y = oy * cx->sh - cx->ph + i * cx->dh;                                          \
                     if (y >= 0 && y < H) NE_ISA_CALL(cx->isa, ne_mp_vmax_##SFX, buf, in + y * W, W);        \
                 }                                                                                           \
-                T* o = out + oy * cx->ow;                                                                   \
-                for (int64_t ox = 0; ox < cx->ow; ox++) {                                                   \
-                    T m = (T) -INFINITY;                                                                    \
-                    int64_t x0 = ox * cx->sw - cx->pw;                                                      \
-                    for (int64_t j = 0; j < cx->kw; j++) {                                                  \
-                        int64_t x = x0 + j * cx->dw;                                                        \
-                        if (x >= 0 && x < W) m = NE_MP_MAX(buf[x], m);                                      \
-                    }                                                                                       \
-                    o[ox] = m;                                                                              \
+                T* o = out + oy * OW;                                                                       \
+                for (int64_t ox = 0; ox < OW; ox++) o[ox] = (T) -INFINITY;                                  \
+                for (int64_t j = 0; j < cx->kw; j++) {                                                      \
+                    /* column x = ox * sw + off is inside [0, W) for ox in [lo, hi) */                       \
+                    const int64_t off = j * cx->dw - cx->pw;                                                \
+                    int64_t lo = ne_mp_ceil_div(-off, cx->sw), hi = ne_mp_ceil_div(W - off, cx->sw);        \
+                    if (lo < 0) lo = 0;                                                                     \
+                    if (hi > OW) hi = OW;                                                                   \
+                    if (lo < hi) NE_ISA_CALL(cx->isa, ne_mp_hmax_##SFX, o, buf, lo, hi, cx->sw, off);       \
                 }                                                                                           \
             }                                                                                               \
         }                                                                                                   \

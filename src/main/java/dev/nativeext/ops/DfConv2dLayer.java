@@ -12,7 +12,7 @@ import java.util.Arrays;
  * float64, NCHW, with the epilogue of conv2d (per-channel scale and shift, residual, ReLU).
  *
  * <ul>
- *   <li>The offset conv: {@code Conv2d(C_in, dg·k²·(3 if modulated else 2), k, stride,
+ *   <li>The offset conv ({@link Conv2d}): {@code Conv2d(C_in, dg·k²·(3 if modulated else 2), k, stride,
  *       padding = dilation·(k−1)/2, dilation)} with bias: {@code offsetWeight [dg·k²·m, C_in, k, k]},
  *       {@code offsetBias [dg·k²·m]} (null: none).</li>
  *   <li>v1 ({@code modulated == false}): all {@code 2·k²·dg} channels are the offsets.</li>
@@ -168,17 +168,9 @@ public final class DfConv2dLayer implements AutoCloseable {
         return out;
     }
 
-    /**
-     * The offset conv (stride, padding, dilation of the layer, groups 1, with bias). Runs as a
-     * deformable convolution with zero offsets, which samples exactly the input pixels (bilinear
-     * weights 1 and 0), i.e. a plain convolution.
-     */
+    /** The offset conv (stride, padding, dilation of the layer, groups 1, with bias): {@link Conv2d}. */
     private Tensor conv(Tensor x, Tensor w, Tensor b) {
-        long n = x.shape(0), ho = outputSize(x.shape(2)), wo = outputSize(x.shape(3));
-        int[] s = {stride, stride}, p = {padding, padding}, d = {dilation, dilation};
-        try (Tensor zero = Tensor.zeros(x.dtype(), x.device(), n, 2L * kernel * kernel, ho, wo)) {
-            return DeformConv2d.forward(x, zero, w, b, s, p, d, null);
-        }
+        return Conv2d.forward(x, w, b, Conv2d.Params.of(stride, padding, dilation, 1), null);
     }
 
     /** Rows [from, to) of t along its first axis, as a new tensor on t's device. */

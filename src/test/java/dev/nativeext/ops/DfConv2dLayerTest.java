@@ -77,6 +77,21 @@ class DfConv2dLayerTest {
     }
 
     @Test
+    @dev.nativeext.RequiresCuda
+    void cudaMatchesTheCpu() {
+        int[] c = {2, 4, 8, 7, 4, 3, 1, 1, 1, 2, 1};
+        double[] x = random(1, 2 * 4 * 56, -1, 1), ow = random(2, 54 * 4 * 9, -0.5, 0.5), ob = random(3, 54, -1, 1);
+        double[] wt = random(4, 4 * 4 * 9, -1, 1);
+        Device gpu = Device.cuda(0);
+        try (DfConv2dLayer cpu = layer(c, ow, ob, wt, true); Tensor tx = tensor(x, true, 2, 4, 8, 7); Tensor want = cpu.forward(tx, null, null, null, true);
+             Tensor gow = tensor(ow, true, 54, 4, 3, 3).to(gpu); Tensor gob = tensor(ob, true, 54).to(gpu);
+             Tensor gwt = tensor(wt, true, 4, 4, 3, 3).to(gpu); Tensor gx = tx.to(gpu);
+             DfConv2dLayer g = new DfConv2dLayer(gow, gob, gwt, 1, 1, 2, true); Tensor got = g.forward(gx, null, null, null, true)) {
+            LayerReference.assertClose(values(want), values(got), 1e-4, 1e-4 * Math.max(1, LayerReference.maxAbs(values(want))), "cuda");
+        }
+    }
+
+    @Test
     void maskrcnnBenchmarksPaddingAndEmptyBatch() {
         int[] c = {0, 4, 7, 9, 6, 3, 1, 2, 1, 1, 1};
         try (DfConv2dLayer layer = layer(c, new double[27 * 4 * 9], new double[27], new double[6 * 4 * 9], true);

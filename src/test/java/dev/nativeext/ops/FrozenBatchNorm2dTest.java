@@ -91,10 +91,8 @@ class FrozenBatchNorm2dTest {
     }
 
     /**
-     * Folding into the affine epilogue = the unfolded layer within float32 rounding: the epilogue
-     * of a convolution computed as conv · scale + shift against the reference's batch norm of the
-     * float64 convolution. (With i12's conv2d the conv itself runs natively; here the conv output
-     * is given.)
+     * Folding into the affine epilogue = the unfolded layer within float32 rounding, on a given
+     * convolution output (the folding alone; with conv2d below).
      */
     @Test
     void foldedEqualsUnfoldedWithinFloat32Rounding() {
@@ -108,6 +106,45 @@ class FrozenBatchNorm2dTest {
             LayerReference.assertF32(want, values(out), "folded");
         } finally {
             closeAll(keep);
+        }
+    }
+
+    /**
+     * conv2d with the folded batch norm in its epilogue = conv2d then the batch norm, within float32
+     * rounding, for both spellings, a 3×3 (Winograd on the CPU) and a strided 1×1 (GEMM), with a
+     * residual and ReLU; both against the float64 reference.
+     */
+    @Test
+    void foldedIntoConv2dEqualsConvThenBatchNorm() {
+        int n = 2, cin = 16, h = 13, w = 11, cout = 24;
+        long seed = 60;
+        for (int k : new int[] {3, 1}) {
+            for (boolean maskrcnn : new boolean[] {true, false}) {
+                int stride = k == 1 ? 2 : 1, pad = k / 2;
+                int ho = (h + 2 * pad - k) / stride + 1, wo = (w + 2 * pad - k) / stride + 1;
+                double[] x = rounded(random(seed++, n * cin * h * w, -1, 1), true);
+                double[] wt = rounded(random(seed++, cout * cin * k * k, -0.3, 0.3), true);
+                double[] res = rounded(random(seed++, n * cout * ho * wo, -1, 1), true);
+                Params p = Params.random(seed++, cout, true);
+                double[] conv = LayerReference.conv2d(x, n, cin, h, w, wt, cout, k, null, stride, pad, 1);
+                double[] bn = LayerReference.frozenBn(conv, n, cout, p.w, p.b, p.m, p.v, maskrcnn ? 0 : 1e-5);
+                double[] want = LayerReference.channelAffine(bn, n, cout, null, null, res, true);
+                List<Tensor> keep = new ArrayList<>();
+                Conv2d.Params cp = Conv2d.Params.of(stride, pad, 1, 1);
+                try (Tensor tx = tensor(x, true, n, cin, h, w); Tensor tw = tensor(wt, true, cout, cin, k, k);
+                     Tensor tr = tensor(res, true, n, cout, ho, wo); FrozenBatchNorm2d.Folded f = p.bn(true, maskrcnn, keep).fold();
+                     Tensor folded = Conv2d.forward(tx, tw, null, cp, Conv2d.Epilogue.none().scaleShift(f.scale(), f.shift()).residual(tr).relu());
+                     Tensor plain = Conv2d.forward(tx, tw, null, cp, null);
+                     Tensor unfolded = p.bn(true, maskrcnn, keep).forward(plain, tr, true)) {
+                    double tol = 2e-5 * Math.max(1, LayerReference.maxAbs(want));
+                    String what = "k=" + k + " maskrcnn=" + maskrcnn;
+                    LayerReference.assertClose(want, values(folded), 1e-5, tol, "folded " + what);
+                    LayerReference.assertClose(want, values(unfolded), 1e-5, tol, "unfolded " + what);
+                    LayerReference.assertClose(values(unfolded), values(folded), 1e-5, tol, "folded vs unfolded " + what);
+                } finally {
+                    closeAll(keep);
+                }
+            }
         }
     }
 

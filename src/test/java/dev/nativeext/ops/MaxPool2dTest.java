@@ -44,6 +44,54 @@ class MaxPool2dTest {
         assertEquals(3, MaxPool2d.outputSize(8, 3, 2, 0, 2, true));
     }
 
+    /**
+     * Output heights from a PyTorch 1.13 run ({@code F.max_pool2d(torch.zeros(1, 1, in, 3), (k, 1),
+     * (s, 1), (p, 0), (d, 1), ceil_mode).shape[2]}, 0 where PyTorch refuses the size) for every
+     * in 1..12, k 1..4, s 1..3, p 0..k/2, d 1..2, both modes, in that loop order; one character
+     * each, base 36.
+     */
+    static final String TORCH_SIZES = "111111111111000022110100111101011111000011000000110001001101000000002200000001001200000001001101" +
+            "222211111111110033221101221211011111000022000100120101001101000011003300000011002201010011001201" +
+            "333322221111221144331211222211112212110033111100221111011211000022004411010012002311010012012211" +
+            "444422222222332255442212332312122222220044221201231212012212110033005522110022013312110012012212" +
+            "555533332222443366552322333322122222331155332211332212112212220044116633120023113422120122112312" +
+            "666633332222554477663323443422223323442266442312342322122322330055227744220133124423120123123322" +
+            "777744443333665588773433444423233333553377553322443323123323441166338855231134224533221123123323" +
+            "888844443333776699884434554533233333664488663423453423223323552277449966331244235534231233223423" +
+            "9999555533338877aa99454455553333443477559977443355443323343366338855aa77342245335644231234234433" +
+            "aaaa555544449988bbaa55456656343444448866aa88453456453423443477449966bb88442355346645332234234434" +
+            "bbbb66664444aa99ccbb56556666443444449977bb9955446655343344348855aa77cc99453356446755342344334534" +
+            "cccc66664444bbaaddcc6656776744445545aa88ccaa56456756443445449966bb88ddaa553466457756342345345544";
+
+    @Test
+    void outputSizesMatchAPyTorchRun() {
+        int idx = 0;
+        for (int in = 1; in <= 12; in++)
+            for (int k = 1; k <= 4; k++)
+                for (int s = 1; s <= 3; s++)
+                    for (int p = 0; p <= k / 2; p++)
+                        for (int d = 1; d <= 2; d++)
+                            for (boolean ceil : new boolean[] {false, true}) {
+                                long want = Character.digit(TORCH_SIZES.charAt(idx++), 36);
+                                long got = Math.max(0, MaxPool2d.outputSize(in, k, s, p, d, ceil));
+                                assertEquals(want, got, "in=" + in + " k=" + k + " s=" + s + " p=" + p + " d=" + d + " ceil=" + ceil);
+                                if (want > 0) {
+                                    try (Tensor x = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 1, in, 3);
+                                         Tensor y = MaxPool2d.forward(x, new int[] {k, 1}, new int[] {s, 1}, new int[] {p, 0}, new int[] {d, 1}, ceil)) {
+                                        assertEquals(want, y.shape(2));
+                                    }
+                                } else {
+                                    int kk = k, ss = s, pp = p, dd = d, ii = in;
+                                    Rejects.withMessage("too small", () -> {
+                                        try (Tensor x = Tensor.zeros(DType.FLOAT32, Device.CPU, 1, 1, ii, 3)) {
+                                            MaxPool2d.forward(x, new int[] {kk, 1}, new int[] {ss, 1}, new int[] {pp, 0}, new int[] {dd, 1}, ceil).close();
+                                        }
+                                    });
+                                }
+                            }
+        assertEquals(TORCH_SIZES.length(), idx);
+    }
+
     @Test
     void handGrid() {
         double[] x = new double[16];

@@ -66,7 +66,7 @@ public final class Safetensors {
                                 + numel + " " + info.dtypeName + " elements inside " + dataSize + " data bytes");
                     }
                     ByteBuffer bytes = data.duplicate().position(Math.toIntExact(info.begin)).limit(Math.toIntExact(info.end)).slice();
-                    if (info.esize == 2) bytes = halfToFloat(bytes, info.dtypeName.equals("BF16"));
+                    if (info.esize == 2) bytes = TorchCheckpoint.halfToFloat(bytes, info.dtypeName.equals("BF16"));
                     out.put(e.getKey(), Tensor.fromBytes(info.dtype, bytes, info.shape));
                 }
             } catch (RuntimeException ex) {
@@ -197,16 +197,5 @@ public final class Safetensors {
             case UINT8 -> "U8";
             case BOOL -> "BOOL";
         };
-    }
-
-    private static ByteBuffer halfToFloat(ByteBuffer in, boolean bfloat) {
-        ByteBuffer src = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        int n = src.remaining() / 2;
-        ByteBuffer out = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            int h = src.getShort(2 * i) & 0xffff;
-            out.putFloat(bfloat ? Float.intBitsToFloat(h << 16) : TorchCheckpoint.Half.toFloat(h));
-        }
-        return out.flip();
     }
 }

@@ -152,7 +152,8 @@ public final class TorchCheckpoint {
         return out.flip();
     }
 
-    private static ByteBuffer halfToFloat(ByteBuffer in, boolean bfloat) {
+    /** Little-endian float16 (or bfloat16) elements as little-endian float32. */
+    static ByteBuffer halfToFloat(ByteBuffer in, boolean bfloat) {
         ByteBuffer src = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int n = src.remaining() / 2;
         ByteBuffer out = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -59,13 +59,6 @@ final class Unpickler {
     private static final Set<String> STORAGE_TYPES = Set.of("FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage",
             "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage");
 
-    private static final Object MARK = new Object() {
-        @Override
-        public String toString() {
-            return "MARK";
-        }
-    };
-
     private final ByteBuffer in;
     private final String source;
     private final ArrayList<Object> stack = new ArrayList<>();
@@ -248,9 +241,7 @@ final class Unpickler {
 
     private Object pop() {
         if (stack.isEmpty()) throw new CheckpointException(source + ": malformed pickle (stack underflow at byte " + in.position() + ")");
-        Object o = stack.remove(stack.size() - 1);
-        if (o == MARK) throw new CheckpointException(source + ": malformed pickle (mark on the stack at byte " + in.position() + ")");
-        return o;
+        return stack.remove(stack.size() - 1);
     }
 
     private Object peek() {

@@ -26,7 +26,8 @@ import java.util.Map;
  * <li>torchvision's and bare ResNet names ({@code conv1.weight}, {@code bn1.*}, {@code stem.*},
  *     {@code layer1.0.downsample.0.weight}) placed under {@code body.}, torchvision's
  *     {@code conv1}/{@code bn1} under {@code body.stem.};</li>
- * <li>batch norm's {@code num_batches_tracked} counters ignored.</li>
+ * <li>batch norm's {@code num_batches_tracked} counters ignored, and a classifier's {@code fc.*}
+ *     when the model has none (ImageNet weights into a detector backbone).</li>
  * </ol>
  */
 public final class WeightMapper {
@@ -95,7 +96,9 @@ public final class WeightMapper {
         List<String> unexpected = new ArrayList<>(), ignored = new ArrayList<>(), wrongShape = new ArrayList<>();
         for (String n : ckpt.names()) {
             String m = normalize(n, detector);
-            if (m == null || (detector && !wantsHead && m.startsWith("head."))) {
+            // a classifier's fc loaded into a detector backbone: not part of it, ignored like a detector's heads
+            boolean foreignFc = !detector && m != null && m.startsWith("fc.") && !expected.containsKey(m);
+            if (m == null || (detector && !wantsHead && m.startsWith("head.")) || foreignFc) {
                 ignored.add(n);
             } else if (!expected.containsKey(m)) {
                 unexpected.add(n);

@@ -123,6 +123,22 @@ class CheckpointTest {
     }
 
     @Test
+    void halfPrecisionBecomesFloat32(@TempDir Path dir) throws IOException {
+        byte[] header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[8,10]}}      "
+                .getBytes();
+        ByteBuffer f = ByteBuffer.allocate(8 + header.length + 10).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f.putLong(header.length).put(header);
+        for (int h : new int[] {0x3C00, 0xC000, 0x3800, 0x7BFF, 0x3F80}) f.putShort((short) h);
+        Path file = dir.resolve("half.safetensors");
+        Files.write(file, f.array());
+        try (StateDict sd = Safetensors.read(file)) {
+            assertArrayEquals(new float[] {1f, -2f, 0.5f, 65504f}, sd.get("h").toFloatArray());
+            assertArrayEquals(new float[] {1f}, sd.get("b").toFloatArray());
+            assertEquals(DType.FLOAT32, sd.get("b").dtype());
+        }
+    }
+
+    @Test
     void refusesALegacyPickleWithAClearMessage(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("legacy.pth");
         Files.write(f, new byte[] {(byte) 0x80, 2, 'N', '.'});

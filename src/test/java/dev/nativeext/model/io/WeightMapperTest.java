@@ -58,9 +58,10 @@ class WeightMapperTest {
             sd.put("bn1.running_var", Tensor.uniform(1, 0, 1, 4));
             sd.put("bn1.num_batches_tracked", Tensor.of(new long[] {0}));
             sd.put("layer1.0.downsample.0.weight", Tensor.uniform(1, 0, 1, 8, 4, 1, 1));
+            sd.put("fc.weight", Tensor.uniform(1, 0, 1, 10, 8));
             WeightMapper.Result r = WeightMapper.map(sd, e);
             assertTrue(r.complete(), r.problems());
-            assertEquals(List.of("bn1.num_batches_tracked"), r.ignored());
+            assertEquals(List.of("bn1.num_batches_tracked", "fc.weight"), r.ignored());
             r.matched().values().forEach(Tensor::close);
         }
     }

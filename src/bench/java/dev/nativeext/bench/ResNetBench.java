@@ -1,0 +1,263 @@
+package dev.nativeext.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.nativeext.model.Backbone;
+import dev.nativeext.model.Parameter;
+import dev.nativeext.model.TorchvisionResNet;
+import dev.nativeext.model.Weights;
+import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.tensor.Tensor;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_dnn;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_dnn.Net;
+import org.bytedeco.opencv.opencv_core.StringVector;
+
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Whole-network benchmarks of issue 13: {@code java -cp ... dev.nativeext.bench.ResNetBench
+ * [resnet50|r50fpn]}: torchvision's resnet50 at 224² (logits), and maskrcnn-benchmark's R-50-FPN
+ * body + FPN at 800×1344 (P2..P6), float32, batch 1, 1 and 2 threads, with ONNX Runtime and
+ * OpenCV's DNN module running the same network with the same (seeded) weights in the same run:
+ * the ONNX graph is written here from the model's own parameters (Conv, BatchNormalization,
+ * Relu, Add, MaxPool, Resize nearest, GlobalAveragePool, Gemm). Prints min / median and the
+ * process's peak RSS after each engine.
+ */
+public final class ResNetBench {
+
+    private ResNetBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> names = args.length == 0 ? List.of("resnet50", "r50fpn") : Arrays.asList(args);
+        PrintStream out = System.out;
+        BenchUtil.header(out, "resnet " + names);
+        for (String n : names) {
+            switch (n) {
+                case "resnet50" -> resnet50(out);
+                case "r50fpn" -> r50fpn(out);
+                default -> {
+                    System.err.println("unknown workload '" + n + "'; expected resnet50 or r50fpn");
+                    System.exit(2);
+                }
+            }
+        }
+        out.printf("peak RSS %.1f MiB%n", BenchUtil.peakRssMb());
+    }
+
+    static void resnet50(PrintStream out) throws OrtException {
+        try (TorchvisionResNet net = TorchvisionResNet.resnet50()) {
+            Weights.seed(1, net.parameters(), net::prepare);
+            long[] shape = {1, 3, 224, 224};
+            float[] x;
+            try (Tensor t = Tensor.uniform(2, -2, 2, shape)) {
+                x = t.toFloatArray();
+            }
+            Graph g = new Graph(net.parameters(), 1e-5);
+            String h = g.stem("x", "body.stem.");
+            h = g.stages(h, new int[] {3, 4, 6, 3}, false);
+            g.nodes.add(new OnnxModel.Node("GlobalAveragePool", "gap", h));
+            g.nodes.add(new OnnxModel.Node("Flatten", "flat", "gap"));
+            g.init("fc.weight");
+            g.init("fc.bias");
+            g.nodes.add(new OnnxModel.Node("Gemm", List.of("flat", "fc.weight", "fc.bias"), List.of("logits"), Map.of("transB", 1L)));
+            byte[] model = g.model(shape, List.of(new OnnxModel.Io("logits", OnnxModel.FLOAT, new long[] {1, 1000})));
+            compare(out, "resnet50 224x224", model, x, shape, 9, threads -> {
+                CpuOptions.setThreads(threads);
+                try (Tensor in = Tensor.of(x, shape)) {
+                    return BenchUtil.minMedianMillis(2, 9, () -> net.forward(in).close());
+                }
+            });
+        }
+    }
+
+    static void r50fpn(PrintStream out) throws OrtException {
+        BackboneConfig cfg = BackboneConfig.defaults().with("MODEL.BACKBONE.CONV_BODY", "R-50-FPN")
+                .with("MODEL.RESNETS.BACKBONE_OUT_CHANNELS", 256);
+        try (Backbone b = Backbone.build(cfg)) {
+            Weights.seed(1, b);
+            long[] shape = {1, 3, 800, 1344};
+            float[] x;
+            try (Tensor t = Tensor.uniform(2, -2, 2, shape)) {
+                x = t.toFloatArray();
+            }
+            Graph g = new Graph(b.parameters(), 0.0);
+            String h = g.stem("x", "body.stem.");
+            List<String> c = new ArrayList<>();
+            int[] blocks = {3, 4, 6, 3};
+            for (int s = 0; s < 4; s++) {
+                for (int j = 0; j < blocks[s]; j++) h = g.bottleneck(h, "body.layer" + (s + 1) + "." + j + ".", j == 0 && s > 0 ? 2 : 1, true);
+                c.add(h);
+            }
+            String last = g.conv(c.get(3), "fpn.fpn_inner4", 1, 0, true);
+            List<String> outs = new ArrayList<>();
+            outs.add(g.conv(last, "fpn.fpn_layer4", 1, 1, true));
+            g.inits.add(new OnnxModel.Init("scales2", new long[] {4}, new float[] {1, 1, 2, 2}));
+            for (int i = 3; i >= 1; i--) {
+                String up = "up" + i;
+                g.nodes.add(new OnnxModel.Node("Resize", List.of(last, "", "scales2"), List.of(up), Map.of("mode", "nearest",
+                        "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")));
+                String lat = g.conv(c.get(i - 1), "fpn.fpn_inner" + i, 1, 0, true);
+                last = "td" + i;
+                g.nodes.add(new OnnxModel.Node("Add", last, lat, up));
+                outs.add(0, g.conv(last, "fpn.fpn_layer" + i, 1, 1, true));
+            }
+            g.nodes.add(new OnnxModel.Node("MaxPool", List.of(outs.get(3)), List.of("p6"), Map.of("kernel_shape", new long[] {1, 1},
+                    "strides", new long[] {2, 2})));
+            outs.add("p6");
+            List<OnnxModel.Io> ios = new ArrayList<>();
+            long[][] sizes = {{200, 336}, {100, 168}, {50, 84}, {25, 42}, {13, 21}};
+            for (int i = 0; i < 5; i++) {
+                g.nodes.add(new OnnxModel.Node("Identity", "P" + (i + 2), outs.get(i)));
+                ios.add(new OnnxModel.Io("P" + (i + 2), OnnxModel.FLOAT, new long[] {1, 256, sizes[i][0], sizes[i][1]}));
+            }
+            byte[] model = g.model(shape, ios);
+            compare(out, "R-50-FPN body + FPN 800x1344", model, x, shape, 3, threads -> {
+                CpuOptions.setThreads(threads);
+                try (Tensor in = Tensor.of(x, shape)) {
+                    return BenchUtil.minMedianMillis(1, 3, () -> b.forward(in).forEach(Tensor::close));
+                }
+            });
+        }
+    }
+
+    interface Ours {
+        double[] run(int threads);
+    }
+
+    static void compare(PrintStream out, String title, byte[] model, float[] x, long[] shape, int reps, Ours ours) throws OrtException {
+        out.printf("[%s] ONNX model %.1f MB%n", title, model.length / 1e6);
+        for (int threads : new int[] {1, 2}) {
+            double[] ne = ours.run(threads);
+            out.printf("[%s] nativeext, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB)%n", title, threads, ne[0], ne[1],
+                    BenchUtil.peakRssMb());
+            double[] ort = ort(model, x, shape, reps, threads);
+            out.printf("[%s] ONNX Runtime, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/ORT (min) %.2f%n",
+                    title, threads, ort[0], ort[1], BenchUtil.peakRssMb(), ne[0] / ort[0]);
+            double[] cv = opencv(model, x, shape, reps, threads);
+            out.printf("[%s] OpenCV DNN, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/OpenCV (min) %.2f%n",
+                    title, threads, cv[0], cv[1], BenchUtil.peakRssMb(), ne[0] / cv[0]);
+        }
+    }
+
+    static double[] ort(byte[] model, float[] x, long[] shape, int reps, int threads) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = BenchUtil.ortSession(model, threads); OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
+            Map<String, OnnxTensor> feed = Map.of("x", tx);
+            return BenchUtil.minMedianMillis(1, reps, () -> {
+                try (OrtSession.Result res = s.run(feed)) {
+                    res.get(0);
+                } catch (OrtException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    }
+
+    static double[] opencv(byte[] model, float[] x, long[] shape, int reps, int threads) {
+        opencv_core.setNumThreads(threads);
+        try (BytePointer buf = new BytePointer(model); Net net = opencv_dnn.readNetFromONNX(buf, model.length);
+             FloatPointer data = new FloatPointer(x);
+             Mat in = new Mat(new int[] {(int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3]}, opencv_core.CV_32F, data)) {
+            net.setPreferableBackend(opencv_dnn.DNN_BACKEND_OPENCV);
+            net.setPreferableTarget(opencv_dnn.DNN_TARGET_CPU);
+            StringVector names = net.getUnconnectedOutLayersNames();
+            return BenchUtil.minMedianMillis(1, reps, () -> {
+                net.setInput(in);
+                try (MatVector outs = new MatVector()) {
+                    net.forward(outs, names);
+                }
+            });
+        }
+    }
+
+    /** An ONNX graph written from a module tree's parameters (PyTorch names). */
+    static final class Graph {
+        final Map<String, Parameter> p;
+        final double eps;
+        final List<OnnxModel.Node> nodes = new ArrayList<>();
+        final List<OnnxModel.Init> inits = new ArrayList<>();
+        private int n;
+
+        Graph(Map<String, Parameter> p, double eps) {
+            this.p = p;
+            this.eps = eps;
+        }
+
+        void init(String name) {
+            Tensor t = p.get(name).value();
+            inits.add(new OnnxModel.Init(name, t.shape(), t.toFloatArray()));
+        }
+
+        String conv(String in, String prefix, int stride, int pad, boolean bias) {
+            init(prefix + ".weight");
+            List<String> ins = new ArrayList<>(List.of(in, prefix + ".weight"));
+            if (bias) {
+                init(prefix + ".bias");
+                ins.add(prefix + ".bias");
+            }
+            long k = p.get(prefix + ".weight").shape()[2];
+            String o = "v" + (n++);
+            nodes.add(new OnnxModel.Node("Conv", ins, List.of(o), Map.of("kernel_shape", new long[] {k, k},
+                    "pads", new long[] {pad, pad, pad, pad}, "strides", new long[] {stride, stride}, "group", 1L)));
+            return o;
+        }
+
+        String bn(String in, String prefix) {
+            for (String s : List.of(".weight", ".bias", ".running_mean", ".running_var")) init(prefix + s);
+            String o = "v" + (n++);
+            nodes.add(new OnnxModel.Node("BatchNormalization", List.of(in, prefix + ".weight", prefix + ".bias", prefix + ".running_mean",
+                    prefix + ".running_var"), List.of(o), Map.of("epsilon", eps)));
+            return o;
+        }
+
+        String relu(String in) {
+            String o = "v" + (n++);
+            nodes.add(new OnnxModel.Node("Relu", o, in));
+            return o;
+        }
+
+        String stem(String in, String prefix) {
+            String h = relu(bn(conv(in, prefix + "conv1", 2, 3, false), prefix + "bn1"));
+            String o = "v" + (n++);
+            nodes.add(new OnnxModel.Node("MaxPool", List.of(h), List.of(o), Map.of("kernel_shape", new long[] {3, 3},
+                    "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1})));
+            return o;
+        }
+
+        String stages(String h, int[] blocks, boolean strideIn1x1) {
+            for (int s = 0; s < blocks.length; s++) {
+                for (int j = 0; j < blocks[s]; j++) h = bottleneck(h, "body.layer" + (s + 1) + "." + j + ".", j == 0 && s > 0 ? 2 : 1, strideIn1x1);
+            }
+            return h;
+        }
+
+        String bottleneck(String x, String prefix, int stride, boolean strideIn1x1) {
+            String a = relu(bn(conv(x, prefix + "conv1", strideIn1x1 ? stride : 1, 0, false), prefix + "bn1"));
+            String b = relu(bn(conv(a, prefix + "conv2", strideIn1x1 ? 1 : stride, 1, false), prefix + "bn2"));
+            String c = bn(conv(b, prefix + "conv3", 1, 0, false), prefix + "bn3");
+            String id = p.containsKey(prefix + "downsample.0.weight")
+                    ? bn(conv(x, prefix + "downsample.0", stride, 0, false), prefix + "downsample.1") : x;
+            String o = "v" + (n++);
+            nodes.add(new OnnxModel.Node("Add", o, c, id));
+            return relu(o);
+        }
+
+        byte[] model(long[] shape, List<OnnxModel.Io> outputs) {
+            return OnnxModel.graph("resnet", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, shape)), outputs, nodes, inits);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.nativeext.model;
+
+import dev.nativeext.model.config.BackboneConfig;
+import dev.nativeext.model.config.ConfigException;
+import dev.nativeext.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelPiecesTest {
+
+    @Test
+    void levelMapperAsMaskrcnnBenchmark() {
+        Pooler p = new Pooler(7, new double[] {0.25, 0.125, 0.0625, 0.03125}, 2);
+        // side 224 (+1 convention: x2 - x1 = 223) -> level 4 -> index 2; 112 -> 3; 32 -> 2 (clamped); 2000 -> 5
+        float[] rois = {
+            0, 0, 0, 223, 223,
+            0, 10, 10, 121, 121,
+            0, 0, 0, 31, 31,
+            0, 0, 0, 1999, 1999,
+            0, 0, 0, 447, 447,
+        };
+        assertArrayEquals(new int[] {2, 1, 0, 3, 3}, p.levels(rois));
+        assertArrayEquals(new int[] {0, 0}, new Pooler(14, new double[] {1.0 / 16}, 0).levels(new float[10]));
+        assertThrows(IllegalArgumentException.class, () -> new Pooler(7, new double[] {0.3}, 2));
+        assertThrows(IllegalArgumentException.class, () -> new Pooler(7, new double[] {0.25, 0.0625}, 2));
+    }
+
+    @Test
+    void resizeGetSizeAsMaskrcnnBenchmark() {
+        assertArrayEquals(new int[] {800, 1066}, ImageInput.size(640, 480, 800, 1333));   // {h, w}
+        assertArrayEquals(new int[] {750, 1333}, ImageInput.size(1600, 900, 800, 1333));  // capped by the max size
+        assertArrayEquals(new int[] {1000, 800}, ImageInput.size(800, 1000, 800, 1333));   // already the size
+        assertArrayEquals(new int[] {1066, 800}, ImageInput.size(480, 640, 800, 1333));
+    }
+
+    @Test
+    void userRegisteredTransformationModuleIsBuiltAndNamed() {
+        AtomicInteger built = new AtomicInteger();
+        synchronized (ResNetModules.TRANSFORMATION_MODULES) {
+            if (!ResNetModules.TRANSFORMATION_MODULES.contains("CountingBottleneck")) {
+                ResNetModules.TRANSFORMATION_MODULES.register("CountingBottleneck", a -> {
+                    built.incrementAndGet();
+                    return new Bottleneck(a, Norm.frozenBatchNorm());
+                });
+            }
+        }
+        IllegalArgumentException dup = assertThrows(IllegalArgumentException.class,
+                () -> ResNetModules.TRANSFORMATION_MODULES.register("BottleneckWithGN", a -> null));
+        assertTrue(dup.getMessage().contains("'BottleneckWithGN'"), dup.getMessage());
+        BackboneConfig c = BackboneConfig.defaults().with("MODEL.RESNETS.TRANS_FUNC", "CountingBottleneck")
+                .with("MODEL.RESNETS.STEM_OUT_CHANNELS", 4).with("MODEL.RESNETS.RES2_OUT_CHANNELS", 8)
+                .with("MODEL.RESNETS.WIDTH_PER_GROUP", 2);
+        try (Backbone b = Backbone.build(c)) {
+            assertEquals(13, built.get(), "R-50-C4 has 3 + 4 + 6 blocks");
+            assertEquals(List.of("layer3"), b.outputNames());
+            Weights.seed(3, b);
+            try (Tensor x = Tensor.uniform(1, -1, 1, 1, 3, 64, 32)) {
+                List<Tensor> out = b.forward(x);
+                assertArrayEquals(new long[] {1, 32, 4, 2}, out.get(0).shape());
+                out.forEach(Tensor::close);
+            }
+        }
+        IllegalArgumentException miss = assertThrows(IllegalArgumentException.class,
+                () -> Backbone.build(BackboneConfig.defaults().with("MODEL.RESNETS.STEM_FUNC", "StemWithMagic")));
+        assertTrue(miss.getMessage().contains("'StemWithMagic'") && miss.getMessage().contains("StemWithGN"), miss.getMessage());
+    }
+
+    @Test
+    void freezeAtFreezesTheStemAndTheStagesBelowIt() {
+        for (int at : new int[] {-1, 0, 1, 2, 5}) {
+            try (Backbone b = Backbone.build(BackboneConfig.defaults().with("MODEL.BACKBONE.CONV_BODY", "R-50-FPN")
+                    .with("MODEL.BACKBONE.FREEZE_CONV_BODY_AT", at))) {
+                Map<String, Parameter> p = b.parameters();
+                assertEquals(at >= 1, !p.get("body.stem.conv1.weight").requiresGrad(), "stem at " + at);
+                for (int s = 1; s <= 4; s++) {
+                    assertEquals(at > s, !p.get("body.layer" + s + ".0.conv1.weight").requiresGrad(), "layer" + s + " at " + at);
+                }
+                assertTrue(p.get("fpn.fpn_inner1.weight").requiresGrad());
+            }
+        }
+    }
+
+    @Test
+    void resNetHeadAsTheC4BoxHeadBuildsIt() {
+        BackboneConfig c = BackboneConfig.defaults().with("MODEL.RESNETS.RES5_DILATION", 2);
+        ResNetHead h = ResNetHead.conv5(c);
+        assertEquals(2048, h.outChannels());
+        Map<String, Parameter> p = new java.util.LinkedHashMap<>();
+        h.parameters("head.", p);
+        assertArrayEquals(new long[] {2048, 1024, 1, 1}, p.get("head.layer4.0.downsample.0.weight").shape());
+        assertArrayEquals(new long[] {512, 1024, 1, 1}, p.get("head.layer4.0.conv1.weight").shape());
+        assertFalse(p.containsKey("head.layer4.1.downsample.0.weight"));
+        assertEquals(3 * 3 * 5 + 5, p.size(), "3 blocks of 3 convs (weight + 4 frozen-BN tensors), and one downsample");
+    }
+
+    @Test
+    void groupNormNeedsGroupsThatDivide() {
+        BackboneConfig c = BackboneConfig.defaults().with("MODEL.RESNETS.STEM_FUNC", "StemWithGN").with("MODEL.RESNETS.STEM_OUT_CHANNELS", 48);
+        ConfigException e = assertThrows(ConfigException.class, () -> Backbone.build(c));
+        assertTrue(e.getMessage().contains("NUM_GROUPS 32 does not divide 48"), e.getMessage());
+    }
+}
