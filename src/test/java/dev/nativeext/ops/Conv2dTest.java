@@ -232,7 +232,7 @@ class Conv2dTest {
 
     /**
      * The direct kernel for float32 convolutions with at most 4 input channels (what AUTO runs for
-     * the RGB stem): every epilogue, C_in 1 to 4, strides 1 and 2 along the width (and 3 along the
+     * the RGB stem) and for 1x1 stride-1 unpadded ones (ResNet's 1x1 layers): every epilogue, C_in 1 to 4, strides 1 and 2 along the width (and 3 along the
      * height), padding wider than the kernel's reach, height dilation, output widths around its
      * 48-column register block and channel counts around its 8-channel block. Same float32 bound
      * as the GEMM path (it is an fma chain over the same products); AUTO gives the same bits.
@@ -247,6 +247,11 @@ class Conv2dTest {
             {1, 4, 8, 100, 17, 4, 2, 1, 2, 2, 4, 2},     // even kernel, padding past the kernel's reach, dilation 2 along H
             {1, 3, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1},       // 1x1 plane
             {1, 3, 3, 2, 7, 3, 3, 2, 1, 5, 5, 1},        // output larger than the input
+            // the pointwise driver (1x1, stride 1, no padding): C_in over its 128-channel chunk,
+            // planes not a multiple of its 48-column block nor of its up-to-384-position item
+            {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
+            {1, 20, 1, 1, 9, 1, 1, 1, 1, 0, 0, 1},      // 1x1 plane
+            {1, 7, 30, 29, 24, 1, 1, 1, 1, 0, 0, 1},
         };
         long seed = 400;
         for (int[] s : shapes) {
@@ -266,7 +271,8 @@ class Conv2dTest {
         Case[] cases = {Case.random(31, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)), Case.random(32, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),
                         Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),
                         Case.random(35, 2, 2, 7, 203, 13, 5, 3, p(2, 2, 1, 1)),    // direct kernel: column tail, 13 = 8 + 5 channels
-                        Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1))};     // direct kernel, stride 1
+                        Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
+                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1))};  // pointwise: two channel chunks, tails
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
