@@ -17,8 +17,12 @@
  * of a loaded CBLAS (no link-time dependency on a BLAS), called from `threads` threads at once
  * (the caller runs that BLAS single-threaded). algo: 0 auto, 1 the GEMM path (1x1 convolutions
  * straight on the input, im2col otherwise), 2 Winograd F(4x4,3x3) (float32, 3x3, stride 1,
- * dilation 1, groups 1 only; NE_ERR_INVALID_ARGUMENT otherwise). Results are bit-identical for
- * any thread count and isa. */
+ * dilation 1, groups 1 only; NE_ERR_INVALID_ARGUMENT otherwise), 3 the direct kernel (float32,
+ * groups 1, and either a 1x1 kernel with stride 1 and no padding, or C_in <= 4 with stride_w <= 2
+ * and dilation_w 1 (the RGB stem); NE_ERR_INVALID_ARGUMENT otherwise; it does not call `gemm`).
+ * Auto picks Winograd for float32 3x3 stride-1 dilation-1 ungrouped convolutions with >= 16
+ * channels in and out, else the direct kernel where it fits, else the GEMM path. Results are
+ * bit-identical for any thread count and isa. */
 #ifndef NE_CONV2D_H
 #define NE_CONV2D_H
 #include <stdint.h>

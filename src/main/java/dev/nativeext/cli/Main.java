@@ -18,6 +18,7 @@ public final class Main {
             case "example" -> ExampleCommand.run(rest);
             case "example-call" -> ExampleCommand.callInFreshJvm(rest);
             case "doctor" -> DoctorCommand.run();
+            case "demo" -> DemoCommand.run(rest);
             case "bench" -> BenchCommand.run(rest);
             case "bench-child" -> BenchCommand.child(rest);
             case "resnet" -> ResNetCommand.run(rest);
@@ -42,6 +43,9 @@ public final class Main {
                   doctor    report the compilers, JavaCPP, the cache folder and whether CUDA is usable
                   bench     measure cold build, cache hits and call overhead (plain JavaCPP as the anchor)
                   bench ops broadcast add on the CPU against a memory copy of the same bytes
+                  demo [--images <folder>] [--config <yaml>] [--weights <file>] [--out <folder>]
+                            images through the DataLoader, the R-50-FPN backbone and the pooler, with a
+                            progress bar and an HTML report (target/demo/report.html)
                   resnet    --config <yaml> [--weights <.pth|.safetensors>] [--image <file>]: a maskrcnn-benchmark
                             backbone on an image: output shapes, time per stage, frozen stages, a PNG of features""");
     }

@@ -7,7 +7,9 @@ import java.util.Arrays;
 
 /**
  * 2-D convolution with PyTorch's {@code conv2d} semantics (cross-correlation, zero padding), on
- * the CPU (C99 + OpenBLAS; Winograd F(4×4,3×3) for float32 3×3 stride-1 convolutions) and CUDA
+ * the CPU (C99 + OpenBLAS; Winograd F(4×4,3×3) for float32 3×3 stride-1 convolutions; the
+ * project's own register-blocked direct kernel for float32 1×1 stride-1 convolutions and for
+ * those with at most 4 input channels, such as the RGB stem) and CUDA
  * (the project's own kernel), float32 and float64, with a fused epilogue so that a ResNet's
  * {@code conv → frozen BN → (+ identity) → ReLU} is one call and one pass over the output.
  * Registered as maskrcnn-benchmark's {@code "Conv2d"}.
@@ -34,7 +36,7 @@ import java.util.Arrays;
 public final class Conv2d {
 
     /** Which CPU algorithm runs (tests compare them); the CUDA kernel ignores it. */
-    enum Algo { AUTO, GEMM, WINOGRAD }
+    enum Algo { AUTO, GEMM, WINOGRAD, DIRECT }
 
     /** The kernel each device registers: shapes validated, output allocated (not zeroed). */
     public interface Kernel {
@@ -184,6 +186,11 @@ public final class Conv2d {
             throw new IllegalArgumentException("Conv2d: Winograd needs float32, a 3x3 kernel, stride 1, dilation 1 and groups 1, got "
                     + input.dtype() + " " + g.kh + "x" + g.kw + " " + params);
         }
+        if (algo == Algo.DIRECT && !g.directFits(input.dtype(), params)) {
+            throw new IllegalArgumentException("Conv2d: the direct kernel needs float32, groups 1 and either at most 4 input "
+                    + "channels, stride_w <= 2 and dilation_w 1, or a 1x1 kernel with stride 1 and no padding, got " + input.dtype()
+                    + " C_in " + g.cin + " " + g.kh + "x" + g.kw + " " + params);
+        }
         Tensor o = out != null ? out : Tensor.empty(input.dtype(), input.device(), shape);
         try {
             k.forward(input, weight, bias, e.scale, e.shift, e.residual, e.relu, o, g.dims(), params.conv(), algo.ordinal());
@@ -203,6 +210,16 @@ public final class Conv2d {
 
         boolean winogradFits(DType dt) {
             return dt == DType.FLOAT32 && kh == 3 && kw == 3 && groups == 1;
+        }
+
+        /**
+         * The CPU's direct kernels (ne_conv2d_cpu.c): few input channels (the RGB stem) or a 1x1
+         * stride-1 unpadded convolution (ResNet's 1x1 layers).
+         */
+        boolean directFits(DType dt, Params p) {
+            boolean fewChannels = cin <= 4 && p.strideW() <= 2 && p.dilW() == 1;
+            boolean pointwise = kh == 1 && kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+            return dt == DType.FLOAT32 && groups == 1 && (fewChannels || pointwise);
         }
 
         static Geometry check(Tensor input, Tensor weight, Tensor bias, Params p, Epilogue e) {

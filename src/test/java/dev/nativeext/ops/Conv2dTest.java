@@ -137,13 +137,23 @@ class Conv2dTest {
             double[] id = new double[c * c * 9];
             for (int i = 0; i < c; i++) id[(i * c + i) * 9 + 4] = 1;
             double[] x = vals(new Random(3), 2 * c * 7 * 11);
-            for (Conv2d.Algo algo : dt == DType.FLOAT32 ? Conv2d.Algo.values() : new Conv2d.Algo[] {Conv2d.Algo.AUTO, Conv2d.Algo.GEMM}) {
+            for (Conv2d.Algo algo : dt == DType.FLOAT32 ? new Conv2d.Algo[] {Conv2d.Algo.AUTO, Conv2d.Algo.GEMM, Conv2d.Algo.WINOGRAD}
+                                                        : new Conv2d.Algo[] {Conv2d.Algo.AUTO, Conv2d.Algo.GEMM}) {
                 try (Tensor tx = t(dt, x, 2, c, 7, 11); Tensor tw = t(dt, id, c, c, 3, 3);
                      Tensor y = Conv2d.run(tx, tw, null, Conv2d.Params.of(1, 1, 1, 1), null, null, algo)) {
                     double tol = dt == DType.FLOAT32 && algo != Conv2d.Algo.GEMM ? 1e-5 : 0;   // AUTO: Winograd in float32
                     assertArrayEquals(x, values(y), tol, dt + " " + algo);
                 }
             }
+        }
+        // the direct kernel (3 channels, as the stem): 1 * x + 0 * the neighbours is exact
+        int c = 3;
+        double[] id = new double[c * c * 9];
+        for (int i = 0; i < c; i++) id[(i * c + i) * 9 + 4] = 1;
+        double[] x = vals(new Random(4), 2 * c * 7 * 53);
+        try (Tensor tx = t(DType.FLOAT32, x, 2, c, 7, 53); Tensor tw = t(DType.FLOAT32, id, c, c, 3, 3);
+             Tensor y = Conv2d.run(tx, tw, null, Conv2d.Params.of(1, 1, 1, 1), null, null, Conv2d.Algo.DIRECT)) {
+            assertArrayEquals(x, values(y), 0.0, "direct");
         }
     }
 
@@ -220,10 +230,49 @@ class Conv2dTest {
         assertClose(c, 15, wino, DType.FLOAT32, Conv2d.Algo.WINOGRAD, "winograd vs reference");
     }
 
+    /**
+     * The direct kernel for float32 convolutions with at most 4 input channels (what AUTO runs for
+     * the RGB stem) and for 1x1 stride-1 unpadded ones (ResNet's 1x1 layers): every epilogue, C_in 1 to 4, strides 1 and 2 along the width (and 3 along the
+     * height), padding wider than the kernel's reach, height dilation, output widths around its
+     * 48-column register block and channel counts around its 8-channel block. Same float32 bound
+     * as the GEMM path (it is an fma chain over the same products); AUTO gives the same bits.
+     */
+    @Test
+    void directKernelForFewInputChannels() {
+        int[][] shapes = {
+            // n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, dilH
+            {1, 3, 23, 29, 8, 7, 7, 2, 2, 3, 3, 1},      // the stem, small
+            {2, 1, 5, 97, 3, 3, 3, 1, 1, 1, 1, 1},       // C_in 1, width 97 = 2 blocks + 1
+            {1, 2, 9, 95, 9, 1, 5, 3, 2, 0, 2, 1},       // output width exactly one block (stride 2)
+            {1, 4, 8, 100, 17, 4, 2, 1, 2, 2, 4, 2},     // even kernel, padding past the kernel's reach, dilation 2 along H
+            {1, 3, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1},       // 1x1 plane
+            {1, 3, 3, 2, 7, 3, 3, 2, 1, 5, 5, 1},        // output larger than the input
+            // the pointwise driver (1x1, stride 1, no padding): C_in over its 128-channel chunk,
+            // planes not a multiple of its 48-column block nor of its up-to-384-position item
+            {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
+            {1, 20, 1, 1, 9, 1, 1, 1, 1, 0, 0, 1},      // 1x1 plane
+            {1, 7, 30, 29, 24, 1, 1, 1, 1, 0, 0, 1},
+        };
+        long seed = 400;
+        for (int[] s : shapes) {
+            Case c = Case.random(seed++, s[0], s[1], s[2], s[3], s[4], s[5], s[6],
+                    new int[] {s[7], s[8], s[9], s[10], s[11], 1, 1});
+            for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.DIRECT);
+            assertArrayEquals(c.run(DType.FLOAT32, 15, Conv2d.Algo.DIRECT), c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0,
+                    "AUTO runs the direct kernel for " + Arrays.toString(s));
+        }
+        try (Tensor x = Tensor.of(new float[5 * 16], 1, 5, 4, 4); Tensor w = Tensor.of(new float[2 * 5 * 9], 2, 5, 3, 3)) {
+            Rejects.withMessage("direct kernel needs", () -> Conv2d.run(x, w, null, Conv2d.Params.of(1, 1, 1, 1), null, null, Conv2d.Algo.DIRECT));
+        }
+    }
+
     @Test
     void variantsAndThreadCountsGiveIdenticalBits() {
         Case[] cases = {Case.random(31, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)), Case.random(32, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),
-                        Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8))};
+                        Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),
+                        Case.random(35, 2, 2, 7, 203, 13, 5, 3, p(2, 2, 1, 1)),    // direct kernel: column tail, 13 = 8 + 5 channels
+                        Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
+                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1))};  // pointwise: two channel chunks, tails
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
