@@ -32,9 +32,9 @@ class ArchitectureTest {
             "runtime",    // platform names, packaged libraries, the driver probe
             "binding",    // interface checking and the JNI glue
             "tensor",     // Tensor, Device, Cuda; its arithmetic comes from ops through TensorArithmetic
-            "data",       // datasets and loaders over tensors
             "",           // NativeExtension: the create_extension API
             "ops",        // the op registry and the native ops (and the layers built on them)
+            "data",       // datasets and loaders; the image pipeline resizes with an op
             "model",      // models built from ops
             "internal",   // the build-time pipeline of the project's own natives
             "cli");       // bin/nativeext's commands

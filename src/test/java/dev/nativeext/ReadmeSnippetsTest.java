@@ -30,18 +30,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Every {@code ```java} block of README.md compiles and runs, from the project folder: type
  * declarations at the block's top level become nested types, the rest the body of a method. A
  * block that uses a GPU ({@code Device.cuda(}) is compiled everywhere and run where CUDA is
- * usable (and nvcc is there), else shown as skipped.
+ * usable (and nvcc is there), else shown as skipped. A block that needs files the repository does
+ * not have (a dataset) is marked by the line {@code <!-- readme-test: compile-only: why -->}
+ * just before it: it must compile, and shows as skipped for the run, with that reason.
  */
 class ReadmeSnippetsTest {
 
     static final List<String> IMPORTS = List.of("dev.nativeext.*", "dev.nativeext.tensor.*", "dev.nativeext.ops.*",
-            "dev.nativeext.model.*", "dev.nativeext.model.config.*", "org.bytedeco.javacpp.*", "java.util.*", "java.nio.file.*");
+            "dev.nativeext.model.*", "dev.nativeext.model.config.*", "dev.nativeext.data.*", "dev.nativeext.data.coco.*",
+            "dev.nativeext.data.image.*", "org.bytedeco.javacpp.*", "java.util.*", "java.nio.file.*", "java.time.*");
 
     @TempDir
     static Path out;
 
     /** One fenced block: its first line in README.md and its text. */
-    record Snippet(int line, String text) {
+    record Snippet(int line, String text, String compileOnly) {
         String className() {
             return "ReadmeSnippetAtLine" + line;
         }
@@ -83,10 +86,13 @@ class ReadmeSnippetsTest {
         List<Snippet> found = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (!lines.get(i).strip().equals("```java")) continue;
+            String mark = i > 0 ? lines.get(i - 1).strip() : "";
+            String compileOnly = mark.startsWith("<!-- readme-test: compile-only:") && mark.endsWith("-->")
+                    ? mark.substring("<!-- readme-test: compile-only:".length(), mark.length() - 3).strip() : null;
             int start = i + 1;
             StringBuilder b = new StringBuilder();
             for (i = start; i < lines.size() && !lines.get(i).strip().equals("```"); i++) b.append(lines.get(i)).append('\n');
-            found.add(new Snippet(start + 1, b.toString()));
+            found.add(new Snippet(start + 1, b.toString(), compileOnly));
         }
         return found;
     }
@@ -119,6 +125,7 @@ class ReadmeSnippetsTest {
                 fail(m.append("generated source:\n").append(s.source()).toString());
             }
         }
+        assumeTrue(s.compileOnly() == null, () -> "compiled; not run: " + s.compileOnly());
         if (s.needsGpu()) assumeTrue(Cuda.isAvailable(), "compiled; not run: it needs a GPU (CUDA unavailable: " + Cuda.unavailableReason() + ")");
         try (URLClassLoader cl = new URLClassLoader(new URL[] {classes.toUri().toURL()}, ReadmeSnippetsTest.class.getClassLoader())) {
             cl.loadClass("readme." + s.className()).getMethod("run").invoke(null);
