@@ -24,6 +24,7 @@ typedef struct {
     NE_C2_G(ne_c2_relu_fn) relu_fn;
     NE_C2_G(ne_c2_im2col_fn) im2col;
     int64_t nchunks, nc, K;
+    int64_t mblocks, mrows;   /* output channels of a group split into mblocks items of mrows (small planes) */
     const NE_T* ws;   /* the weights, each output channel's row times its scale (or as given: post_scale) */
     int direct;
     int post_scale;   /* the scale is applied after the GEMM, by the epilogue, not folded into the weights */
@@ -47,7 +48,10 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         if (!col) return NE_ERR_OUT_OF_MEMORY;
     }
     for (int64_t item = begin; item < end; item++) {
-        const int64_t chunk = item % c->nchunks, gr = (item / c->nchunks) % g->groups, b = item / (c->nchunks * g->groups);
+        const int64_t mblk = item % c->mblocks, rest = item / c->mblocks;
+        const int64_t chunk = rest % c->nchunks, gr = (rest / c->nchunks) % g->groups, b = rest / (c->nchunks * g->groups);
+        const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout_g ? o0 + c->mrows : g->cout_g;
+        if (o0 >= o1) continue;
         const int64_t p0 = chunk * c->nc;
         const int64_t n = hwo - p0 < c->nc ? hwo - p0 : c->nc;
         if (n <= 0) continue;
@@ -62,13 +66,14 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
             B = col;
             ldb = n;
         }
-        NE_T* C = c->out + (b * g->cout + gr * g->cout_g) * hwo + p0;
+        NE_T* C = c->out + (b * g->cout + gr * g->cout_g + o0) * hwo + p0;
+        const NE_T* A = c->ws + (gr * g->cout_g + o0) * c->K;
         if (c->post_scale) {
             /* C = W B, then C = C*s + t (+ residual), ReLU, while the chunk is in cache */
-            c->gemm(101, 111, 111, (int) g->cout_g, (int) n, (int) c->K, (NE_T) 1, c->ws + gr * g->cout_g * c->K, (int) c->K,
+            c->gemm(101, 111, 111, (int) (o1 - o0), (int) n, (int) c->K, (NE_T) 1, A, (int) c->K,
                     B, (int) ldb, (NE_T) 0, C, (int) hwo);
-            for (int64_t o = 0; o < g->cout_g; o++) {
-                const int64_t co = gr * g->cout_g + o;
+            for (int64_t o = 0; o < o1 - o0; o++) {
+                const int64_t co = gr * g->cout_g + o0 + o;
                 NE_T s, t;
                 NE_C2_G(ne_c2_affine)(c->bias, c->scale, c->shift, co, &s, &t);
                 c->epi(C + o * hwo, C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, s, t, c->relu);
@@ -77,16 +82,16 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         }
         /* C = t (+ residual), then C += (scale * W) B: no separate zeroing pass (beta 0 would
          * make the BLAS clear C first) and a residual that is the output itself is read first. */
-        for (int64_t o = 0; o < g->cout_g; o++) {
-            const int64_t co = gr * g->cout_g + o;
+        for (int64_t o = 0; o < o1 - o0; o++) {
+            const int64_t co = gr * g->cout_g + o0 + o;
             NE_T s, t;
             NE_C2_G(ne_c2_affine)(c->bias, c->scale, c->shift, co, &s, &t);
             c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, t);
         }
-        c->gemm(101, 111, 111, (int) g->cout_g, (int) n, (int) c->K, (NE_T) 1, c->ws + gr * g->cout_g * c->K, (int) c->K,
+        c->gemm(101, 111, 111, (int) (o1 - o0), (int) n, (int) c->K, (NE_T) 1, A, (int) c->K,
                 B, (int) ldb, (NE_T) 1, C, (int) hwo);
         if (c->relu)
-            for (int64_t o = 0; o < g->cout_g; o++) c->relu_fn(C + o * hwo, n);
+            for (int64_t o = 0; o < o1 - o0; o++) c->relu_fn(C + o * hwo, n);
     }
     free(col);
     return NE_OK;
@@ -130,7 +135,12 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     }
     const int64_t hwo = g->ho * g->wo;
     ne_c2_chunks(hwo, c.direct ? NE_C2_DIRECT_COLS : NE_C2_COL_BYTES / (c.K * (int64_t) sizeof(NE_T)), &c.nchunks, &c.nc);
-    int32_t st = ne_parallel_for(g->n * g->groups * c.nchunks, threads, NE_C2_G(ne_c2_gemm_range), &c);
+    /* A small plane is one chunk: split the output channels too (into blocks of 64+ rows, a
+     * multiple of 16) so that a second core has work; by the shapes only, never the thread count. */
+    c.mblocks = 1;
+    while (g->n * g->groups * c.nchunks * c.mblocks < 2 && g->cout_g / (c.mblocks * 2) >= 64) c.mblocks *= 2;
+    c.mrows = ((g->cout_g + c.mblocks - 1) / c.mblocks + 15) / 16 * 16;
+    int32_t st = ne_parallel_for(g->n * g->groups * c.nchunks * c.mblocks, threads, NE_C2_G(ne_c2_gemm_range), &c);
     free(scaled);
     return st;
 }

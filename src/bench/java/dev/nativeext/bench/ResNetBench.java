@@ -87,24 +87,28 @@ public final class ResNetBench {
     }
 
     /**
-     * {@code profile}: torchvision's resnet50 at 224², 1 thread, the time of every convolution
-     * (with its folded BN, residual and ReLU) from {@link LayerProfile}, minimum over 7 passes.
+     * {@code profile}: torchvision's resnet50 at 224², 1 and 2 threads, the time of every
+     * convolution (with its folded BN, residual and ReLU) from {@link LayerProfile}, minimum over
+     * 7 passes, beside the whole forward's min / median.
      */
     static void profile(PrintStream out) {
-        CpuOptions.setThreads(1);
         try (TorchvisionResNet net = TorchvisionResNet.resnet50()) {
             Weights.seed(1, net.parameters(), net::prepare);
             long[] shape = {1, 3, 224, 224};
             try (Tensor in = Tensor.uniform(2, -2, 2, shape)) {
-                double[] whole = BenchUtil.minMedianMillis(2, 7, () -> net.forward(in).close());
-                LayerProfile p = LayerProfile.start();
-                try {
-                    for (int i = 0; i < 7; i++) net.forward(in).close();
-                } finally {
-                    LayerProfile.stop();
+                for (int threads : new int[] {1, 2}) {
+                    CpuOptions.setThreads(threads);
+                    double[] whole = BenchUtil.minMedianMillis(2, 7, () -> net.forward(in).close());
+                    LayerProfile p = LayerProfile.start();
+                    try {
+                        for (int i = 0; i < 7; i++) net.forward(in).close();
+                    } finally {
+                        LayerProfile.stop();
+                    }
+                    out.printf("[resnet50 224x224 profile, %d thread(s)] whole forward: min %.1f ms, median %.1f ms%n", threads, whole[0],
+                            whole[1]);
+                    p.print(out, 12);
                 }
-                out.printf("[resnet50 224x224 profile, 1 thread] whole forward: min %.1f ms, median %.1f ms%n", whole[0], whole[1]);
-                p.print(out, 12);
             }
         }
     }

@@ -279,7 +279,8 @@ class Conv2dTest {
                         Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
                         Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
                         Case.random(38, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // small plane: GEMM, scale after it
-                        Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1))};    // pointwise overhang: GEMM, scale after it
+                        Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise overhang: GEMM, scale after it
+                        Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1))};   // GEMM items split along output channels
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
@@ -301,7 +302,8 @@ class Conv2dTest {
      * and the pointwise kernel when its 48-position blocks would waste over a quarter of their
      * work, for the GEMM path; where the weights outnumber the outputs that path applies the BN
      * scale after the GEMM (no per-call pass over the weights) unless the residual is the output
-     * itself. Every epilogue against the float64 reference, AUTO = GEMM bit for bit, and the
+     * itself; a plane of one chunk splits its output channels into items. Every epilogue against
+     * the float64 reference, AUTO = GEMM bit for bit, and the
      * in-place residual (scale folded into the weights) within float32 rounding of it.
      */
     @Test
@@ -312,6 +314,7 @@ class Conv2dTest {
             Case.random(62, 1, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise: 25 positions of a 48 block
             Case.random(63, 1, 48, 7, 7, 70, 1, 1, p(1, 0, 1, 1)),     // pointwise 7x7: two blocks for 49
             Case.random(64, 1, 24, 9, 9, 16, 3, 3, p(2, 1, 1, 1)),     // strided 3x3 (GEMM before too)
+            Case.random(65, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1)),    // one chunk: output channels split 80 + 50
         };
         for (Case c : cases) {
             for (int epi = 0; epi < 16; epi++) {
