@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * A per-convolution timing profile of a forward pass (a benchmark aid, off by default): while
  * {@link #start()}ed on a thread, every {@code ConvNorm} call on it records its wall time under
- * the layer, with the input and weight shapes and the stride; {@link #print} gives, per layer in
+ * the layer, with the input and weight shapes and the stride (and the stem's max-pool and
+ * torchvision's avgpool + fc head theirs); {@link #print} gives, per layer in
  * the order first run, the minimum over the recorded passes, the FLOP count ({@code 2·N·C_out·
  * H_out·W_out·C_in/groups·kh·kw}) and GFLOP/s, and the layers sorted by time.
  */
@@ -71,6 +72,17 @@ public final class LayerProfile {
         e.ms.add(nanos / 1e6);
     }
 
+    /** A step that is not a convolution (max-pool, the classifier head), under {@code key}. */
+    void recordStep(Object key, String what, double flops, long nanos) {
+        Entry e = entries.get(key);
+        if (e == null) {
+            e = new Entry(String.format("%-45s", what), flops);
+            entries.put(key, e);
+            order.add(e);
+        }
+        e.ms.add(nanos / 1e6);
+    }
+
     /** Sum of the per-layer minima, in milliseconds. */
     public double totalMillis() {
         return order.stream().mapToDouble(Entry::min).sum();
@@ -84,7 +96,7 @@ public final class LayerProfile {
             Entry e = order.get(i);
             out.printf("%-3d %-62s %9.3f %8.1f %5.1f%%%n", i, e.what, e.min(), e.flops / e.min() / 1e6, 100 * e.min() / total);
         }
-        out.printf("convolutions: %d layers, %.1f ms (sum of minima), %.2f GFLOP, %.1f GFLOP/s%n", order.size(), total, flops / 1e9,
+        out.printf("layers: %d, %.1f ms (sum of minima), %.2f GFLOP, %.1f GFLOP/s%n", order.size(), total, flops / 1e9,
                 flops / total / 1e6);
         Entry[] sorted = order.toArray(new Entry[0]);
         Arrays.sort(sorted, (a, b) -> Double.compare(b.min(), a.min()));
