@@ -83,6 +83,11 @@ public final class LayerProfile {
         e.ms.add(nanos / 1e6);
     }
 
+    /** The recorded layers' descriptions, in the order first run. */
+    public List<String> layers() {
+        return order.stream().map(e -> e.what.strip()).toList();
+    }
+
     /** Sum of the per-layer minima, in milliseconds. */
     public double totalMillis() {
         return order.stream().mapToDouble(Entry::min).sum();
