@@ -410,6 +410,24 @@ static int ne_c2_winograd_fits(const ne_c2_geom* g) {
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->groups == 1;
 }
 
+/* Winograd's weight transform (36·C_out·C_in floats written, then read by the products) runs on
+ * every call, and its 4x4 tiles overhang a small plane (8x8 computed for 7x7): below this many
+ * tiles per image the GEMM path is faster (resnet50 at 224², 1 thread: 3x3 512->512 at 7x7,
+ * 4 tiles, 26 ms by Winograd vs ~3 by GEMM; 256->256 at 14x14, 16 tiles, 3.9 vs ~2.6). */
+#define NE_C2_WINO_MIN_TILES 36
+
+static int ne_c2_winograd_pays(const ne_c2_geom* g) {
+    return g->cin >= 16 && g->cout >= 16 && ((g->ho + 3) / 4) * ((g->wo + 3) / 4) >= NE_C2_WINO_MIN_TILES;
+}
+
+/* The pointwise kernel computes whole 48-position blocks: on a small plane the last block's
+ * overhang is wasted work (7x7 = 49 positions take two blocks, 96 computed); past a quarter of
+ * waste the GEMM path is faster. */
+static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
+    const int64_t hw = g->h * g->w, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
+    return blocks * NE_C2_DX * 4 <= hw * 5;
+}
+
 int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weight, const void* bias,
                               const void* scale, const void* shift, const void* residual, int32_t relu,
                               void* output, const int64_t* dims, const int64_t* conv, int32_t algo,
@@ -422,11 +440,12 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
     relu = relu != 0;
     switch (dtype) {
         case 0: {
-            /* Winograd pays off once the products dominate its transforms: 16+ channels each way. */
-            int wino = algo == 2 || (algo == 0 && ne_c2_winograd_fits(&g) && g.cin >= 16 && g.cout >= 16);
+            /* Winograd pays off once the products dominate its transforms: 16+ channels each way
+             * and enough tiles (ne_c2_winograd_pays). */
+            int wino = algo == 2 || (algo == 0 && ne_c2_winograd_fits(&g) && ne_c2_winograd_pays(&g));
             if (wino && !ne_c2_winograd_fits(&g)) return NE_ERR_INVALID_ARGUMENT;
             /* Few input channels (the RGB stem): the direct kernel; see ne_c2_forward_direct. */
-            int direct = algo == 3 || (algo == 0 && !wino && (ne_c2_direct_fits(&g) || ne_c2_pointwise_fits(&g)));
+            int direct = algo == 3 || (algo == 0 && !wino && (ne_c2_direct_fits(&g) || (ne_c2_pointwise_fits(&g) && ne_c2_pointwise_pays(&g))));
             if (direct && !ne_c2_direct_fits(&g) && !ne_c2_pointwise_fits(&g)) return NE_ERR_INVALID_ARGUMENT;
             if (direct)
                 return ne_c2_forward_direct(&g, input, weight, bias, scale, shift, residual, relu, output, threads, isa);

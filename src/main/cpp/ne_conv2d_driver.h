@@ -11,6 +11,7 @@ typedef void (*NE_C2_G(ne_c2_gemm_fn))(int order, int transa, int transb, int m,
 
 typedef void (*NE_C2_G(ne_c2_init_fn))(NE_T* y, const NE_T* r, int64_t n, NE_T t);
 typedef void (*NE_C2_G(ne_c2_relu_fn))(NE_T* y, int64_t n);
+typedef void (*NE_C2_G(ne_c2_epi_fn))(NE_T* y, const NE_T* x, const NE_T* r, int64_t n, NE_T s, NE_T t, int32_t relu);
 typedef void (*NE_C2_G(ne_c2_im2col_fn))(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col);
 
 typedef struct {
@@ -23,8 +24,11 @@ typedef struct {
     NE_C2_G(ne_c2_relu_fn) relu_fn;
     NE_C2_G(ne_c2_im2col_fn) im2col;
     int64_t nchunks, nc, K;
-    const NE_T* ws;   /* the weights, each output channel's row times its scale */
+    int64_t mblocks, mrows;   /* output channels of a group split into mblocks items of mrows (small planes) */
+    const NE_T* ws;   /* the weights, each output channel's row times its scale (or as given: post_scale) */
     int direct;
+    int post_scale;   /* the scale is applied after the GEMM, by the epilogue, not folded into the weights */
+    NE_C2_G(ne_c2_epi_fn) epi;
 } NE_C2_G(ne_c2_ctx);
 
 /* s and t of output channel co: y*s + t == (y + bias)*scale + shift. */
@@ -44,7 +48,10 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         if (!col) return NE_ERR_OUT_OF_MEMORY;
     }
     for (int64_t item = begin; item < end; item++) {
-        const int64_t chunk = item % c->nchunks, gr = (item / c->nchunks) % g->groups, b = item / (c->nchunks * g->groups);
+        const int64_t mblk = item % c->mblocks, rest = item / c->mblocks;
+        const int64_t chunk = rest % c->nchunks, gr = (rest / c->nchunks) % g->groups, b = rest / (c->nchunks * g->groups);
+        const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout_g ? o0 + c->mrows : g->cout_g;
+        if (o0 >= o1) continue;
         const int64_t p0 = chunk * c->nc;
         const int64_t n = hwo - p0 < c->nc ? hwo - p0 : c->nc;
         if (n <= 0) continue;
@@ -59,19 +66,32 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
             B = col;
             ldb = n;
         }
-        NE_T* C = c->out + (b * g->cout + gr * g->cout_g) * hwo + p0;
+        NE_T* C = c->out + (b * g->cout + gr * g->cout_g + o0) * hwo + p0;
+        const NE_T* A = c->ws + (gr * g->cout_g + o0) * c->K;
+        if (c->post_scale) {
+            /* C = W B, then C = C*s + t (+ residual), ReLU, while the chunk is in cache */
+            c->gemm(101, 111, 111, (int) (o1 - o0), (int) n, (int) c->K, (NE_T) 1, A, (int) c->K,
+                    B, (int) ldb, (NE_T) 0, C, (int) hwo);
+            for (int64_t o = 0; o < o1 - o0; o++) {
+                const int64_t co = gr * g->cout_g + o0 + o;
+                NE_T s, t;
+                NE_C2_G(ne_c2_affine)(c->bias, c->scale, c->shift, co, &s, &t);
+                c->epi(C + o * hwo, C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, s, t, c->relu);
+            }
+            continue;
+        }
         /* C = t (+ residual), then C += (scale * W) B: no separate zeroing pass (beta 0 would
          * make the BLAS clear C first) and a residual that is the output itself is read first. */
-        for (int64_t o = 0; o < g->cout_g; o++) {
-            const int64_t co = gr * g->cout_g + o;
+        for (int64_t o = 0; o < o1 - o0; o++) {
+            const int64_t co = gr * g->cout_g + o0 + o;
             NE_T s, t;
             NE_C2_G(ne_c2_affine)(c->bias, c->scale, c->shift, co, &s, &t);
             c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, t);
         }
-        c->gemm(101, 111, 111, (int) g->cout_g, (int) n, (int) c->K, (NE_T) 1, c->ws + gr * g->cout_g * c->K, (int) c->K,
+        c->gemm(101, 111, 111, (int) (o1 - o0), (int) n, (int) c->K, (NE_T) 1, A, (int) c->K,
                 B, (int) ldb, (NE_T) 1, C, (int) hwo);
         if (c->relu)
-            for (int64_t o = 0; o < g->cout_g; o++) c->relu_fn(C + o * hwo, n);
+            for (int64_t o = 0; o < o1 - o0; o++) c->relu_fn(C + o * hwo, n);
     }
     free(col);
     return NE_OK;
@@ -88,17 +108,25 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     c.direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
     if (isa == NE_ISA_AVX512) {
         c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx512), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx512);
+        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx512);
         c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx512);
     } else if (isa == NE_ISA_AVX2) {
         c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx2), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx2);
+        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx2);
         c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx2);
     } else {
         c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), base), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), base);
+        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), base);
         c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), base);
     }
     NE_T* scaled = NULL;
     c.ws = w;
-    if (scale) {
+    /* Folding the scale into the weights costs a pass over them on every call; where they
+     * outnumber the outputs (small planes: 3x3 512->512 at 7x7 has 2.4M weights for 25K
+     * outputs) the epilogue applies it after the GEMM instead, unless the residual is the
+     * output itself (the GEMM would overwrite it before it is read). */
+    c.post_scale = scale && res != out && g->cout * c.K > g->n * g->ho * g->wo * g->cout;
+    if (scale && !c.post_scale) {
         scaled = (NE_T*) ne_c2_alloc((size_t) (g->cout * c.K) * sizeof(NE_T));
         if (!scaled) return NE_ERR_OUT_OF_MEMORY;
         for (int64_t co = 0; co < g->cout; co++)
@@ -107,7 +135,12 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     }
     const int64_t hwo = g->ho * g->wo;
     ne_c2_chunks(hwo, c.direct ? NE_C2_DIRECT_COLS : NE_C2_COL_BYTES / (c.K * (int64_t) sizeof(NE_T)), &c.nchunks, &c.nc);
-    int32_t st = ne_parallel_for(g->n * g->groups * c.nchunks, threads, NE_C2_G(ne_c2_gemm_range), &c);
+    /* A small plane is one chunk: split the output channels too (into blocks of 64+ rows, a
+     * multiple of 16) so that a second core has work; by the shapes only, never the thread count. */
+    c.mblocks = 1;
+    while (g->n * g->groups * c.nchunks * c.mblocks < 2 && g->cout_g / (c.mblocks * 2) >= 64) c.mblocks *= 2;
+    c.mrows = ((g->cout_g + c.mblocks - 1) / c.mblocks + 15) / 16 * 16;
+    int32_t st = ne_parallel_for(g->n * g->groups * c.nchunks * c.mblocks, threads, NE_C2_G(ne_c2_gemm_range), &c);
     free(scaled);
     return st;
 }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.nativeext.model.Backbone;
+import dev.nativeext.model.LayerProfile;
 import dev.nativeext.model.Parameter;
 import dev.nativeext.model.TorchvisionResNet;
 import dev.nativeext.model.Weights;
@@ -49,8 +50,9 @@ public final class ResNetBench {
             switch (n) {
                 case "resnet50" -> resnet50(out);
                 case "r50fpn" -> r50fpn(out);
+                case "profile" -> profile(out);
                 default -> {
-                    System.err.println("unknown workload '" + n + "'; expected resnet50 or r50fpn");
+                    System.err.println("unknown workload '" + n + "'; expected resnet50, r50fpn or profile");
                     System.exit(2);
                 }
             }
@@ -81,6 +83,33 @@ public final class ResNetBench {
                     return BenchUtil.minMedianMillis(2, 9, () -> net.forward(in).close());
                 }
             });
+        }
+    }
+
+    /**
+     * {@code profile}: torchvision's resnet50 at 224², 1 and 2 threads, the time of every
+     * convolution (with its folded BN, residual and ReLU) from {@link LayerProfile}, minimum over
+     * 7 passes, beside the whole forward's min / median.
+     */
+    static void profile(PrintStream out) {
+        try (TorchvisionResNet net = TorchvisionResNet.resnet50()) {
+            Weights.seed(1, net.parameters(), net::prepare);
+            long[] shape = {1, 3, 224, 224};
+            try (Tensor in = Tensor.uniform(2, -2, 2, shape)) {
+                for (int threads : new int[] {1, 2}) {
+                    CpuOptions.setThreads(threads);
+                    double[] whole = BenchUtil.minMedianMillis(2, 7, () -> net.forward(in).close());
+                    LayerProfile p = LayerProfile.start();
+                    try {
+                        for (int i = 0; i < 7; i++) net.forward(in).close();
+                    } finally {
+                        LayerProfile.stop();
+                    }
+                    out.printf("[resnet50 224x224 profile, %d thread(s)] whole forward: min %.1f ms, median %.1f ms%n", threads, whole[0],
+                            whole[1]);
+                    p.print(out, 12);
+                }
+            }
         }
     }
 

@@ -123,6 +123,15 @@ final class ConvNorm {
 
     /** {@code relu(norm(conv(x)) + residual)}; {@code residual} may be null. */
     Tensor forward(Tensor x, Tensor residual, boolean relu) {
+        LayerProfile profile = LayerProfile.active();
+        if (profile == null) return run(x, residual, relu);
+        long t0 = System.nanoTime();
+        Tensor y = run(x, residual, relu);
+        profile.record(this, convName, x, y, weight.shape(), params.strideH(), System.nanoTime() - t0);
+        return y;
+    }
+
+    private Tensor run(Tensor x, Tensor residual, boolean relu) {
         boolean folded = foldedScale != null;
         boolean fuse = folded || norm instanceof Norm.None;
         Tensor y;

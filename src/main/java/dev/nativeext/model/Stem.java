@@ -17,7 +17,11 @@ public final class Stem implements Module {
     @Override
     public Tensor forward(Tensor x) {
         try (Tensor y = conv1.forward(x, null, true)) {
-            return NnOps.maxPool2d(y, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, false);
+            LayerProfile profile = LayerProfile.active();
+            long t0 = System.nanoTime();
+            Tensor z = NnOps.maxPool2d(y, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, false);
+            if (profile != null) profile.recordStep(this, "maxpool 3x3/2", 0, System.nanoTime() - t0);
+            return z;
         }
     }
 

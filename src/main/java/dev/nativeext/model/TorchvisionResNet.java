@@ -75,9 +75,13 @@ public final class TorchvisionResNet implements AutoCloseable {
             x.close();
             x = y;
         }
+        LayerProfile profile = LayerProfile.active();
+        long t0 = System.nanoTime();
         try (Tensor pooled = Layers.globalAveragePool(x);
              Tensor logits = NnOps.conv2d(pooled, fcWeight4, fcBias.value(), Conv2d.Params.of(1, 0, 1, 1), null)) {
-            return Layers.reshape(logits, logits.shape(0), logits.shape(1));
+            Tensor out = Layers.reshape(logits, logits.shape(0), logits.shape(1));
+            if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], System.nanoTime() - t0);
+            return out;
         } finally {
             x.close();
         }

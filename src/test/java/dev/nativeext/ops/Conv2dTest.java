@@ -258,8 +258,13 @@ class Conv2dTest {
             Case c = Case.random(seed++, s[0], s[1], s[2], s[3], s[4], s[5], s[6],
                     new int[] {s[7], s[8], s[9], s[10], s[11], 1, 1});
             for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.DIRECT);
-            assertArrayEquals(c.run(DType.FLOAT32, 15, Conv2d.Algo.DIRECT), c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0,
-                    "AUTO runs the direct kernel for " + Arrays.toString(s));
+            // AUTO's rule sends a pointwise plane that wastes over a quarter of its 48-position
+            // blocks (here the 1x1 plane) to the GEMM path instead
+            boolean pointwiseOverhang = s[1] > 4 && (s[2] * s[3] + 47) / 48 * 48 * 4 > s[2] * s[3] * 5;
+            if (!pointwiseOverhang) {
+                assertArrayEquals(c.run(DType.FLOAT32, 15, Conv2d.Algo.DIRECT), c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0,
+                        "AUTO runs the direct kernel for " + Arrays.toString(s));
+            }
         }
         try (Tensor x = Tensor.of(new float[5 * 16], 1, 5, 4, 4); Tensor w = Tensor.of(new float[2 * 5 * 9], 2, 5, 3, 3)) {
             Rejects.withMessage("direct kernel needs", () -> Conv2d.run(x, w, null, Conv2d.Params.of(1, 1, 1, 1), null, null, Conv2d.Algo.DIRECT));
@@ -272,7 +277,10 @@ class Conv2dTest {
                         Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),
                         Case.random(35, 2, 2, 7, 203, 13, 5, 3, p(2, 2, 1, 1)),    // direct kernel: column tail, 13 = 8 + 5 channels
                         Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
-                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1))};  // pointwise: two channel chunks, tails
+                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
+                        Case.random(38, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // small plane: GEMM, scale after it
+                        Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise overhang: GEMM, scale after it
+                        Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1))};   // GEMM items split along output channels
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
@@ -285,6 +293,41 @@ class Conv2dTest {
                         assertArrayEquals(base, c.run(dt, 15, Conv2d.Algo.AUTO), 0.0, dt + " " + isa + " threads " + threads);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Small planes (resnet50's 7x7 and 14x14 stages): AUTO leaves Winograd below 36 tiles per image
+     * and the pointwise kernel when its 48-position blocks would waste over a quarter of their
+     * work, for the GEMM path; where the weights outnumber the outputs that path applies the BN
+     * scale after the GEMM (no per-call pass over the weights) unless the residual is the output
+     * itself; a plane of one chunk splits its output channels into items. Every epilogue against
+     * the float64 reference, AUTO = GEMM bit for bit, and the
+     * in-place residual (scale folded into the weights) within float32 rounding of it.
+     */
+    @Test
+    void smallPlanesRunTheGemmPathWithTheScaleAfterIt() {
+        Case[] cases = {
+            Case.random(60, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // 2x2 tiles; weights 8640 > outputs 720
+            Case.random(61, 2, 32, 7, 7, 20, 3, 3, p(1, 1, 1, 1)),     // resnet50's last stage in small
+            Case.random(62, 1, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise: 25 positions of a 48 block
+            Case.random(63, 1, 48, 7, 7, 70, 1, 1, p(1, 0, 1, 1)),     // pointwise 7x7: two blocks for 49
+            Case.random(64, 1, 24, 9, 9, 16, 3, 3, p(2, 1, 1, 1)),     // strided 3x3 (GEMM before too)
+            Case.random(65, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1)),    // one chunk: output channels split 80 + 50
+        };
+        for (Case c : cases) {
+            for (int epi = 0; epi < 16; epi++) {
+                for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) check(c, dt, epi, Conv2d.Algo.AUTO);
+                assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.GEMM), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
+                        "AUTO runs the GEMM path for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);
+            }
+            // the residual is the output itself: the scale is folded into the weights instead
+            try (Tensor tx = t(DType.FLOAT32, c.x, c.n, c.cin, c.h, c.w); Tensor tw = t(DType.FLOAT32, c.wt, c.cout, c.cin, c.kh, c.kw);
+                 Tensor ts = t(DType.FLOAT32, c.scale, c.cout); Tensor tsh = t(DType.FLOAT32, c.shift, c.cout);
+                 Tensor out = t(DType.FLOAT32, c.res, c.n, c.cout, c.ho(), c.wo())) {
+                Conv2d.forward(tx, tw, null, c.params(), Conv2d.Epilogue.none().scaleShift(ts, tsh).residual(out).relu(), out);
+                assertClose(c, 14, values(out), DType.FLOAT32, Conv2d.Algo.GEMM, "in-place residual " + c.params());
             }
         }
     }
