@@ -267,8 +267,10 @@ int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* sh
 #if defined(__x86_64__)
     cx.stream = dtype == 0 && count * (int64_t) sizeof(float) >= NE_STREAM_BYTES && ne_stream_fits(l);
 #endif
-    /* One thread per 64K elements at most: smaller ops do not repay starting one. */
-    int64_t t = count / 65536 + 1;
+    /* At least 1M elements per thread: the op is bound by memory, and below that a second thread
+     * cost more than it saved (measured on 2 cores: 1M float adds 10-17% slower with 2 threads,
+     * 2M and more about twice as fast). */
+    int64_t t = (count - 1) / (1 << 20) + 1;
     return ne_parallel_for(count, threads < t ? threads : (int32_t) t, ne_bin_task, &cx);
 }
 
