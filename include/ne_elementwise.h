@@ -12,10 +12,13 @@
 
 #define NE_MAX_DIMS 8
 
+/* threads: the most threads to use (each output element is computed on its own: the same bits
+ * for any count; at least 1M elements per thread); isa: as every CPU entry point takes it (0 auto, 1 baseline, 2 AVX2, 3 AVX-512),
+ * though this op has one variant. */
 int32_t ne_binary_cpu(int32_t op, int32_t dtype, int32_t ndim, const int64_t* shape,
                       const void* a, const int64_t* a_strides,
                       const void* b, const int64_t* b_strides,
-                      void* out);
+                      void* out, int32_t threads, int32_t isa);
 
 /* The same on device pointers, on a CUDA stream (NULL: the default stream). Returns
  * NE_ERR_NOT_BUILT_WITH_CUDA in a library built without CUDA. */

@@ -8,7 +8,8 @@
  * to 8 bits. Output plane p (0..2) reads source channel plane_src[p] and maps each 8-bit v to
  * lut[p * 256 + v] (or, when plain[p] is 1, to (v - mean[p]) / std[p] in float32, which the caller
  * has checked gives the same bits), mirrored left-right when flip is 1.
- * scratch [3, h, out_w] uint8; out [3, out_h, out_w] float32. */
+ * scratch [3, h, out_w] uint8; out [3, out_h, out_w] float32. threads and isa as every CPU entry
+ * point (the same bits for any of them). */
 #ifndef NE_IMAGE_RESIZE_H
 #define NE_IMAGE_RESIZE_H
 #include <stdint.h>
@@ -17,6 +18,7 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
                                   int64_t hks, const int32_t* hfirst, const int32_t* hcount, const int32_t* hweight,
                                   int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
                                   const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
-                                  const float* std, int32_t flip, uint8_t* scratch, float* out);
+                                  const float* std, int32_t flip, uint8_t* scratch, float* out, int32_t threads,
+                                  int32_t isa);
 
 #endif

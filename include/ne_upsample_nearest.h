@@ -6,8 +6,10 @@
 #define NE_UPSAMPLE_NEAREST_H
 #include <stdint.h>
 
+/* threads and isa as every CPU entry point (ne_parallel.h); a pure copy has one variant, so isa
+ * selects nothing here. */
 int32_t ne_upsample_nearest_cpu(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t fh,
-                                int64_t fw, void* out, int32_t threads);
+                                int64_t fw, void* out, int32_t threads, int32_t isa);
 
 int32_t ne_upsample_nearest_cuda(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t fh,
                                  int64_t fw, void* out, void* stream);

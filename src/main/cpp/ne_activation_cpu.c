@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stddef.h>
 #include "ne_activation.h"
-#include "ne_layers_simd.h"
 #include "ne_parallel.h"
+#include "ne_layers_simd.h"
 #include "ne_sigmoid_focal_loss_math.h"
 #include "ne_status.h"
 
@@ -17,38 +17,53 @@ typedef struct {
 } ne_act_ctx;
 
 /* sigmoid(v) = 1/(1+u) for v >= 0, u/(1+u) below, with u = e^-|v| in (0, 1]: no overflow. */
-#define NE_ACT_SIGMOID(T, EXP, FABS, v, u) ((v) >= (T) 0 ? (T) 1 / ((T) 1 + (u)) : (u) / ((T) 1 + (u)))
+#define NE_ACT_SIGMOID(T, v, u) ((v) >= (T) 0 ? (T) 1 / ((T) 1 + (u)) : (u) / ((T) 1 + (u)))
 
-#define NE_ACT_RANGE(T, SFX, VAR, TARGET, EXP, FABS)                                                        \
-    TARGET static void ne_act_range_##SFX##_##VAR(int32_t op, const T* x, T* out, int64_t n) {             \
-        int64_t i = 0;                                                                                      \
-        for (; i + 16 <= n; i += 16) {                                                                      \
-            T t[16];                                                                                        \
-            if (op == 0) {                                                                                  \
-                for (int k = 0; k < 16; k++) t[k] = x[i + k] < (T) 0 ? (T) 0 : x[i + k];                    \
-            } else {                                                                                        \
-                for (int k = 0; k < 16; k++) {                                                              \
-                    T v = x[i + k], u = EXP(-FABS(v));                                                      \
-                    t[k] = NE_ACT_SIGMOID(T, EXP, FABS, v, u);                                              \
-                }                                                                                           \
-            }                                                                                               \
-            for (int k = 0; k < 16; k++) out[i + k] = t[k];                                                 \
-        }                                                                                                   \
-        for (; i < n; i++) {                                                                                \
-            T v = x[i], u = EXP(-FABS(v));                                                                  \
-            out[i] = op == 0 ? (v < (T) 0 ? (T) 0 : v) : NE_ACT_SIGMOID(T, EXP, FABS, v, u);                \
-        }                                                                                                   \
-    }
+/* The kernel per (dtype, variant): ne_activation_kernel.h. float32 has the three variants;
+ * float64 calls libm's exp, which does not vectorise: its baseline serves every isa. */
+#define NE_T float
+#define NE_EXP ne_fl_expf
+#define NE_FABS fabsf
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_activation_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_activation_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_activation_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_EXP
+#undef NE_FABS
+#define NE_T double
+#define NE_EXP exp
+#define NE_FABS fabs
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_activation_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_EXP
+#undef NE_FABS
 
-#define NE_ACT_F32(T, SFX, VAR, TARGET) NE_ACT_RANGE(T, SFX, VAR, TARGET, ne_fl_expf, fabsf)
-NE_FOR_EACH_ISA(NE_ACT_F32, float, f32)
-/* float64 calls libm's exp, which does not vectorise: one build serves every isa. */
-NE_ACT_RANGE(double, f64, base, , exp, fabs)
+static void ne_act_range_f32(int32_t isa, int32_t op, const float* x, float* out, int64_t n) {
+    if (isa == NE_ISA_AVX512) ne_act_range_f32_avx512(op, x, out, n);
+    else if (isa == NE_ISA_AVX2) ne_act_range_f32_avx2(op, x, out, n);
+    else ne_act_range_f32_base(op, x, out, n);
+}
 
 static int32_t ne_act_task(void* ctx, int64_t begin, int64_t end) {
     const ne_act_ctx* cx = (const ne_act_ctx*) ctx;
     if (cx->dtype == 0) {
-        NE_ISA_CALL(cx->isa, ne_act_range_f32, cx->op, (const float*) cx->x + begin, (float*) cx->out + begin, end - begin);
+        ne_act_range_f32(cx->isa, cx->op, (const float*) cx->x + begin, (float*) cx->out + begin, end - begin);
     } else {
         ne_act_range_f64_base(cx->op, (const double*) cx->x + begin, (double*) cx->out + begin, end - begin);
     }

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 #include "ne_channel_affine.h"
-#include "ne_layers_simd.h"
 #include "ne_parallel.h"
+#include "ne_layers_simd.h"
 #include "ne_status.h"
 
 typedef struct {
@@ -18,10 +18,7 @@ typedef struct {
     void* out;
 } ne_ca_ctx;
 
-/* One plane: 64-byte vectors (GCC vector types, so every isa computes the same lanes), loaded
- * whole before the store of the same block (so out may be x or r), the flags hoisted out of the
- * loop (four specialised loops), a scalar tail with the same operations. ReLU keeps NaN and -0:
- * lanes where t < 0 are cleared. */
+/* One 64-byte block loop of the plane kernel (ne_channel_affine_kernel.h), for one setting of its flags. */
 #define NE_CA_LOOP(T, V, I, HAS_R, RELU)                                                                    \
     for (; i + L <= hw; i += L) {                                                                           \
         V t, v;                                                                                             \
@@ -35,30 +32,59 @@ typedef struct {
         NE_STORE64(out + i, t, stream);                                                                     \
     }
 
-#define NE_CA_PLANE(T, SFX, VAR, TARGET)                                                                    \
-    TARGET static void ne_ca_plane_##SFX##_##VAR(const T* x, const T* r, int64_t hw, T s, T b, int32_t relu, \
-                                                  T* out, int32_t stream) {                                 \
-        typedef T V __attribute__((vector_size(64)));                                                       \
-        typedef NE_CA_INT_##SFX I __attribute__((vector_size(64)));                                         \
-        enum { L = 64 / sizeof(T) };                                                                        \
-        const V sv = (V) {0} + s, bv = (V) {0} + b, zero = {0};                                             \
-        int64_t i = 0;                                                                                      \
-        if (r && relu) NE_CA_LOOP(T, V, I, 1, 1)                                                            \
-        else if (r) NE_CA_LOOP(T, V, I, 1, 0)                                                               \
-        else if (relu) NE_CA_LOOP(T, V, I, 0, 1)                                                            \
-        else NE_CA_LOOP(T, V, I, 0, 0)                                                                      \
-        for (; i < hw; i++) {                                                                               \
-            T t = x[i] * s + b;                                                                             \
-            if (r) t = t + r[i];                                                                            \
-            if (relu) t = t < (T) 0 ? (T) 0 : t;                                                            \
-            out[i] = t;                                                                                     \
-        }                                                                                                   \
-    }
-#define NE_CA_INT_f32 int32_t
-#define NE_CA_INT_f64 int64_t
+/* The plane kernel per (dtype, variant): ne_channel_affine_kernel.h. */
+#define NE_T float
+#define NE_I int32_t
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_I
+#define NE_T double
+#define NE_I int64_t
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_channel_affine_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#undef NE_I
 
-NE_FOR_EACH_ISA(NE_CA_PLANE, float, f32)
-NE_FOR_EACH_ISA(NE_CA_PLANE, double, f64)
+static void ne_ca_plane_f32(int32_t isa, const float* x, const float* r, int64_t hw, float s, float b, int32_t relu,
+                           float* out, int32_t stream) {
+    if (isa == NE_ISA_AVX512) ne_ca_plane_f32_avx512(x, r, hw, s, b, relu, out, stream);
+    else if (isa == NE_ISA_AVX2) ne_ca_plane_f32_avx2(x, r, hw, s, b, relu, out, stream);
+    else ne_ca_plane_f32_base(x, r, hw, s, b, relu, out, stream);
+}
+
+static void ne_ca_plane_f64(int32_t isa, const double* x, const double* r, int64_t hw, double s, double b, int32_t relu,
+                           double* out, int32_t stream) {
+    if (isa == NE_ISA_AVX512) ne_ca_plane_f64_avx512(x, r, hw, s, b, relu, out, stream);
+    else if (isa == NE_ISA_AVX2) ne_ca_plane_f64_avx2(x, r, hw, s, b, relu, out, stream);
+    else ne_ca_plane_f64_base(x, r, hw, s, b, relu, out, stream);
+}
 
 #define NE_CA_RANGE(T, SFX)                                                                                 \
     static void ne_ca_range_##SFX(const ne_ca_ctx* cx, int64_t begin, int64_t end) {                        \
@@ -70,8 +96,7 @@ NE_FOR_EACH_ISA(NE_CA_PLANE, double, f64)
             const T* r = cx->residual ? (const T*) cx->residual + p * cx->hw : NULL;                        \
             T* o = (T*) cx->out + p * cx->hw;                                                               \
             T s = sc ? sc[ch] : (T) 1, b = sh ? sh[ch] : (T) 0;                                             \
-            NE_ISA_CALL(cx->isa, ne_ca_plane_##SFX, x, r, cx->hw, s, b, cx->relu, o,                         \
-                        cx->stream && NE_CAN_STREAM(o));                                                    \
+            ne_ca_plane_##SFX(cx->isa, x, r, cx->hw, s, b, cx->relu, o, cx->stream && NE_CAN_STREAM(o));     \
         }                                                                                                   \
     }
 

@@ -20,9 +20,7 @@
  * reassociation), so the baseline, AVX2 and AVX-512 variants give the same bits; reductions over
  * channels use 16 fixed partial sums combined in a fixed order. */
 
-#define NE_CAT2(a, b) a##_##b
-#define NE_CAT(a, b) NE_CAT2(a, b)
-#define NE_FN(name) NE_CAT(name, NE_S)
+#define NE_FN(name) NE_CAT(name, NE_S) /* NE_CAT: ne_parallel.h */
 
 /* One (deformable group, position, tap) of a chunk: corner element offsets in the HWC image
  * (pixel * C_in) and corner weight times mask. */
@@ -74,16 +72,10 @@ static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const 
     if (eb) eb->m = m;
 }
 
-/* ---- The three channel-run loops, compiled per ISA (same bits in each, see above). ---- */
+/* ---- The three channel-run loops per SIMD variant (same bits in each, see above):
+ * ne_deform_conv_runs.h. ---- */
 
-/* dst[c] = sum_k w_k * x_k[c]: one column run. */
-#define NE_DCN_ROW_BODY                                                                           \
-    for (int64_t c = 0; c < len; c++) dst[c] = w0 * x0[c] + w1 * x1[c] + w2 * x2[c] + w3 * x3[c];
-#define NE_DCN_ROW_SIG(sfx)                                                                       \
-    static void NE_FN(ne_dcn_row_##sfx)(NE_T* restrict dst, const NE_T* restrict x0, const NE_T* restrict x1, \
-        const NE_T* restrict x2, const NE_T* restrict x3, NE_T w0, NE_T w1, NE_T w2, NE_T w3, int64_t len)
-
-/* Grad offset / mask partial sums of one run: lane j takes channels c = j (mod 16) of the run. */
+/* One channel c of a grad offset / mask run, into lane j of acc. */
 #define NE_DCN_COORD_STEP(c, j)                                                                   \
     {                                                                                             \
         const NE_T v0 = x0[c], v1 = x1[c], v2 = x2[c], v3 = x3[c];                                \
@@ -94,31 +86,22 @@ static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const 
         acc[16 + j] += dc[c] * sx;                                                                \
         acc[32 + j] += dc[c] * sv;                                                                \
     }
-#define NE_DCN_COORD_BODY                                                                         \
-    int64_t c0 = 0;                                                                               \
-    for (; c0 + 16 <= len; c0 += 16)                                                              \
-        for (int j = 0; j < 16; j++) NE_DCN_COORD_STEP(c0 + j, j)                                 \
-    for (int j = 0; c0 + j < len; j++) NE_DCN_COORD_STEP(c0 + j, j)
-#define NE_DCN_COORD_SIG(sfx)                                                                     \
-    static void NE_FN(ne_dcn_coordrun_##sfx)(const NE_T* restrict x0, const NE_T* restrict x1,    \
-        const NE_T* restrict x2, const NE_T* restrict x3, const NE_T* restrict dc,                \
-        const NE_FN(ne_dcn_tapb)* restrict b, NE_T* restrict acc, int64_t len)
-
-/* gx_k[c] += w_k * dc[c], corner by corner (corners are distinct pixels or skipped). */
-#define NE_DCN_SCATTER_BODY                                                                       \
-    for (int64_t c = 0; c < len; c++) gx[c] += wk * dc[c];
-#define NE_DCN_SCATTER_SIG(sfx)                                                                   \
-    static void NE_FN(ne_dcn_scatter_##sfx)(NE_T* restrict gx, const NE_T* restrict dc, NE_T wk, int64_t len)
-
-NE_DCN_ROW_SIG(base) { NE_DCN_ROW_BODY }
-__attribute__((target("avx2,fma"))) NE_DCN_ROW_SIG(avx2) { NE_DCN_ROW_BODY }
-__attribute__((target("avx512f"))) NE_DCN_ROW_SIG(avx512) { NE_DCN_ROW_BODY }
-NE_DCN_COORD_SIG(base) { NE_DCN_COORD_BODY }
-__attribute__((target("avx2,fma"))) NE_DCN_COORD_SIG(avx2) { NE_DCN_COORD_BODY }
-__attribute__((target("avx512f"))) NE_DCN_COORD_SIG(avx512) { NE_DCN_COORD_BODY }
-NE_DCN_SCATTER_SIG(base) { NE_DCN_SCATTER_BODY }
-__attribute__((target("avx2,fma"))) NE_DCN_SCATTER_SIG(avx2) { NE_DCN_SCATTER_BODY }
-__attribute__((target("avx512f"))) NE_DCN_SCATTER_SIG(avx512) { NE_DCN_SCATTER_BODY }
+#define NE_SFX NE_CAT(NE_S, base)
+#define NE_TARGET
+#include "ne_deform_conv_runs.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX NE_CAT(NE_S, avx2)
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_deform_conv_runs.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX NE_CAT(NE_S, avx512)
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_deform_conv_runs.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_DCN_COORD_STEP
 
 typedef struct {
     void (*row)(NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
@@ -128,17 +111,26 @@ typedef struct {
     void (*scatter)(NE_T* restrict, const NE_T* restrict, NE_T, int64_t);
 } NE_FN(ne_dcn_simd);
 
+/* The variant isa (already resolved) names, e.g. ne_dcn_row_f32_avx2 for row. */
+#define NE_DCN_VARIANT(name, v) NE_CAT(name, NE_CAT(NE_S, v))
 static NE_FN(ne_dcn_simd) NE_FN(ne_dcn_simd_pick)(int32_t isa) {
     NE_FN(ne_dcn_simd) s;
     if (isa == NE_ISA_AVX512) {
-        s.row = NE_FN(ne_dcn_row_avx512); s.coord = NE_FN(ne_dcn_coordrun_avx512); s.scatter = NE_FN(ne_dcn_scatter_avx512);
+        s.row = NE_DCN_VARIANT(ne_dcn_row, avx512);
+        s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx512);
+        s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx512);
     } else if (isa == NE_ISA_AVX2) {
-        s.row = NE_FN(ne_dcn_row_avx2); s.coord = NE_FN(ne_dcn_coordrun_avx2); s.scatter = NE_FN(ne_dcn_scatter_avx2);
+        s.row = NE_DCN_VARIANT(ne_dcn_row, avx2);
+        s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx2);
+        s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx2);
     } else {
-        s.row = NE_FN(ne_dcn_row_base); s.coord = NE_FN(ne_dcn_coordrun_base); s.scatter = NE_FN(ne_dcn_scatter_base);
+        s.row = NE_DCN_VARIANT(ne_dcn_row, base);
+        s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, base);
+        s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, base);
     }
     return s;
 }
+#undef NE_DCN_VARIANT
 
 /* ---- Work shared by the forward and the backward on one chunk of output positions. ---- */
 

@@ -25,7 +25,9 @@
  * 32-35 ms. KC=384, MC=96 were the best of KC 128..384 x MC 96..240.
  *
  * Included once per dtype with NE_T (float/double) and NE_S (f32/f64) defined, and NE_GEMM_DOUBLE
- * defined for double; after ne_parallel.h (NE_ISA_* codes). Not a public header. */
+ * defined for double; after ne_parallel.h (NE_ISA_* codes, NE_CAT, NE_TARGET_*). Its SIMD variants are
+ * hand-written tiles (ne_gemm_tile_avx512, ne_gemm_tile6_avx2, the scalar chain), chosen by plain
+ * if/else in ne_gemm_sweep. Not a public header. */
 
 #include <math.h>
 #include <stdint.h>
@@ -61,9 +63,7 @@ static inline int64_t ne_gemm_pb_index(int64_t n, int64_t k, int64_t nr, int64_t
     const int64_t jp = (j - j0) / nr * nr;
     return j0 * k + k0 * nbp + jp * kb + (kr - k0) * nr + (j - j0 - jp);
 }
-#define NE_GCAT2(a, b) a##_##b
-#define NE_GCAT(a, b) NE_GCAT2(a, b)
-#define NE_GFN(name) NE_GCAT(name, NE_S)
+#define NE_GFN(name) NE_CAT(name, NE_S) /* NE_CAT: ne_parallel.h */
 #endif
 
 /* ---- per-dtype vector vocabulary ---- */
@@ -132,9 +132,9 @@ static void NE_GFN(ne_gemm_tile_scalar)(int64_t kb, const NE_T* ap, const NE_T* 
 
 #if NE_GEMM_X86
 /* AVX-512: C[0:mb][0:nb] (mb <= 12, nb <= 2 vectors) over kb steps of the packed panels. */
-__attribute__((target("avx512f"))) static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp,
-                                                                           NE_T* c, int64_t ldc, int64_t mb,
-                                                                           int64_t nb, int zero) {
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp,
+                                                         NE_T* c, int64_t ldc, int64_t mb,
+                                                         int64_t nb, int zero) {
     const int W = NE_G_W512, NR = 2 * NE_G_W512;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -176,8 +176,8 @@ __attribute__((target("avx512f"))) static void NE_GFN(ne_gemm_tile_avx512)(int64
 
 /* AVX2: C[0:mb][0:2 vectors] (mb <= 6) over kb steps; ap points at the tile's first row in the
  * packed [kk][MR] panel. */
-__attribute__((target("avx2,fma"))) static void NE_GFN(ne_gemm_tile6_avx2)(int64_t kb, const NE_T* ap, const NE_T* bp,
-                                                                           NE_T* c, int64_t ldc, int64_t mb, int zero) {
+NE_TARGET_AVX2 static void NE_GFN(ne_gemm_tile6_avx2)(int64_t kb, const NE_T* ap, const NE_T* bp,
+                                                      NE_T* c, int64_t ldc, int64_t mb, int zero) {
     const int W = NE_G_W256, NR = 2 * NE_G_W256;
     NE_G_V256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
 #define NE_G_LD(r, v0, v1)                                                                        \

@@ -20,8 +20,8 @@
 #include <immintrin.h>
 #endif
 #include "ne_group_norm.h"
-#include "ne_layers_simd.h"
 #include "ne_parallel.h"
+#include "ne_layers_simd.h"
 #include "ne_status.h"
 
 #define NE_GN_CHUNK 32768
@@ -35,9 +35,9 @@ typedef struct {
     double* ab;   /* [n*c][3]: m, a and bias per plane */
 } ne_gn_ctx;
 
-/* Sums of d = x - k and d*d over x[0, len), in 16 lanes (two vectors of 8 doubles: element i of
- * each block of 16 goes to lane i), then the lanes in order, then the tail. GCC's vector types
- * fix the lanes in the source, so every isa computes the same sums. */
+/* The statistics kernel (ne_group_norm_kernel.h) sums in 16 lanes, two vectors of 8 doubles;
+ * GCC's vector types fix the lanes in the source, so every isa computes the same sums.
+ * NE_GN_LOAD_<dtype>_<variant>(p) accumulates the 16 elements at p. */
 typedef double ne_gn_v8d __attribute__((vector_size(64)));
 typedef float ne_gn_v8f __attribute__((vector_size(32)));
 
@@ -49,26 +49,6 @@ typedef float ne_gn_v8f __attribute__((vector_size(32)));
         q0 += d0 * d0;                                                                                      \
         q1 += d1 * d1;                                                                                      \
     } while (0)
-
-#define NE_GN_SUMS(T, SFX, VAR, TARGET)                                                                     \
-    TARGET static void ne_gn_sums_##SFX##_##VAR(const T* x, int64_t len, double k, double* out2) {         \
-        const ne_gn_v8d kv = {k, k, k, k, k, k, k, k};                                                      \
-        ne_gn_v8d s0 = {0}, s1 = {0}, q0 = {0}, q1 = {0};                                                   \
-        int64_t i = 0;                                                                                      \
-        for (; i + 16 <= len; i += 16) NE_GN_LOAD_##SFX##_##VAR(x + i);                                     \
-        double ts = 0, tq = 0;                                                                              \
-        for (int l = 0; l < 8; l++) ts += s0[l];                                                            \
-        for (int l = 0; l < 8; l++) ts += s1[l];                                                            \
-        for (int l = 0; l < 8; l++) tq += q0[l];                                                            \
-        for (int l = 0; l < 8; l++) tq += q1[l];                                                            \
-        out2[0] = ts;                                                                                       \
-        out2[1] = tq;                                                                                       \
-        for (; i < len; i++) {                                                                              \
-            double d = (double) x[i] - k;                                                                   \
-            out2[0] += d;                                                                                   \
-            out2[1] += d * d;                                                                               \
-        }                                                                                                   \
-    }
 
 #define NE_GN_LOAD_f32_base(p)                                                                              \
     do {                                                                                                    \
@@ -102,42 +82,83 @@ typedef float ne_gn_v8f __attribute__((vector_size(32)));
 #define NE_GN_LOAD_f64_avx2 NE_GN_LOAD_f64_base
 #define NE_GN_LOAD_f64_avx512 NE_GN_LOAD_f64_base
 
-#define NE_GN_PLANE(T, SFX, VAR, TARGET)                                                                    \
-    TARGET static void ne_gn_plane_##SFX##_##VAR(const T* x, int64_t hw, T m, T a, T b, int32_t relu,     \
-                                                  T* out, int32_t stream) {                                 \
-        typedef T V __attribute__((vector_size(64)));                                                       \
-        typedef NE_GN_INT_##SFX I __attribute__((vector_size(64)));                                         \
-        enum { L = 64 / sizeof(T) };                                                                        \
-        const V mv = (V) {0} + m, av = (V) {0} + a, bv = (V) {0} + b, zero = {0};                           \
-        int64_t i = 0;                                                                                      \
-        if (relu) {                                                                                         \
-            for (; i + L <= hw; i += L) {                                                                   \
-                V v;                                                                                        \
-                memcpy(&v, x + i, sizeof v);                                                                \
-                v = (v - mv) * av + bv;                                                                     \
-                v = (V) ((I) v & ~(v < zero));                                                              \
-                NE_STORE64(out + i, v, stream);                                                             \
-            }                                                                                               \
-        } else {                                                                                            \
-            for (; i + L <= hw; i += L) {                                                                   \
-                V v;                                                                                        \
-                memcpy(&v, x + i, sizeof v);                                                                \
-                v = (v - mv) * av + bv;                                                                     \
-                NE_STORE64(out + i, v, stream);                                                             \
-            }                                                                                               \
-        }                                                                                                   \
-        for (; i < hw; i++) {                                                                               \
-            T t = (x[i] - m) * a + b;                                                                       \
-            out[i] = relu && t < (T) 0 ? (T) 0 : t;                                                         \
-        }                                                                                                   \
-    }
-#define NE_GN_INT_f32 int32_t
-#define NE_GN_INT_f64 int64_t
+/* The kernels per (dtype, variant): ne_group_norm_kernel.h. */
+#define NE_T float
+#define NE_I int32_t
+#define NE_SFX f32_base
+#define NE_TARGET
+#define NE_GN_LOAD NE_GN_LOAD_f32_base
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#define NE_GN_LOAD NE_GN_LOAD_f32_avx2
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#define NE_GN_LOAD NE_GN_LOAD_f32_avx512
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#undef NE_T
+#undef NE_I
+#define NE_T double
+#define NE_I int64_t
+#define NE_SFX f64_base
+#define NE_TARGET
+#define NE_GN_LOAD NE_GN_LOAD_f64_base
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#define NE_SFX f64_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#define NE_GN_LOAD NE_GN_LOAD_f64_avx2
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#define NE_SFX f64_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#define NE_GN_LOAD NE_GN_LOAD_f64_avx512
+#include "ne_group_norm_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_GN_LOAD
+#undef NE_T
+#undef NE_I
 
-NE_FOR_EACH_ISA(NE_GN_SUMS, float, f32)
-NE_FOR_EACH_ISA(NE_GN_SUMS, double, f64)
-NE_FOR_EACH_ISA(NE_GN_PLANE, float, f32)
-NE_FOR_EACH_ISA(NE_GN_PLANE, double, f64)
+static void ne_gn_sums_f32(int32_t isa, const float* x, int64_t len, double k, double* out2) {
+    if (isa == NE_ISA_AVX512) ne_gn_sums_f32_avx512(x, len, k, out2);
+    else if (isa == NE_ISA_AVX2) ne_gn_sums_f32_avx2(x, len, k, out2);
+    else ne_gn_sums_f32_base(x, len, k, out2);
+}
+
+static void ne_gn_plane_f32(int32_t isa, const float* x, int64_t hw, float m, float a, float b, int32_t relu, float* out,
+                           int32_t stream) {
+    if (isa == NE_ISA_AVX512) ne_gn_plane_f32_avx512(x, hw, m, a, b, relu, out, stream);
+    else if (isa == NE_ISA_AVX2) ne_gn_plane_f32_avx2(x, hw, m, a, b, relu, out, stream);
+    else ne_gn_plane_f32_base(x, hw, m, a, b, relu, out, stream);
+}
+
+static void ne_gn_sums_f64(int32_t isa, const double* x, int64_t len, double k, double* out2) {
+    if (isa == NE_ISA_AVX512) ne_gn_sums_f64_avx512(x, len, k, out2);
+    else if (isa == NE_ISA_AVX2) ne_gn_sums_f64_avx2(x, len, k, out2);
+    else ne_gn_sums_f64_base(x, len, k, out2);
+}
+
+static void ne_gn_plane_f64(int32_t isa, const double* x, int64_t hw, double m, double a, double b, int32_t relu, double* out,
+                           int32_t stream) {
+    if (isa == NE_ISA_AVX512) ne_gn_plane_f64_avx512(x, hw, m, a, b, relu, out, stream);
+    else if (isa == NE_ISA_AVX2) ne_gn_plane_f64_avx2(x, hw, m, a, b, relu, out, stream);
+    else ne_gn_plane_f64_base(x, hw, m, a, b, relu, out, stream);
+}
 
 /* Pass 1 over chunk indices [begin, end) of all groups. */
 static int32_t ne_gn_stats_task(void* ctx, int64_t begin, int64_t end) {
@@ -147,10 +168,10 @@ static int32_t ne_gn_stats_task(void* ctx, int64_t begin, int64_t end) {
         int64_t len = cx->glen - off < NE_GN_CHUNK ? cx->glen - off : NE_GN_CHUNK;
         if (cx->dtype == 0) {
             const float* x = (const float*) cx->x + g * cx->glen;
-            NE_ISA_CALL(cx->isa, ne_gn_sums_f32, x + off, len, (double) x[0], cx->part + 2 * j);
+            ne_gn_sums_f32(cx->isa, x + off, len, (double) x[0], cx->part + 2 * j);
         } else {
             const double* x = (const double*) cx->x + g * cx->glen;
-            NE_ISA_CALL(cx->isa, ne_gn_sums_f64, x + off, len, x[0], cx->part + 2 * j);
+            ne_gn_sums_f64(cx->isa, x + off, len, x[0], cx->part + 2 * j);
         }
     }
     return NE_OK;
@@ -162,10 +183,10 @@ static int32_t ne_gn_norm_task(void* ctx, int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; p++) {
         const double m = cx->ab[3 * p], a = cx->ab[3 * p + 1], b = cx->ab[3 * p + 2];
         if (cx->dtype == 0) {
-            NE_ISA_CALL(cx->isa, ne_gn_plane_f32, (const float*) cx->x + p * cx->hw, cx->hw, (float) m, (float) a, (float) b, cx->relu,
+            ne_gn_plane_f32(cx->isa, (const float*) cx->x + p * cx->hw, cx->hw, (float) m, (float) a, (float) b, cx->relu,
                         (float*) cx->out + p * cx->hw, cx->stream && NE_CAN_STREAM((float*) cx->out + p * cx->hw));
         } else {
-            NE_ISA_CALL(cx->isa, ne_gn_plane_f64, (const double*) cx->x + p * cx->hw, cx->hw, m, a, b, cx->relu,
+            ne_gn_plane_f64(cx->isa, (const double*) cx->x + p * cx->hw, cx->hw, m, a, b, cx->relu,
                         (double*) cx->out + p * cx->hw, cx->stream && NE_CAN_STREAM((double*) cx->out + p * cx->hw));
         }
     }

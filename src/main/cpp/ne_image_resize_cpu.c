@@ -1,62 +1,34 @@
 /* CPU kernel of include/ne_image_resize.h. Integer arithmetic exactly as Pillow's
  * ImagingResampleHorizontal_8bpc / ImagingResampleVertical_8bpc; the vertical pass writes the
- * normalised floats directly. gcc vectorises the row loops; target_clones adds an AVX2 copy
- * chosen at load time (the results are integers until the last step, so every copy gives the
- * same bits). */
+ * normalised floats directly. The row kernels have a baseline and an AVX2 variant
+ * (ne_image_resize_kernel.h, the convention of ne_parallel.h; AVX-512 runs the AVX2 one). Tasks
+ * own source rows (horizontal pass) and output rows (vertical pass): every row is computed on its
+ * own, so any thread count gives the same bits. */
 #include "ne_image_resize.h"
+#include "ne_parallel.h"
 #include "ne_status.h"
 
 #include <stddef.h>
 
 #define PRECISION_BITS (32 - 8 - 2)
 #define HALF (1 << (PRECISION_BITS - 1))
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define NE_CLONES
-#endif
+#define NE_IR_MAX_W 4096
 
 static inline int32_t clip8(int32_t acc) {
     int32_t v = acc >> PRECISION_BITS;
     return v < 0 ? 0 : (v > 255 ? 255 : v);
 }
 
-/* One source row (interleaved) into three planar rows. */
-NE_CLONES
-static void horizontal_row(const uint8_t* in, int64_t out_w, int64_t hks, const int32_t* first, const int32_t* count,
-                           const int32_t* weight, uint8_t* p0, uint8_t* p1, uint8_t* p2) {
-    for (int64_t xx = 0; xx < out_w; xx++) {
-        const uint8_t* px = in + (int64_t) first[xx] * 3;
-        const int32_t* k = weight + xx * hks;
-        int32_t s0 = HALF, s1 = HALF, s2 = HALF;
-        if (count[xx] == 2) {
-            s0 += px[0] * k[0] + px[3] * k[1];
-            s1 += px[1] * k[0] + px[4] * k[1];
-            s2 += px[2] * k[0] + px[5] * k[1];
-        } else {
-            for (int32_t t = 0; t < count[xx]; t++, px += 3) {
-                s0 += px[0] * k[t];
-                s1 += px[1] * k[t];
-                s2 += px[2] * k[t];
-            }
-        }
-        p0[xx] = (uint8_t) clip8(s0);
-        p1[xx] = (uint8_t) clip8(s1);
-        p2[xx] = (uint8_t) clip8(s2);
-    }
-}
-
-/* One output row of one plane from rows ra (weight wa) and rb (weight wb). */
-NE_CLONES
-static void vertical2_plain(const uint8_t* restrict a, const uint8_t* restrict b, int32_t wa, int32_t wb, int64_t w,
-                            float mean, float std, float* restrict out) {
-    for (int64_t x = 0; x < w; x++) {
-        int32_t v = (HALF + a[x] * wa + b[x] * wb) >> PRECISION_BITS;
-        v = v < 0 ? 0 : (v > 255 ? 255 : v);
-        out[x] = ((float) v - mean) / std;
-    }
-}
+#define NE_SFX base
+#define NE_TARGET
+#include "ne_image_resize_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_image_resize_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
 
 static void vertical_general(const uint8_t* plane, int64_t w, int64_t first, int32_t count, const int32_t* k,
                              const float* lut, int32_t plain, float mean, float std, int32_t flip, int32_t* acc,
@@ -74,57 +46,90 @@ static void vertical_general(const uint8_t* plane, int64_t w, int64_t first, int
     }
 }
 
+typedef struct {
+    int32_t isa;
+    int64_t h, w, out_h, out_w, hks, vks;
+    const uint8_t* src;
+    const int32_t *hfirst, *hcount, *hweight, *vfirst, *vcount, *vweight;
+    const float* lut;
+    const int32_t *plane_src, *plain;
+    const float *mean, *std;
+    int32_t flip;
+    uint8_t* planes[3];
+    float* out;
+} ne_ir_ctx;
+
+/* Horizontal pass over source rows [begin, end) into three planes [3, h, out_w]. */
+static int32_t ne_ir_horizontal_task(void* ctx, int64_t begin, int64_t end) {
+    const ne_ir_ctx* cx = (const ne_ir_ctx*) ctx;
+    const int64_t w = cx->w, out_w = cx->out_w;
+    for (int64_t y = begin; y < end; y++) {
+        const uint8_t* row = cx->src + y * w * 3;
+        uint8_t *p0 = cx->planes[0] + y * out_w, *p1 = cx->planes[1] + y * out_w, *p2 = cx->planes[2] + y * out_w;
+        if (cx->hks == 0) {
+            for (int64_t x = 0; x < w; x++) {
+                p0[x] = row[3 * x];
+                p1[x] = row[3 * x + 1];
+                p2[x] = row[3 * x + 2];
+            }
+        } else if (cx->isa >= NE_ISA_AVX2) {
+            ne_ir_hrow_avx2(row, out_w, cx->hks, cx->hfirst, cx->hcount, cx->hweight, p0, p1, p2);
+        } else {
+            ne_ir_hrow_base(row, out_w, cx->hks, cx->hfirst, cx->hcount, cx->hweight, p0, p1, p2);
+        }
+    }
+    return NE_OK;
+}
+
+/* Vertical pass over output rows [begin, end) of the three planes (row r: plane r / out_h):
+ * rows of 8-bit results straight to normalised floats. */
+static int32_t ne_ir_vertical_task(void* ctx, int64_t begin, int64_t end) {
+    const ne_ir_ctx* cx = (const ne_ir_ctx*) ctx;
+    const int64_t out_h = cx->out_h, out_w = cx->out_w, vks = cx->vks;
+    int32_t acc[NE_IR_MAX_W];
+    for (int64_t r = begin; r < end; r++) {
+        const int p = (int) (r / out_h);
+        const int64_t yy = r % out_h;
+        const uint8_t* plane = cx->planes[cx->plane_src[p]];
+        const float* table = cx->lut + p * 256;
+        float* orow = cx->out + (int64_t) p * out_h * out_w + yy * out_w;
+        if (vks == 0) {
+            static const int32_t one[1] = {1 << PRECISION_BITS};
+            vertical_general(plane, out_w, yy, 1, one, table, cx->plain[p], cx->mean[p], cx->std[p], cx->flip, acc, orow);
+        } else if (cx->vcount[yy] <= 2 && cx->plain[p] && !cx->flip) {
+            const uint8_t* a = plane + (int64_t) cx->vfirst[yy] * out_w;
+            const uint8_t* b = cx->vcount[yy] == 2 ? a + out_w : a;
+            int32_t wb = cx->vcount[yy] == 2 ? cx->vweight[yy * vks + 1] : 0;
+            if (cx->isa >= NE_ISA_AVX2) ne_ir_v2plain_avx2(a, b, cx->vweight[yy * vks], wb, out_w, cx->mean[p], cx->std[p], orow);
+            else ne_ir_v2plain_base(a, b, cx->vweight[yy * vks], wb, out_w, cx->mean[p], cx->std[p], orow);
+        } else {
+            vertical_general(plane, out_w, cx->vfirst[yy], cx->vcount[yy], cx->vweight + yy * vks, table, cx->plain[p],
+                             cx->mean[p], cx->std[p], cx->flip, acc, orow);
+        }
+    }
+    return NE_OK;
+}
+
 int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int64_t out_h, int64_t out_w,
                                   int64_t hks, const int32_t* hfirst, const int32_t* hcount, const int32_t* hweight,
                                   int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
                                   const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
-                                  const float* std, int32_t flip, uint8_t* scratch, float* out) {
+                                  const float* std, int32_t flip, uint8_t* scratch, float* out, int32_t threads,
+                                  int32_t isa) {
     if (h < 1 || w < 1 || out_h < 1 || out_w < 1 || hks < 0 || vks < 0) return NE_ERR_INVALID_ARGUMENT;
     if (!src || !lut || !plane_src || !plain || !mean || !std || !scratch || !out) return NE_ERR_INVALID_ARGUMENT;
     if ((hks == 0 && out_w != w) || (vks == 0 && out_h != h)) return NE_ERR_INVALID_ARGUMENT;
     if ((hks > 0 && (!hfirst || !hcount || !hweight)) || (vks > 0 && (!vfirst || !vcount || !vweight))) return NE_ERR_INVALID_ARGUMENT;
-
-    /* Horizontal pass into three planes [3, h, out_w]. */
-    uint8_t* planes[3] = {scratch, scratch + h * out_w, scratch + 2 * h * out_w};
-    for (int64_t y = 0; y < h; y++) {
-        const uint8_t* row = src + y * w * 3;
-        if (hks == 0) {
-            for (int64_t x = 0; x < w; x++) {
-                planes[0][y * w + x] = row[3 * x];
-                planes[1][y * w + x] = row[3 * x + 1];
-                planes[2][y * w + x] = row[3 * x + 2];
-            }
-        } else {
-            horizontal_row(row, out_w, hks, hfirst, hcount, hweight, planes[0] + y * out_w, planes[1] + y * out_w,
-                           planes[2] + y * out_w);
-        }
-    }
-
-    /* Vertical pass: rows of 8-bit results straight to normalised floats. */
-    int32_t acc_stack[4096];
-    int32_t* acc = acc_stack;
-    if (out_w > 4096) return NE_ERR_INVALID_ARGUMENT; /* the Java side sends wider images to its own kernel */
-    for (int p = 0; p < 3; p++) {
-        int32_t sp = plane_src[p];
-        if (sp < 0 || sp > 2) return NE_ERR_INVALID_ARGUMENT;
-        const uint8_t* plane = planes[sp];
-        const float* table = lut + p * 256;
-        float* o = out + (int64_t) p * out_h * out_w;
-        for (int64_t yy = 0; yy < out_h; yy++) {
-            float* orow = o + yy * out_w;
-            if (vks == 0) {
-                static const int32_t one[1] = {1 << PRECISION_BITS};
-                vertical_general(plane, out_w, yy, 1, one, table, plain[p], mean[p], std[p], flip, acc, orow);
-            } else if (vcount[yy] <= 2 && plain[p] && !flip) {
-                const uint8_t* a = plane + (int64_t) vfirst[yy] * out_w;
-                const uint8_t* b = vcount[yy] == 2 ? a + out_w : a;
-                int32_t wb = vcount[yy] == 2 ? vweight[yy * vks + 1] : 0;
-                vertical2_plain(a, b, vweight[yy * vks], wb, out_w, mean[p], std[p], orow);
-            } else {
-                vertical_general(plane, out_w, vfirst[yy], vcount[yy], vweight + yy * vks, table, plain[p], mean[p], std[p],
-                                 flip, acc, orow);
-            }
-        }
-    }
-    return NE_OK;
+    if (out_w > NE_IR_MAX_W) return NE_ERR_INVALID_ARGUMENT; /* the Java side sends wider images to its own kernel */
+    for (int p = 0; p < 3; p++)
+        if (plane_src[p] < 0 || plane_src[p] > 2) return NE_ERR_INVALID_ARGUMENT;
+    ne_ir_ctx cx = {ne_isa_resolve(isa), h, w, out_h, out_w, hks, vks, src, hfirst, hcount, hweight, vfirst, vcount,
+                    vweight, lut, plane_src, plain, mean, std, flip,
+                    {scratch, scratch + h * out_w, scratch + 2 * h * out_w}, out};
+    /* One thread per 64K output elements at most: a small image does not repay starting one. */
+    const int64_t t = 3 * out_h * out_w / 65536 + 1;
+    const int32_t nt = threads < t ? threads : (int32_t) t;
+    int32_t st = ne_parallel_for(h, nt, ne_ir_horizontal_task, &cx);
+    if (st != NE_OK) return st;
+    return ne_parallel_for(3 * out_h, nt, ne_ir_vertical_task, &cx);
 }

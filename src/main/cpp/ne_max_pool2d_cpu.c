@@ -7,9 +7,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include "ne_layers_simd.h"
 #include "ne_max_pool2d.h"
 #include "ne_parallel.h"
+#include "ne_layers_simd.h"
 #include "ne_status.h"
 
 typedef struct {
@@ -21,28 +21,65 @@ typedef struct {
 
 #define NE_MP_MAX(v, m) (((v) > (m) || (v) != (v)) ? (v) : (m))
 
-/* buf[i] = max(buf[i], row[i]) for i < w. */
-#define NE_MP_VMAX(T, SFX, VAR, TARGET)                                                                     \
-    TARGET static void ne_mp_vmax_##SFX##_##VAR(T* restrict buf, const T* restrict row, int64_t w) {       \
-        for (int64_t i = 0; i < w; i++) buf[i] = NE_MP_MAX(row[i], buf[i]);                                 \
-    }
+/* The row kernels per (dtype, variant): ne_max_pool2d_kernel.h. */
+#define NE_T float
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
+#define NE_T double
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_max_pool2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_T
 
-/* o[ox] = max(o[ox], buf[ox * SW + off]) for ox in [lo, hi): one kernel column of a row of
- * outputs; SW a constant (1, 2: the strides that occur) so the loads vectorise, else sw. */
-#define NE_MP_HMAX(T, SFX, VAR, TARGET)                                                                     \
-    TARGET static void ne_mp_hmax_##SFX##_##VAR(T* restrict o, const T* restrict buf, int64_t lo, int64_t hi, \
-                                                 int64_t sw, int64_t off) {                                 \
-        if (sw == 1)                                                                                        \
-            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[ox + off], o[ox]);                   \
-        else if (sw == 2)                                                                                   \
-            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[2 * ox + off], o[ox]);               \
-        else                                                                                                \
-            for (int64_t ox = lo; ox < hi; ox++) o[ox] = NE_MP_MAX(buf[ox * sw + off], o[ox]);              \
-    }
-NE_FOR_EACH_ISA(NE_MP_VMAX, float, f32)
-NE_FOR_EACH_ISA(NE_MP_VMAX, double, f64)
-NE_FOR_EACH_ISA(NE_MP_HMAX, float, f32)
-NE_FOR_EACH_ISA(NE_MP_HMAX, double, f64)
+static void ne_mp_vmax_f32(int32_t isa, float* buf, const float* row, int64_t w) {
+    if (isa == NE_ISA_AVX512) ne_mp_vmax_f32_avx512(buf, row, w);
+    else if (isa == NE_ISA_AVX2) ne_mp_vmax_f32_avx2(buf, row, w);
+    else ne_mp_vmax_f32_base(buf, row, w);
+}
+
+static void ne_mp_hmax_f32(int32_t isa, float* o, const float* buf, int64_t lo, int64_t hi, int64_t sw, int64_t off) {
+    if (isa == NE_ISA_AVX512) ne_mp_hmax_f32_avx512(o, buf, lo, hi, sw, off);
+    else if (isa == NE_ISA_AVX2) ne_mp_hmax_f32_avx2(o, buf, lo, hi, sw, off);
+    else ne_mp_hmax_f32_base(o, buf, lo, hi, sw, off);
+}
+
+static void ne_mp_vmax_f64(int32_t isa, double* buf, const double* row, int64_t w) {
+    if (isa == NE_ISA_AVX512) ne_mp_vmax_f64_avx512(buf, row, w);
+    else if (isa == NE_ISA_AVX2) ne_mp_vmax_f64_avx2(buf, row, w);
+    else ne_mp_vmax_f64_base(buf, row, w);
+}
+
+static void ne_mp_hmax_f64(int32_t isa, double* o, const double* buf, int64_t lo, int64_t hi, int64_t sw, int64_t off) {
+    if (isa == NE_ISA_AVX512) ne_mp_hmax_f64_avx512(o, buf, lo, hi, sw, off);
+    else if (isa == NE_ISA_AVX2) ne_mp_hmax_f64_avx2(o, buf, lo, hi, sw, off);
+    else ne_mp_hmax_f64_base(o, buf, lo, hi, sw, off);
+}
 
 static int64_t ne_mp_ceil_div(int64_t a, int64_t b) { /* b > 0 */
     return a >= 0 ? (a + b - 1) / b : -((-a) / b);
@@ -58,7 +95,7 @@ static int64_t ne_mp_ceil_div(int64_t a, int64_t b) { /* b > 0 */
                 for (int64_t i = 0; i < W; i++) buf[i] = (T) -INFINITY;                                     \
                 for (int64_t i = 0; i < cx->kh; i++) {                                                      \
                     int64_t y = oy * cx->sh - cx->ph + i * cx->dh;                                          \
-                    if (y >= 0 && y < H) NE_ISA_CALL(cx->isa, ne_mp_vmax_##SFX, buf, in + y * W, W);        \
+                    if (y >= 0 && y < H) ne_mp_vmax_##SFX(cx->isa, buf, in + y * W, W);                \
                 }                                                                                           \
                 T* o = out + oy * OW;                                                                       \
                 for (int64_t ox = 0; ox < OW; ox++) o[ox] = (T) -INFINITY;                                  \
@@ -68,7 +105,7 @@ static int64_t ne_mp_ceil_div(int64_t a, int64_t b) { /* b > 0 */
                     int64_t lo = ne_mp_ceil_div(-off, cx->sw), hi = ne_mp_ceil_div(W - off, cx->sw);        \
                     if (lo < 0) lo = 0;                                                                     \
                     if (hi > OW) hi = OW;                                                                   \
-                    if (lo < hi) NE_ISA_CALL(cx->isa, ne_mp_hmax_##SFX, o, buf, lo, hi, cx->sw, off);       \
+                    if (lo < hi) ne_mp_hmax_##SFX(cx->isa, o, buf, lo, hi, cx->sw, off);                    \
                 }                                                                                           \
             }                                                                                               \
         }                                                                                                   \

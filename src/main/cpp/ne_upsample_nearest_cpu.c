@@ -1,6 +1,7 @@
 /* Nearest upsampling by integer factors on the CPU (include/ne_upsample_nearest.h): tasks own
  * input rows; each row is widened once into its first output row, which is then copied to the
- * other fh - 1. Pure data movement: no isa variants (memcpy is already the fastest copy). */
+ * other fh - 1. Pure data movement: no isa variants (memcpy is already the fastest copy); the
+ * entry point takes isa like every other and ignores it. */
 #include <stddef.h>
 #include <string.h>
 #include "ne_parallel.h"
@@ -40,7 +41,8 @@ static int32_t ne_up_task(void* ctx, int64_t begin, int64_t end) {
 }
 
 int32_t ne_upsample_nearest_cpu(int32_t dtype, const void* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t fh,
-                                int64_t fw, void* out, int32_t threads) {
+                                int64_t fw, void* out, int32_t threads, int32_t isa) {
+    (void) isa; /* one variant: memcpy and the widening loop are already the fastest copy */
     if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
     if (n < 0 || c < 0 || h < 0 || w < 0 || fh < 1 || fw < 1) return NE_ERR_INVALID_ARGUMENT;
     if (n * c * h * w == 0) return NE_OK;

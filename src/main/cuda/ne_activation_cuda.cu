@@ -7,6 +7,7 @@ extern "C" {
 #include "ne_activation.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 #include "../cpp/ne_sigmoid_focal_loss_math.h"
 
 namespace {
@@ -14,8 +15,7 @@ namespace {
 constexpr int kBlock = 256;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
+    return ne_cuda_blocks(n, kBlock, 65535);
 }
 
 __device__ float neg_abs_exp(float v) { return ne_fl_expf(-fabsf(v)); }
@@ -23,7 +23,7 @@ __device__ double neg_abs_exp(double v) { return exp(-fabs(v)); }
 
 template <typename T>
 __global__ void activation_kernel(int32_t op, const T* x, T* out, int64_t count) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < count; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, count) {
         T v = x[i];
         if (op == 0) {
             out[i] = v < (T) 0 ? (T) 0 : v;
@@ -38,8 +38,7 @@ __global__ void activation_kernel(int32_t op, const T* x, T* out, int64_t count)
 template <typename T>
 int32_t launch(int32_t op, const void* x, void* out, int64_t count, cudaStream_t s) {
     activation_kernel<T><<<grid_for(count), kBlock, 0, s>>>(op, (const T*) x, (T*) out, count);
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace

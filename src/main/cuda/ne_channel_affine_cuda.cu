@@ -7,20 +7,20 @@ extern "C" {
 #include "ne_channel_affine.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 256;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
+    return ne_cuda_blocks(n, kBlock, 65535);
 }
 
 template <typename T>
 __global__ void affine_kernel(const T* x, int64_t c, int64_t hw, const T* scale, const T* shift, const T* residual,
                               int32_t relu, T* out, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t ch = (i / hw) % c;
         T s = scale ? scale[ch] : (T) 1, b = shift ? shift[ch] : (T) 0;
         T t = x[i] * s + b;
@@ -35,8 +35,7 @@ int32_t launch(const void* x, int64_t c, int64_t hw, const void* scale, const vo
                int32_t relu, void* out, int64_t total, cudaStream_t s) {
     affine_kernel<T><<<grid_for(total), kBlock, 0, s>>>((const T*) x, c, hw, (const T*) scale, (const T*) shift,
                                                         (const T*) residual, relu, (T*) out, total);
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace

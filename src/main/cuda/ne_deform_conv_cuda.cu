@@ -14,6 +14,7 @@ extern "C" {
 #include "ne_status.h"
 #include "../cpp/ne_cublas.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
@@ -27,17 +28,8 @@ constexpr int kThreads = 256;
 constexpr int kTile = 16;
 
 inline unsigned blocks_for(int64_t count) {
-    int64_t b = (count + kThreads - 1) / kThreads;
-    return (unsigned) (b > 65535 ? 65535 : (b < 1 ? 1 : b));
+    return ne_cuda_blocks(count, kThreads, 65535);
 }
-
-inline int32_t launch_status() {
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
-}
-
-#define NE_GRID_LOOP(i, count) \
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < (count); i += (int64_t) blockDim.x * gridDim.x)
 
 // ZP bilinear sample (zero outside and at out-of-range corners); NaN counts as outside.
 template <typename T>
@@ -158,7 +150,7 @@ int32_t blas_handle(const ne_cublas* b, void** handle) {
     *handle = nullptr;
     int device = 0;
     cudaError_t e = cudaGetDevice(&device);
-    if (e != cudaSuccess) return NE_CUDA_ERROR_BASE + (int32_t) e;
+    if (e != cudaSuccess) return ne_cuda_status(e);
     if (device < 0 || device >= kMaxDevices) return NE_OK;
     ThreadHandles& t = thread_handles;
     if (t.owner != b) {
@@ -192,7 +184,7 @@ int32_t gemm(cudaStream_t s, int ta, int tb, int64_t M, int64_t N, int64_t K, co
     }
     dim3 block(kTile, kTile), grid((unsigned) ((N + kTile - 1) / kTile), (unsigned) ((M + kTile - 1) / kTile));
     gemm_kernel<T><<<grid, block, 0, s>>>(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
-    return launch_status();
+    return ne_cuda_launch_status();
 }
 
 template <typename T>
@@ -273,24 +265,23 @@ __global__ void gbias_kernel(int64_t n, int64_t cout, int64_t hw, const T* gout,
     }
 }
 
-#define NE_TRY(x) do { int32_t st_ = (x); if (st_ != NE_OK) return st_; } while (0)
-
 template <typename T>
 int32_t forward(const Geom& g, const T* input, const T* offset, const T* mask, const T* weight, const T* bias, T* out,
                 int64_t step, T* col, cudaStream_t s) {
     const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cog = g.cout / g.groups, kg = g.cin / g.groups * kk, ld = step * hw;
+    int32_t st;
     if (bias) {
         bias_kernel<T><<<blocks_for(g.n * g.cout * hw), kThreads, 0, s>>>(g.n * g.cout * hw, g.cout, hw, bias, out);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
     }
     for (int64_t b0 = 0; b0 < g.n; b0 += step) {
         const int64_t p = g.n - b0 < step ? g.n - b0 : step;
         im2col_kernel<T><<<blocks_for(g.cin * p * hw), kThreads, 0, s>>>(g, input, offset, mask, b0, p, ld, col);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
         for (int64_t bl = 0; bl < p; bl++)
             for (int64_t gi = 0; gi < g.groups; gi++)
-                NE_TRY(gemm<T>(s, 0, 0, cog, hw, kg, weight + gi * cog * kg, kg, col + gi * kg * ld + bl * hw, ld, T(1),
-                               out + ((b0 + bl) * g.cout + gi * cog) * hw, hw));
+                if ((st = gemm<T>(s, 0, 0, cog, hw, kg, weight + gi * cog * kg, kg, col + gi * kg * ld + bl * hw, ld, T(1),
+                                  out + ((b0 + bl) * g.cout + gi * cog) * hw, hw)) != NE_OK) return st;
     }
     return NE_OK;
 }
@@ -299,27 +290,28 @@ template <typename T>
 int32_t backward(const Geom& g, const T* gout, const T* input, const T* offset, const T* mask, const T* weight, T* gin,
                  T* goff, T* gmask, T* gw, T* gbias, int64_t step, T* col, cudaStream_t s) {
     const int64_t hw = g.ho * g.wo, kk = g.kh * g.kw, cog = g.cout / g.groups, kg = g.cin / g.groups * kk, ld = step * hw;
+    int32_t st;
     T* dcol = col + g.cin * kk * ld;
     for (int64_t b0 = 0; b0 < g.n; b0 += step) {
         const int64_t p = g.n - b0 < step ? g.n - b0 : step;
         for (int64_t bl = 0; bl < p; bl++)
             for (int64_t gi = 0; gi < g.groups; gi++)
-                NE_TRY(gemm<T>(s, 1, 0, kg, hw, cog, weight + gi * cog * kg, kg, gout + ((b0 + bl) * g.cout + gi * cog) * hw,
-                               hw, T(0), dcol + gi * kg * ld + bl * hw, ld));
+                if ((st = gemm<T>(s, 1, 0, kg, hw, cog, weight + gi * cog * kg, kg, gout + ((b0 + bl) * g.cout + gi * cog) * hw,
+                                  hw, T(0), dcol + gi * kg * ld + bl * hw, ld)) != NE_OK) return st;
         coord_kernel<T><<<blocks_for(p * g.dg * kk * hw), kThreads, 0, s>>>(g, input, offset, mask, dcol, b0, p, ld, goff, gmask);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
         col2im_kernel<T><<<blocks_for(g.cin * kk * p * hw), kThreads, 0, s>>>(g, offset, mask, dcol, b0, p, ld, gin);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
         im2col_kernel<T><<<blocks_for(g.cin * p * hw), kThreads, 0, s>>>(g, input, offset, mask, b0, p, ld, col);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
         for (int64_t bl = 0; bl < p; bl++)
             for (int64_t gi = 0; gi < g.groups; gi++)
-                NE_TRY(gemm<T>(s, 0, 1, cog, kg, hw, gout + ((b0 + bl) * g.cout + gi * cog) * hw, hw, col + gi * kg * ld + bl * hw,
-                               ld, T(1), gw + gi * cog * kg, kg));
+                if ((st = gemm<T>(s, 0, 1, cog, kg, hw, gout + ((b0 + bl) * g.cout + gi * cog) * hw, hw, col + gi * kg * ld + bl * hw,
+                                  ld, T(1), gw + gi * cog * kg, kg)) != NE_OK) return st;
     }
     if (gbias) {
         gbias_kernel<T><<<blocks_for(g.cout), kThreads, 0, s>>>(g.n, g.cout, hw, gout, gbias);
-        NE_TRY(launch_status());
+        if ((st = ne_cuda_launch_status()) != NE_OK) return st;
     }
     return NE_OK;
 }

@@ -8,6 +8,7 @@ extern "C" {
 #include "ne_elementwise.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
@@ -38,8 +39,7 @@ template <> __device__ double div_op<double>(double x, double y, int32_t*) { ret
 
 template <typename T>
 __global__ void binary_kernel(int32_t op, Layout l, int64_t count, const T* a, const T* b, T* out, int32_t* zero) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < count;
-         i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, count) {
         int64_t rem = i, oa = 0, ob = 0;
         for (int32_t d = l.ndim - 1; d >= 0; d--) {
             int64_t k = rem % l.shape[d];
@@ -52,14 +52,9 @@ __global__ void binary_kernel(int32_t op, Layout l, int64_t count, const T* a, c
     }
 }
 
-int32_t cuda_status(cudaError_t e) {
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
-}
-
 template <typename T>
 int32_t launch(int32_t op, const Layout& l, int64_t count, const void* a, const void* b, void* out, cudaStream_t s) {
-    int64_t blocks = (count + 255) / 256;
-    if (blocks > 65535) blocks = 65535;
+    const unsigned blocks = ne_cuda_blocks(count, 256, 65535);
     // Only integer division can fail; it alone pays for the flag and the synchronising read.
     bool flagged = op == 3 && T(1) / T(2) == T(0);
     int32_t* zero = NULL;
@@ -71,24 +66,24 @@ int32_t launch(int32_t op, const Layout& l, int64_t count, const void* a, const 
             pooled = false;
             e = cudaMalloc((void**) &zero, sizeof(int32_t));
         }
-        if (e != cudaSuccess) return cuda_status(e);
+        if (e != cudaSuccess) return ne_cuda_status(e);
         e = cudaMemsetAsync(zero, 0, sizeof(int32_t), s);
         if (e != cudaSuccess) {
             if (pooled) cudaFreeAsync(zero, s);
             else cudaFree(zero);
-            return cuda_status(e);
+            return ne_cuda_status(e);
         }
     }
-    binary_kernel<T><<<(unsigned) blocks, 256, 0, s>>>(op, l, count, (const T*) a, (const T*) b, (T*) out, zero);
+    binary_kernel<T><<<blocks, 256, 0, s>>>(op, l, count, (const T*) a, (const T*) b, (T*) out, zero);
     cudaError_t e = cudaGetLastError();
-    if (!flagged) return cuda_status(e);
+    if (!flagged) return ne_cuda_status(e);
     int32_t host = 0;
     if (e == cudaSuccess) e = cudaMemcpyAsync(&host, zero, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
     cudaError_t f = pooled ? cudaFreeAsync(zero, s) : cudaSuccess;
     if (e == cudaSuccess) e = cudaStreamSynchronize(s);
     if (!pooled) f = cudaFree(zero);
     if (e == cudaSuccess) e = f;
-    if (e != cudaSuccess) return cuda_status(e);
+    if (e != cudaSuccess) return ne_cuda_status(e);
     return host != 0 ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
 }
 

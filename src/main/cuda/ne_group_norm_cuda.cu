@@ -11,6 +11,7 @@ extern "C" {
 #include "ne_group_norm.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
@@ -59,8 +60,7 @@ int32_t launch(const void* x, int64_t n, int64_t c, int64_t hw, int64_t groups, 
                const void* bias, int32_t relu, void* out, cudaStream_t s) {
     group_norm_kernel<T><<<(unsigned) (n * groups), kBlock, 0, s>>>((const T*) x, groups, c / groups, hw, eps,
                                                                      (const T*) weight, (const T*) bias, relu, (T*) out);
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace

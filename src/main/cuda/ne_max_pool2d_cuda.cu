@@ -7,14 +7,14 @@ extern "C" {
 #include "ne_max_pool2d.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 256;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
+    return ne_cuda_blocks(n, kBlock, 65535);
 }
 
 struct Geom {
@@ -23,7 +23,7 @@ struct Geom {
 
 template <typename T>
 __global__ void max_pool_kernel(const T* x, Geom g, T* out, int64_t total) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t ox = i % g.ow, oy = (i / g.ow) % g.oh, p = i / (g.ow * g.oh);
         const T* in = x + p * g.h * g.w;
         T m = (T) -INFINITY;
@@ -44,8 +44,7 @@ __global__ void max_pool_kernel(const T* x, Geom g, T* out, int64_t total) {
 template <typename T>
 int32_t launch(const void* x, const Geom& g, void* out, int64_t total, cudaStream_t s) {
     max_pool_kernel<T><<<grid_for(total), kBlock, 0, s>>>((const T*) x, g, (T*) out, total);
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace

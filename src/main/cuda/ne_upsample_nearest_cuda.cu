@@ -6,20 +6,20 @@ extern "C" {
 #include "ne_upsample_nearest.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 256;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
+    return ne_cuda_blocks(n, kBlock, 65535);
 }
 
 template <typename T>
 __global__ void upsample_kernel(const T* x, int64_t h, int64_t w, int64_t fh, int64_t fw, T* out, int64_t total) {
     const int64_t ow = w * fw, oh = h * fh;
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         int64_t ox = i % ow, oy = (i / ow) % oh, p = i / (ow * oh);
         out[i] = x[(p * h + oy / fh) * w + ox / fw];
     }
@@ -28,8 +28,7 @@ __global__ void upsample_kernel(const T* x, int64_t h, int64_t w, int64_t fh, in
 template <typename T>
 int32_t launch(const void* x, int64_t h, int64_t w, int64_t fh, int64_t fw, void* out, int64_t total, cudaStream_t s) {
     upsample_kernel<T><<<grid_for(total), kBlock, 0, s>>>((const T*) x, h, w, fh, fw, (T*) out, total);
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_launch_status();
 }
 
 }  // namespace

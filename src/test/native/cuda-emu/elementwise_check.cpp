@@ -1,7 +1,8 @@
 // CudaEmulationTest driver for broadcast binary arithmetic: ne_binary_cuda (emulated) against
 // ne_binary_cpu for every dtype (float32, float64, int32, int64, uint8) and op (add, sub, mul,
 // div: integer division by zero reported, MIN / -1 wrapping), exact equality, over broadcast shapes (stride 0 axes),
-// permuted (non-contiguous) operands, 0-d and 8-d shapes, size-1 axes and empty shapes.
+// permuted (non-contiguous) operands, 0-d and 8-d shapes, size-1 axes and empty shapes; 3 CPU threads give
+// the bits of one (ranges that start inside a broadcast row, zero divisors, the float32 streaming path).
 #include "emu_check.h"
 #include <limits>
 extern "C" {
@@ -73,7 +74,7 @@ void run_case(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, unsi
     if (op == 3 && dtype >= 2)
         for (size_t i = 0; i < l.nb; i++) zero_divisor |= b[i] == (T) 0;
     const int32_t expected = zero_divisor ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
-    expect_status("cpu", ne_binary_cpu(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(), want.data()),
+    expect_status("cpu", ne_binary_cpu(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(), want.data(), 2, 0),
                   expected);
     if (expect_status("cuda", ne_binary_cuda(op, dtype, nd, l.shape.data(), a.data(), l.sa.data(), b.data(), l.sb.data(),
                                              got.data(), nullptr), expected))
@@ -104,16 +105,46 @@ void integer_division_edges(int32_t dtype) {
     Buf<T> a(4), b(1, (T) -1), want(4), got(4, (T) 77);
     a[0] = mn, a[1] = mx, a[2] = (T) 7, a[3] = (T) 0;
     const int64_t shape[] = {4}, sa[] = {1}, sb[] = {0};
-    expect_status("cpu MIN/-1", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, b.data(), sb, want.data()), NE_OK);
+    expect_status("cpu MIN/-1", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, b.data(), sb, want.data(), 1, 0), NE_OK);
     expect_status("cuda MIN/-1", ne_binary_cuda(3, dtype, 1, shape, a.data(), sa, b.data(), sb, got.data(), nullptr), NE_OK);
     checks()++;
     if (want[0] != mn || want[1] != (T) -mx || want[2] != (T) -7 || want[3] != (T) 0) failf("cpu: x / -1 is not the wrapped negation");
     compare_exact("MIN/-1", got, want);
     Buf<T> z(1, (T) 0);
-    expect_status("cpu x/0", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, z.data(), sb, want.data()), NE_ERR_DIVISION_BY_ZERO);
+    expect_status("cpu x/0", ne_binary_cpu(3, dtype, 1, shape, a.data(), sa, z.data(), sb, want.data(), 1, 0), NE_ERR_DIVISION_BY_ZERO);
     expect_status("cuda x/0", ne_binary_cuda(3, dtype, 1, shape, a.data(), sa, z.data(), sb, got.data(), nullptr),
                   NE_ERR_DIVISION_BY_ZERO);
     compare_exact("x/0", got, want);
+}
+
+// Several threads (at least 1M elements each), whose ranges start and end inside rows, give the
+// bits of one thread and of CUDA: broadcast rows ({r, c} + {1, c}), an integer division with zero
+// divisors (the status of any task is reported), and the float32 streaming path (>= 8 MiB).
+template <class T>
+void thread_case(int32_t dtype, int32_t op, int64_t rows, int64_t cols, uint64_t seed) {
+    set_case("elementwise threads dtype=%d op=%d shape=[%ld,%ld]", dtype, op, (long) rows, (long) cols);
+    Rng r(seed);
+    const size_t count = (size_t) (rows * cols);
+    Buf<T> a(count), b((size_t) cols), one(count), many(count, (T) 77), got(count, (T) 77);
+    for (size_t i = 0; i < count; i++) a[i] = random_value<T>(r, dtype);
+    for (size_t i = 0; i < (size_t) cols; i++) b[i] = random_value<T>(r, dtype);
+    bool zero_divisor = false;
+    if (op == 3 && dtype >= 2)
+        for (size_t i = 0; i < (size_t) cols; i++) zero_divisor |= b[i] == (T) 0;
+    const int32_t expected = zero_divisor ? NE_ERR_DIVISION_BY_ZERO : NE_OK;
+    const int64_t shape[] = {rows, cols}, sa[] = {cols, 1}, sb[] = {0, 1};
+    expect_status("cpu 1 thread", ne_binary_cpu(op, dtype, 2, shape, a.data(), sa, b.data(), sb, one.data(), 1, 0), expected);
+    expect_status("cpu 3 threads", ne_binary_cpu(op, dtype, 2, shape, a.data(), sa, b.data(), sb, many.data(), 3, 0),
+                  expected);
+    compare_exact("3 threads vs 1", many, one);
+    if (expect_status("cuda", ne_binary_cuda(op, dtype, 2, shape, a.data(), sa, b.data(), sb, got.data(), nullptr), expected))
+        compare_exact("cuda vs cpu", got, one);
+}
+
+void thread_cases() {
+    thread_case<double>(1, 3, 2, 1100001, 92);
+    thread_case<int32_t>(2, 3, 2, 1100001, 93);
+    thread_case<float>(0, 2, 3, 700001, 94);  // 8.4 MB of float32: the streaming path
 }
 
 void edge_cases() {
@@ -144,5 +175,6 @@ int main() {
     run_all<int64_t>(3);
     run_all<uint8_t>(4);
     edge_cases();
+    thread_cases();
     return finish("elementwise");
 }

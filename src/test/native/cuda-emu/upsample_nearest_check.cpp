@@ -17,7 +17,7 @@ void run_case(int32_t dtype, int64_t n, int64_t c, int64_t h, int64_t w, int64_t
     const size_t in_n = (size_t) (n * c * h * w), out_n = in_n * (size_t) (fh * fw);
     Buf<T> x(in_n), want(out_n), got(out_n, (T) 3);
     fill_uniform(x, r, -1, 1);
-    expect_status("cpu", ne_upsample_nearest_cpu(dtype, x.data(), n, c, h, w, fh, fw, want.data(), 2), NE_OK);
+    expect_status("cpu", ne_upsample_nearest_cpu(dtype, x.data(), n, c, h, w, fh, fw, want.data(), 2, 0), NE_OK);
     if (expect_status("cuda", ne_upsample_nearest_cuda(dtype, x.data(), n, c, h, w, fh, fw, got.data(), nullptr), NE_OK))
         compare_exact("out", got, want);
 }

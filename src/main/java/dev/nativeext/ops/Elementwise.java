@@ -115,7 +115,8 @@ public final class Elementwise {
     private static void cpu(String op, int code, Tensor a, Tensor b, Tensor out) {
         long[] shape = out.shape();
         Natives.check(ElementwiseNative.ne_binary_cpu(code, a.dtype().code(), shape.length, shape, a.address(),
-                Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address()), op);
+                Broadcast.strides(a.shape(), shape), b.address(), Broadcast.strides(b.shape(), shape), out.address(),
+                CpuOptions.threads(), CpuOptions.isa().code()), op);
     }
 
     private static void cuda(String op, int code, Tensor a, Tensor b, Tensor out) {

@@ -16,7 +16,7 @@ final class ElementwiseNative {
     static native String ne_status_string(int status);
 
     static native int ne_binary_cpu(int op, int dtype, int ndim, long[] shape, long a, long[] aStrides, long b,
-                                    long[] bStrides, long out);
+                                    long[] bStrides, long out, int threads, int isa);
 
     static native int ne_binary_cuda(int op, int dtype, int ndim, long[] shape, long a, long[] aStrides, long b,
                                      long[] bStrides, long out, long stream);

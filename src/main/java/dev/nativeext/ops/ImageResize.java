@@ -58,12 +58,13 @@ public final class ImageResize {
             mean[p] = plain[p] == 1 ? plainMean[p] : 0f;
         }
         int[] none = new int[1];
+        // One thread: the data loader's workers each resize their own image already.
         int status = ImageResizeNative.ne_image_resize_normalize(h, w, src, outH, outW,
                 horizontal == null ? 0 : horizontal.ksize(), horizontal == null ? none : horizontal.first(),
                 horizontal == null ? none : horizontal.count(), horizontal == null ? none : horizontal.weight(),
                 vertical == null ? 0 : vertical.ksize(), vertical == null ? none : vertical.first(),
                 vertical == null ? none : vertical.count(), vertical == null ? none : vertical.weight(),
-                lut, planeSrc, plain, mean, std, flip ? 1 : 0, scratch, out);
+                lut, planeSrc, plain, mean, std, flip ? 1 : 0, scratch, out, 1, CpuOptions.isa().code());
         if (status != 0) throw new NativeOpException(OP, status, ImageResizeNative.ne_status_string(status));
     }
 

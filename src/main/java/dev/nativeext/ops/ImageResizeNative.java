@@ -17,5 +17,5 @@ final class ImageResizeNative {
                                                 long hks, int[] hfirst, int[] hcount, int[] hweight,
                                                 long vks, int[] vfirst, int[] vcount, int[] vweight,
                                                 float[] lut, int[] planeSrc, int[] plain, float[] mean, float[] std,
-                                                int flip, byte[] scratch, float[] out);
+                                                int flip, byte[] scratch, float[] out, int threads, int isa);
 }

@@ -60,7 +60,7 @@ public final class UpsampleNearest {
     private static void cpu(Tensor x, int fh, int fw, Tensor out) {
         long[] s = x.shape();
         Natives.check(UpsampleNearestNative.ne_upsample_nearest_cpu(x.dtype().code(), x.address(), s[0], s[1], s[2], s[3], fh, fw,
-                out.address(), CpuOptions.threads()), UPSAMPLE_NEAREST.name());
+                out.address(), CpuOptions.threads(), CpuOptions.isa().code()), UPSAMPLE_NEAREST.name());
     }
 
     private static void cuda(Tensor x, int fh, int fw, Tensor out) {

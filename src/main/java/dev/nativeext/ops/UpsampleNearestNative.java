@@ -12,7 +12,7 @@ final class UpsampleNearestNative {
     }
 
     static native int ne_upsample_nearest_cpu(int dtype, long x, long n, long c, long h, long w, long fh, long fw, long out,
-                                              int threads);
+                                              int threads, int isa);
 
     static native int ne_upsample_nearest_cuda(int dtype, long x, long n, long c, long h, long w, long fh, long fw, long out,
                                                long stream);
