@@ -20,9 +20,6 @@ typedef struct {
     int64_t cin_g, cout_g;
 } ne_c2_geom;
 
-#define NE_C2_CAT_(a, b) a##_##b
-#define NE_C2_CAT(a, b) NE_C2_CAT_(a, b)
-
 /* Bytes of one im2col buffer (a few per core fit L2); output positions per GEMM of the direct
  * 1x1 path; bytes of Winograd's transformed input and products per block of tile rows. */
 #define NE_C2_COL_BYTES (512 << 10)
@@ -46,25 +43,26 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
     *nchunks = (hwo + w - 1) / w;
 }
 
-/* The SIMD variants, per type: base (x86-64), avx2 (+FMA: not contracted), avx512 (AVX-512F). */
+/* The SIMD variants of ne_conv2d_kernel.h, per dtype: base (x86-64), avx2 (+FMA: not
+ * contracted), avx512 (AVX-512F); then the dtype's drivers (ne_conv2d_driver.h). */
 #define NE_T float
 #define NE_S f32
 #define NE_C2_WINOGRAD 1
-#define NE_V base
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#define NE_V avx2
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-#define NE_V avx512
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC pop_options
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f32_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
 #include "ne_conv2d_driver.h"
 #undef NE_C2_WINOGRAD
 #undef NE_T
@@ -110,38 +108,24 @@ static float ne_c2_fmaf_soft(float a, float b, float c) {
     return (float) r;
 }
 
-#define NE_C2_DIRECT_GENERIC(FMA)                                                                   \
-    if (!cont)                                                                                       \
-        for (int c = 0; c < NE_C2_DC; c++)                                                           \
-            for (int x = 0; x < NE_C2_DX; x++) acc[c * lda + x] = 0;                                 \
-    for (int64_t r = 0; r < nr; r++)                                                                 \
-        for (int64_t j = 0; j < kw; j++) {                                                           \
-            const float* s = rows[r] + joff[j] + x0;                                                 \
-            const float* w = wp + (r * kw + j) * NE_C2_DC;                                           \
-            for (int c = 0; c < NE_C2_DC; c++) {                                                     \
-                const float wc = w[c];                                                               \
-                float* a = acc + c * lda;                                                            \
-                for (int x = 0; x < NE_C2_DX; x++) a[x] = FMA(wc, s[x], a[x]);                       \
-            }                                                                                        \
-        }
+/* The generic register block (ne_conv2d_direct.h), baseline and AVX2; AVX-512's is below. */
+#define NE_C2_FMA ne_c2_fmaf_soft
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_conv2d_direct.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_C2_FMA
+#define NE_C2_FMA __builtin_fmaf
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_conv2d_direct.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_C2_FMA
 
-static void ne_c2_direct_base(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
-                              const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
-    NE_C2_DIRECT_GENERIC(ne_c2_fmaf_soft)
-}
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-static void ne_c2_direct_avx2(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
-                              const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
-    NE_C2_DIRECT_GENERIC(__builtin_fmaf)
-}
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-static void ne_c2_direct_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
-                                const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
+NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                                      const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
            a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
            a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
@@ -177,7 +161,6 @@ static void ne_c2_direct_avx512(const float* const* rows, int64_t nr, int64_t kw
     NE_C2_DST(0) NE_C2_DST(1) NE_C2_DST(2) NE_C2_DST(3) NE_C2_DST(4) NE_C2_DST(5) NE_C2_DST(6) NE_C2_DST(7)
 #undef NE_C2_DST
 }
-#pragma GCC pop_options
 
 typedef struct {
     const ne_c2_geom* g;
@@ -324,7 +307,7 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     ne_c2_direct_ctx c;
     memset(&c, 0, sizeof c);
     c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
-    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_avx2 : ne_c2_direct_base;
+    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
     const int64_t K = g->cin * g->kh * g->kw;
     c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
     /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
@@ -367,21 +350,21 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
 #define NE_T double
 #define NE_S f64
 #define NE_C2_WINOGRAD 0
-#define NE_V base
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#define NE_V avx2
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-#define NE_V avx512
-#include "ne_conv2d_simd.h"
-#undef NE_V
-#pragma GCC pop_options
+#define NE_SFX f64_base
+#define NE_TARGET
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
+#define NE_SFX f64_avx512
+#define NE_TARGET NE_TARGET_AVX512
+#include "ne_conv2d_kernel.h"
+#undef NE_SFX
+#undef NE_TARGET
 #include "ne_conv2d_driver.h"
 #undef NE_C2_WINOGRAD
 #undef NE_T

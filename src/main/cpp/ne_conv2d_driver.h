@@ -1,10 +1,12 @@
-/* The type-generic drivers of ne_conv2d_cpu.c, included once per (NE_T, NE_S): the GEMM path
+/* The type-generic drivers of ne_conv2d_cpu.c, included once per dtype (NE_T; NE_S its name
+ * suffix, f32 or f64) after that dtype's variants of ne_conv2d_kernel.h, whose functions each
+ * path picks by isa with a plain if/else (ne_parallel.h's convention): the GEMM path
  * (the caller's CBLAS on columns, or straight on the input for 1x1 stride-1 unpadded
  * convolutions) and, for float32, Winograd F(4x4,3x3). Work is split into items whose
  * boundaries depend on the shapes only, never on the thread count, so results are
  * bit-identical for any thread count. */
 
-#define NE_C2_G(name) NE_C2_CAT(name, NE_S)
+#define NE_C2_G(name) NE_CAT(name, NE_S)
 
 typedef void (*NE_C2_G(ne_c2_gemm_fn))(int order, int transa, int transb, int m, int n, int k, NE_T alpha,
                                        const NE_T* a, int lda, const NE_T* b, int ldb, NE_T beta, NE_T* c, int ldc);
@@ -107,17 +109,17 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     c.K = g->cin_g * g->kh * g->kw;
     c.direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
     if (isa == NE_ISA_AVX512) {
-        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx512), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx512);
-        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx512);
-        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx512);
+        c.init = NE_CAT(NE_C2_G(ne_c2_init), avx512), c.relu_fn = NE_CAT(NE_C2_G(ne_c2_relu), avx512);
+        c.epi = NE_CAT(NE_C2_G(ne_c2_epilogue), avx512);
+        c.im2col = NE_CAT(NE_C2_G(ne_c2_im2col), avx512);
     } else if (isa == NE_ISA_AVX2) {
-        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), avx2), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), avx2);
-        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), avx2);
-        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), avx2);
+        c.init = NE_CAT(NE_C2_G(ne_c2_init), avx2), c.relu_fn = NE_CAT(NE_C2_G(ne_c2_relu), avx2);
+        c.epi = NE_CAT(NE_C2_G(ne_c2_epilogue), avx2);
+        c.im2col = NE_CAT(NE_C2_G(ne_c2_im2col), avx2);
     } else {
-        c.init = NE_C2_CAT(NE_C2_G(ne_c2_init), base), c.relu_fn = NE_C2_CAT(NE_C2_G(ne_c2_relu), base);
-        c.epi = NE_C2_CAT(NE_C2_G(ne_c2_epilogue), base);
-        c.im2col = NE_C2_CAT(NE_C2_G(ne_c2_im2col), base);
+        c.init = NE_CAT(NE_C2_G(ne_c2_init), base), c.relu_fn = NE_CAT(NE_C2_G(ne_c2_relu), base);
+        c.epi = NE_CAT(NE_C2_G(ne_c2_epilogue), base);
+        c.im2col = NE_CAT(NE_C2_G(ne_c2_im2col), base);
     }
     NE_T* scaled = NULL;
     c.ws = w;

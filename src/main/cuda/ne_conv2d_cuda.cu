@@ -8,19 +8,14 @@ extern "C" {
 #include "ne_conv2d.h"
 #include "ne_status.h"
 }
+#include "ne_cuda.cuh"
 
 namespace {
 
 constexpr int kBlock = 256;
 
 unsigned grid_for(int64_t n) {
-    int64_t g = (n + kBlock - 1) / kBlock;
-    return (unsigned) (g > 65535 ? 65535 : (g < 1 ? 1 : g));
-}
-
-int32_t launch_status() {
-    cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? NE_OK : NE_CUDA_ERROR_BASE + (int32_t) e;
+    return ne_cuda_blocks(n, kBlock, 65535);
 }
 
 struct Geom {
@@ -32,7 +27,7 @@ template <typename T>
 __global__ void forward_kernel(Geom g, const T* in, const T* wt, const T* bias, const T* scale, const T* shift, const T* res,
                                int32_t relu, T* out, int64_t total) {
     const int64_t cig = g.cin / g.groups, cog = g.cout / g.groups;
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < total; i += (int64_t) blockDim.x * gridDim.x) {
+    NE_GRID_LOOP(i, total) {
         const int64_t ox = i % g.wo, oy = (i / g.wo) % g.ho, co = (i / (g.wo * g.ho)) % g.cout, b = i / (g.wo * g.ho * g.cout);
         const int64_t gr = co / cog;
         const T* x = in + (b * g.cin + gr * cig) * g.h * g.w;
@@ -86,5 +81,5 @@ extern "C" int32_t ne_conv2d_forward_cuda(int32_t dtype, const void* input, cons
                                                                   (const double*) bias, (const double*) scale,
                                                                   (const double*) shift, (const double*) residual, relu,
                                                                   (double*) output, total);
-    return launch_status();
+    return ne_cuda_launch_status();
 }

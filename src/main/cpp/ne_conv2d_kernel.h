@@ -1,13 +1,15 @@
-/* The per-isa loops of ne_conv2d_cpu.c, included once per (NE_T, NE_S) and SIMD variant NE_V
- * under a `#pragma GCC target` of that variant: im2col, the epilogue, and (float32 only) the
- * Winograd F(4x4,3x3) transforms. Every loop runs along a contiguous axis so that the compiler
- * vectorises it; -ffp-contract=off keeps every variant's rounding the same. */
-
-#define NE_C2_F(name) NE_C2_CAT(NE_C2_CAT(name, NE_S), NE_V)
+/* The per-variant loops of conv2d's CPU paths, written once and compiled once per (dtype, SIMD
+ * variant) by ne_conv2d_cpu.c (ne_parallel.h's convention), which defines before each inclusion:
+ *   NE_T            float or double
+ *   NE_C2_WINOGRAD  1 to compile the Winograd F(4x4,3x3) transforms too (float32 only)
+ *   NE_SFX          the name suffix, e.g. f32_avx2
+ *   NE_TARGET       the function attribute choosing the ISA (empty for the baseline)
+ * im2col, the epilogue and the Winograd transforms. Every loop runs along a contiguous axis so
+ * that the compiler vectorises it; -ffp-contract=off keeps every variant's rounding the same. */
 
 /* Columns [K][nc] of the output positions [p0, p0 + nc) of one image and group: row k =
  * (ci, i, j) holds x[ci, oy*s_h - p_h + i*d_h, ox*s_w - p_w + j*d_w], 0 outside the image. */
-static void NE_C2_F(ne_c2_im2col)(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col) {
+NE_TARGET static void NE_CAT(ne_c2_im2col, NE_SFX)(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col) {
     const int64_t K = g->cin_g * g->kh * g->kw;
     for (int64_t k = 0; k < K; k++) {
         const int64_t jj = k % g->kw, ii = (k / g->kw) % g->kh, ci = k / (g->kw * g->kh);
@@ -49,7 +51,7 @@ static void NE_C2_F(ne_c2_im2col)(const ne_c2_geom* g, const NE_T* in, int64_t p
 }
 
 /* y = x*s + t (+ r) (relu) over n elements; y may be x or r (same index read before written). */
-static void NE_C2_F(ne_c2_epilogue)(NE_T* y, const NE_T* x, const NE_T* r, int64_t n, NE_T s, NE_T t, int32_t relu) {
+NE_TARGET static void NE_CAT(ne_c2_epilogue, NE_SFX)(NE_T* y, const NE_T* x, const NE_T* r, int64_t n, NE_T s, NE_T t, int32_t relu) {
     if (r) {
         if (relu) {
             for (int64_t i = 0; i < n; i++) {
@@ -71,7 +73,7 @@ static void NE_C2_F(ne_c2_epilogue)(NE_T* y, const NE_T* x, const NE_T* r, int64
 
 /* The GEMM path's epilogue is split around a GEMM that accumulates (beta 1) with the scale
  * folded into the weights: y = t (+ r) before it, max(y, 0) after. y may be r. */
-static void NE_C2_F(ne_c2_init)(NE_T* y, const NE_T* r, int64_t n, NE_T t) {
+NE_TARGET static void NE_CAT(ne_c2_init, NE_SFX)(NE_T* y, const NE_T* r, int64_t n, NE_T t) {
     if (r) {
         for (int64_t i = 0; i < n; i++) y[i] = t + r[i];
     } else {
@@ -79,13 +81,13 @@ static void NE_C2_F(ne_c2_init)(NE_T* y, const NE_T* r, int64_t n, NE_T t) {
     }
 }
 
-static void NE_C2_F(ne_c2_relu)(NE_T* y, int64_t n) {
+NE_TARGET static void NE_CAT(ne_c2_relu, NE_SFX)(NE_T* y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? 0 : y[i];
 }
 
 #if NE_C2_WINOGRAD
 /* G g over 3 rows of n elements: o_r = sum_i G[r][i] g_i. */
-static void NE_C2_F(ne_c2_g_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+NE_TARGET static void NE_CAT(ne_c2_g_k, NE_SFX)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
                                 NE_T* restrict o4p, NE_T* restrict o5p, const NE_T* restrict g0p, const NE_T* restrict g1p,
                                 const NE_T* restrict g2p, int64_t n) {
     for (int64_t q = 0; q < n; q++) {
@@ -99,12 +101,12 @@ static void NE_C2_F(ne_c2_g_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* res
     }
 }
 
-static void NE_C2_F(ne_c2_g)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
-    NE_C2_F(ne_c2_g_k)(o[0], o[1], o[2], o[3], o[4], o[5], gi[0], gi[1], gi[2], n);
+NE_TARGET static void NE_CAT(ne_c2_g, NE_SFX)(NE_T* const* o, const NE_T* const* gi, int64_t n) {
+    NE_CAT(ne_c2_g_k, NE_SFX)(o[0], o[1], o[2], o[3], o[4], o[5], gi[0], gi[1], gi[2], n);
 }
 
 /* U[xi][co][ci] = (G w G^T)[xi] for one output channel; w9 is scratch [27][C_in]. */
-static void NE_C2_F(ne_c2_wino_weight)(const NE_T* w, int64_t cin, int64_t cout, int64_t co, NE_T* w9, NE_T* U) {
+NE_TARGET static void NE_CAT(ne_c2_wino_weight, NE_SFX)(const NE_T* w, int64_t cin, int64_t cout, int64_t co, NE_T* w9, NE_T* U) {
     const NE_T* src = w + co * cin * 9;
     for (int64_t ci = 0; ci < cin; ci++)
         for (int k = 0; k < 9; k++) w9[k * cin + ci] = src[ci * 9 + k];
@@ -113,17 +115,17 @@ static void NE_C2_F(ne_c2_wino_weight)(const NE_T* w, int64_t cin, int64_t cout,
         const NE_T* gi[3] = {w9 + (0 * 3 + j) * cin, w9 + (1 * 3 + j) * cin, w9 + (2 * 3 + j) * cin};
         NE_T* o[6];
         for (int r = 0; r < 6; r++) o[r] = a + (r * 3 + j) * cin;
-        NE_C2_F(ne_c2_g)(o, gi, cin);
+        NE_CAT(ne_c2_g, NE_SFX)(o, gi, cin);
     }
     for (int r = 0; r < 6; r++) {
         const NE_T* gi[3] = {a + (r * 3 + 0) * cin, a + (r * 3 + 1) * cin, a + (r * 3 + 2) * cin};
         NE_T* o[6];
         for (int c = 0; c < 6; c++) o[c] = U + ((int64_t) (r * 6 + c) * cout + co) * cin;
-        NE_C2_F(ne_c2_g)(o, gi, cin);
+        NE_CAT(ne_c2_g, NE_SFX)(o, gi, cin);
     }
 }
 
-static void NE_C2_F(ne_c2_bt_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+NE_TARGET static void NE_CAT(ne_c2_bt_k, NE_SFX)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
                                  NE_T* restrict o4p, NE_T* restrict o5p, const NE_T* restrict d0p, const NE_T* restrict d1p,
                                  const NE_T* restrict d2p, const NE_T* restrict d3p, const NE_T* restrict d4p,
                                  const NE_T* restrict d5p, int64_t n) {
@@ -139,14 +141,14 @@ static void NE_C2_F(ne_c2_bt_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* re
 }
 
 /* B^T d over 6 rows of n elements each: o_k = sum_j BT[k][j] d_j (restrict parameters, so that it vectorises). */
-static void NE_C2_F(ne_c2_bt)(NE_T* const* o, NE_T* const* d, int64_t n) {
-    NE_C2_F(ne_c2_bt_k)(o[0], o[1], o[2], o[3], o[4], o[5], d[0], d[1], d[2], d[3], d[4], d[5], n);
+NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, int64_t n) {
+    NE_CAT(ne_c2_bt_k, NE_SFX)(o[0], o[1], o[2], o[3], o[4], o[5], d[0], d[1], d[2], d[3], d[4], d[5], n);
 }
 
 /* V[xi][ci][lt] for input channel ci and the tb = (ty1 - ty0) * tw tiles of tile rows
  * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
  * scratch holds 72 * tb + 4 * tw + 4 elements. */
-static void NE_C2_F(ne_c2_wino_input)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
+NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
                                        int64_t tw, int64_t tb, NE_T* V, NE_T* scratch) {
     NE_T* d[6][6];
     NE_T* t[6][6];
@@ -182,16 +184,16 @@ static void NE_C2_F(ne_c2_wino_input)(const ne_c2_geom* g, const NE_T* plane, in
             d5[tw - 1] = pp[4 * tw + 1];
         }
     }
-    for (int r = 0; r < 6; r++) NE_C2_F(ne_c2_bt)(t[r], d[r], tb);          /* along x: t[r][k] */
+    for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tb);          /* along x: t[r][k] */
     for (int k = 0; k < 6; k++) {                                           /* along y */
         NE_T* col[6] = {t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]};
         NE_T* o[6];
         for (int i = 0; i < 6; i++) o[i] = V + ((int64_t) (i * 6 + k) * g->cin + ci) * tb;
-        NE_C2_F(ne_c2_bt)(o, col, tb);
+        NE_CAT(ne_c2_bt, NE_SFX)(o, col, tb);
     }
 }
 
-static void NE_C2_F(ne_c2_at_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
+NE_TARGET static void NE_CAT(ne_c2_at_k, NE_SFX)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* restrict o2p, NE_T* restrict o3p,
                                  const NE_T* restrict m0p, const NE_T* restrict m1p, const NE_T* restrict m2p,
                                  const NE_T* restrict m3p, const NE_T* restrict m4p, const NE_T* restrict m5p, int64_t n) {
     for (int64_t q = 0; q < n; q++) {
@@ -205,13 +207,13 @@ static void NE_C2_F(ne_c2_at_k)(NE_T* restrict o0p, NE_T* restrict o1p, NE_T* re
 }
 
 /* A^T m over 6 rows: r_c = sum_i AT[c][i] m_i. */
-static void NE_C2_F(ne_c2_at)(NE_T* const* o, const NE_T* const* m, int64_t n) {
-    NE_C2_F(ne_c2_at_k)(o[0], o[1], o[2], o[3], m[0], m[1], m[2], m[3], m[4], m[5], n);
+NE_TARGET static void NE_CAT(ne_c2_at, NE_SFX)(NE_T* const* o, const NE_T* const* m, int64_t n) {
+    NE_CAT(ne_c2_at_k, NE_SFX)(o[0], o[1], o[2], o[3], m[0], m[1], m[2], m[3], m[4], m[5], n);
 }
 
 /* Output channel co, tile rows [ty0, ty1): out = A^T M A over all tb tiles at once, then the
  * epilogue row by row; scratch holds 40 * tb + 4 * tw elements. */
-static void NE_C2_F(ne_c2_wino_output)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1,
+NE_TARGET static void NE_CAT(ne_c2_wino_output, NE_SFX)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1,
                                         int64_t tw, int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t,
                                         int32_t relu, NE_T* scratch) {
     NE_T* u[4][6];
@@ -223,9 +225,9 @@ static void NE_C2_F(ne_c2_wino_output)(const ne_c2_geom* g, const NE_T* M, int64
         const NE_T* m[6];
         for (int i = 0; i < 6; i++) m[i] = M + ((int64_t) (i * 6 + k) * g->cout + co) * tb;
         NE_T* o[4] = {u[0][k], u[1][k], u[2][k], u[3][k]};
-        NE_C2_F(ne_c2_at)(o, m, tb);
+        NE_CAT(ne_c2_at, NE_SFX)(o, m, tb);
     }
-    for (int r = 0; r < 4; r++) NE_C2_F(ne_c2_at)(v[r], (const NE_T* const*) u[r], tb);   /* along x */
+    for (int r = 0; r < 4; r++) NE_CAT(ne_c2_at, NE_SFX)(v[r], (const NE_T* const*) u[r], tb);   /* along x */
     for (int64_t ty = ty0; ty < ty1; ty++) {
         const int64_t lt = (ty - ty0) * tw;
         for (int r = 0; r < 4; r++) {
@@ -238,10 +240,9 @@ static void NE_C2_F(ne_c2_wino_output)(const ne_c2_geom* g, const NE_T* M, int64
                 rowbuf[4 * q + 2] = v2[q];
                 rowbuf[4 * q + 3] = v3[q];
             }
-            NE_C2_F(ne_c2_epilogue)(outPlane + y * g->wo, rowbuf, resPlane ? resPlane + y * g->wo : NULL, g->wo, s, t, relu);
+            NE_CAT(ne_c2_epilogue, NE_SFX)(outPlane + y * g->wo, rowbuf, resPlane ? resPlane + y * g->wo : NULL, g->wo, s, t, relu);
         }
     }
 }
 #endif
 
-#undef NE_C2_F
