@@ -24,21 +24,11 @@ typedef struct {
 #define NE_T float
 #define NE_EXP ne_fl_expf
 #define NE_FABS fabsf
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_activation_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_activation_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_activation_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#define NE_KERNEL "ne_activation_kernel.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
+#undef NE_S
 #undef NE_T
 #undef NE_EXP
 #undef NE_FABS

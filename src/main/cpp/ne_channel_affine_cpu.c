@@ -33,44 +33,22 @@ typedef struct {
     }
 
 /* The plane kernel per (dtype, variant): ne_channel_affine_kernel.h. */
+#define NE_KERNEL "ne_channel_affine_kernel.h"
 #define NE_T float
 #define NE_I int32_t
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#include "ne_each_isa.h"
 #undef NE_T
 #undef NE_I
+#undef NE_S
 #define NE_T double
 #define NE_I int64_t
-#define NE_SFX f64_base
-#define NE_TARGET
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_channel_affine_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f64
+#include "ne_each_isa.h"
 #undef NE_T
 #undef NE_I
+#undef NE_S
+#undef NE_KERNEL
 
 static void ne_ca_plane_f32(int32_t isa, const float* x, const float* r, int64_t hw, float s, float b, int32_t relu,
                            float* out, int32_t stream) {

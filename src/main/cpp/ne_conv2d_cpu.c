@@ -48,21 +48,9 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
 #define NE_T float
 #define NE_S f32
 #define NE_C2_WINOGRAD 1
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_KERNEL "ne_conv2d_kernel.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
 #include "ne_conv2d_driver.h"
 #undef NE_C2_WINOGRAD
 #undef NE_T
@@ -350,21 +338,9 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
 #define NE_T double
 #define NE_S f64
 #define NE_C2_WINOGRAD 0
-#define NE_SFX f64_base
-#define NE_TARGET
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_conv2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_KERNEL "ne_conv2d_kernel.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
 #include "ne_conv2d_driver.h"
 #undef NE_C2_WINOGRAD
 #undef NE_T

@@ -86,21 +86,9 @@ static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const 
         acc[16 + j] += dc[c] * sx;                                                                \
         acc[32 + j] += dc[c] * sv;                                                                \
     }
-#define NE_SFX NE_CAT(NE_S, base)
-#define NE_TARGET
-#include "ne_deform_conv_runs.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX NE_CAT(NE_S, avx2)
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_deform_conv_runs.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX NE_CAT(NE_S, avx512)
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_deform_conv_runs.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_KERNEL "ne_deform_conv_runs.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
 #undef NE_DCN_COORD_STEP
 
 typedef struct {

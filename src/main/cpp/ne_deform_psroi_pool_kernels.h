@@ -147,21 +147,9 @@ static void NE_PFN(ne_dps_bin_geom)(const ne_dps_geom* g, const NE_T* rois, cons
 }
 
 /* ---- Channel-lane loops, one per SIMD variant (ne_deform_psroi_pool_simd.h). ---- */
-#define NE_SFX NE_CAT(NE_S, base)
-#define NE_TARGET
-#include "ne_deform_psroi_pool_simd.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX NE_CAT(NE_S, avx2)
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_deform_psroi_pool_simd.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX NE_CAT(NE_S, avx512)
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_deform_psroi_pool_simd.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_KERNEL "ne_deform_psroi_pool_simd.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
 
 typedef struct {
     const ne_dps_geom* g;

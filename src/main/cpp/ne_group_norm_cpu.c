@@ -82,57 +82,26 @@ typedef float ne_gn_v8f __attribute__((vector_size(32)));
 #define NE_GN_LOAD_f64_avx2 NE_GN_LOAD_f64_base
 #define NE_GN_LOAD_f64_avx512 NE_GN_LOAD_f64_base
 
-/* The kernels per (dtype, variant): ne_group_norm_kernel.h. */
+/* The kernels per (dtype, variant): ne_group_norm_kernel.h; NE_GN_LOAD is the variant's own
+ * NE_GN_LOAD_<dtype>_<variant>, picked by the NE_SFX of each inclusion. */
+#define NE_GN_LOAD(p) NE_CAT(NE_GN_LOAD, NE_SFX)(p)
+#define NE_KERNEL "ne_group_norm_kernel.h"
 #define NE_T float
 #define NE_I int32_t
-#define NE_SFX f32_base
-#define NE_TARGET
-#define NE_GN_LOAD NE_GN_LOAD_f32_base
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#define NE_GN_LOAD NE_GN_LOAD_f32_avx2
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#define NE_GN_LOAD NE_GN_LOAD_f32_avx512
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
+#define NE_S f32
+#include "ne_each_isa.h"
 #undef NE_T
 #undef NE_I
+#undef NE_S
 #define NE_T double
 #define NE_I int64_t
-#define NE_SFX f64_base
-#define NE_TARGET
-#define NE_GN_LOAD NE_GN_LOAD_f64_base
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#define NE_GN_LOAD NE_GN_LOAD_f64_avx2
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#define NE_GN_LOAD NE_GN_LOAD_f64_avx512
-#include "ne_group_norm_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#undef NE_GN_LOAD
+#define NE_S f64
+#include "ne_each_isa.h"
 #undef NE_T
 #undef NE_I
+#undef NE_S
+#undef NE_KERNEL
+#undef NE_GN_LOAD
 
 static void ne_gn_sums_f32(int32_t isa, const float* x, int64_t len, double k, double* out2) {
     if (isa == NE_ISA_AVX512) ne_gn_sums_f32_avx512(x, len, k, out2);

@@ -22,40 +22,18 @@ typedef struct {
 #define NE_MP_MAX(v, m) (((v) > (m) || (v) != (v)) ? (v) : (m))
 
 /* The row kernels per (dtype, variant): ne_max_pool2d_kernel.h. */
+#define NE_KERNEL "ne_max_pool2d_kernel.h"
 #define NE_T float
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#include "ne_each_isa.h"
 #undef NE_T
+#undef NE_S
 #define NE_T double
-#define NE_SFX f64_base
-#define NE_TARGET
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_max_pool2d_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f64
+#include "ne_each_isa.h"
 #undef NE_T
+#undef NE_S
+#undef NE_KERNEL
 
 static void ne_mp_vmax_f32(int32_t isa, float* buf, const float* row, int64_t w) {
     if (isa == NE_ISA_AVX512) ne_mp_vmax_f32_avx512(buf, row, w);

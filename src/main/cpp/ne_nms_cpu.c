@@ -157,23 +157,14 @@ typedef int32_t ne_rm_f32;
 #define NE_NMS_BLOCK 16
 typedef int64_t ne_rm_f64;
 
+/* Sweeps (ne_nms_sweep.h) per variant, AVX-512 with 512-bit vectors; the walk (ne_nms_walk.h) once. */
+#define NE_KERNEL "ne_nms_sweep.h"
+#define NE_EACH_ISA_AVX512_TARGET NE_NMS_TARGET_AVX512
 #define NE_T float
 #define NE_RT ne_rm_f32
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_NMS_TARGET_AVX512
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#include "ne_each_isa.h"
+#undef NE_S
 #define NE_SFX f32
 #include "ne_nms_walk.h"
 #undef NE_SFX
@@ -182,26 +173,16 @@ typedef int64_t ne_rm_f64;
 
 #define NE_T double
 #define NE_RT ne_rm_f64
-#define NE_SFX f64_base
-#define NE_TARGET
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_NMS_TARGET_AVX512
-#include "ne_nms_sweep.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f64
+#include "ne_each_isa.h"
+#undef NE_S
 #define NE_SFX f64
 #include "ne_nms_walk.h"
 #undef NE_SFX
 #undef NE_RT
 #undef NE_T
+#undef NE_EACH_ISA_AVX512_TARGET
+#undef NE_KERNEL
 
 /* ---- one call, generic over T --------------------------------------------------------------- */
 

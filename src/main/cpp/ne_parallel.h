@@ -66,9 +66,12 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
  * (dtype,) variant, with defined before each inclusion
  *   NE_SFX     the name suffix, e.g. f32_base, f32_avx2, f32_avx512
  *   NE_TARGET  the function attribute: empty, NE_TARGET_AVX2 or NE_TARGET_AVX512
- * and its functions named NE_CAT(name, NE_SFX). Every CPU entry point takes (threads, isa); it
- * resolves isa with ne_isa_resolve and picks the variant with a plain if/else or switch, in a
- * function, never inside a macro that hides a return. */
+ * and its functions named NE_CAT(name, NE_SFX). ne_each_isa.h does the three inclusions (base,
+ * avx2, avx512) of one dtype: define NE_KERNEL (the header's name, "ne_<op>_kernel.h"), NE_S (the
+ * dtype stem, f32 or f64) and the kernel's own macros (NE_T, ...), then #include "ne_each_isa.h";
+ * a file with another variant set (roi_pool's, conv2d's register block) writes its inclusions out.
+ * Every CPU entry point takes (threads, isa); it resolves isa with ne_isa_resolve and picks the
+ * variant with a plain if/else or switch, in a function, never inside a macro that hides a return. */
 #define NE_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define NE_TARGET_AVX512 __attribute__((target("avx512f")))
 #define NE_CAT2(a, b) a##_##b

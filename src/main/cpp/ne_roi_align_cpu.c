@@ -137,21 +137,10 @@ static void ne_ra_stream_fence(void) {}
 #define NE_T float
 #define NE_CB 16
 #define NE_TRANSPOSE ne_tr_f32
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#define NE_KERNEL "ne_roi_align_kernel.h"
+#include "ne_each_isa.h"
+#undef NE_S
 #ifndef NE_RA_NB /* channel blocks per pass of the f32 AVX-512 kernel; 2 measured slower (see there) */
 #define NE_RA_NB 1
 #endif
@@ -162,21 +151,10 @@ static void ne_ra_stream_fence(void) {}
 #define NE_CB 8
 #undef NE_TRANSPOSE
 #define NE_TRANSPOSE(s, ss, d, ds, r, c, a) ne_tr_f64(s, ss, d, ds, r, c)
-#define NE_SFX f64_base
-#define NE_TARGET
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f64_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_roi_align_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f64
+#include "ne_each_isa.h"
+#undef NE_S
+#undef NE_KERNEL
 #undef NE_T
 #undef NE_CB
 

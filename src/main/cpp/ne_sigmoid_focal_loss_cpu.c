@@ -25,21 +25,11 @@ typedef struct {
  * calls libm's exp and log1p, so its loop does not vectorise: one baseline build serves every isa. */
 #define NE_T float
 #define NE_FL_HARD ne_fl_hard_f32
-#define NE_SFX f32_base
-#define NE_TARGET
-#include "ne_sigmoid_focal_loss_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx2
-#define NE_TARGET NE_TARGET_AVX2
-#include "ne_sigmoid_focal_loss_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
-#define NE_SFX f32_avx512
-#define NE_TARGET NE_TARGET_AVX512
-#include "ne_sigmoid_focal_loss_kernel.h"
-#undef NE_SFX
-#undef NE_TARGET
+#define NE_S f32
+#define NE_KERNEL "ne_sigmoid_focal_loss_kernel.h"
+#include "ne_each_isa.h"
+#undef NE_KERNEL
+#undef NE_S
 #undef NE_T
 #undef NE_FL_HARD
 #define NE_T double

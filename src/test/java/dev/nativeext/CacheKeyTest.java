@@ -91,6 +91,18 @@ class CacheKeyTest {
     }
 
     @Test
+    void aHeaderIncludedThroughAMacroIsPartOfTheKey() throws IOException {
+        Files.writeString(dir.resolve("each.h"), "#include KERNEL\n");
+        Files.writeString(dir.resolve("kern.h"), "#define K_KERN 1\n");
+        Files.writeString(dir.resolve("util.h"), "#define KERNEL \"kern.h\"\n#include \"each.h\"\n#define K_OFFSET K_KERN\n");
+        build();
+        Files.writeString(dir.resolve("kern.h"), "#define K_KERN 2\n");
+        BuildReport r = build();
+        assertEquals(BuildReport.Source.BUILT, r.source(), "an edited header named by a computed #include must not serve a stale library");
+        assertEquals(1, r.objectsCompiled());
+    }
+
+    @Test
     void macrosAndCompileArgumentsArePartOfTheKey() {
         build();
         assertEquals(BuildReport.Source.BUILT, build(b -> b.defineMacro("K_EXTRA", "1")).source());

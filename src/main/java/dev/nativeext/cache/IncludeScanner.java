@@ -17,11 +17,16 @@ import java.util.regex.Pattern;
  * invalidates the cache (the gap CuPy's kernel cache has). Quoted includes are looked up next to
  * the including file, then in the include folders; angle includes only in the include folders,
  * since system headers are covered by the compiler's version. A header that cannot be found is
- * left to the compiler to report.
+ * left to the compiler to report. A computed include ({@code #define NE_KERNEL "k.h"} then
+ * {@code #include NE_KERNEL}, as src/main/cpp/ne_each_isa.h does) is followed through the define:
+ * a macro whose whole value is a quoted name of an existing file counts as a quoted include of
+ * the file that defines it (at worst the key covers a file more than it needs).
  */
 public final class IncludeScanner {
 
     private static final Pattern INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*([\"<])([^\">]+)[\">]", Pattern.MULTILINE);
+    private static final Pattern DEFINED_NAME = Pattern.compile("^\\s*#\\s*define\\s+\\w+\\s+\"([^\"]+)\"\\s*$",
+            Pattern.MULTILINE);
 
     private IncludeScanner() {
     }
@@ -42,6 +47,11 @@ public final class IncludeScanner {
             Matcher m = INCLUDE.matcher(text);
             while (m.find()) {
                 Path found = resolve(file, m.group(1).equals("\""), m.group(2), includeDirs);
+                if (found != null && seen.add(found)) todo.add(found);
+            }
+            Matcher d = DEFINED_NAME.matcher(text);
+            while (d.find()) {
+                Path found = resolve(file, true, d.group(1), includeDirs);
                 if (found != null && seen.add(found)) todo.add(found);
             }
         }
