@@ -79,7 +79,19 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
                                   int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
                                   const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
                                   const float* std, int32_t flip, uint8_t* scratch, float* out) {
+    return ne_image_resize_normalize_into(h, w, src, out_h, out_w, hks, hfirst, hcount, hweight, vks, vfirst, vcount,
+                                          vweight, lut, plane_src, plain, mean, std, flip, scratch, out, out_w,
+                                          out_h * out_w);
+}
+
+int32_t ne_image_resize_normalize_into(int64_t h, int64_t w, const uint8_t* src, int64_t out_h, int64_t out_w,
+                                       int64_t hks, const int32_t* hfirst, const int32_t* hcount, const int32_t* hweight,
+                                       int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
+                                       const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
+                                       const float* std, int32_t flip, uint8_t* scratch, float* out, int64_t row_stride,
+                                       int64_t plane_stride) {
     if (h < 1 || w < 1 || out_h < 1 || out_w < 1 || hks < 0 || vks < 0) return NE_ERR_INVALID_ARGUMENT;
+    if (row_stride < out_w || plane_stride < out_h * row_stride) return NE_ERR_INVALID_ARGUMENT;
     if (!src || !lut || !plane_src || !plain || !mean || !std || !scratch || !out) return NE_ERR_INVALID_ARGUMENT;
     if ((hks == 0 && out_w != w) || (vks == 0 && out_h != h)) return NE_ERR_INVALID_ARGUMENT;
     if ((hks > 0 && (!hfirst || !hcount || !hweight)) || (vks > 0 && (!vfirst || !vcount || !vweight))) return NE_ERR_INVALID_ARGUMENT;
@@ -109,9 +121,10 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
         if (sp < 0 || sp > 2) return NE_ERR_INVALID_ARGUMENT;
         const uint8_t* plane = planes[sp];
         const float* table = lut + p * 256;
-        float* o = out + (int64_t) p * out_h * out_w;
+        float* o = out + (int64_t) p * plane_stride;
         for (int64_t yy = 0; yy < out_h; yy++) {
-            float* orow = o + yy * out_w;
+            float* orow = o + yy * row_stride;
+            for (int64_t x = out_w; x < row_stride; x++) orow[x] = 0.0f; /* the batch's right padding */
             if (vks == 0) {
                 static const int32_t one[1] = {1 << PRECISION_BITS};
                 vertical_general(plane, out_w, yy, 1, one, table, plain[p], mean[p], std[p], flip, acc, orow);
