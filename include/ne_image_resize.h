@@ -21,4 +21,14 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
                                   const float* std, int32_t flip, uint8_t* scratch, float* out, int32_t threads,
                                   int32_t isa);
 
+/* The same, writing plane p row y at out + p * plane_stride + y * row_stride (row_stride >= out_w,
+ * plane_stride >= out_h * row_stride) and zeroing each row's floats from out_w to row_stride: an
+ * image written straight into its place in a zero-padded [N, 3, H, W] batch. */
+int32_t ne_image_resize_normalize_into(int64_t h, int64_t w, const uint8_t* src, int64_t out_h, int64_t out_w,
+                                       int64_t hks, const int32_t* hfirst, const int32_t* hcount, const int32_t* hweight,
+                                       int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
+                                       const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
+                                       const float* std, int32_t flip, uint8_t* scratch, float* out, int64_t row_stride,
+                                       int64_t plane_stride, int32_t threads, int32_t isa);
+
 #endif

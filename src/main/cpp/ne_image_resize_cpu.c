@@ -57,6 +57,7 @@ typedef struct {
     int32_t flip;
     uint8_t* planes[3];
     float* out;
+    int64_t row_stride, plane_stride;
 } ne_ir_ctx;
 
 /* Horizontal pass over source rows [begin, end) into three planes [3, h, out_w]. */
@@ -92,7 +93,8 @@ static int32_t ne_ir_vertical_task(void* ctx, int64_t begin, int64_t end) {
         const int64_t yy = r % out_h;
         const uint8_t* plane = cx->planes[cx->plane_src[p]];
         const float* table = cx->lut + p * 256;
-        float* orow = cx->out + (int64_t) p * out_h * out_w + yy * out_w;
+        float* orow = cx->out + (int64_t) p * cx->plane_stride + yy * cx->row_stride;
+        for (int64_t x = out_w; x < cx->row_stride; x++) orow[x] = 0.0f; /* the batch's right padding */
         if (vks == 0) {
             static const int32_t one[1] = {1 << PRECISION_BITS};
             vertical_general(plane, out_w, yy, 1, one, table, cx->plain[p], cx->mean[p], cx->std[p], cx->flip, acc, orow);
@@ -116,7 +118,19 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
                                   const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
                                   const float* std, int32_t flip, uint8_t* scratch, float* out, int32_t threads,
                                   int32_t isa) {
+    return ne_image_resize_normalize_into(h, w, src, out_h, out_w, hks, hfirst, hcount, hweight, vks, vfirst, vcount,
+                                          vweight, lut, plane_src, plain, mean, std, flip, scratch, out, out_w,
+                                          out_h * out_w, threads, isa);
+}
+
+int32_t ne_image_resize_normalize_into(int64_t h, int64_t w, const uint8_t* src, int64_t out_h, int64_t out_w,
+                                       int64_t hks, const int32_t* hfirst, const int32_t* hcount, const int32_t* hweight,
+                                       int64_t vks, const int32_t* vfirst, const int32_t* vcount, const int32_t* vweight,
+                                       const float* lut, const int32_t* plane_src, const int32_t* plain, const float* mean,
+                                       const float* std, int32_t flip, uint8_t* scratch, float* out, int64_t row_stride,
+                                       int64_t plane_stride, int32_t threads, int32_t isa) {
     if (h < 1 || w < 1 || out_h < 1 || out_w < 1 || hks < 0 || vks < 0) return NE_ERR_INVALID_ARGUMENT;
+    if (row_stride < out_w || plane_stride < out_h * row_stride) return NE_ERR_INVALID_ARGUMENT;
     if (!src || !lut || !plane_src || !plain || !mean || !std || !scratch || !out) return NE_ERR_INVALID_ARGUMENT;
     if ((hks == 0 && out_w != w) || (vks == 0 && out_h != h)) return NE_ERR_INVALID_ARGUMENT;
     if ((hks > 0 && (!hfirst || !hcount || !hweight)) || (vks > 0 && (!vfirst || !vcount || !vweight))) return NE_ERR_INVALID_ARGUMENT;
@@ -125,7 +139,7 @@ int32_t ne_image_resize_normalize(int64_t h, int64_t w, const uint8_t* src, int6
         if (plane_src[p] < 0 || plane_src[p] > 2) return NE_ERR_INVALID_ARGUMENT;
     ne_ir_ctx cx = {ne_isa_resolve(isa), h, w, out_h, out_w, hks, vks, src, hfirst, hcount, hweight, vfirst, vcount,
                     vweight, lut, plane_src, plain, mean, std, flip,
-                    {scratch, scratch + h * out_w, scratch + 2 * h * out_w}, out};
+                    {scratch, scratch + h * out_w, scratch + 2 * h * out_w}, out, row_stride, plane_stride};
     /* One thread per 64K output elements at most: a small image does not repay starting one. */
     const int64_t t = 3 * out_h * out_w / 65536 + 1;
     const int32_t nt = threads < t ? threads : (int32_t) t;

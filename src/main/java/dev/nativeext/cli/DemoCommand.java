@@ -181,8 +181,8 @@ final class DemoCommand {
         r.heading("Timing");
         r.table(List.of("step", "total ms", "ms per image", "where"), List.of(
                 List.of("decode (ImageIO)", DemoReport.ms(decode), DemoReport.ms(decode / done), "workers"),
-                List.of("transform (resize + normalise)", DemoReport.ms(trans), DemoReport.ms(trans / done), "workers"),
-                List.of("collate", DemoReport.ms(collateMs), DemoReport.ms(collateMs / done), "workers"),
+                List.of("transform (sizes, flip, targets)", DemoReport.ms(trans), DemoReport.ms(trans / done), "workers"),
+                List.of("collate (resize + normalise straight into the batch tensor)", DemoReport.ms(collateMs), DemoReport.ms(collateMs / done), "workers"),
                 List.of("waiting for the loader", DemoReport.ms(waitMs), DemoReport.ms(waitMs / done), "main thread"),
                 List.of("backbone body (" + stages + ")", DemoReport.ms(bodyMs), DemoReport.ms(bodyMs / done), "main thread"),
                 List.of("FPN", DemoReport.ms(fpnMs), DemoReport.ms(fpnMs / done), "main thread"),

@@ -41,10 +41,34 @@ public final class ImageResize {
     public static void resizeNormalize(int h, int w, byte[] src, int outH, int outW, Taps horizontal, Taps vertical,
                                        float[] lut, int[] planeSrc, float[] plainMean, float[] std, boolean flip,
                                        byte[] scratch, float[] out) {
+        check("out", out.length, 3L * outH * outW);
+        run(h, w, src, outH, outW, horizontal, vertical, lut, planeSrc, plainMean, std, flip, scratch, out, 0, outW, (long) outH * outW);
+    }
+
+    /**
+     * As {@link #resizeNormalize}, but writes plane {@code p}, row {@code y} at the native address
+     * {@code out + 4 * (p * planeStride + y * rowStride)} and zeroes each row's floats from
+     * {@code outW} to {@code rowStride}: the image straight into its place in a zero-padded
+     * {@code [N, 3, H, W]} batch tensor, with no intermediate array. The caller owns
+     * {@code out} and guarantees {@code 3 * planeStride} floats there.
+     */
+    public static void resizeNormalizeInto(int h, int w, byte[] src, int outH, int outW, Taps horizontal, Taps vertical,
+                                           float[] lut, int[] planeSrc, float[] plainMean, float[] std, boolean flip,
+                                           byte[] scratch, long out, long rowStride, long planeStride) {
+        if (out == 0) throw new IllegalArgumentException("out: expected a native address, got 0");
+        if (rowStride < outW) throw new IllegalArgumentException("rowStride: expected >= outW " + outW + ", got " + rowStride);
+        if (planeStride < outH * rowStride) {
+            throw new IllegalArgumentException("planeStride: expected >= outH * rowStride " + outH * rowStride + ", got " + planeStride);
+        }
+        run(h, w, src, outH, outW, horizontal, vertical, lut, planeSrc, plainMean, std, flip, scratch, null, out, rowStride, planeStride);
+    }
+
+    private static void run(int h, int w, byte[] src, int outH, int outW, Taps horizontal, Taps vertical,
+                            float[] lut, int[] planeSrc, float[] plainMean, float[] std, boolean flip,
+                            byte[] scratch, float[] outArray, long outAddress, long rowStride, long planeStride) {
         check("src", src.length, (long) h * w * 3);
         check("lut", lut.length, 3 * 256);
         check("planeSrc", planeSrc.length, 3);
-        check("out", out.length, 3L * outH * outW);
         if (scratch.length < 3L * h * outW) throw new IllegalArgumentException("scratch: expected >= " + 3L * h * outW + " bytes, got " + scratch.length);
         if (outW > 4096) throw new IllegalArgumentException("outW: expected <= 4096, got " + outW);
         if ((horizontal == null) != (outW == w)) throw new IllegalArgumentException("horizontal taps: expected them exactly when outW " + outW + " != w " + w);
@@ -58,13 +82,21 @@ public final class ImageResize {
             mean[p] = plain[p] == 1 ? plainMean[p] : 0f;
         }
         int[] none = new int[1];
+        long hks = horizontal == null ? 0 : horizontal.ksize();
+        int[] hf = horizontal == null ? none : horizontal.first();
+        int[] hc = horizontal == null ? none : horizontal.count();
+        int[] hw = horizontal == null ? none : horizontal.weight();
+        long vks = vertical == null ? 0 : vertical.ksize();
+        int[] vf = vertical == null ? none : vertical.first();
+        int[] vc = vertical == null ? none : vertical.count();
+        int[] vw = vertical == null ? none : vertical.weight();
         // One thread: the data loader's workers each resize their own image already.
-        int status = ImageResizeNative.ne_image_resize_normalize(h, w, src, outH, outW,
-                horizontal == null ? 0 : horizontal.ksize(), horizontal == null ? none : horizontal.first(),
-                horizontal == null ? none : horizontal.count(), horizontal == null ? none : horizontal.weight(),
-                vertical == null ? 0 : vertical.ksize(), vertical == null ? none : vertical.first(),
-                vertical == null ? none : vertical.count(), vertical == null ? none : vertical.weight(),
-                lut, planeSrc, plain, mean, std, flip ? 1 : 0, scratch, out, 1, CpuOptions.isa().code());
+        int isa = CpuOptions.isa().code();
+        int status = outArray != null
+                ? ImageResizeNative.ne_image_resize_normalize(h, w, src, outH, outW, hks, hf, hc, hw, vks, vf, vc, vw,
+                        lut, planeSrc, plain, mean, std, flip ? 1 : 0, scratch, outArray, 1, isa)
+                : ImageResizeNative.ne_image_resize_normalize_into(h, w, src, outH, outW, hks, hf, hc, hw, vks, vf, vc, vw,
+                        lut, planeSrc, plain, mean, std, flip ? 1 : 0, scratch, outAddress, rowStride, planeStride, 1, isa);
         if (status != 0) throw new NativeOpException(OP, status, ImageResizeNative.ne_status_string(status));
     }
 

@@ -18,4 +18,11 @@ final class ImageResizeNative {
                                                 long vks, int[] vfirst, int[] vcount, int[] vweight,
                                                 float[] lut, int[] planeSrc, int[] plain, float[] mean, float[] std,
                                                 int flip, byte[] scratch, float[] out, int threads, int isa);
+
+    static native int ne_image_resize_normalize_into(long h, long w, byte[] src, long outH, long outW,
+                                                     long hks, int[] hfirst, int[] hcount, int[] hweight,
+                                                     long vks, int[] vfirst, int[] vcount, int[] vweight,
+                                                     float[] lut, int[] planeSrc, int[] plain, float[] mean, float[] std,
+                                                     int flip, byte[] scratch, long out, long rowStride, long planeStride,
+                                                     int threads, int isa);
 }

@@ -16,7 +16,8 @@ import java.util.function.Function;
  * height and width of the batch rounded up to a multiple of {@code sizeDivisibility} (when > 0;
  * 32 for FPN), zero padding at the bottom and right; each image's real size and target are kept.
  * Rows are copied straight into the tensor's native memory, padding written once, never zeroed
- * twice.
+ * twice; a deferred image (from {@link DetectionTransform#apply} with the native kernel) is
+ * computed straight into its place in the tensor, with no intermediate array.
  */
 public final class BatchCollator implements Function<List<DetectionSample>, ImageBatch> {
 
@@ -69,6 +70,14 @@ public final class BatchCollator implements Function<List<DetectionSample>, Imag
                 widths[i] = w;
                 indices[i] = s.index();
                 targets.add(s.target());
+                if (im.writeInto(t.address() + (long) i * c * planeBytes, W, (long) H * W)) {
+                    // computed straight into the tensor, right padding included: zero the bottom rows
+                    for (int ch = 0; ch < c; ch++) {
+                        long base = t.address() + ((long) i * c + ch) * planeBytes;
+                        if (H > h) View.zero(base + (long) h * W * 4, (long) (H - h) * W * 4);
+                    }
+                    continue;
+                }
                 float[] src = im.data();
                 for (int ch = 0; ch < c; ch++) {
                     long base = t.address() + ((long) i * c + ch) * planeBytes;

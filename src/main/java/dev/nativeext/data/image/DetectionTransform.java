@@ -51,7 +51,7 @@ public final class DetectionTransform {
             w = hw[1];
         }
         boolean flipped = flip.flips(index, epoch);
-        FloatImage out = resizeNormalize(img, w, h, normalize, flipped);
+        FloatImage out = NATIVE && w <= 4096 ? deferredNative(img, w, h, normalize, flipped) : resizeNormalize(img, w, h, normalize, flipped);
         Target t = target == null ? Target.empty(w, h) : target.resize(w, h);
         if (flipped && target != null) t = t.flipHorizontal();
         return new DetectionSample(out, t, index);
@@ -83,6 +83,32 @@ public final class DetectionTransform {
     }
 
     static FloatImage resizeNormalizeNative(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
+        float[] out = FloatArrayPool.take(3 * outW * outH);
+        nativeKernel(img, outW, outH, normalize, flip, out, 0, outW, (long) outW * outH);
+        return new FloatImage(3, outH, outW, out);
+    }
+
+    /**
+     * The native kernel's result, computed only when asked: {@link BatchCollator} has it written
+     * straight into the batch tensor (bit for bit what {@link #resizeNormalizeNative} gives,
+     * tested); {@link FloatImage#data()} computes the array.
+     */
+    static FloatImage deferredNative(ByteImage img, int outW, int outH, Normalize normalize, boolean flip) {
+        return FloatImage.deferred(3, outH, outW, new FloatImage.Deferred() {
+            @Override
+            public float[] toArray() {
+                return resizeNormalizeNative(img, outW, outH, normalize, flip).data();
+            }
+
+            @Override
+            public void into(long address, long rowStride, long planeStride) {
+                nativeKernel(img, outW, outH, normalize, flip, null, address, rowStride, planeStride);
+            }
+        });
+    }
+
+    private static void nativeKernel(ByteImage img, int outW, int outH, Normalize normalize, boolean flip,
+                                     float[] out, long address, long rowStride, long planeStride) {
         int w = img.width();
         int h = img.height();
         byte[] scratch = SCRATCH.get();
@@ -100,10 +126,14 @@ public final class DetectionTransform {
             plainMean[p] = normalize.plainMean(p);
             std[p] = normalize.plainStd(p);
         }
-        float[] out = FloatArrayPool.take(3 * outW * outH);
-        dev.nativeext.ops.ImageResize.resizeNormalize(h, w, img.bgr(), outH, outW,
-                outW == w ? null : new Resampler.Taps(w, outW).toOps(), outH == h ? null : new Resampler.Taps(h, outH).toOps(),
-                lut, planeSrc, plainMean, std, flip, scratch, out);
-        return new FloatImage(3, outH, outW, out);
+        dev.nativeext.ops.ImageResize.Taps ht = outW == w ? null : new Resampler.Taps(w, outW).toOps();
+        dev.nativeext.ops.ImageResize.Taps vt = outH == h ? null : new Resampler.Taps(h, outH).toOps();
+        if (out != null) {
+            dev.nativeext.ops.ImageResize.resizeNormalize(h, w, img.bgr(), outH, outW, ht, vt, lut, planeSrc, plainMean, std,
+                    flip, scratch, out);
+        } else {
+            dev.nativeext.ops.ImageResize.resizeNormalizeInto(h, w, img.bgr(), outH, outW, ht, vt, lut, planeSrc, plainMean,
+                    std, flip, scratch, address, rowStride, planeStride);
+        }
     }
 }

@@ -16,6 +16,59 @@ class BatchCollatorTest {
         return new DetectionSample(new FloatImage(3, h, w, d), Target.empty(w, h), index);
     }
 
+    /**
+     * With the native kernel, {@link DetectionTransform#apply} defers the pixels and the collator
+     * has them computed straight into the batch tensor: the same bits as collating the computed
+     * arrays, padding zero, with and without flip, up- and downscaled.
+     */
+    @Test
+    void deferredImagesAreComputedIntoTheBatchWithTheSameBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(DetectionTransform.NATIVE, "libnativeext_image_resize did not load (or -Dnativeext.data.native=false)");
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        ByteImage[] imgs = new ByteImage[3];
+        int[][] sizes = {{37, 23}, {50, 31}, {20, 45}};
+        for (int k = 0; k < 3; k++) {
+            byte[] bgr = new byte[sizes[k][0] * sizes[k][1] * 3];
+            for (int i = 0; i < bgr.length; i++) bgr[i] = (byte) r.nextInt(256);
+            imgs[k] = new ByteImage(sizes[k][0], sizes[k][1], bgr);
+        }
+        for (double flip : new double[]{0, 1}) {
+            for (Normalize norm : new Normalize[]{Normalize.maskRcnn(), new Normalize(new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}, false)}) {
+                DetectionTransform tr = new DetectionTransform(new Resize(new int[]{40}, 70), flip, norm, 7);
+                java.util.List<DetectionSample> deferred = new java.util.ArrayList<>();
+                java.util.List<DetectionSample> computed = new java.util.ArrayList<>();
+                for (int k = 0; k < 3; k++) {
+                    deferred.add(tr.apply(imgs[k], null, k, 0));
+                    DetectionSample c = tr.apply(imgs[k], null, k, 0);
+                    c.image().data();
+                    computed.add(c);
+                    org.junit.jupiter.api.Assertions.assertTrue(deferred.get(k).image().pending());
+                }
+                try (ImageBatch a = new BatchCollator(32).apply(deferred); ImageBatch b = new BatchCollator(32).apply(computed)) {
+                    assertArrayEquals(b.images().shape(), a.images().shape());
+                    float[] va = a.images().toFloatArray();
+                    float[] vb = b.images().toFloatArray();
+                    assertArrayEquals(vb, va, "flip " + flip + " bgr " + norm.toBgr255());
+                    long[] sh = a.images().shape();
+                    for (int n = 0; n < 3; n++) {
+                        for (int c = 0; c < 3; c++) {
+                            for (int y = 0; y < sh[2]; y++) {
+                                for (int x = 0; x < sh[3]; x++) {
+                                    if (y < a.heights()[n] && x < a.widths()[n]) continue;
+                                    assertEquals(0f, va[(int) (((n * 3 + c) * sh[2] + y) * sh[3] + x)], "padding n=" + n + " c=" + c + " y=" + y + " x=" + x);
+                                }
+                            }
+                        }
+                    }
+                    for (int k = 0; k < 3; k++) org.junit.jupiter.api.Assertions.assertTrue(deferred.get(k).image().pending(), "no array was made");
+                    for (int k = 0; k < 3; k++) assertArrayEquals(computed.get(k).image().data(), deferred.get(k).image().data(), "data() of a deferred image");
+                }
+                deferred.forEach(DetectionSample::close);
+                computed.forEach(DetectionSample::close);
+            }
+        }
+    }
+
     @Test
     void padsToTheLargestSizeRoundedUp() {
         List<DetectionSample> s = List.of(sample(5, 7, 0), sample(9, 3, 1));
@@ -64,7 +117,7 @@ class BatchCollatorTest {
                     if (first == null) {
                         first = b.images().toFloatArray();
                     } else {
-                        // the second batch's samples were written into the first batch's released arrays: same pixels
+                        // the second batch's samples were written into the first batch's released arrays (Java kernel) or straight into the tensor (native): same pixels
                         org.junit.jupiter.api.Assertions.assertArrayEquals(first, b.images().toFloatArray());
                     }
                 }
@@ -73,7 +126,12 @@ class BatchCollatorTest {
         assertEquals(4, seen.size());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> seen.get(0).image().data());
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("released"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertTrue(FloatArrayPool.cachedBytes() > 0);
+        if (DetectionTransform.NATIVE) {
+            // the native kernel wrote the pixels straight into the batch tensors: no array was made
+            assertEquals(0, FloatArrayPool.cachedBytes());
+        } else {
+            org.junit.jupiter.api.Assertions.assertTrue(FloatArrayPool.cachedBytes() > 0);
+        }
         float[] a = FloatArrayPool.take(1 << 17);
         FloatArrayPool.give(a);
         org.junit.jupiter.api.Assertions.assertSame(a, FloatArrayPool.take(1 << 17));

@@ -82,6 +82,54 @@ class ImagePipelineTest {
         }
     }
 
+    /**
+     * The strided native path (a deferred image written into native memory, as the collator does)
+     * gives the Java kernel's bits in each row, zeroes the row's tail up to the stride and touches
+     * nothing below the image: up, down, one axis, no resize, flips, both normalisations.
+     */
+    @Test
+    void deferredNativeWritesTheSameBitsWithStrides() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.nativeext.ops.ImageResize.available(), "libnativeext_image_resize did not load");
+        ByteImage img = TestImages.synthetic(97, 61, 4);
+        Normalize[] norms = {Normalize.maskRcnn(), new Normalize(new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}, false)};
+        for (Normalize norm : norms) {
+            for (boolean flip : new boolean[]{false, true}) {
+                for (int[] size : new int[][]{{150, 120}, {40, 25}, {97, 61}, {97, 140}, {30, 61}, {200, 33}}) {
+                    int w = size[0], h = size[1], W = w + 5, H = h + 3;
+                    float[] init = new float[3 * H * W];
+                    java.util.Arrays.fill(init, Float.NaN);
+                    float[] want = DetectionTransform.resizeNormalizeJava(img, w, h, norm, flip).data();
+                    FloatImage d = DetectionTransform.deferredNative(img, w, h, norm, flip);
+                    try (dev.nativeext.tensor.Tensor t = dev.nativeext.tensor.Tensor.of(init, 3, H, W)) {
+                        assertTrue(d.writeInto(t.address(), W, (long) H * W));
+                        float[] got = t.toFloatArray();
+                        for (int c = 0; c < 3; c++) {
+                            for (int y = 0; y < H; y++) {
+                                for (int x = 0; x < W; x++) {
+                                    float g = got[(c * H + y) * W + x];
+                                    String at = "size " + w + "x" + h + " flip " + flip + " bgr " + norm.toBgr255() + " c=" + c + " y=" + y + " x=" + x;
+                                    if (y >= h) assertTrue(Float.isNaN(g), at + ": below the image, untouched");
+                                    else if (x >= w) assertEquals(0f, g, at + ": right padding");
+                                    else assertEquals(Float.floatToRawIntBits(want[(c * h + y) * w + x]), Float.floatToRawIntBits(g), at);
+                                }
+                            }
+                        }
+                    }
+                    assertArrayEquals(want, d.data(), "data() of a deferred image");
+                }
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.nativeext.ops.ImageResize.resizeNormalizeInto(
+                2, 2, new byte[12], 2, 2, null, null, new float[768], new int[3], new float[3], new float[3], false, new byte[12], 4096, 1, 4));
+        assertTrue(e.getMessage().contains("rowStride"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> dev.nativeext.ops.ImageResize.resizeNormalizeInto(
+                2, 2, new byte[12], 2, 2, null, null, new float[768], new int[3], new float[3], new float[3], false, new byte[12], 4096, 3, 5));
+        assertTrue(e.getMessage().contains("planeStride"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> dev.nativeext.ops.ImageResize.resizeNormalizeInto(
+                2, 2, new byte[12], 2, 2, null, null, new float[768], new int[3], new float[3], new float[3], false, new byte[12], 0, 2, 4));
+        assertTrue(e.getMessage().contains("out"), e.getMessage());
+    }
+
     /** The native kernel and the Java one give the same bits: up, down, one axis, flips, both normalisations. */
     @Test
     void nativeKernelMatchesJava() {
