@@ -1,25 +1,16 @@
 package dev.nativeext.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.nativeext.ops.Cblas;
 import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.CpuOptions;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_dnn;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_dnn.Net;
 
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -117,12 +108,12 @@ public final class LayersBench {
                     + " nativeext/sgemm FLOP rate (min) %.2f%n", name, counts[i], g[0], g[1], flops / g[0] / 1e6, g[0] / ne[i][0]);
         }
         for (int i = 0; i < 2; i++) {
-            double[] ort = ort(model, x, wl.input, wl.reps, counts[i]);
+            double[] ort = Anchors.ort(model, x, wl.input, 3, wl.reps, counts[i]);
             out.printf("[%s] ONNX Runtime, %d thread(s): min %.2f ms, median %.2f ms (peak RSS %.0f MiB); nativeext/ORT (min) %.2f%n",
                     name, counts[i], ort[0], ort[1], BenchUtil.peakRssMb(), ne[i][0] / ort[0]);
         }
         for (int i = 0; i < 2; i++) {
-            double[] cv = opencv(model, x, wl.input, wl.reps, counts[i]);
+            double[] cv = Anchors.opencv(model, x, wl.input, 3, wl.reps, counts[i]);
             out.printf("[%s] OpenCV DNN, %d thread(s): min %.2f ms, median %.2f ms (peak RSS %.0f MiB); nativeext/OpenCV (min) %.2f%n",
                     name, counts[i], cv[0], cv[1], BenchUtil.peakRssMb(), ne[i][0] / cv[0]);
         }
@@ -204,33 +195,7 @@ public final class LayersBench {
                 List.of(new OnnxModel.Io(wl.output, OnnxModel.FLOAT, shapes.get(wl.output))), nodes, inits);
     }
 
-    static double[] ort(byte[] model, float[] x, long[] shape, int reps, int threads) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession s = BenchUtil.ortSession(model, threads); OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
-            Map<String, OnnxTensor> feed = Map.of("x", tx);
-            return BenchUtil.minMedianMillis(3, reps, () -> {
-                try (OrtSession.Result res = s.run(feed)) {
-                    res.get(0);
-                } catch (OrtException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        }
-    }
 
-    static double[] opencv(byte[] model, float[] x, long[] shape, int reps, int threads) {
-        opencv_core.setNumThreads(threads);
-        try (BytePointer buf = new BytePointer(model); Net net = opencv_dnn.readNetFromONNX(buf, model.length);
-             FloatPointer data = new FloatPointer(x);
-             Mat in = new Mat(new int[] {(int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3]}, opencv_core.CV_32F, data)) {
-            net.setPreferableBackend(opencv_dnn.DNN_BACKEND_OPENCV);
-            net.setPreferableTarget(opencv_dnn.DNN_TARGET_CPU);
-            return BenchUtil.minMedianMillis(3, reps, () -> {
-                net.setInput(in);
-                net.forward().close();
-            });
-        }
-    }
 
     static double[] sgemm(int m, int n, int k, int threads) {
         Cblas.setThreads(threads);

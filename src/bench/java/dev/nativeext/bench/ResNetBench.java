@@ -1,9 +1,6 @@
 package dev.nativeext.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.nativeext.model.Backbone;
 import dev.nativeext.model.LayerProfile;
 import dev.nativeext.model.Parameter;
@@ -12,17 +9,8 @@ import dev.nativeext.model.Weights;
 import dev.nativeext.model.config.BackboneConfig;
 import dev.nativeext.ops.CpuOptions;
 import dev.nativeext.tensor.Tensor;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_dnn;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.MatVector;
-import org.bytedeco.opencv.opencv_dnn.Net;
-import org.bytedeco.opencv.opencv_core.StringVector;
 
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -173,45 +161,16 @@ public final class ResNetBench {
             double[] ne = ours.run(threads);
             out.printf("[%s] nativeext, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB)%n", title, threads, ne[0], ne[1],
                     BenchUtil.peakRssMb());
-            double[] ort = ort(model, x, shape, reps, threads);
+            double[] ort = Anchors.ort(model, x, shape, 1, reps, threads);
             out.printf("[%s] ONNX Runtime, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/ORT (min) %.2f%n",
                     title, threads, ort[0], ort[1], BenchUtil.peakRssMb(), ne[0] / ort[0]);
-            double[] cv = opencv(model, x, shape, reps, threads);
+            double[] cv = Anchors.opencv(model, x, shape, 1, reps, threads);
             out.printf("[%s] OpenCV DNN, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/OpenCV (min) %.2f%n",
                     title, threads, cv[0], cv[1], BenchUtil.peakRssMb(), ne[0] / cv[0]);
         }
     }
 
-    static double[] ort(byte[] model, float[] x, long[] shape, int reps, int threads) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession s = BenchUtil.ortSession(model, threads); OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
-            Map<String, OnnxTensor> feed = Map.of("x", tx);
-            return BenchUtil.minMedianMillis(1, reps, () -> {
-                try (OrtSession.Result res = s.run(feed)) {
-                    res.get(0);
-                } catch (OrtException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        }
-    }
 
-    static double[] opencv(byte[] model, float[] x, long[] shape, int reps, int threads) {
-        opencv_core.setNumThreads(threads);
-        try (BytePointer buf = new BytePointer(model); Net net = opencv_dnn.readNetFromONNX(buf, model.length);
-             FloatPointer data = new FloatPointer(x);
-             Mat in = new Mat(new int[] {(int) shape[0], (int) shape[1], (int) shape[2], (int) shape[3]}, opencv_core.CV_32F, data)) {
-            net.setPreferableBackend(opencv_dnn.DNN_BACKEND_OPENCV);
-            net.setPreferableTarget(opencv_dnn.DNN_TARGET_CPU);
-            StringVector names = net.getUnconnectedOutLayersNames();
-            return BenchUtil.minMedianMillis(1, reps, () -> {
-                net.setInput(in);
-                try (MatVector outs = new MatVector()) {
-                    net.forward(outs, names);
-                }
-            });
-        }
-    }
 
     /** An ONNX graph written from a module tree's parameters (PyTorch names). */
     static final class Graph {
