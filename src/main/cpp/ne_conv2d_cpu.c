@@ -160,6 +160,16 @@ typedef struct {
     ne_c2_direct_fn kernel;
 } ne_c2_direct_ctx;
 
+/* The epilogue of the direct and pointwise paths on one output row of nx sums (the BN scale is
+ * already in the weights): + shift, + residual (rr may be NULL), then ReLU. */
+static inline void ne_c2_epilogue_row(const float* a, float t, const float* rr, int32_t relu, float* y, int64_t nx) {
+    for (int64_t x = 0; x < nx; x++) {
+        float v = a[x] + t;
+        if (rr) v = v + rr[x];
+        y[x] = relu && v < 0 ? 0.0f : v;
+    }
+}
+
 static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
@@ -212,15 +222,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
                 for (int64_t o = 0; o < nco; o++) {
                     const int64_t co = cb * NE_C2_DC + o;
                     const int64_t at = (b * g->cout + co) * hwo + oy * g->wo + x0;
-                    const float t = c->t[co];
-                    const float* a = acc + o * NE_C2_DX;
-                    float* y = c->out + at;
-                    const float* rr = c->res ? c->res + at : NULL;
-                    for (int64_t x = 0; x < nx; x++) {
-                        float v = a[x] + t;
-                        if (rr) v = v + rr[x];
-                        y[x] = c->relu && v < 0 ? 0.0f : v;
-                    }
+                    ne_c2_epilogue_row(acc + o * NE_C2_DX, c->t[co], c->res ? c->res + at : NULL, c->relu, c->out + at, nx);
                 }
             }
         }
@@ -274,15 +276,7 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
         }
         for (int64_t co = 0; co < g->cout; co++) {
             const int64_t at = (b * g->cout + co) * hw + p0;
-            const float t = c->t[co];
-            const float* a = acc + co * pb;
-            float* y = c->out + at;
-            const float* rr = c->res ? c->res + at : NULL;
-            for (int64_t x = 0; x < nx; x++) {
-                float v = a[x] + t;
-                if (rr) v = v + rr[x];
-                y[x] = c->relu && v < 0 ? 0.0f : v;
-            }
+            ne_c2_epilogue_row(acc + co * pb, c->t[co], c->res ? c->res + at : NULL, c->relu, c->out + at, nx);
         }
     }
     free(panel);
