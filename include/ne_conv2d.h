@@ -38,4 +38,12 @@ int32_t ne_conv2d_forward_cuda(int32_t dtype, const void* input, const void* wei
                                const void* scale, const void* shift, const void* residual, int32_t relu,
                                void* output, const int64_t* dims, const int64_t* conv, void* stream);
 
+/* Selects the CUDA convolution: library is cuDNN's file name (searched as dlopen searches) or
+ * path; NULL searches libcudnn.so.9, .so.8, .so; "" selects the project's direct kernel. Writes a
+ * one-line description of the choice (NUL-terminated, at most capacity bytes). Returns NE_OK, or
+ * NE_ERR_LIBRARY_UNAVAILABLE when a named library cannot be used (the direct kernel is selected
+ * then). Until it is called, the first CUDA call searches. NE_ERR_NOT_BUILT_WITH_CUDA in the
+ * CPU build. */
+int32_t ne_conv2d_cuda_dnn(const char* library, char* description, int64_t capacity);
+
 #endif

@@ -1,6 +1,7 @@
 /* Status codes of nativeext's own native ops. Every exported function returns one; C code never
  * prints, aborts or exits. Codes >= NE_CUDA_ERROR_BASE carry a cudaError_t: code - base; codes in
- * [NE_CUBLAS_ERROR_BASE, NE_CUBLAS_ERROR_BASE + 100) a cublasStatus_t. */
+ * [NE_CUBLAS_ERROR_BASE, NE_CUBLAS_ERROR_BASE + 100) a cublasStatus_t; codes >= NE_CUDNN_ERROR_BASE
+ * a cudnnStatus_t (cuDNN 9's run to the thousands, so they sit above every cudaError_t). */
 #ifndef NE_STATUS_H
 #define NE_STATUS_H
 #include <stdint.h>
@@ -15,7 +16,8 @@ enum ne_status {
     NE_ERR_LIBRARY_UNAVAILABLE = 6,
     NE_ERR_DIVISION_BY_ZERO = 7,
     NE_CUBLAS_ERROR_BASE = 100,
-    NE_CUDA_ERROR_BASE = 1000
+    NE_CUDA_ERROR_BASE = 1000,
+    NE_CUDNN_ERROR_BASE = 100000
 };
 
 /* A static English description of a status; never NULL. */

@@ -424,4 +424,15 @@ int32_t ne_conv2d_forward_cuda(int32_t dtype, const void* input, const void* wei
     (void) output; (void) dims; (void) conv; (void) stream;
     return NE_ERR_NOT_BUILT_WITH_CUDA;
 }
+
+int32_t ne_conv2d_cuda_dnn(const char* library, char* description, int64_t capacity) {
+    (void) library;
+    if (description != NULL && capacity > 0) {
+        const char* text = "none: this library was built without CUDA";
+        size_t n = strlen(text) < (size_t) capacity - 1 ? strlen(text) : (size_t) capacity - 1;
+        memcpy(description, text, n);
+        description[n] = '\0';
+    }
+    return NE_ERR_NOT_BUILT_WITH_CUDA;
+}
 #endif

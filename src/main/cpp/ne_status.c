@@ -16,6 +16,7 @@ const char* ne_status_string(int32_t status) {
         case NE_ERR_LIBRARY_UNAVAILABLE: return "a run-time library could not be loaded";
         case NE_ERR_DIVISION_BY_ZERO: return "integer division by zero";
         default:
+            if (status >= NE_CUDNN_ERROR_BASE) return "cuDNN error";
             if (status >= NE_CUDA_ERROR_BASE) return "CUDA error";
             if (status >= NE_CUBLAS_ERROR_BASE && status < NE_CUBLAS_ERROR_BASE + 100) return "cuBLAS error";
             return "unknown status";

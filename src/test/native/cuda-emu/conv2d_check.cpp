@@ -1,8 +1,11 @@
-// CudaEmulationTest driver for conv2d: ne_conv2d_forward_cuda (emulated, direct convolution)
-// against ne_conv2d_forward_cpu (GEMM path with a naive CBLAS, and Winograd for float32 3x3)
+// CudaEmulationTest driver for conv2d: ne_conv2d_forward_cuda (emulated; the direct kernel, then
+// the cuDNN path against a stand-in libcudnn computing on host memory) against ne_conv2d_forward_cpu (GEMM path with a naive CBLAS, and Winograd for float32 3x3)
 // for float32 and float64 over kernel sizes, strides, padding, dilation, groups (1, 2, depthwise),
 // 1x1 planes, widths not a multiple of 16, and every epilogue combination; forward tolerance
 // (rtol 1e-5 + 1e-5 of the largest; Winograd: 1e-4 of the largest). Bad arguments: statuses.
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string>
 #include "emu_check.h"
 extern "C" {
 #include "ne_conv2d.h"
@@ -119,12 +122,98 @@ void edge_cases() {
                                                                              2, gemm, 1, 0), NE_ERR_INVALID_ARGUMENT);
 }
 
+// A residual that is the output itself (an in-place accumulate): out starts as the residual.
+void inplace_case(uint64_t seed) {
+    set_case("conv2d in-place residual seed=%lu", (unsigned long) seed);
+    Rng r(seed);
+    const Shape s = {1, 4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1};
+    Buf<float> in(4 * 6 * 7), wt(5 * 4 * 9), scale(5), shift(5), res(5 * 6 * 7);
+    fill_uniform(in, r, -1, 1);
+    fill_uniform(wt, r, -1, 1);
+    fill_uniform(scale, r, -2, 2);
+    fill_uniform(shift, r, -1, 1);
+    fill_uniform(res, r, -1, 1);
+    const int64_t dims[10] = {s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, 6, 7, s.groups};
+    const int64_t conv[6] = {s.sh, s.sw, s.ph, s.pw, s.dh, s.dw};
+    Buf<float> want(res.n), got(res.n);
+    for (size_t i = 0; i < res.n; i++) got.data()[i] = res.data()[i];
+    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<float>;
+    expect_status("forward cpu", ne_conv2d_forward_cpu(0, in.data(), wt.data(), nullptr, scale.data(), shift.data(), res.data(), 1,
+                                                       want.data(), dims, conv, 1, gemm, 1, 0), NE_OK);
+    if (expect_status("forward cuda in place", ne_conv2d_forward_cuda(0, in.data(), wt.data(), nullptr, scale.data(), shift.data(),
+                                                                      got.data(), 1, got.data(), dims, conv, nullptr), NE_OK))
+        compare_fwd("forward in place", got, want);
+}
+
+// Selects the CUDA convolution; returns its description.
+std::string select_dnn(const char* library, int32_t want_status) {
+    char text[512] = "";
+    expect_status("ne_conv2d_cuda_dnn", ne_conv2d_cuda_dnn(library, text, sizeof text), want_status);
+    return text;
+}
+
+// A function of the stand-in cuDNN (fake_cudnn_calls, fake_cudnn_refuse), or nullptr.
+void* standin_fn(const char* path, const char* name) {
+    void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    return lib ? dlsym(lib, name) : nullptr;
+}
+
+long standin_calls(const char* path) {
+    long (*calls)(void) = (long (*)(void)) standin_fn(path, "fake_cudnn_calls");
+    return calls ? calls() : -1;
+}
+
 }  // namespace
 
 int main() {
+    // The project's direct kernel (what runs where no cuDNN is installed).
+    set_case("conv selection: direct");
+    std::string direct = select_dnn("", NE_OK);
+    if (direct != "nativeext's direct kernel (cuDNN not requested)") failf("description '%s'", direct.c_str());
     run_all<float>(0);
     run_all<double>(1);
     winograd_cases();
     edge_cases();
+    inplace_case(9900);
+    // The cuDNN path of the same entry point: descriptors, algorithm choice, workspace, stream
+    // and the epilogue kernel after it, against a stand-in libcudnn computing on host memory.
+    const char* standin = getenv("NE_EMU_CUDNN_STANDIN");
+    set_case("conv selection: cuDNN stand-in");
+    if (standin == nullptr) {
+        failf("NE_EMU_CUDNN_STANDIN is not set: the cuDNN path is not checked");
+        return finish("conv2d");
+    }
+    std::string d = select_dnn(standin, NE_OK);
+    if (d.rfind("cuDNN 9.1.0 (", 0) != 0) failf("description '%s'", d.c_str());
+    long before = standin_calls(standin);
+    run_all<float>(0);
+    run_all<double>(1);
+    set_case("conv selection: cuDNN stand-in");
+    long after = standin_calls(standin);
+    if (after <= before) failf("the stand-in served no convolution (%ld calls before, %ld after)", before, after);
+    // In place, cuDNN would overwrite the residual before the epilogue reads it: the direct kernel runs.
+    inplace_case(9901);
+    set_case("conv selection: cuDNN stand-in, in place");
+    if (standin_calls(standin) != after) failf("the in-place accumulate went to cuDNN");
+    // No usable algorithm: the direct kernel runs, with the same results.
+    void (*refuse)(int) = (void (*)(int)) standin_fn(standin, "fake_cudnn_refuse");
+    if (refuse == nullptr) {
+        failf("the stand-in has no fake_cudnn_refuse");
+    } else {
+        refuse(1);
+        run_case<float>(0, {1, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 15, 0, 9902);
+        set_case("conv selection: cuDNN stand-in, no algorithm");
+        if (standin_calls(standin) != after) failf("a refused convolution was counted as served");
+        refuse(0);
+    }
+    set_case("conv selection: missing cuDNN");
+    std::string missing = select_dnn("/nonexistent/libcudnn.so.9", NE_ERR_LIBRARY_UNAVAILABLE);
+    if (missing.find("cuDNN not loaded") == std::string::npos) failf("description '%s'", missing.c_str());
+    const char* cublas = getenv("NE_EMU_CUBLAS_STANDIN");
+    if (cublas != nullptr) {
+        set_case("conv selection: not a cuDNN");
+        std::string wrong = select_dnn(cublas, NE_ERR_LIBRARY_UNAVAILABLE);
+        if (wrong.find("has no symbol cudnnCreate") == std::string::npos) failf("description '%s'", wrong.c_str());
+    }
     return finish("conv2d");
 }

@@ -328,12 +328,14 @@ template <class F> inline cudaError_t cudaFuncSetAttribute(F, cudaFuncAttribute,
 // A .cu may load a CUDA library (cuBLAS) at run time. Emulated "device" pointers are host memory
 // and there is no device, so such a library must never be used here: dlopen of a name containing
 // "cublas", "cudnn" or "libcuda" fails, as on a machine without it, and the .cu takes its fallback.
-// The one exception is the file named by NE_EMU_CUBLAS_STANDIN: the test's stand-in libcublas
-// (src/test/resources/cublas/fake_cublas.c), which computes on host memory like the emulator.
+// The exceptions are the files named by NE_EMU_CUBLAS_STANDIN and NE_EMU_CUDNN_STANDIN: the test's
+// stand-in libcublas and libcudnn (src/test/resources/cublas/fake_cublas.c, cudnn/fake_cudnn.c),
+// which compute on host memory like the emulator.
 namespace ne_emu {
 inline void* dlopen_filtered(const char* name, int flags) {
-    const char* standin = getenv("NE_EMU_CUBLAS_STANDIN");
-    bool allowed = name && standin && strcmp(name, standin) == 0;
+    const char* blas = getenv("NE_EMU_CUBLAS_STANDIN");
+    const char* dnn = getenv("NE_EMU_CUDNN_STANDIN");
+    bool allowed = name && ((blas && strcmp(name, blas) == 0) || (dnn && strcmp(name, dnn) == 0));
     if (name && !allowed && (strstr(name, "cublas") || strstr(name, "cudnn") || strstr(name, "libcuda"))) return nullptr;
     return ::dlopen(name, flags);
 }

@@ -40,13 +40,19 @@ final class DoctorCommand {
         return ok ? 0 : 1;
     }
 
-    /** The GEMM of the CUDA ops: cuBLAS found at run time, or the built-in kernel and why. */
+    /** The GEMM and the convolution of the CUDA ops: cuBLAS and cuDNN found at run time, or the built-in kernels and why. */
     private static boolean reportCudaGemm() {
         try {
             System.out.println("CUDA GEMM:      " + dev.nativeext.ops.CudaGemm.describe());
-            return true;
         } catch (IllegalStateException e) {
             System.out.println("CUDA GEMM:      NOT USABLE: " + e.getMessage());
+            return false;
+        }
+        try {
+            System.out.println("CUDA conv:      " + dev.nativeext.ops.CudaConv.describe());
+            return true;
+        } catch (IllegalStateException e) {
+            System.out.println("CUDA conv:      NOT USABLE: " + e.getMessage());
             return false;
         }
     }

@@ -30,6 +30,7 @@ final class Conv2dKernels {
         public void forward(Tensor input, Tensor weight, Tensor bias, Tensor scale, Tensor shift, Tensor residual, boolean relu,
                             Tensor out, long[] dims, long[] conv, int algo) {
             Conv2dNative.LIBRARY.requireKernelImage(input.device());
+            CudaConv.select();
             Natives.check(Conv2dNative.ne_conv2d_forward_cuda(input.dtype().code(), input.address(), weight.address(), addr(bias),
                     addr(scale), addr(shift), addr(residual), relu ? 1 : 0, out.address(), dims, conv, 0L), Conv2d.CONV2D.name());
         }

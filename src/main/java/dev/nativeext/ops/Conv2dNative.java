@@ -19,4 +19,6 @@ final class Conv2dNative {
 
     static native int ne_conv2d_forward_cuda(int dtype, long input, long weight, long bias, long scale, long shift,
                                              long residual, int relu, long output, long[] dims, long[] conv, long stream);
+
+    static native int ne_conv2d_cuda_dnn(String library, byte[] description, long capacity);
 }

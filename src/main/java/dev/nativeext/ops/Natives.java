@@ -10,6 +10,7 @@ final class Natives {
 
     static final int CUBLAS_ERROR_BASE = 100;
     static final int CUDA_ERROR_BASE = 1000;
+    static final int CUDNN_ERROR_BASE = 100000;
 
     private Natives() {
     }
@@ -25,6 +26,7 @@ final class Natives {
             case 6 -> "a run-time library could not be loaded";
             case 7 -> "integer division by zero";
             default -> {
+                if (status >= CUDNN_ERROR_BASE) yield "cuDNN error";
                 if (status >= CUDA_ERROR_BASE) yield "CUDA error";
                 yield isCublas(status) ? "cuBLAS error" : "unknown status";
             }
@@ -38,7 +40,9 @@ final class Natives {
     static void check(int status, String op) {
         if (status == 0) return;
         String text = statusText(status);
-        if (status >= CUDA_ERROR_BASE) {
+        if (status >= CUDNN_ERROR_BASE) {
+            text = text + " " + (status - CUDNN_ERROR_BASE) + " (a cudnnStatus_t)";
+        } else if (status >= CUDA_ERROR_BASE) {
             int code = status - CUDA_ERROR_BASE;
             text = text + " " + code + (Cuda.isAvailable() ? "" : " (CUDA unavailable: " + Cuda.unavailableReason() + ")");
         } else if (isCublas(status)) {

@@ -165,12 +165,12 @@ class CublasLoaderTest {
 
     @Test
     void theSettingIsReadAsDocumented() {
-        assertNull(CudaGemm.setting(null, null));
-        assertNull(CudaGemm.setting(" ", ""));
-        assertEquals("", CudaGemm.setting("none", "/x/libcublas.so"));
-        assertEquals("", CudaGemm.setting(null, "OFF"));
-        assertEquals("/x/libcublas.so.12", CudaGemm.setting(null, " /x/libcublas.so.12 "));
-        assertEquals("libcublas.so.13", CudaGemm.setting("libcublas.so.13", "none"));
+        assertNull(RuntimeLibraryChoice.setting(null, null));
+        assertNull(RuntimeLibraryChoice.setting(" ", ""));
+        assertEquals("", RuntimeLibraryChoice.setting("none", "/x/libcublas.so"));
+        assertEquals("", RuntimeLibraryChoice.setting(null, "OFF"));
+        assertEquals("/x/libcublas.so.12", RuntimeLibraryChoice.setting(null, " /x/libcublas.so.12 "));
+        assertEquals("libcublas.so.13", RuntimeLibraryChoice.setting("libcublas.so.13", "none"));
     }
 
     @Test

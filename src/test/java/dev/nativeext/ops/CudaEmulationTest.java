@@ -46,6 +46,7 @@ class CudaEmulationTest {
     static final long RUN_TIMEOUT_S = 120;
     /** The one cuBLAS the emulator lets a .cu load (see ne_cuda_emu.h). */
     static final String CUBLAS_STANDIN = "NE_EMU_CUBLAS_STANDIN";
+    static final String CUDNN_STANDIN = "NE_EMU_CUDNN_STANDIN";
 
     /** AddressSanitizer on the emulated kernels and the CPU code: out-of-bounds loads fail too. */
     private static boolean asan;
@@ -69,7 +70,8 @@ class CudaEmulationTest {
         // Build and run every op up front, in parallel; each test then waits for its op's result.
         for (String op : ops()) RUNS.put(op, pool.submit(() -> {
             Path exe = build(op);
-            return exec(List.of(exe.toString()), exe.getParent(), RUN_TIMEOUT_S, Map.of(CUBLAS_STANDIN, cublasStandIn().toString()));
+            return exec(List.of(exe.toString()), exe.getParent(), RUN_TIMEOUT_S, Map.of(CUBLAS_STANDIN, cublasStandIn().toString(),
+                    CUDNN_STANDIN, cudnnStandIn().toString()));
         }));
     }
 
@@ -186,6 +188,16 @@ class CudaEmulationTest {
         if (!Files.isRegularFile(so)) {
             run(List.of("gcc", "-std=c99", "-O1", "-shared", "-fPIC", "-o", so.toString(),
                     ROOT.resolve("src/test/resources/cublas/fake_cublas.c").toString()), "the stand-in libcublas");
+        }
+        return so;
+    }
+
+    /** The stand-in libcudnn of CudnnLoaderTest (host-memory convolutions), built once, for conv2d's cuDNN path. */
+    static synchronized Path cudnnStandIn() throws Exception {
+        Path so = OUT.resolve("libfakecudnn.so");
+        if (!Files.isRegularFile(so)) {
+            run(List.of("gcc", "-std=c99", "-O1", "-shared", "-fPIC", "-o", so.toString(),
+                    ROOT.resolve("src/test/resources/cudnn/fake_cudnn.c").toString()), "the stand-in libcudnn");
         }
         return so;
     }

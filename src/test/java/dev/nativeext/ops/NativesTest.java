@@ -10,7 +10,7 @@ class NativesTest {
 
     @Test
     void javaStatusTextsMatchTheCLibrary() {
-        for (int s : new int[]{0, 1, 2, 3, 4, 5, 6, 7, 99, 100, 113, 199, 200, 999, 1000, 1035}) {
+        for (int s : new int[]{0, 1, 2, 3, 4, 5, 6, 7, 99, 100, 113, 199, 200, 999, 1000, 1035, 99999, 100000, 103000}) {
             assertEquals(ElementwiseNative.ne_status_string(s), Natives.statusText(s), "status " + s);
         }
     }
@@ -24,5 +24,7 @@ class NativesTest {
         assertEquals(1035, e.status());
         e = assertThrows(NativeOpException.class, () -> Natives.check(113, "deform_conv2d"));
         assertEquals("deform_conv2d failed: cuBLAS error 13 (a cublasStatus_t) (status 113)", e.getMessage());
+        e = assertThrows(NativeOpException.class, () -> Natives.check(103000, "Conv2d"));
+        assertEquals("Conv2d failed: cuDNN error 3000 (a cudnnStatus_t) (status 103000)", e.getMessage());
     }
 }
