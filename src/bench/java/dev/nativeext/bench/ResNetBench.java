@@ -8,6 +8,7 @@ import dev.nativeext.model.TorchvisionResNet;
 import dev.nativeext.model.Weights;
 import dev.nativeext.model.config.BackboneConfig;
 import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.tensor.HostMemory;
 import dev.nativeext.tensor.Tensor;
 
 import java.io.PrintStream;
@@ -148,6 +149,19 @@ public final class ResNetBench {
                     return BenchUtil.minMedianMillis(1, 3, () -> b.forward(in).forEach(Tensor::close));
                 }
             });
+            // Issue 13's memory goal, by the bytes tensors hold: peak <= weights + 1.5 x the two largest
+            // activations (stem conv output and C2 / P2: 16·H·W floats each), the input counted with the weights.
+            try (Tensor in = Tensor.of(x, shape)) {
+                long weights = 0;
+                for (var p : b.parameters().values()) weights += p.value().numel() * Float.BYTES;
+                long before = HostMemory.liveBytes();
+                HostMemory.resetPeak();
+                b.forward(in).forEach(Tensor::close);
+                long peak = HostMemory.peakBytes() - before, largestTwo = 2L * 16 * shape[2] * shape[3] * Float.BYTES;
+                out.printf("[R-50-FPN body + FPN 800x1344] tensor memory: weights %.1f MiB, peak above weights and input %.1f MiB"
+                        + " = %.2f x the two largest activations (%.1f MiB; goal <= 1.5)%n", weights / 1048576.0, peak / 1048576.0,
+                        peak / (double) largestTwo, largestTwo / 1048576.0);
+            }
         }
     }
 

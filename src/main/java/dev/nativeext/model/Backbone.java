@@ -108,14 +108,10 @@ public final class Backbone implements AutoCloseable {
     public List<Tensor> forward(Tensor image, ResNet.StageTimer timer) {
         List<Tensor> feats = body.forwardFeatures(image, timer);
         if (fpn == null) return feats;
-        try {
-            long t0 = System.nanoTime();
-            List<Tensor> out = fpn.forward(feats);
-            if (timer != null) timer.record("fpn", System.nanoTime() - t0);
-            return out;
-        } finally {
-            feats.forEach(Tensor::close);
-        }
+        long t0 = System.nanoTime();
+        List<Tensor> out = fpn.forwardConsuming(feats); // each body feature freed once its lateral is done
+        if (timer != null) timer.record("fpn", System.nanoTime() - t0);
+        return out;
     }
 
     /** The names of the outputs: stage names for a body, {@code p2..p6} (or p3..p7) with FPN. */

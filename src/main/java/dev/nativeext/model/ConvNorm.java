@@ -131,6 +131,28 @@ final class ConvNorm {
         return y;
     }
 
+    /** Whether {@link #forwardAccumulate} applies: a plain convolution whose norm runs in its epilogue. */
+    boolean accumulates() {
+        return dcn == null && (foldedScale != null || norm instanceof Norm.None);
+    }
+
+    /**
+     * {@code acc = norm(conv(x)) + acc}, in place, returning {@code acc}: the FPN's lateral plus its
+     * top-down map with no buffer beside them (the convolution's epilogue reads each element of
+     * the residual before it writes the same element). Same bits as {@code forward(x, acc, false)}.
+     */
+    Tensor forwardAccumulate(Tensor x, Tensor acc) {
+        if (!accumulates()) throw new IllegalStateException(convName + ": only a plain convolution with a folded or no norm accumulates in place");
+        LayerProfile profile = LayerProfile.active();
+        long t0 = System.nanoTime();
+        boolean folded = foldedScale != null;
+        Conv2d.Epilogue e = Conv2d.Epilogue.none();
+        if (folded) e = e.scaleShift(foldedScale, foldedShift);
+        NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e.residual(acc), acc);
+        if (profile != null) profile.record(this, convName, x, acc, weight.shape(), params.strideH(), System.nanoTime() - t0);
+        return acc;
+    }
+
     private Tensor run(Tensor x, Tensor residual, boolean relu) {
         boolean folded = foldedScale != null;
         boolean fuse = folded || norm instanceof Norm.None;

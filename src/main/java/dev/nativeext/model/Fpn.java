@@ -57,9 +57,32 @@ public final class Fpn implements Module {
 
     /** FPN outputs for the body's features {@code x} (all levels, including those without a lateral). */
     public List<Tensor> forward(List<Tensor> x) {
+        return run(x, false);
+    }
+
+    /**
+     * As {@link #forward(List)}, taking ownership of {@code x}: each level is closed as soon as the
+     * FPN no longer needs it (after its lateral), so that the body's features do not all stay
+     * alive beside the top-down maps; every level is closed when this returns or throws.
+     */
+    public List<Tensor> forwardConsuming(List<Tensor> x) {
+        try {
+            return run(x, true);
+        } finally {
+            x.forEach(Tensor::close);
+        }
+    }
+
+    private List<Tensor> run(List<Tensor> x, boolean consume) {
         int n = inner.size();
+        // C5 feeds RetinaNet's P6 too (USE_C5): it stays until then
+        boolean keepLast = top == TopBlock.P6_P7 && !p6FromP5;
+        if (consume) {
+            for (int i = 0; i < x.size(); i++) if (!levels.contains(i)) x.get(i).close(); // no lateral (RetinaNet's C2)
+        }
         List<Tensor> results = new ArrayList<>();
         Tensor last = inner.get(n - 1).forward(x.get(x.size() - 1), null, useRelu);
+        if (consume && !keepLast) x.get(x.size() - 1).close();
         try {
             results.add(layer.get(n - 1).forward(last, null, useRelu));
             for (int j = n - 2; j >= 0; j--) {
@@ -69,16 +92,8 @@ public final class Fpn implements Module {
                             + " but the top-down path gives " + 2 * last.shape(2) + "x" + 2 * last.shape(3)
                             + ": the input's height and width must be divisible by 32 (DATALOADER.SIZE_DIVISIBILITY 32)");
                 }
-                Tensor next;
-                try (Tensor up = NnOps.upsampleNearest(last, 2)) {
-                    if (useRelu) {
-                        try (Tensor lat = inner.get(j).forward(f, null, true)) {
-                            next = lat.add(up);
-                        }
-                    } else {
-                        next = inner.get(j).forward(f, up, false); // lateral + top-down in the conv's epilogue
-                    }
-                }
+                Tensor next = topDown(inner.get(j), f, last);
+                if (consume) f.close();
                 last.close();
                 last = next;
                 results.add(0, layer.get(j).forward(last, null, useRelu));
@@ -100,6 +115,27 @@ public final class Fpn implements Module {
             }
         }
         return results;
+    }
+
+    /** {@code lateral(f) + upsample×2(last)}, a new tensor. */
+    private Tensor topDown(ConvNorm lateral, Tensor f, Tensor last) {
+        if (!useRelu && lateral.accumulates()) {
+            // the top-down map upsampled straight into the output, the lateral added onto it in
+            // place by the conv's epilogue: no second full-size buffer beside it
+            Tensor next = NnOps.upsampleNearest(last, 2);
+            try {
+                return lateral.forwardAccumulate(f, next);
+            } catch (RuntimeException e) {
+                next.close();
+                throw e;
+            }
+        }
+        try (Tensor up = NnOps.upsampleNearest(last, 2)) {
+            if (!useRelu) return lateral.forward(f, up, false); // GroupNorm: the add follows the norm
+            try (Tensor lat = lateral.forward(f, null, true)) {
+                return lat.add(up);
+            }
+        }
     }
 
     @Override

@@ -31,13 +31,28 @@ final class HostMemoryPool {
     private static volatile long limit = Long.getLong("nativeext.hostMemory.mb", -1) < 0 ? Long.MAX_VALUE
             : Long.getLong("nativeext.hostMemory.mb", -1) << 20;
 
+    /** The most {@link #LIVE} has held since the last {@link #resetPeak()}. */
+    private static final java.util.concurrent.atomic.AtomicLong PEAK = new java.util.concurrent.atomic.AtomicLong();
+
     /** Counts {@code size} bytes as live, unless that would pass the limit. */
     static boolean reserve(long size) {
         for (;;) {
             long now = LIVE.get();
             if (now + size > limit || now + size < 0) return false;
-            if (LIVE.compareAndSet(now, now + size)) return true;
+            if (LIVE.compareAndSet(now, now + size)) {
+                PEAK.accumulateAndGet(now + size, Math::max);
+                return true;
+            }
         }
+    }
+
+    static long peakBytes() {
+        return PEAK.get();
+    }
+
+    /** Starts a new peak from the bytes live now; returns the previous peak. */
+    static long resetPeak() {
+        return PEAK.getAndSet(LIVE.get());
     }
 
     static void unreserve(long size) {
