@@ -13,6 +13,7 @@
 #include "ne_conv2d.h"
 #include "ne_parallel.h"
 #include "ne_status.h"
+#include "ne_text.h"
 
 typedef struct {
     int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups;
@@ -427,12 +428,7 @@ int32_t ne_conv2d_forward_cuda(int32_t dtype, const void* input, const void* wei
 
 int32_t ne_conv2d_cuda_dnn(const char* library, char* description, int64_t capacity) {
     (void) library;
-    if (description != NULL && capacity > 0) {
-        const char* text = "none: this library was built without CUDA";
-        size_t n = strlen(text) < (size_t) capacity - 1 ? strlen(text) : (size_t) capacity - 1;
-        memcpy(description, text, n);
-        description[n] = '\0';
-    }
+    ne_copy_text("none: this library was built without CUDA", description, capacity);
     return NE_ERR_NOT_BUILT_WITH_CUDA;
 }
 #endif

@@ -18,6 +18,7 @@ extern "C" {
 }
 #include "ne_cuda.cuh"
 #include "../cpp/ne_cudnn.h"
+#include "../cpp/ne_text.h"
 
 namespace {
 
@@ -214,12 +215,7 @@ extern "C" int32_t ne_conv2d_cuda_dnn(const char* library, char* description, in
     int32_t status;
     const ne_cudnn* d = select_dnn(library, &status);
     if (d == nullptr) return status;
-    if (description != nullptr && capacity > 0) {
-        size_t n = strlen(d->description);
-        if (n > (size_t) capacity - 1) n = (size_t) capacity - 1;
-        memcpy(description, d->description, n);
-        description[n] = '\0';
-    }
+    ne_copy_text(d->description, description, capacity);
     return status;
 }
 

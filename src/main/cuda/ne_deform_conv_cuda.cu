@@ -13,6 +13,7 @@ extern "C" {
 #include "ne_deform_conv.h"
 #include "ne_status.h"
 #include "../cpp/ne_cublas.h"
+#include "../cpp/ne_text.h"
 }
 #include "ne_cuda.cuh"
 
@@ -339,12 +340,7 @@ extern "C" int32_t ne_deform_conv_cuda_gemm(const char* library, char* descripti
     int32_t status;
     const ne_cublas* b = select_blas(library, &status);
     if (b == nullptr) return status;
-    if (description != nullptr && capacity > 0) {
-        size_t n = strlen(b->description);
-        if (n > (size_t) capacity - 1) n = (size_t) capacity - 1;
-        memcpy(description, b->description, n);
-        description[n] = '\0';
-    }
+    ne_copy_text(b->description, description, capacity);
     return status;
 }
 

@@ -1,19 +1,14 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.NativeExtension;
-import dev.nativeext.toolchain.Tool;
-import dev.nativeext.toolchain.ToolLocator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,23 +59,13 @@ class CublasLoaderTest {
     }
 
     private static Path sharedLibrary(String name, String... defines) throws IOException, InterruptedException {
-        Tool cc = new ToolLocator(null).locate(ToolLocator.C_COMPILER);
-        Path out = dir.resolve(name);
-        List<String> cmd = new ArrayList<>(cc.command());
-        cmd.addAll(List.of(defines));
-        cmd.addAll(List.of("-std=c99", "-O1", "-shared", "-fPIC", "-o", out.toString(), HERE.resolve("fake_cublas.c").toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + "\n" + log);
-        return out;
+        return StandInLibrary.build(dir, HERE.resolve("fake_cublas.c"), name, defines);
     }
 
     private static String open(String library, int expectStatus) {
         byte[] text = new byte[512];
         assertEquals(expectStatus, probe.probe_open(library, text, text.length));
-        int n = 0;
-        while (text[n] != 0) n++;
-        return new String(text, 0, n, StandardCharsets.UTF_8);
+        return StandInLibrary.cString(text);
     }
 
     @Test

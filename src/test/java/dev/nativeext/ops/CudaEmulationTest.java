@@ -183,21 +183,20 @@ class CudaEmulationTest {
      * The stand-in libcublas of CublasLoaderTest (host-memory GEMMs, like the emulator's "device"
      * memory), built once; the drivers whose .cu can use cuBLAS check that path with it too.
      */
-    static synchronized Path cublasStandIn() throws Exception {
-        Path so = OUT.resolve("libfakecublas.so");
-        if (!Files.isRegularFile(so)) {
-            run(List.of("gcc", "-std=c99", "-O1", "-shared", "-fPIC", "-o", so.toString(),
-                    ROOT.resolve("src/test/resources/cublas/fake_cublas.c").toString()), "the stand-in libcublas");
-        }
-        return so;
+    static Path cublasStandIn() throws Exception {
+        return standIn("cublas/fake_cublas.c", "libfakecublas.so");
     }
 
     /** The stand-in libcudnn of CudnnLoaderTest (host-memory convolutions), built once, for conv2d's cuDNN path. */
-    static synchronized Path cudnnStandIn() throws Exception {
-        Path so = OUT.resolve("libfakecudnn.so");
+    static Path cudnnStandIn() throws Exception {
+        return standIn("cudnn/fake_cudnn.c", "libfakecudnn.so");
+    }
+
+    private static synchronized Path standIn(String source, String library) throws Exception {
+        Path so = OUT.resolve(library);
         if (!Files.isRegularFile(so)) {
             run(List.of("gcc", "-std=c99", "-O1", "-shared", "-fPIC", "-o", so.toString(),
-                    ROOT.resolve("src/test/resources/cudnn/fake_cudnn.c").toString()), "the stand-in libcudnn");
+                    ROOT.resolve("src/test/resources/" + source).toString()), "the stand-in " + library);
         }
         return so;
     }

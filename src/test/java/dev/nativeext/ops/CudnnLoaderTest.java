@@ -1,18 +1,13 @@
 package dev.nativeext.ops;
 
 import dev.nativeext.NativeExtension;
-import dev.nativeext.toolchain.Tool;
-import dev.nativeext.toolchain.ToolLocator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,13 +48,7 @@ class CudnnLoaderTest {
 
     @BeforeAll
     static void build() throws Exception {
-        Tool cc = new ToolLocator(null).locate(ToolLocator.C_COMPILER);
-        fake = dir.resolve("libfakecudnn.so");
-        List<String> cmd = new ArrayList<>(cc.command());
-        cmd.addAll(List.of("-std=c99", "-O1", "-shared", "-fPIC", "-o", fake.toString(), HERE.resolve("fake_cudnn.c").toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + "\n" + log);
+        fake = StandInLibrary.build(dir, HERE.resolve("fake_cudnn.c"), "libfakecudnn.so");
         probe = NativeExtension.builder("cudnnprobe").headers("probe.h").sources("probe.c").relativeTo(HERE.toString())
                 .includeDirs(List.of(Path.of("src/main/cpp").toAbsolutePath().toString(), Path.of("include").toAbsolutePath().toString()))
                 .extraLinkArgs(List.of("-ldl")).cacheDir(dir.resolve("cache")).create().load(Probe.class);
@@ -68,9 +57,7 @@ class CudnnLoaderTest {
     private static String open(String library, int expectStatus) {
         byte[] text = new byte[512];
         assertEquals(expectStatus, probe.probe_open(library, text, text.length));
-        int n = 0;
-        while (text[n] != 0) n++;
-        return new String(text, 0, n, StandardCharsets.UTF_8);
+        return StandInLibrary.cString(text);
     }
 
     @Test
