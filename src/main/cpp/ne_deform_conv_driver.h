@@ -315,13 +315,13 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
     NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
     int32_t s = NE_OK;
-    memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T));
+    NE_DCN_PROF(12, memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T)));
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
-    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc);
+    NE_DCN_PROF(12, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
-        NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
-        memset(gxh, 0, (size_t) (plane * g->cin) * sizeof(NE_T));
+        NE_DCN_PROF(9, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        NE_DCN_PROF(9, memset(gxh, 0, (size_t) (plane * g->cin) * sizeof(NE_T)));
         const NE_T* go = gout + b * g->cout * hw;
         for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
@@ -343,13 +343,13 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
-        ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc);
+        NE_DCN_PROF(13, ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc));
     }
     NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &bc);
+    NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &bc));
     if (gbias) {
         NE_FN(ne_dcn_gbias_ctx) gc = {gout, gbias, g->n, g->cout, hw};
-        ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc);
+        NE_DCN_PROF(15, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc));
     }
 done:
     ne_dcn_scratch_put(mem, bytes);
