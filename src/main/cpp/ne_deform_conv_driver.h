@@ -51,6 +51,18 @@ static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
     return np < hw ? np : hw;
 }
 
+/* Backward: positions per dcol sub-block: a multiple of MR whose dcol rows (about
+ * NE_DCN_SUB_ELEMS elements) stay in L2 between the column-gradient GEMM, grad offset / mask and
+ * grad input. The results do not depend on it. */
+#ifndef NE_DCN_SUB_ELEMS
+#define NE_DCN_SUB_ELEMS ((int64_t) 1 << 18)
+#endif
+static int64_t NE_FN(ne_dcn_sub_len)(const ne_dcn_geom* g, int64_t npmax) {
+    int64_t n = NE_DCN_SUB_ELEMS / (g->cin * g->kh * g->kw) / NE_GEMM_MR * NE_GEMM_MR;
+    if (n < NE_GEMM_MR) n = NE_GEMM_MR;
+    return n < npmax ? n : npmax;
+}
+
 /* The image b of x [cin][plane] into xh [plane][cin]. */
 static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, int32_t threads) {
     NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w, 0};
@@ -178,6 +190,38 @@ static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
     return 0;
 }
 
+/* Backward's B = W' ([k = co][j = t * cig + ci] per group) packed for ne_gemm_pb, for the blocks
+ * [r0, r1) of NE_DCN_PACKW_ROWS rows k of a group: each block's rows are read from L2 and
+ * written panel by panel as one contiguous run per panel (panel by panel over all rows read the
+ * weight once per tap from L3: 0.8 ms). */
+#ifndef NE_DCN_PACKW_ROWS
+#define NE_DCN_PACKW_ROWS 16
+#endif
+static int32_t NE_FN(ne_dcn_packw_rows)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_packw_ctx)* c = vctx;
+    const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa), n = kg, k = c->cog;
+    const int64_t blocks = (c->cog + NE_DCN_PACKW_ROWS - 1) / NE_DCN_PACKW_ROWS;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t gi = r / blocks, ka = (r % blocks) * NE_DCN_PACKW_ROWS;
+        const int64_t kz = k - ka < NE_DCN_PACKW_ROWS ? k : ka + NE_DCN_PACKW_ROWS;
+        const NE_T* wg = c->w + gi * c->cog * kg;
+        int64_t off[64];   /* nr <= 32 */
+        for (int64_t j = 0; j < n; j += nr) {
+            const int64_t w = n - j < nr ? n - j : nr;
+            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
+            NE_T* d = c->dst + gi * c->stride + ne_gemm_pb_index(n, k, nr, ka, j);
+            for (int64_t kx = ka; kx < kz; kx++, d += nr) {
+                if (kx != ka && kx % NE_GEMM_KC == 0) d = c->dst + gi * c->stride + ne_gemm_pb_index(n, k, nr, kx, j);
+                const NE_T* src = wg + kx * kg;
+                int64_t jj = 0;
+                for (; jj < w; jj++) d[jj] = src[off[jj]];
+                for (; jj < nr; jj++) d[jj] = 0;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Threads: the position blocks of each image are split between the threads, each running
  * im2row and a single-threaded GEMM on its own blocks (no shared GEMM, no OpenBLAS threads). */
 static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, const NE_T* offset, const NE_T* mask,
@@ -220,6 +264,8 @@ typedef struct {
     int64_t np, wstride, colstride;
     int64_t units, tasks;        /* MR-row units of the GEMM's result split between tasks */
     NE_T* work;                  /* NE_GEMM_WORK elements per task */
+    int first;                   /* dW GEMM: the first chunk of the batch (overwrites dW', no memset) */
+    const NE_FN(ne_dcn_chunk)* ch; /* dcol GEMM: the chunk, whose dcol holds positions [dq0, dq1) */
     int32_t isa;
 } NE_FN(ne_dcn_bgemm_ctx);
 
@@ -230,18 +276,23 @@ static int64_t NE_FN(ne_dcn_tasks)(int64_t units, int32_t threads) {
 }
 
 /* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for task i's MR-row
- * units of the chunk's positions (A = grad output transposed, read in place). */
+ * units of the positions [dq0, dq1) (A = grad output transposed, read in place), then grad offset
+ * / mask of the same positions while their dcol rows are in cache (each position's sums are its
+ * own: any split gives the same bits). */
 static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
+    const NE_FN(ne_dcn_chunk)* ch = c->ch;
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    const int64_t n = ch->dq1 - ch->dq0;
     for (int64_t i = i0; i < i1; i++) {
         const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
-        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
+        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < n ? u1 * NE_GEMM_MR : n;
         if (r1 <= r0) continue;
         for (int64_t gi = 0; gi < g->groups; gi++)
-            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
+            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
                               c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+        NE_DCN_PROF(7, NE_FN(ne_dcn_coord_rows)(ch, ch->dq0 + r0, ch->dq0 + r1));
     }
     return 0;
 }
@@ -259,7 +310,7 @@ static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t i0, int64_t i1) {
         for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
             const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
             NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg,
-                              0, c->work + i * NE_GEMM_WORK, c->isa);
+                              c->first, c->work + i * NE_GEMM_WORK, c->isa);
             r = re;
         }
     }
@@ -272,14 +323,21 @@ typedef struct {
     int64_t n, cout, hw;
 } NE_FN(ne_dcn_gbias_ctx);
 
+/* grad bias[co]: the sum over images and positions in 16 fixed partial sums (lane j: positions
+ * p = j (mod 16) of each image, in order), combined in lane order (one chain was 0.5 ms). */
 static int32_t NE_FN(ne_dcn_gbias)(void* vctx, int64_t c0, int64_t c1) {
     NE_FN(ne_dcn_gbias_ctx)* c = vctx;
     for (int64_t co = c0; co < c1; co++) {
-        NE_T s = 0;
+        NE_T acc[16] = {0};
         for (int64_t b = 0; b < c->n; b++) {
             const NE_T* o = c->gout + (b * c->cout + co) * c->hw;
-            for (int64_t p = 0; p < c->hw; p++) s += o[p];
+            int64_t p = 0;
+            for (; p + 16 <= c->hw; p += 16)
+                for (int j = 0; j < 16; j++) acc[j] += o[p + j];
+            for (int j = 0; p + j < c->hw; j++) acc[j] += o[p + j];
         }
+        NE_T s = 0;
+        for (int j = 0; j < 16; j++) s += acc[j];
         c->gbias[co] = s;
     }
     return 0;
@@ -297,11 +355,13 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     const int64_t colstride = NE_FN(ne_gemm_pb_size)(kg, npmax, isa);
     const int64_t wtasks = NE_FN(ne_dcn_tasks)((npmax > g->cout ? npmax : g->cout) / NE_GEMM_MR + 1, threads);
     const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
-    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(npmax * kc, sz);
+    const int64_t sub = NE_FN(ne_dcn_sub_len)(g, npmax);
+    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(sub * kc, sz);
     const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
     const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
     const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
-    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb;
+    const size_t b_row = ne_dcn_bytes(NE_FN(ne_dcn_tasks)(npmax, threads) * kc, sz);
+    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb + b_row;
     char* mem = ne_dcn_scratch_get(&bytes);
     if (!mem) return NE_ERR_OUT_OF_MEMORY;
     char* m = mem;
@@ -314,10 +374,11 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_T* work = (NE_T*) (m += b_dwp);
     NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
     NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
+    NE_T* rowbuf = (NE_T*) (m += b_tabb);
     int32_t s = NE_OK;
-    NE_DCN_PROF(12, memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T)));
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
-    NE_DCN_PROF(12, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
+    NE_DCN_PROF(12, ne_parallel_for(g->groups * ((cog + NE_DCN_PACKW_ROWS - 1) / NE_DCN_PACKW_ROWS), threads,
+                                    NE_FN(ne_dcn_packw_rows), &pc));
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
         NE_DCN_PROF(9, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
@@ -327,26 +388,32 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
-                                      nr, colstride};
-            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
-            const int64_t pu = (np + NE_GEMM_MR - 1) / NE_GEMM_MR, cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
-            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, pu,
-                                          NE_FN(ne_dcn_tasks)(pu, threads), work, isa};
-            if (s == NE_OK)
-                NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
-            bc.units = cu;
-            bc.tasks = NE_FN(ne_dcn_tasks)(cu, threads);
+                                      nr, colstride, rowbuf, NE_FN(ne_dcn_tasks)(np, threads)};
+            NE_DCN_PROF(4, s = ne_parallel_for(ch.tasks, (int32_t) ch.tasks, NE_FN(ne_dcn_im2row_packed), &ch));
+            const int64_t cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, cu,
+                                          NE_FN(ne_dcn_tasks)(cu, threads), work, b == 0 && p0 == 0, &ch, isa};
             if (s == NE_OK)
                 NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
+            /* dcol by sub-blocks of positions that stay in L2 from their GEMM through grad offset /
+             * mask (same task) to grad input. */
+            const int64_t nsub = (np + sub - 1) / sub, sl = ((np + nsub - 1) / nsub + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+            for (int64_t q0 = 0; q0 < np && s == NE_OK; q0 += sl) {
+                ch.dq0 = q0;
+                ch.dq1 = np - q0 < sl ? np : q0 + sl;
+                bc.units = (ch.dq1 - q0 + NE_GEMM_MR - 1) / NE_GEMM_MR;
+                bc.tasks = NE_FN(ne_dcn_tasks)(bc.units, threads);
+                NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
+                if (s == NE_OK)
+                    NE_DCN_PROF(8, s = ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
+            }
             if (s != NE_OK) goto done;
-            NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
-            NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
         NE_DCN_PROF(13, ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc));
     }
     NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};
-    NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &bc));
+    NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm_back), &bc));
     if (gbias) {
         NE_FN(ne_dcn_gbias_ctx) gc = {gout, gbias, g->n, g->cout, hw};
         NE_DCN_PROF(15, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc));
