@@ -403,8 +403,9 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
                 ch.dq1 = np - q0 < sl ? np : q0 + sl;
                 bc.units = (ch.dq1 - q0 + NE_GEMM_MR - 1) / NE_GEMM_MR;
                 bc.tasks = NE_FN(ne_dcn_tasks)(bc.units, threads);
+                ch.fuse = threads <= 1;
                 NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
-                if (s == NE_OK)
+                if (s == NE_OK && !ch.fuse)
                     NE_DCN_PROF(8, s = ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
             }
             if (s != NE_OK) goto done;

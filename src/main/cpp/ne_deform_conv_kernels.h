@@ -126,6 +126,7 @@ typedef struct {
     NE_T* rowbuf;                     /* backward: C_in*kh*kw elements per task */
     int64_t tasks;                    /* backward: tasks of ne_dcn_im2row_packed */
     int64_t dq0, dq1;                 /* backward: the positions (of the chunk) dcol holds */
+    int fuse;                         /* backward, one thread: grad offset / mask also scatter grad input */
 } NE_FN(ne_dcn_chunk);
 
 /* Calls fn(ctx, c_begin, c_end, d, gi) for the runs of channels that share a deformable group d
@@ -231,7 +232,10 @@ static int32_t NE_FN(ne_dcn_im2row_packed)(void* vctx, int64_t i0, int64_t i1) {
  * one task. The channel sum factors per corner k (the coefficients are the same for every channel
  * of the deformable group): D_k = sum_c dcol[c] * x_k[c] through 16 fixed partial sums, then
  *     grad dy = m * sum_k cy_k D_k,  grad dx = m * sum_k cx_k D_k,  grad mask = sum_k w_k D_k
- * (4 products per channel instead of 12 and their sums). */
+ * (4 products per channel instead of 12 and their sums). With c->fuse (one thread only) the same
+ * pass also scatters grad input (ne_dcn_col2im), reading each dcol run once: every grad input
+ * element still receives its terms in the order (position, tap, corner), so the bits are those of
+ * the separate pass that several threads run. */
 static void NE_FN(ne_dcn_coord_rows)(const NE_FN(ne_dcn_chunk)* c, int64_t q0, int64_t q1) {
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
@@ -246,8 +250,11 @@ static void NE_FN(ne_dcn_coord_rows)(const NE_FN(ne_dcn_chunk)* c, int64_t q0, i
                 const NE_FN(ne_dcn_tapb)* eb = c->tabb + ei;
                 NE_DCN_FOR_RUNS(g, dd * cpd, (dd + 1) * cpd, {
                     const NE_T* x = c->xh + cs;
-                    c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
-                                  c->dcol + (q - c->dq0) * kc + gi * kg + t * cig + (cs - gi * cig), acc, ce - cs);
+                    const NE_T* dc = c->dcol + (q - c->dq0) * kc + gi * kg + t * cig + (cs - gi * cig);
+                    c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, ce - cs);
+                    if (c->fuse)
+                        for (int k = 0; k < 4; k++)
+                            if (e->wm[k] != 0) c->simd.scatter(c->gxh + e->i[k] + cs, dc, e->wm[k], ce - cs);
                 })
                 NE_T dk[4];
                 for (int k = 0; k < 4; k++) {
