@@ -85,6 +85,9 @@ typedef struct {
     void (*coord)(const NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
                   const NE_T* restrict, NE_T* restrict, int64_t);
     void (*scatter)(NE_T* restrict, const NE_T* restrict, NE_T, int64_t);
+    void (*coordscatter)(const NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
+                         const NE_T* restrict, NE_T* restrict, NE_T* restrict, NE_T* restrict, NE_T* restrict,
+                         NE_T* restrict, NE_T, NE_T, NE_T, NE_T, int64_t);
 } NE_FN(ne_dcn_simd);
 
 /* The variant isa (already resolved) names, e.g. ne_dcn_row_f32_avx2 for row. */
@@ -95,14 +98,17 @@ static NE_FN(ne_dcn_simd) NE_FN(ne_dcn_simd_pick)(int32_t isa) {
         s.row = NE_DCN_VARIANT(ne_dcn_row, avx512);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx512);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx512);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, avx512);
     } else if (isa == NE_ISA_AVX2) {
         s.row = NE_DCN_VARIANT(ne_dcn_row, avx2);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx2);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx2);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, avx2);
     } else {
         s.row = NE_DCN_VARIANT(ne_dcn_row, base);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, base);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, base);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, base);
     }
     return s;
 }
@@ -251,10 +257,17 @@ static void NE_FN(ne_dcn_coord_rows)(const NE_FN(ne_dcn_chunk)* c, int64_t q0, i
                 NE_DCN_FOR_RUNS(g, dd * cpd, (dd + 1) * cpd, {
                     const NE_T* x = c->xh + cs;
                     const NE_T* dc = c->dcol + (q - c->dq0) * kc + gi * kg + t * cig + (cs - gi * cig);
-                    c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, ce - cs);
-                    if (c->fuse)
-                        for (int k = 0; k < 4; k++)
-                            if (e->wm[k] != 0) c->simd.scatter(c->gxh + e->i[k] + cs, dc, e->wm[k], ce - cs);
+                    NE_T* gx = c->gxh + cs;
+                    if (c->fuse && e->wm[0] != 0 && e->wm[1] != 0 && e->wm[2] != 0 && e->wm[3] != 0) {
+                        c->simd.coordscatter(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, gx + e->i[0],
+                                             gx + e->i[1], gx + e->i[2], gx + e->i[3], e->wm[0], e->wm[1], e->wm[2],
+                                             e->wm[3], ce - cs);
+                    } else {
+                        c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, ce - cs);
+                        if (c->fuse)
+                            for (int k = 0; k < 4; k++)
+                                if (e->wm[k] != 0) c->simd.scatter(gx + e->i[k], dc, e->wm[k], ce - cs);
+                    }
                 })
                 NE_T dk[4];
                 for (int k = 0; k < 4; k++) {

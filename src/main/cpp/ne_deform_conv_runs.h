@@ -47,6 +47,53 @@ NE_TARGET static void NE_CAT(ne_dcn_coordrun, NE_SFX)(const NE_T* restrict x0, c
     }
 }
 
+/* ne_dcn_coordrun and, in the same pass, gx_k[c] += w_k * dc[c] for the four corners (four
+ * distinct pixels: the caller uses it only when every corner is inside). */
+NE_TARGET static void NE_CAT(ne_dcn_coordscatter, NE_SFX)(const NE_T* restrict x0, const NE_T* restrict x1,
+                                                          const NE_T* restrict x2, const NE_T* restrict x3,
+                                                          const NE_T* restrict dc, NE_T* restrict acc,
+                                                          NE_T* restrict g0, NE_T* restrict g1, NE_T* restrict g2,
+                                                          NE_T* restrict g3, NE_T w0, NE_T w1, NE_T w2, NE_T w3,
+                                                          int64_t len) {
+    NE_T a0[16], a1[16], a2[16], a3[16];
+    for (int j = 0; j < 16; j++) {
+        a0[j] = acc[j];
+        a1[j] = acc[16 + j];
+        a2[j] = acc[32 + j];
+        a3[j] = acc[48 + j];
+    }
+    int64_t c0 = 0;
+    for (; c0 + 16 <= len; c0 += 16)
+        for (int j = 0; j < 16; j++) {
+            const NE_T d = dc[c0 + j];
+            a0[j] += d * x0[c0 + j];
+            a1[j] += d * x1[c0 + j];
+            a2[j] += d * x2[c0 + j];
+            a3[j] += d * x3[c0 + j];
+            g0[c0 + j] += w0 * d;
+            g1[c0 + j] += w1 * d;
+            g2[c0 + j] += w2 * d;
+            g3[c0 + j] += w3 * d;
+        }
+    for (int j = 0; c0 + j < len; j++) {
+        const NE_T d = dc[c0 + j];
+        a0[j] += d * x0[c0 + j];
+        a1[j] += d * x1[c0 + j];
+        a2[j] += d * x2[c0 + j];
+        a3[j] += d * x3[c0 + j];
+        g0[c0 + j] += w0 * d;
+        g1[c0 + j] += w1 * d;
+        g2[c0 + j] += w2 * d;
+        g3[c0 + j] += w3 * d;
+    }
+    for (int j = 0; j < 16; j++) {
+        acc[j] = a0[j];
+        acc[16 + j] = a1[j];
+        acc[32 + j] = a2[j];
+        acc[48 + j] = a3[j];
+    }
+}
+
 /* gx_k[c] += w_k * dc[c], corner by corner (corners are distinct pixels or skipped). */
 NE_TARGET static void NE_CAT(ne_dcn_scatter, NE_SFX)(NE_T* restrict gx, const NE_T* restrict dc, NE_T wk, int64_t len) {
     for (int64_t c = 0; c < len; c++) gx[c] += wk * dc[c];
