@@ -6,27 +6,45 @@
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
  * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
- * output. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the
- * rows straight into the grad-weight GEMM's packed B; the column gradient (GEMM split by
- * positions), grad weight (GEMM split by output channels, each element's fma chain running over
- * the positions in order, chunk after chunk), grad offset / mask and grad input as before. Every
- * GEMM output is one fma chain in a fixed order, so the results are the same bits for any
- * thread count, block size and ISA variant (tests: DeformConv2dTest).
+ * output; the weight's packing and the first image's HWC copy share one parallel pass. Backward,
+ * per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the rows straight into
+ * the grad-weight GEMM's packed B (per 16 positions, panel by panel); grad weight (GEMM split by
+ * output channels, each element's fma chain running over the positions in order, chunk after
+ * chunk; the first chunk overwrites instead of a memset); then per sub-block of positions whose
+ * column gradient stays in L2 (NE_DCN_SUB_ELEMS): the column gradient (GEMM split by positions)
+ * with grad offset / mask of the same positions in the same task, and grad input (split by
+ * channels; at one thread done in the grad offset / mask pass, in the same order). Every GEMM
+ * output is one fma chain in a fixed order, and every other sum has a fixed order, so the results
+ * are the same bits for any thread count, block size and ISA variant (tests: DeformConv2dTest).
  *
  * Profile (issue 11), [1,256,50,50] 3x3 256->256 v2 float32, one thread, CPU time of the
  * calling thread (the 2-core AVX-512 machine was shared with other jobs: wall time there mostly
- * measured them; NE_DCN_PROFILE builds the timers in):
- *   before (OpenBLAS sgemm, 1 OpenBLAS thread): columns (table + rows) 4.3 ms, GEMM 21.8 ms,
- *     total 28-29 ms; backward 65-75 ms. With 2 threads the GEMM was OpenBLAS's own threading
- *     inside one call: 2-thread wall time was 114-888 ms against 35-104 ms at one thread in the
- *     same loaded runs (its threads spin and were descheduled), columns 1.6 ms.
- *   after: columns 2.1-2.5 ms, GEMM 17.7-21.7 ms (2 of them packing A), output transpose 1.0,
- *     HWC copy 1.2-1.4, the weight packed for the GEMM 0.8-1.2 (2.0-2.2 as a permutation then a
- *     packing); total 24-28 ms. At two threads the same work
- *     splits by positions (GEMM 19.6-22.5 ms summed over both threads: no loss to threading).
- *     Backward (quietest run) 59.5 ms: columns into packed B 5.0, column-gradient GEMM 20.9,
- *     grad-weight GEMM 22.4 (28-30 before the fusion below), grad offset/mask 3.2, grad input
- *     2.2, copies and packing about 6.
+ * measured them; NE_DCN_PROFILE builds the timers in, slot numbers in the NE_DCN_PROF calls):
+ *   OpenBLAS (before the first session): columns 4.3 ms, GEMM 21.8 ms, total 28-29 ms; backward
+ *     65-75 ms; OpenBLAS's own threads at 2 threads: 114-888 ms wall under load.
+ *   first session: forward 24-28 ms; backward 59.5 ms: columns into packed B 5.0, column-gradient
+ *     GEMM 20.9, grad-weight GEMM 22.4, grad offset/mask 3.2, grad input 2.2, copies and
+ *     packing about 6.
+ *   second session (2026-12-05, profile build, load 2.4): forward 21.6 ms: columns 2.1, GEMM 17.8
+ *     (the micro-kernel alone on L1 data would take 13.7: ~215 GFLOP/s), output transpose 0.8,
+ *     weight packing + HWC copy 1.1, bias 0.1. At two threads the same work splits by positions:
+ *     GEMM 17.6 ms summed over both threads, but two single-threaded forwards run side by side
+ *     each take about 10% more CPU time than one alone (the two cores slow each other: frequency
+ *     or shared cache), which bounds 2 threads / 1 thread near 1.8-1.9. Backward 45.0 ms:
+ *     table + rows into packed B 3.1 (3.9 when a row at a time wrote 128-byte pieces 32 KB
+ *     apart; 5.2 with a per-row buffer copied out), column-gradient GEMM 18.7, grad-weight GEMM
+ *     17.6 (MC 264: its B streamed once per chunk), grad offset/mask + grad input 3.9 (was
+ *     3.6 + 2.3: four corner dot products per (position, tap) instead of twelve products per
+ *     channel, one pass for both), HWC copy + zeroing 0.8, W' packing 0.6 (0.9 with the memset
+ *     of dW' it replaced), grad input transpose 0.6, dW' permutation 0.4, grad bias 0.2 (0.5 as
+ *     one chain). Tried and not kept (slower, same bits): the column gradient tap by tap for the
+ *     whole chunk (W' streamed once per chunk; grad input then walks taps before positions: +2
+ *     ms), and one pass for rows, grad offset/mask and grad input (each corner run read once:
+ *     6.7 -> 8.4 ms, panel-by-panel stores breaking the runs of the scatter, or per-row copies).
+ * Command: gcc -O3 -ffp-contract=off -DNE_DCN_PROFILE -D_POSIX_C_SOURCE=200112L on
+ * ne_deform_conv_cpu.c with a small C driver that calls ne_deform_conv_{forward,backward}_cpu on
+ * the benchmark's shape and prints ne_dcn_prof_ns per call; the benchmark itself is
+ * `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
  * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so im2row writes
  * them there directly (measured: that GEMM 28-30 -> 22 ms, the separate copy gone). In the
@@ -434,7 +452,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
         NE_DCN_PROF(13, ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc));
     }
-    NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};
+    NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk};
     NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm_back), &bc));
     if (gbias) {
         NE_FN(ne_dcn_gbias_ctx) gc = {gout, gbias, g->n, g->cout, hw};

@@ -364,21 +364,8 @@ static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
 typedef struct {
     const NE_T* src;
     NE_T* dst;
-    int64_t cig, kk, back;  /* per row: [cig][kk] <-> [kk][cig]; back: dst [cig][kk] from src [kk][cig] */
+    int64_t cig, kk;        /* per row: dst [cig][kk] from src [kk][cig] */
 } NE_FN(ne_dcn_wperm_ctx);
-
-/* The weight rows [co0, co1) with (channel, tap) swapped to (tap, channel), or back. */
-static int32_t NE_FN(ne_dcn_wperm)(void* vctx, int64_t r0, int64_t r1) {
-    NE_FN(ne_dcn_wperm_ctx)* c = vctx;
-    const int64_t kg = c->cig * c->kk;
-    for (int64_t r = r0; r < r1; r++)
-        for (int64_t ci = 0; ci < c->cig; ci++)
-            for (int64_t t = 0; t < c->kk; t++) {
-                if (c->back) c->dst[r * kg + ci * c->kk + t] = c->src[r * kg + t * c->cig + ci];
-                else c->dst[r * kg + t * c->cig + ci] = c->src[r * kg + ci * c->kk + t];
-            }
-    return 0;
-}
 
 /* dW' back to the weight's layout: rows [r0, r1) of [kk][cig] transposed to [cig][kk]. */
 static int32_t NE_FN(ne_dcn_wperm_back)(void* vctx, int64_t r0, int64_t r1) {
