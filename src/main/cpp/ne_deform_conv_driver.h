@@ -119,8 +119,8 @@ typedef struct {
 
 /* Bytes of one forward task's buffers: rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
-    const int64_t kk = g->kh * g->kw, kc = g->cin * kk;
-    return ne_dcn_bytes(npb * kc, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+    const int64_t kk = g->kh * g->kw;
+    return ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
@@ -133,12 +133,12 @@ static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
 static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_fwd_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, npb = c->npb;
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk;
+    const int64_t cog = g->cout / g->groups, npb = c->npb, nr = NE_FN(ne_gemm_nr)(c->isa), npad = (cog + nr - 1) / nr * nr;
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
-        m += ne_dcn_bytes(npb * kc, sizeof(NE_T));
+        m += ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T));
         NE_T* cb = (NE_T*) m;
         m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
         NE_T* work = (NE_T*) m;
@@ -150,13 +150,19 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             const int64_t np = pend - p0 < npb ? pend - p0 : npb;
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
-            NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
+            NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
             if (c->bias)
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
                     for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
-            NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
-                NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
-                                  c->bias == NULL, work, c->isa));
+            /* Per conv group and KC slice of k: the slice of the rows (in L2), then the GEMM's step
+             * over it (k split into calls in ascending order: the same chains, ne_gemm.h). */
+            for (int64_t gi = 0; gi < g->groups; gi++)
+                for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
+                    const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
+                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_GEMM_KC));
+                    NE_DCN_PROF(1, NE_FN(ne_gemm_pb)(np, cog, kb, col, NE_GEMM_KC, 1, c->wt + gi * c->wstride + k0 * npad,
+                                                     cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
+                }
             NE_T* o = c->out + c->b * g->cout * hw + p0;
             NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
             NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
@@ -169,38 +175,31 @@ typedef struct {
     const NE_T* w;       /* the weight [C_out][cig][kk] */
     NE_T* dst;
     int64_t cog, cig, kk, stride, panels;
-    int fwd;             /* 1: B = W'^T (k = t * cig + ci, j = co), 0: B = W' (k = co, j = t * cig + ci) */
+    int fwd;             /* 1: forward, B = W'^T (ne_dcn_packw); 0: backward, B = W' (ne_dcn_packw_rows) */
     int32_t isa;
 } NE_FN(ne_dcn_packw_ctx);
 
-/* Packs the (group, panel) pairs [r0, r1) of the GEMM operand B made of the weight, for
- * ne_gemm_pb, straight from the weight's [co][ci][t] layout (W' = the weight with (ci, t) swapped
- * is never built: one pass instead of a permutation and a packing). */
+/* Packs the (group, panel) pairs [r0, r1) of the forward's GEMM operand B = W'^T ([k = t * cig +
+ * ci][j = co] per group) straight from the weight's [co][ci][t] layout (W' = the weight with (ci,
+ * t) swapped is never built), as one matrix packed for ne_gemm_pb per KC slice of k: slice k0 at
+ * k0 * (C_out/groups rounded up to nr), so that the forward can multiply slice by slice (for
+ * C_out/groups <= NC that is ne_gemm_pb's own layout of the whole B). */
 static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_packw_ctx)* c = vctx;
     const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa);
-    const int64_t n = c->fwd ? c->cog : kg, k = c->fwd ? kg : c->cog;
-    int64_t off[64];   /* nr <= 32 */
+    const int64_t n = c->cog, k = kg, npad = (n + nr - 1) / nr * nr;
     for (int64_t r = r0; r < r1; r++) {
-        const int64_t gi = r / c->panels, j = (r % c->panels) * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
-        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t gi = r / c->panels, j = (r % c->panels) * nr;
         const int64_t w = n - j < nr ? n - j : nr;
         const NE_T* wg = c->w + gi * c->cog * kg;
-        if (!c->fwd)
-            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
         for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
             const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
-            NE_T* d = c->dst + gi * c->stride + j0 * k + k0 * nbp + (j - j0) * kb;
+            NE_T* d = c->dst + gi * c->stride + k0 * npad + j * kb;
             for (int64_t q = 0; q < kb; q++) {
                 const int64_t kx = k0 + q;
+                const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
                 int64_t jj = 0;
-                if (c->fwd) {
-                    const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
-                    for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
-                } else {
-                    const NE_T* src = wg + kx * kg;
-                    for (; jj < w; jj++) d[q * nr + jj] = src[off[jj]];
-                }
+                for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
                 for (; jj < nr; jj++) d[q * nr + jj] = 0;
             }
         }
@@ -356,6 +355,35 @@ static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t i0, int64_t i1) {
     return 0;
 }
 
+/* One thread: dW' += grad output * rows over the chunk, one NC block of columns at a time: the
+ * block's rows sampled into a packed block (ne_dcn_rows_block, L2) and swept against grad output
+ * packed once per chunk (apk: per group, per KC block of positions, MR-row panels). The same
+ * chains as ne_dcn_dw_gemm (each element over the positions in order, chunk after chunk). */
+static void NE_FN(ne_dcn_dw_blocks)(const NE_FN(ne_dcn_bgemm_ctx)* c, NE_T* apk, NE_T* blk) {
+    const ne_dcn_geom* g = c->g;
+    const NE_FN(ne_dcn_chunk)* ch = c->ch;
+    const int64_t hw = g->ho * g->wo, kg = g->cin / g->groups * g->kh * g->kw, cog = g->cout / g->groups;
+    const int64_t np = c->np, nr = NE_FN(ne_gemm_nr)(c->isa), mpad = (cog + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t gi = 0; gi < g->groups; gi++) {
+        NE_T* ag = apk + gi * mpad * np;
+        for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+            const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
+            for (int64_t ip = 0; ip < cog; ip += NE_GEMM_MR)
+                NE_FN(ne_gemm_pack_a)(c->go + (gi * cog + ip) * hw + k0, hw, 1, cog - ip < NE_GEMM_MR ? cog - ip : NE_GEMM_MR,
+                                      kb, ag + k0 * mpad + ip * kb);
+        }
+        for (int64_t j0 = 0; j0 < kg; j0 += NE_GEMM_NC) {
+            const int64_t nb = kg - j0 < NE_GEMM_NC ? kg - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+            NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
+            NE_DCN_PROF(6, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+                const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
+                NE_FN(ne_gemm_sweep)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
+                                     c->first && k0 == 0, nr, c->isa);
+            })
+        }
+    }
+}
+
 typedef struct {
     const NE_T* gout;
     NE_T* gbias;
@@ -395,12 +423,17 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     const int64_t wtasks = NE_FN(ne_dcn_tasks)((npmax > g->cout ? npmax : g->cout) / NE_GEMM_MR + 1, threads);
     const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
     const int64_t sub = NE_FN(ne_dcn_sub_len)(g, npmax);
-    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(sub * kc, sz);
+    const size_t b_col = threads <= 1 ? 0 : ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(sub * kc, sz);
     const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
     const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
     const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
     const size_t b_row = ne_dcn_bytes(NE_FN(ne_dcn_tasks)(npmax, threads) * kc, sz);
-    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb + b_row;
+    /* One thread: grad output packed as the grad-weight GEMM's A per chunk, and one NC block of B. */
+    const int one = threads <= 1;
+    const int64_t mpad = (cog + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const size_t b_apk = one ? ne_dcn_bytes(g->groups * mpad * npmax, sz) : 0;
+    const size_t b_blk = one ? ne_dcn_bytes((NE_GEMM_NC + nr) * npmax, sz) : 0;
+    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb + b_row + b_apk + b_blk;
     char* mem = ne_dcn_scratch_get(&bytes);
     if (!mem) return NE_ERR_OUT_OF_MEMORY;
     char* m = mem;
@@ -414,6 +447,8 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
     NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
     NE_T* rowbuf = (NE_T*) (m += b_tabb);
+    NE_T* apk = (NE_T*) (m += b_row);
+    NE_T* blk = (NE_T*) (m += b_apk);
     int32_t s = NE_OK;
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
     NE_DCN_PROF(12, ne_parallel_for(g->groups * ((cog + NE_DCN_PACKW_ROWS - 1) / NE_DCN_PACKW_ROWS), threads,
@@ -428,12 +463,17 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
             NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
                                       nr, colstride, rowbuf, NE_FN(ne_dcn_tasks)(np, threads)};
-            NE_DCN_PROF(4, s = ne_parallel_for(ch.tasks, (int32_t) ch.tasks, NE_FN(ne_dcn_im2row_packed), &ch));
             const int64_t cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
             NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, cu,
                                           NE_FN(ne_dcn_tasks)(cu, threads), work, b == 0 && p0 == 0, &ch, isa};
-            if (s == NE_OK)
-                NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
+            if (one) {
+                NE_DCN_PROF(4, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
+                NE_FN(ne_dcn_dw_blocks)(&bc, apk, blk);
+            } else {
+                NE_DCN_PROF(4, s = ne_parallel_for(ch.tasks, (int32_t) ch.tasks, NE_FN(ne_dcn_im2row_packed), &ch));
+                if (s == NE_OK)
+                    NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
+            }
             /* dcol by sub-blocks of positions that stay in L2 from their GEMM through grad offset /
              * mask (same task) to grad input. */
             const int64_t nsub = (np + sub - 1) / sub, sl = ((np + nsub - 1) / nsub + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;

@@ -176,6 +176,27 @@ static void NE_FN(ne_dcn_row_of)(const NE_FN(ne_dcn_chunk)* c, int64_t q, NE_T* 
         })
 }
 
+/* Columns [k0, k0 + kb) of conv group gi's part of the rows (k = t * cig + ci) for the positions
+ * [0, np) of the chunk, into slice[q][0 .. kb) (row stride ld): the forward's rows one GEMM KC
+ * slice at a time (the table made), so that they are built and consumed in L2. */
+static void NE_FN(ne_dcn_row_slice)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, int64_t k0, int64_t kb, NE_T* slice,
+                                    int64_t ld) {
+    const ne_dcn_geom* g = c->g;
+    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, cpd = g->cin / g->dg;
+    for (int64_t q = 0; q < c->np; q++)
+        for (int64_t j = k0; j < k0 + kb;) {
+            const int64_t t = j / cig, cs = gi * cig + j % cig, d = cs / cpd;
+            int64_t len = (t + 1) * cig - j;
+            if (len > k0 + kb - j) len = k0 + kb - j;
+            if (len > (d + 1) * cpd - cs) len = (d + 1) * cpd - cs;
+            const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+            const NE_T* x = c->xh + cs;
+            c->simd.row(slice + q * ld + (j - k0), x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], e->wm[0], e->wm[1],
+                        e->wm[2], e->wm[3], len);
+            j += len;
+        }
+}
+
 /* Positions [q0, q1) of the chunk: their table entries, then their column rows (forward). */
 static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
     NE_FN(ne_dcn_chunk)* c = vctx;
@@ -232,6 +253,40 @@ static int32_t NE_FN(ne_dcn_im2row_packed)(void* vctx, int64_t i0, int64_t i1) {
         }
     }
     return 0;
+}
+
+/* One thread's backward: the columns [j0, j0 + nb) (nb <= NC) of conv group gi's rows for every
+ * position of the chunk, straight into blk packed as B (k = positions, n = nb columns) for
+ * ne_gemm_sweep (ne_gemm_pb_index with n = nb), zero past kg: one NC block of the grad-weight
+ * GEMM's B at a time, built and consumed in L2 instead of the whole chunk's (2.4 MB) through L3.
+ * Per NE_DCN_QB positions, panel piece by panel piece, as ne_dcn_im2row_packed. The table must be
+ * made. */
+static void NE_FN(ne_dcn_rows_block)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, int64_t j0, int64_t nb, NE_T* blk) {
+    const ne_dcn_geom* g = c->g;
+    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk, cpd = g->cin / g->dg;
+    const int64_t nr = c->pnr, np = c->np;
+    for (int64_t qb = 0; qb < np; qb += NE_DCN_QB) {
+        const int64_t qn = np - qb < NE_DCN_QB ? np - qb : NE_DCN_QB;
+        for (int64_t j = j0; j < j0 + nb;) {
+            const int64_t t = j / cig, cs = gi * cig + j % cig, d = cs / cpd;
+            int64_t len = (t + 1) * cig - j;
+            if (len > j0 + nb - j) len = j0 + nb - j;
+            if (len > (d + 1) * cpd - cs) len = (d + 1) * cpd - cs;
+            if (len > nr - (j - j0) % nr) len = nr - (j - j0) % nr;
+            NE_T* dst = blk + ne_gemm_pb_index(nb, np, nr, qb, j - j0);
+            for (int64_t q = qb; q < qb + qn; q++, dst += nr) {
+                if (q != qb && q % NE_GEMM_KC == 0) dst = blk + ne_gemm_pb_index(nb, np, nr, q, j - j0);
+                const NE_FN(ne_dcn_tap)* e = c->tab + (d * np + q) * kk + t;
+                const NE_T* x = c->xh + cs;
+                c->simd.row(dst, x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], e->wm[0], e->wm[1], e->wm[2],
+                            e->wm[3], len);
+            }
+            j += len;
+        }
+        if (j0 + nb == kg)
+            for (int64_t q = qb; q < qb + qn; q++)
+                for (int64_t j = nb; j % nr != 0; j++) blk[ne_gemm_pb_index(nb, np, nr, q, j)] = 0;
+    }
 }
 
 /* Grad offset / mask of positions [q0, q1): each (deformable group, tap, position) is owned by
