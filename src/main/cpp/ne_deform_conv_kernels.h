@@ -120,17 +120,14 @@ typedef struct {
     const ne_dcn_geom* g;
     const NE_T *xh, *offset, *mask;   /* the image in HWC order; offset / mask of the batch */
     int64_t b, p0, np;                /* image, first position and positions of the chunk */
-    NE_T* col;                        /* [np][C_in*kh*kw] rows */
+    NE_T* col;                        /* forward: one KC slice of the rows, [np][KC] */
     NE_T* dcol;                       /* backward: column gradient of positions [dq0, dq1), rows of C_in*kh*kw */
     NE_FN(ne_dcn_tap)* tab;           /* [dg][np][kk] */
     NE_FN(ne_dcn_tapb)* tabb;         /* backward extras, or NULL */
     NE_T *goff, *gmask;               /* backward: this image's grad offset / mask (gmask may be NULL) */
     NE_T* gxh;                        /* backward: grad of the HWC image */
     NE_FN(ne_dcn_simd) simd;
-    int64_t pnr, pstride;             /* backward: col is each group's rows^T (kg x np) packed for
-                                         ne_gemm_pb with panel width pnr, pstride elements per group */
-    NE_T* rowbuf;                     /* backward: C_in*kh*kw elements per task */
-    int64_t tasks;                    /* backward: tasks of ne_dcn_im2row_packed */
+    int64_t pnr;                      /* backward: the GEMM's panel width (ne_dcn_rows_block) */
     int64_t dq0, dq1;                 /* backward: the positions (of the chunk) dcol holds */
     int fuse;                         /* backward, one thread: grad offset / mask also scatter grad input */
 } NE_FN(ne_dcn_chunk);
@@ -163,19 +160,6 @@ static void NE_FN(ne_dcn_tab_row)(const NE_FN(ne_dcn_chunk)* c, int64_t q) {
         }
 }
 
-/* The column row of position q of the chunk into row[C_in*kh*kw] (its table entries made). */
-static void NE_FN(ne_dcn_row_of)(const NE_FN(ne_dcn_chunk)* c, int64_t q, NE_T* row) {
-    const ne_dcn_geom* g = c->g;
-    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk;
-    for (int64_t t = 0; t < kk; t++)
-        NE_DCN_FOR_RUNS(g, 0, g->cin, {
-            const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
-            const NE_T* x = c->xh + cs;
-            c->simd.row(row + gi * kg + t * cig + (cs - gi * cig), x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
-                        e->wm[0], e->wm[1], e->wm[2], e->wm[3], ce - cs);
-        })
-}
-
 /* Columns [k0, k0 + kb) of conv group gi's part of the rows (k = t * cig + ci) for the positions
  * [0, np) of the chunk, into slice[q][0 .. kb) (row stride ld): the forward's rows one GEMM KC
  * slice at a time (the table made), so that they are built and consumed in L2. */
@@ -197,70 +181,18 @@ static void NE_FN(ne_dcn_row_slice)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, in
         }
 }
 
-/* Positions [q0, q1) of the chunk: their table entries, then their column rows (forward). */
-static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
-    NE_FN(ne_dcn_chunk)* c = vctx;
-    const int64_t kc = c->g->cin * c->g->kh * c->g->kw;
-    for (int64_t q = q0; q < q1; q++) {
-        NE_FN(ne_dcn_tab_row)(c, q);
-        NE_FN(ne_dcn_row_of)(c, q, c->col + q * kc);
-    }
-    return 0;
-}
-
-/* Backward: tasks [i0, i1) of c->tasks, each the positions [np * i / tasks, np * (i + 1) / tasks)
- * of the chunk: their table entries (with the backward's extras), then their rows written
- * straight into the grad-weight GEMM's packed B (row q of rows_g is k index q of B_g = rows_g,
- * in panels [k][nr]: ne_gemm_pb_index): fused sampling and packing, the rows are never stored
- * unpacked. Per block of NE_DCN_QB positions, each piece of a channel run that stays inside one
- * panel is sampled for every position of the block in turn, so that the stores run through the
- * panel sequentially (one row at a time wrote 128-byte pieces 32 KB apart: 5.2 ms against 3.9
- * for the run-by-run order and ... for this one, per backward of the benchmark). */
 #ifndef NE_DCN_QB
 #define NE_DCN_QB 16
 #endif
-static int32_t NE_FN(ne_dcn_im2row_packed)(void* vctx, int64_t i0, int64_t i1) {
-    NE_FN(ne_dcn_chunk)* c = vctx;
-    const ne_dcn_geom* g = c->g;
-    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk, nr = c->pnr, np = c->np;
-    for (int64_t i = i0; i < i1; i++) {
-        const int64_t qa = np * i / c->tasks, qe = np * (i + 1) / c->tasks;
-        for (int64_t q = qa; q < qe; q++) NE_FN(ne_dcn_tab_row)(c, q);
-        for (int64_t qb = qa; qb < qe; qb += NE_DCN_QB) {
-            const int64_t qn = qe - qb < NE_DCN_QB ? qe - qb : NE_DCN_QB;
-            for (int64_t t = 0; t < kk; t++)
-                NE_DCN_FOR_RUNS(g, 0, g->cin, {
-                    NE_T* base = c->col + gi * c->pstride;
-                    for (int64_t j = t * cig + (cs - gi * cig), o = cs, len = ce - cs; len > 0;) {
-                        const int64_t piece = nr - j % nr < len ? nr - j % nr : len;
-                        NE_T* dst = base + ne_gemm_pb_index(kg, np, nr, qb, j);
-                        for (int64_t q = qb; q < qb + qn; q++) {
-                            if (q != qb && q % NE_GEMM_KC == 0) dst = base + ne_gemm_pb_index(kg, np, nr, q, j);
-                            const NE_FN(ne_dcn_tap)* e = c->tab + (d * np + q) * kk + t;
-                            const NE_T* x = c->xh + o;
-                            c->simd.row(dst, x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], e->wm[0], e->wm[1],
-                                        e->wm[2], e->wm[3], piece);
-                            dst += nr;
-                        }
-                        j += piece;
-                        o += piece;
-                        len -= piece;
-                    }
-                })
-            for (int64_t gi = 0; gi < g->groups; gi++)
-                for (int64_t q = qb; q < qb + qn; q++)
-                    for (int64_t j = kg; j % nr != 0; j++) c->col[gi * c->pstride + ne_gemm_pb_index(kg, np, nr, q, j)] = 0;
-        }
-    }
-    return 0;
-}
 
 /* One thread's backward: the columns [j0, j0 + nb) (nb <= NC) of conv group gi's rows for every
  * position of the chunk, straight into blk packed as B (k = positions, n = nb columns) for
  * ne_gemm_sweep (ne_gemm_pb_index with n = nb), zero past kg: one NC block of the grad-weight
  * GEMM's B at a time, built and consumed in L2 instead of the whole chunk's (2.4 MB) through L3.
- * Per NE_DCN_QB positions, panel piece by panel piece, as ne_dcn_im2row_packed. The table must be
- * made. */
+ * Per NE_DCN_QB positions, each piece of a channel run that stays inside one panel is sampled
+ * for every position of the block in turn, so that the stores run through the panel
+ * sequentially (one row at a time wrote 128-byte pieces 32 KB apart in the whole chunk's B:
+ * 5.2 ms against 3.0 for this order). The table must be made. */
 static void NE_FN(ne_dcn_rows_block)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, int64_t j0, int64_t nb, NE_T* blk) {
     const ne_dcn_geom* g = c->g;
     const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk, cpd = g->cin / g->dg;
