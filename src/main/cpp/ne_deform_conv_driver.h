@@ -6,16 +6,19 @@
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
  * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
- * output; the weight's packing and the first image's HWC copy share one parallel pass. Backward,
- * per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the rows straight into
- * the grad-weight GEMM's packed B (per 16 positions, panel by panel); grad weight (GEMM split by
- * output channels, each element's fma chain running over the positions in order, chunk after
- * chunk; the first chunk overwrites instead of a memset); then per sub-block of positions whose
- * column gradient stays in L2 (NE_DCN_SUB_ELEMS): the column gradient (GEMM split by positions)
- * with grad offset / mask of the same positions in the same task, and grad input (split by
- * channels; at one thread done in the grad offset / mask pass, in the same order). Every GEMM
- * output is one fma chain in a fixed order, and every other sum has a fixed order, so the results
- * are the same bits for any thread count, block size and ISA variant (tests: DeformConv2dTest).
+ * output. Its rows are built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC], in
+ * L2) and multiplied slice by slice (k split into ascending ne_gemm_pb calls, the same chains),
+ * the weight being packed slice-major; the weight's packing and the first image's HWC copy share
+ * one parallel pass. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): the table;
+ * grad weight by units of columns (ne_dcn_dw_units: each task samples its units' rows straight
+ * into its own packed block and sweeps it against grad output packed by the task; each element's
+ * fma chain runs over the positions in order, chunk after chunk; the first chunk overwrites
+ * instead of a memset); then per sub-block of positions whose column gradient stays in L2
+ * (NE_DCN_SUB_ELEMS): the column gradient (GEMM split by positions) with grad offset / mask of
+ * the same positions in the same task, and grad input (split by channels; at one thread done in
+ * the grad offset / mask pass, in the same order). Every GEMM output is one fma chain in a fixed
+ * order, and every other sum has a fixed order, so the results are the same bits for any thread
+ * count, block size and ISA variant (tests: DeformConv2dTest).
  *
  * Profile (issue 11), [1,256,50,50] 3x3 256->256 v2 float32, one thread, CPU time of the
  * calling thread (the 2-core AVX-512 machine was shared with other jobs: wall time there mostly
@@ -25,32 +28,34 @@
  *   first session: forward 24-28 ms; backward 59.5 ms: columns into packed B 5.0, column-gradient
  *     GEMM 20.9, grad-weight GEMM 22.4, grad offset/mask 3.2, grad input 2.2, copies and
  *     packing about 6.
- *   second session (2026-12-05, profile build, load 2.4): forward 21.6 ms: columns 2.1, GEMM 17.8
- *     (the micro-kernel alone on L1 data would take 13.7: ~215 GFLOP/s), output transpose 0.8,
- *     weight packing + HWC copy 1.1, bias 0.1. At two threads the same work splits by positions:
- *     GEMM 17.6 ms summed over both threads, but two single-threaded forwards run side by side
- *     each take about 10% more CPU time than one alone (the two cores slow each other: frequency
- *     or shared cache), which bounds 2 threads / 1 thread near 1.8-1.9. Backward 45.0 ms:
- *     table + rows into packed B 3.1 (3.9 when a row at a time wrote 128-byte pieces 32 KB
- *     apart; 5.2 with a per-row buffer copied out), column-gradient GEMM 18.7, grad-weight GEMM
- *     17.6 (MC 264: its B streamed once per chunk), grad offset/mask + grad input 3.9 (was
- *     3.6 + 2.3: four corner dot products per (position, tap) instead of twelve products per
- *     channel, one pass for both), HWC copy + zeroing 0.8, W' packing 0.6 (0.9 with the memset
- *     of dW' it replaced), grad input transpose 0.6, dW' permutation 0.4, grad bias 0.2 (0.5 as
- *     one chain). Tried and not kept (slower, same bits): the column gradient tap by tap for the
- *     whole chunk (W' streamed once per chunk; grad input then walks taps before positions: +2
- *     ms), and one pass for rows, grad offset/mask and grad input (each corner run read once:
- *     6.7 -> 8.4 ms, panel-by-panel stores breaking the runs of the scatter, or per-row copies).
- * Command: gcc -O3 -ffp-contract=off -DNE_DCN_PROFILE -D_POSIX_C_SOURCE=200112L on
- * ne_deform_conv_cpu.c with a small C driver that calls ne_deform_conv_{forward,backward}_cpu on
- * the benchmark's shape and prints ne_dcn_prof_ns per call; the benchmark itself is
- * `bin/bench-detection deform_conv` (README, deformable convolution).
+ *   second session (2026-12-05, profile build, load 2.8): forward 18.0 ms: table + row slices
+ *     1.9, GEMM 16.3 (the micro-kernel alone on L1 data would take 13.7: ~215 GFLOP/s), output
+ *     transpose 0.4, weight packing + HWC copy 0.7, bias 0.1 (the whole rows of a 216-position
+ *     block, 2 MB, went through L3: 18.7 ms). At two threads the same work splits by positions:
+ *     GEMM 16.7 ms summed over both threads, but two single-threaded forwards run side by side
+ *     each take about 10% more CPU time than one alone (two copies of the GEMM micro-kernel on L1
+ *     data do not slow each other: it is the shared cache), which bounds 2 threads / 1 thread
+ *     near 1.8-1.9. Backward 41.7 ms (49.0 at the first session's code, same load): table + rows
+ *     into packed blocks 2.7 (3.9 when a row at a time wrote 128-byte pieces 32 KB apart into
+ *     the whole chunk's B, 3.0 for that B panel by panel), column-gradient GEMM 17.8, grad-weight
+ *     GEMM 16.1 (17.6 with the whole chunk's B through L3, 18.2-19.2 with MC 240), grad
+ *     offset/mask + grad input 3.6 (was 3.6 + 2.3: four corner dot products per (position, tap)
+ *     instead of twelve products per channel, one pass for both at one thread), HWC copy +
+ *     zeroing 0.6, W' packing 0.6 (0.9 with the memset of dW' it replaced), grad input transpose
+ *     0.5, dW' permutation 0.4, grad bias 0.2 (0.5 as one chain). Tried and not kept (slower,
+ *     same bits): the column gradient tap by tap for the whole chunk (W' streamed once per
+ *     chunk; grad input then walks taps before positions: +2 ms), and one pass for rows, grad
+ *     offset/mask and grad input (each corner run read once: 6.7 -> 8.4 ms, panel-by-panel
+ *     stores breaking the runs of the scatter, or per-row copies).
+ * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
+ * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
- * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so im2row writes
- * them there directly (measured: that GEMM 28-30 -> 22 ms, the separate copy gone). In the
- * forward the rows are A, packed as [k][12 positions]: the sampled runs are contiguous in
- * channels, the panels in positions, so sampling into them needs the same 4x4 transposes the
- * packing does now (2 ms of the GEMM) and could only save the L2 round trip of the rows; not done. */
+ * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so they are
+ * sampled there directly (that GEMM 28-30 -> 22 ms in the first session, the separate copy
+ * gone). In the forward the rows are A, packed as [k][12 positions]: the sampled runs are
+ * contiguous in channels, the panels in positions, so sampling into them would need the 4x4
+ * transposes the packing does; instead a KC slice of the rows is sampled just before its GEMM
+ * step, so the rows never leave L2. */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
@@ -88,9 +93,11 @@ static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, 
 }
 
 /* Forward block size: positions per block, a multiple of the GEMM's MR rows, such that the
- * blocks of all threads together hold at most NE_DCN_CHUNK_ELEMS column elements and one block
- * at most NE_DCN_BLOCK_ELEMS (about L2: the rows are built and consumed in cache). The results
- * do not depend on it (every output is one fma chain over k, ne_gemm.h). */
+ * blocks of all threads together span at most NE_DCN_CHUNK_ELEMS column elements and one block
+ * at most NE_DCN_BLOCK_ELEMS (216 positions for the benchmark: the packed weight is streamed
+ * once per block; 2^18 and 2^20 measured no better). Only one KC slice of a block's rows is
+ * stored at a time. The results do not depend on it (every output is one fma chain over k,
+ * ne_gemm.h). */
 #ifndef NE_DCN_BLOCK_ELEMS
 #define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
 #endif
@@ -117,7 +124,7 @@ typedef struct {
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
 
-/* Bytes of one forward task's buffers: rows, output tile, GEMM workspace, table. */
+/* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
     const int64_t kk = g->kh * g->kw;
     return ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
@@ -126,10 +133,11 @@ static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
 
 /* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
  * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
- * of at most npb positions, with the task's own buffers: table and rows (im2row), then per conv
- * group the GEMM
+ * of at most npb positions, with the task's own buffers: the table, then per conv group and KC
+ * slice of k the slice of the rows and the GEMM's step over it,
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
- * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
+ * with B = W'^T ([kg][cog] per group, packed once per call), and C transposed into the NCHW
+ * output. */
 static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_fwd_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
