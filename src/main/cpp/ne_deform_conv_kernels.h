@@ -9,16 +9,16 @@
  *    contiguous runs of the HWC image with one scalar weight each: no gathers, the loop
  *    vectorises, and the same code serves grad input (scatter of contiguous runs) and grad
  *    offset / mask (dot products over the channel run);
- *  - the GEMM is out_g[C_out/g, P] = W'_g[C_out/g, K_g] * rows_g[P, K_g]^T (NoTrans, Trans),
- *    which OpenBLAS runs faster than NoTrans/NoTrans on this shape, with W' the weight with its
- *    (channel, tap) axes swapped to match the column order (a permutation, no arithmetic).
+ *  - the forward GEMM is C[P, C_out/g] = rows_g[P, K_g] * W'_g[C_out/g, K_g]^T (ne_gemm.h), with
+ *    W' the weight with its (channel, tap) axes swapped to match the column order (folded into
+ *    the weight's packing, no arithmetic), and C transposed into the NCHW output.
  * The bilinear corners and weights of one (position, tap, deformable group) are the same for
  * every channel of the group: they are computed once per position chunk (the "table", docs/ops.md
  * §5.3 / ROIAlign's pre_calc idea). Invalid corners get offset 0 and weight 0 (ZP sampler).
  *
  * Determinism: contraction is off (build.properties) and every vector loop is element-wise (no
  * reassociation), so the baseline, AVX2 and AVX-512 variants give the same bits; reductions over
- * channels use 16 fixed partial sums combined in a fixed order. */
+ * channels use 16 fixed partial sums (lane: the channel mod 16) combined in a fixed order. */
 
 #define NE_FN(name) NE_CAT(name, NE_S) /* NE_CAT: ne_parallel.h */
 
