@@ -82,6 +82,11 @@ static size_t ne_dcn_bytes(int64_t n, size_t sz) {
     return ((size_t) n * sz + 63) & ~(size_t) 63;
 }
 
+/* The GEMM's row block: 264 (22 MR panels) instead of ne_gemm.h's 240, so that the grad-weight
+ * GEMM's 256 output channels are one block and its B (the rows of a chunk, 2.4 MB) is streamed
+ * once per chunk instead of twice (measured 18.2-19.2 -> 17.8-18.2 ms per backward; the forward's
+ * blocks and the column-gradient GEMM have fewer rows, unchanged). Blocking never changes bits. */
+#define NE_GEMM_MC 264
 #define NE_T float
 #define NE_S f32
 #include "ne_gemm.h"

@@ -6,33 +6,56 @@
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
  * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
- * output. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): im2row writing the
- * rows straight into the grad-weight GEMM's packed B; the column gradient (GEMM split by
- * positions), grad weight (GEMM split by output channels, each element's fma chain running over
- * the positions in order, chunk after chunk), grad offset / mask and grad input as before. Every
- * GEMM output is one fma chain in a fixed order, so the results are the same bits for any
- * thread count, block size and ISA variant (tests: DeformConv2dTest).
+ * output. Its rows are built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC], in
+ * L2) and multiplied slice by slice (k split into ascending ne_gemm_pb calls, the same chains),
+ * the weight being packed slice-major; the weight's packing and the first image's HWC copy share
+ * one parallel pass. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): the table;
+ * grad weight by units of columns (ne_dcn_dw_units: each task samples its units' rows straight
+ * into its own packed block and sweeps it against grad output packed by the task; each element's
+ * fma chain runs over the positions in order, chunk after chunk; the first chunk overwrites
+ * instead of a memset); then per sub-block of positions whose column gradient stays in L2
+ * (NE_DCN_SUB_ELEMS): the column gradient (GEMM split by positions) with grad offset / mask of
+ * the same positions in the same task, and grad input (split by channels; at one thread done in
+ * the grad offset / mask pass, in the same order). Every GEMM output is one fma chain in a fixed
+ * order, and every other sum has a fixed order, so the results are the same bits for any thread
+ * count, block size and ISA variant (tests: DeformConv2dTest).
  *
  * Profile (issue 11), [1,256,50,50] 3x3 256->256 v2 float32, one thread, CPU time of the
  * calling thread (the 2-core AVX-512 machine was shared with other jobs: wall time there mostly
- * measured them; NE_DCN_PROFILE builds the timers in):
- *   before (OpenBLAS sgemm, 1 OpenBLAS thread): columns (table + rows) 4.3 ms, GEMM 21.8 ms,
- *     total 28-29 ms; backward 65-75 ms. With 2 threads the GEMM was OpenBLAS's own threading
- *     inside one call: 2-thread wall time was 114-888 ms against 35-104 ms at one thread in the
- *     same loaded runs (its threads spin and were descheduled), columns 1.6 ms.
- *   after: columns 2.1-2.5 ms, GEMM 17.7-21.7 ms (2 of them packing A), output transpose 1.0,
- *     HWC copy 1.2-1.4, the weight packed for the GEMM 0.8-1.2 (2.0-2.2 as a permutation then a
- *     packing); total 24-28 ms. At two threads the same work
- *     splits by positions (GEMM 19.6-22.5 ms summed over both threads: no loss to threading).
- *     Backward (quietest run) 59.5 ms: columns into packed B 5.0, column-gradient GEMM 20.9,
- *     grad-weight GEMM 22.4 (28-30 before the fusion below), grad offset/mask 3.2, grad input
- *     2.2, copies and packing about 6.
+ * measured them; NE_DCN_PROFILE builds the timers in, slot numbers in the NE_DCN_PROF calls):
+ *   OpenBLAS (before the first session): columns 4.3 ms, GEMM 21.8 ms, total 28-29 ms; backward
+ *     65-75 ms; OpenBLAS's own threads at 2 threads: 114-888 ms wall under load.
+ *   first session: forward 24-28 ms; backward 59.5 ms: columns into packed B 5.0, column-gradient
+ *     GEMM 20.9, grad-weight GEMM 22.4, grad offset/mask 3.2, grad input 2.2, copies and
+ *     packing about 6.
+ *   second session (2026-12-05, profile build, load 2.8): forward 18.0 ms: table + row slices
+ *     1.9, GEMM 16.3 (the micro-kernel alone on L1 data would take 13.7: ~215 GFLOP/s), output
+ *     transpose 0.4, weight packing + HWC copy 0.7, bias 0.1 (the whole rows of a 216-position
+ *     block, 2 MB, went through L3: 18.7 ms). At two threads the same work splits by positions:
+ *     GEMM 16.7 ms summed over both threads, but two single-threaded forwards run side by side
+ *     each take about 10% more CPU time than one alone (two copies of the GEMM micro-kernel on L1
+ *     data do not slow each other: it is the shared cache), which bounds 2 threads / 1 thread
+ *     near 1.8-1.9. Backward 41.7 ms (49.0 at the first session's code, same load): table + rows
+ *     into packed blocks 2.7 (3.9 when a row at a time wrote 128-byte pieces 32 KB apart into
+ *     the whole chunk's B, 3.0 for that B panel by panel), column-gradient GEMM 17.8, grad-weight
+ *     GEMM 16.1 (17.6 with the whole chunk's B through L3, 18.2-19.2 with MC 240), grad
+ *     offset/mask + grad input 3.6 (was 3.6 + 2.3: four corner dot products per (position, tap)
+ *     instead of twelve products per channel, one pass for both at one thread), HWC copy +
+ *     zeroing 0.6, W' packing 0.6 (0.9 with the memset of dW' it replaced), grad input transpose
+ *     0.5, dW' permutation 0.4, grad bias 0.2 (0.5 as one chain). Tried and not kept (slower,
+ *     same bits): the column gradient tap by tap for the whole chunk (W' streamed once per
+ *     chunk; grad input then walks taps before positions: +2 ms), and one pass for rows, grad
+ *     offset/mask and grad input (each corner run read once: 6.7 -> 8.4 ms, panel-by-panel
+ *     stores breaking the runs of the scatter, or per-row copies).
+ * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
+ * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
- * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so im2row writes
- * them there directly (measured: that GEMM 28-30 -> 22 ms, the separate copy gone). In the
- * forward the rows are A, packed as [k][12 positions]: the sampled runs are contiguous in
- * channels, the panels in positions, so sampling into them needs the same 4x4 transposes the
- * packing does now (2 ms of the GEMM) and could only save the L2 round trip of the rows; not done. */
+ * grad-weight GEMM and runs of channels stay contiguous in its packed panels, so they are
+ * sampled there directly (that GEMM 28-30 -> 22 ms in the first session, the separate copy
+ * gone). In the forward the rows are A, packed as [k][12 positions]: the sampled runs are
+ * contiguous in channels, the panels in positions, so sampling into them would need the 4x4
+ * transposes the packing does; instead a KC slice of the rows is sampled just before its GEMM
+ * step, so the rows never leave L2. */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
@@ -51,6 +74,18 @@ static int64_t NE_FN(ne_dcn_chunk_len)(const ne_dcn_geom* g) {
     return np < hw ? np : hw;
 }
 
+/* Backward: positions per dcol sub-block: a multiple of MR whose dcol rows (about
+ * NE_DCN_SUB_ELEMS elements) stay in L2 between the column-gradient GEMM, grad offset / mask and
+ * grad input. The results do not depend on it. */
+#ifndef NE_DCN_SUB_ELEMS
+#define NE_DCN_SUB_ELEMS ((int64_t) 1 << 18)
+#endif
+static int64_t NE_FN(ne_dcn_sub_len)(const ne_dcn_geom* g, int64_t npmax) {
+    int64_t n = NE_DCN_SUB_ELEMS / (g->cin * g->kh * g->kw) / NE_GEMM_MR * NE_GEMM_MR;
+    if (n < NE_GEMM_MR) n = NE_GEMM_MR;
+    return n < npmax ? n : npmax;
+}
+
 /* The image b of x [cin][plane] into xh [plane][cin]. */
 static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, int32_t threads) {
     NE_FN(ne_dcn_tr_ctx) tc = {x, xh, g->cin, g->h * g->w, 0};
@@ -58,9 +93,11 @@ static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, 
 }
 
 /* Forward block size: positions per block, a multiple of the GEMM's MR rows, such that the
- * blocks of all threads together hold at most NE_DCN_CHUNK_ELEMS column elements and one block
- * at most NE_DCN_BLOCK_ELEMS (about L2: the rows are built and consumed in cache). The results
- * do not depend on it (every output is one fma chain over k, ne_gemm.h). */
+ * blocks of all threads together span at most NE_DCN_CHUNK_ELEMS column elements and one block
+ * at most NE_DCN_BLOCK_ELEMS (216 positions for the benchmark: the packed weight is streamed
+ * once per block; 2^18 and 2^20 measured no better). Only one KC slice of a block's rows is
+ * stored at a time. The results do not depend on it (every output is one fma chain over k,
+ * ne_gemm.h). */
 #ifndef NE_DCN_BLOCK_ELEMS
 #define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
 #endif
@@ -87,28 +124,29 @@ typedef struct {
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
 
-/* Bytes of one forward task's buffers: rows, output tile, GEMM workspace, table. */
+/* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
-    const int64_t kk = g->kh * g->kw, kc = g->cin * kk;
-    return ne_dcn_bytes(npb * kc, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+    const int64_t kk = g->kh * g->kw;
+    return ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
 /* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
  * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
- * of at most npb positions, with the task's own buffers: table and rows (im2row), then per conv
- * group the GEMM
+ * of at most npb positions, with the task's own buffers: the table, then per conv group and KC
+ * slice of k the slice of the rows and the GEMM's step over it,
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
- * with B = W'^T ([kg][cog] per group, packed once), and C transposed into the NCHW output. */
+ * with B = W'^T ([kg][cog] per group, packed once per call), and C transposed into the NCHW
+ * output. */
 static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_fwd_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    const int64_t cog = g->cout / g->groups, npb = c->npb;
+    const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk;
+    const int64_t cog = g->cout / g->groups, npb = c->npb, nr = NE_FN(ne_gemm_nr)(c->isa), npad = (cog + nr - 1) / nr * nr;
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
-        m += ne_dcn_bytes(npb * kc, sizeof(NE_T));
+        m += ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T));
         NE_T* cb = (NE_T*) m;
         m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
         NE_T* work = (NE_T*) m;
@@ -120,13 +158,19 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             const int64_t np = pend - p0 < npb ? pend - p0 : npb;
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
-            NE_DCN_PROF(0, NE_FN(ne_dcn_im2row)(&ch, 0, np));
+            NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
             if (c->bias)
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
                     for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
-            NE_DCN_PROF(1, for (int64_t gi = 0; gi < g->groups; gi++)
-                NE_FN(ne_gemm_pb)(np, cog, kg, col + gi * kg, kc, 1, c->wt + gi * c->wstride, cb + gi * cog, g->cout,
-                                  c->bias == NULL, work, c->isa));
+            /* Per conv group and KC slice of k: the slice of the rows (in L2), then the GEMM's step
+             * over it (k split into calls in ascending order: the same chains, ne_gemm.h). */
+            for (int64_t gi = 0; gi < g->groups; gi++)
+                for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
+                    const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
+                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_GEMM_KC));
+                    NE_DCN_PROF(1, NE_FN(ne_gemm_pb)(np, cog, kb, col, NE_GEMM_KC, 1, c->wt + gi * c->wstride + k0 * npad,
+                                                     cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
+                }
             NE_T* o = c->out + c->b * g->cout * hw + p0;
             NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
             NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
@@ -139,41 +183,85 @@ typedef struct {
     const NE_T* w;       /* the weight [C_out][cig][kk] */
     NE_T* dst;
     int64_t cog, cig, kk, stride, panels;
-    int fwd;             /* 1: B = W'^T (k = t * cig + ci, j = co), 0: B = W' (k = co, j = t * cig + ci) */
+    int fwd;             /* 1: forward, B = W'^T (ne_dcn_packw); 0: backward, B = W' (ne_dcn_packw_rows) */
     int32_t isa;
 } NE_FN(ne_dcn_packw_ctx);
 
-/* Packs the (group, panel) pairs [r0, r1) of the GEMM operand B made of the weight, for
- * ne_gemm_pb, straight from the weight's [co][ci][t] layout (W' = the weight with (ci, t) swapped
- * is never built: one pass instead of a permutation and a packing). */
+/* Packs the (group, panel) pairs [r0, r1) of the forward's GEMM operand B = W'^T ([k = t * cig +
+ * ci][j = co] per group) straight from the weight's [co][ci][t] layout (W' = the weight with (ci,
+ * t) swapped is never built), as one matrix packed for ne_gemm_pb per KC slice of k: slice k0 at
+ * k0 * (C_out/groups rounded up to nr), so that the forward can multiply slice by slice (for
+ * C_out/groups <= NC that is ne_gemm_pb's own layout of the whole B). */
 static int32_t NE_FN(ne_dcn_packw)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_packw_ctx)* c = vctx;
     const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa);
-    const int64_t n = c->fwd ? c->cog : kg, k = c->fwd ? kg : c->cog;
-    int64_t off[64];   /* nr <= 32 */
+    const int64_t n = c->cog, k = kg, npad = (n + nr - 1) / nr * nr;
     for (int64_t r = r0; r < r1; r++) {
-        const int64_t gi = r / c->panels, j = (r % c->panels) * nr, j0 = j / NE_GEMM_NC * NE_GEMM_NC;
-        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        const int64_t gi = r / c->panels, j = (r % c->panels) * nr;
         const int64_t w = n - j < nr ? n - j : nr;
         const NE_T* wg = c->w + gi * c->cog * kg;
-        if (!c->fwd)
-            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
         for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
             const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
-            NE_T* d = c->dst + gi * c->stride + j0 * k + k0 * nbp + (j - j0) * kb;
+            NE_T* d = c->dst + gi * c->stride + k0 * npad + j * kb;
             for (int64_t q = 0; q < kb; q++) {
                 const int64_t kx = k0 + q;
+                const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
                 int64_t jj = 0;
-                if (c->fwd) {
-                    const NE_T* src = wg + j * kg + (kx % c->cig) * c->kk + kx / c->cig;
-                    for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
-                } else {
-                    const NE_T* src = wg + kx * kg;
-                    for (; jj < w; jj++) d[q * nr + jj] = src[off[jj]];
-                }
+                for (; jj < w; jj++) d[q * nr + jj] = src[jj * kg];
                 for (; jj < nr; jj++) d[q * nr + jj] = 0;
             }
         }
+    }
+    return 0;
+}
+
+/* Backward's B = W' ([k = co][j = t * cig + ci] per group) packed for ne_gemm_pb, for the blocks
+ * [r0, r1) of NE_DCN_PACKW_ROWS rows k of a group: each block's rows are read from L2 and
+ * written panel by panel as one contiguous run per panel (panel by panel over all rows read the
+ * weight once per tap from L3: 0.8 ms). */
+#ifndef NE_DCN_PACKW_ROWS
+#define NE_DCN_PACKW_ROWS 16
+#endif
+static int32_t NE_FN(ne_dcn_packw_rows)(void* vctx, int64_t r0, int64_t r1) {
+    NE_FN(ne_dcn_packw_ctx)* c = vctx;
+    const int64_t kg = c->cig * c->kk, nr = NE_FN(ne_gemm_nr)(c->isa), n = kg, k = c->cog;
+    const int64_t blocks = (c->cog + NE_DCN_PACKW_ROWS - 1) / NE_DCN_PACKW_ROWS;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t gi = r / blocks, ka = (r % blocks) * NE_DCN_PACKW_ROWS;
+        const int64_t kz = k - ka < NE_DCN_PACKW_ROWS ? k : ka + NE_DCN_PACKW_ROWS;
+        const NE_T* wg = c->w + gi * c->cog * kg;
+        int64_t off[64];   /* nr <= 32 */
+        for (int64_t j = 0; j < n; j += nr) {
+            const int64_t w = n - j < nr ? n - j : nr;
+            for (int64_t jj = 0; jj < w; jj++) off[jj] = ((j + jj) % c->cig) * c->kk + (j + jj) / c->cig;
+            NE_T* d = c->dst + gi * c->stride + ne_gemm_pb_index(n, k, nr, ka, j);
+            for (int64_t kx = ka; kx < kz; kx++, d += nr) {
+                if (kx != ka && kx % NE_GEMM_KC == 0) d = c->dst + gi * c->stride + ne_gemm_pb_index(n, k, nr, kx, j);
+                const NE_T* src = wg + kx * kg;
+                int64_t jj = 0;
+                for (; jj < w; jj++) d[jj] = src[off[jj]];
+                for (; jj < nr; jj++) d[jj] = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    NE_FN(ne_dcn_packw_ctx)* pc;
+    NE_FN(ne_dcn_tr_ctx) tc;     /* the first image into HWC order */
+    int64_t units;               /* (group, panel) pairs of the weight */
+    int32_t tasks;
+} NE_FN(ne_dcn_prep_ctx);
+
+/* Task i of the forward's preparation: its share of the weight's panels, then its share of the
+ * first image's channels into HWC order. */
+static int32_t NE_FN(ne_dcn_prep)(void* vctx, int64_t i0, int64_t i1) {
+    NE_FN(ne_dcn_prep_ctx)* c = vctx;
+    for (int64_t i = i0; i < i1; i++) {
+        const int64_t np = c->units, nc = c->tc.rows;
+        NE_FN(ne_dcn_packw)(c->pc, np * i / c->tasks, np * (i + 1) / c->tasks);
+        NE_FN(ne_dcn_transpose)(&c->tc, nc * i / c->tasks, nc * (i + 1) / c->tasks);
     }
     return 0;
 }
@@ -196,12 +284,14 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     NE_T* wtp = (NE_T*) (mem + ne_dcn_bytes(plane * g->cin, sizeof(NE_T)));
     char* slots = (char*) wtp + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T));
     int32_t s = NE_OK;
-    /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM. */
+    /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM, in the same
+     * parallel pass as the first image's HWC copy (one fork-join less per call). */
     const int64_t nr = NE_FN(ne_gemm_nr)(isa);
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wtp, cog, cig, kk, wstride, (cog + nr - 1) / nr, 1, isa};
-    NE_DCN_PROF(10, ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc));
+    NE_FN(ne_dcn_prep_ctx) pr = {&pc, {input, xh, g->cin, plane, 0}, g->groups * pc.panels, threads < 1 ? 1 : threads};
+    NE_DCN_PROF(10, ne_parallel_for(pr.tasks, pr.tasks, NE_FN(ne_dcn_prep), &pr));
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
-        NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        if (b > 0) NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
         NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride, nunits, tasks, slots, slot,
                                     NE_FN(ne_dcn_simd_pick)(isa), isa};
         s = ne_parallel_for(tasks, (int32_t) tasks, NE_FN(ne_dcn_fwd_blocks), &fc);
@@ -214,12 +304,13 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
 
 typedef struct {
     const ne_dcn_geom* g;
-    const NE_T *go, *wpp, *col;  /* grad output at the chunk's first position, W' packed per group, rows
-                                    packed per group (colstride elements each) */
+    const NE_T *go, *wpp;        /* grad output at the chunk's first position, W' packed per group */
     NE_T *dcol, *dwp;
-    int64_t np, wstride, colstride;
+    int64_t np, wstride;
     int64_t units, tasks;        /* MR-row units of the GEMM's result split between tasks */
     NE_T* work;                  /* NE_GEMM_WORK elements per task */
+    int first;                   /* dW GEMM: the first chunk of the batch (overwrites dW', no memset) */
+    const NE_FN(ne_dcn_chunk)* ch; /* dcol GEMM: the chunk, whose dcol holds positions [dq0, dq1) */
     int32_t isa;
 } NE_FN(ne_dcn_bgemm_ctx);
 
@@ -230,39 +321,80 @@ static int64_t NE_FN(ne_dcn_tasks)(int64_t units, int32_t threads) {
 }
 
 /* dcol[p][gi * kg + k] = sum_co gout[gi * cog + co][p] * W'[gi * cog + co][k] for task i's MR-row
- * units of the chunk's positions (A = grad output transposed, read in place). */
+ * units of the positions [dq0, dq1) (A = grad output transposed, read in place), then grad offset
+ * / mask of the same positions while their dcol rows are in cache (each position's sums are its
+ * own: any split gives the same bits). */
 static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
     NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
     const ne_dcn_geom* g = c->g;
+    const NE_FN(ne_dcn_chunk)* ch = c->ch;
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    const int64_t n = ch->dq1 - ch->dq0;
     for (int64_t i = i0; i < i1; i++) {
         const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
-        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < c->np ? u1 * NE_GEMM_MR : c->np;
+        const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < n ? u1 * NE_GEMM_MR : n;
         if (r1 <= r0) continue;
         for (int64_t gi = 0; gi < g->groups; gi++)
-            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + r0, 1, hw, c->wpp + gi * c->wstride,
+            NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
                               c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+        NE_DCN_PROF(7, NE_FN(ne_dcn_coord_rows)(ch, ch->dq0 + r0, ch->dq0 + r1));
     }
     return 0;
 }
 
-/* dW'[co][k] += sum_p gout[co][p] * rows[p][gi * kg + k] over the chunk's positions, for task
- * i's MR-row units of the output channels: each element's chain runs over the positions in
- * order, chunk after chunk, whatever the thread count. */
-static int32_t NE_FN(ne_dcn_dw_gemm)(void* vctx, int64_t i0, int64_t i1) {
-    NE_FN(ne_dcn_bgemm_ctx)* c = vctx;
+/* dW' += grad output * rows over the chunk, one block of at most NE_GEMM_NC columns (a "unit":
+ * conv group gi, columns [j0, j0 + nbw)) at a time: the block's rows sampled straight into a
+ * packed block (ne_dcn_rows_block, in L2) and swept against grad output packed as A
+ * (per group, per KC block of positions, MR-row panels). Task i takes the units [units * i / tasks,
+ * units * (i + 1) / tasks) with its own buffers (packing A itself when its group changes): no
+ * sync between the sampling and the GEMM, and no column buffer for the whole chunk (2.4 MB
+ * through L3 before: 17.6 -> 15.6 ms for this GEMM, rows 3.0 -> 2.5 ms, one thread). Each
+ * element of dW' is the same fma chain over the positions in order, chunk after chunk, whoever
+ * computes it. */
+typedef struct {
+    const NE_FN(ne_dcn_bgemm_ctx)* bc;
+    NE_T* bufs;                  /* per task: packed A (mpad * np per group), then the block */
+    int64_t tstride, nbw, units, tasks;
+} NE_FN(ne_dcn_dwu_ctx);
+
+static int32_t NE_FN(ne_dcn_dw_units)(void* vctx, int64_t i0, int64_t i1) {
+    const NE_FN(ne_dcn_dwu_ctx)* u = vctx;
+    const NE_FN(ne_dcn_bgemm_ctx)* c = u->bc;
     const ne_dcn_geom* g = c->g;
-    const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw, kg = kc / g->groups, cog = g->cout / g->groups;
+    const NE_FN(ne_dcn_chunk)* ch = c->ch;
+    const int64_t hw = g->ho * g->wo, kg = g->cin / g->groups * g->kh * g->kw, cog = g->cout / g->groups;
+    const int64_t np = c->np, nr = NE_FN(ne_gemm_nr)(c->isa), mpad = (cog + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t bpg = (kg + u->nbw - 1) / u->nbw;
     for (int64_t i = i0; i < i1; i++) {
-        const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
-        const int64_t r1 = u1 * NE_GEMM_MR < g->cout ? u1 * NE_GEMM_MR : g->cout;
-        for (int64_t r = u0 * NE_GEMM_MR; r < r1;) {
-            const int64_t gi = r / cog, re = (gi + 1) * cog < r1 ? (gi + 1) * cog : r1;
-            NE_FN(ne_gemm_pb)(re - r, kg, c->np, c->go + r * hw, hw, 1, c->col + gi * c->colstride, c->dwp + r * kg, kg,
-                              0, c->work + i * NE_GEMM_WORK, c->isa);
-            r = re;
+        NE_T* ag = u->bufs + i * u->tstride;
+        NE_T* blk = ag + mpad * np;
+        int64_t gcur = -1;
+        for (int64_t un = u->units * i / u->tasks; un < u->units * (i + 1) / u->tasks; un++) {
+            const int64_t gi = un / bpg, j0 = (un % bpg) * u->nbw, nb = kg - j0 < u->nbw ? kg - j0 : u->nbw;
+            const int64_t nbp = (nb + nr - 1) / nr * nr;
+            if (gi != gcur) {
+                for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+                    const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
+                    for (int64_t ip = 0; ip < cog; ip += NE_GEMM_MR)
+                        NE_FN(ne_gemm_pack_a)(c->go + (gi * cog + ip) * hw + k0, hw, 1,
+                                              cog - ip < NE_GEMM_MR ? cog - ip : NE_GEMM_MR, kb, ag + k0 * mpad + ip * kb);
+                }
+                gcur = gi;
+            }
+            NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
+            NE_DCN_PROF(6, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+                const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
+                NE_FN(ne_gemm_sweep)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
+                                     c->first && k0 == 0, nr, c->isa);
+            })
         }
     }
+    return 0;
+}
+
+/* The table of the chunk's positions [q0, q1). */
+static int32_t NE_FN(ne_dcn_tab_rows)(void* vctx, int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; q++) NE_FN(ne_dcn_tab_row)(vctx, q);
     return 0;
 }
 
@@ -272,14 +404,21 @@ typedef struct {
     int64_t n, cout, hw;
 } NE_FN(ne_dcn_gbias_ctx);
 
+/* grad bias[co]: the sum over images and positions in 16 fixed partial sums (lane j: positions
+ * p = j (mod 16) of each image, in order), combined in lane order (one chain was 0.5 ms). */
 static int32_t NE_FN(ne_dcn_gbias)(void* vctx, int64_t c0, int64_t c1) {
     NE_FN(ne_dcn_gbias_ctx)* c = vctx;
     for (int64_t co = c0; co < c1; co++) {
-        NE_T s = 0;
+        NE_T acc[16] = {0};
         for (int64_t b = 0; b < c->n; b++) {
             const NE_T* o = c->gout + (b * c->cout + co) * c->hw;
-            for (int64_t p = 0; p < c->hw; p++) s += o[p];
+            int64_t p = 0;
+            for (; p + 16 <= c->hw; p += 16)
+                for (int j = 0; j < 16; j++) acc[j] += o[p + j];
+            for (int j = 0; p + j < c->hw; j++) acc[j] += o[p + j];
         }
+        NE_T s = 0;
+        for (int j = 0; j < 16; j++) s += acc[j];
         c->gbias[co] = s;
     }
     return 0;
@@ -294,62 +433,76 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t plane = g->h * g->w, npmax = NE_FN(ne_dcn_chunk_len)(g), cog = g->cout / g->groups;
     const int64_t wstride = NE_FN(ne_gemm_pb_size)(kg, cog, isa), nr = NE_FN(ne_gemm_nr)(isa);
-    const int64_t colstride = NE_FN(ne_gemm_pb_size)(kg, npmax, isa);
-    const int64_t wtasks = NE_FN(ne_dcn_tasks)((npmax > g->cout ? npmax : g->cout) / NE_GEMM_MR + 1, threads);
+    const int64_t wtasks = NE_FN(ne_dcn_tasks)(npmax / NE_GEMM_MR + 1, threads);
     const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
-    const size_t b_col = ne_dcn_bytes(g->groups * colstride, sz), b_dcol = ne_dcn_bytes(npmax * kc, sz);
+    const int64_t sub = NE_FN(ne_dcn_sub_len)(g, npmax);
+    const size_t b_dcol = ne_dcn_bytes(sub * kc, sz);
     const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
     const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
     const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
-    size_t bytes = 2 * b_img + b_wpp + b_col + b_dcol + b_dwp + b_work + b_tab + b_tabb;
+    /* The grad-weight GEMM's units: blocks of nbw columns (NC at one thread; half of it with more
+     * threads, so that 2304 columns make 18 units that split evenly); per task its packed A and
+     * one block of B. */
+    const int64_t nbw = threads <= 1 ? NE_GEMM_NC : NE_GEMM_NC / 2;
+    const int64_t units = g->groups * ((kg + nbw - 1) / nbw), utasks = NE_FN(ne_dcn_tasks)(units, threads);
+    const int64_t mpad = (cog + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t tstride = (int64_t) (ne_dcn_bytes(mpad * npmax, sz) + ne_dcn_bytes((nbw + nr) * npmax, sz)) / (int64_t) sz;
+    const size_t b_bufs = ne_dcn_bytes(utasks * tstride, sz);
+    size_t bytes = 2 * b_img + b_wpp + b_dcol + b_dwp + b_work + b_tab + b_tabb + b_bufs;
     char* mem = ne_dcn_scratch_get(&bytes);
     if (!mem) return NE_ERR_OUT_OF_MEMORY;
     char* m = mem;
     NE_T* xh = (NE_T*) m;
     NE_T* gxh = (NE_T*) (m += b_img);
     NE_T* wpp = (NE_T*) (m += b_img);
-    NE_T* col = (NE_T*) (m += b_wpp);
-    NE_T* dcol = (NE_T*) (m += b_col);
+    NE_T* dcol = (NE_T*) (m += b_wpp);
     NE_T* dwp = (NE_T*) (m += b_dcol);
     NE_T* work = (NE_T*) (m += b_dwp);
     NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
     NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
+    NE_T* bufs = (NE_T*) (m += b_tabb);
     int32_t s = NE_OK;
-    memset(dwp, 0, (size_t) (g->cout * kg) * sizeof(NE_T));
     NE_FN(ne_dcn_packw_ctx) pc = {weight, wpp, cog, cig, kk, wstride, (kg + nr - 1) / nr, 0, isa};
-    ne_parallel_for(g->groups * pc.panels, threads, NE_FN(ne_dcn_packw), &pc);
+    NE_DCN_PROF(12, ne_parallel_for(g->groups * ((cog + NE_DCN_PACKW_ROWS - 1) / NE_DCN_PACKW_ROWS), threads,
+                                    NE_FN(ne_dcn_packw_rows), &pc));
     const NE_FN(ne_dcn_simd) simd = NE_FN(ne_dcn_simd_pick)(isa);
     for (int64_t b = 0; b < g->n; b++) {
-        NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads);
-        memset(gxh, 0, (size_t) (plane * g->cin) * sizeof(NE_T));
+        NE_DCN_PROF(9, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        NE_DCN_PROF(9, memset(gxh, 0, (size_t) (plane * g->cin) * sizeof(NE_T)));
         const NE_T* go = gout + b * g->cout * hw;
         for (int64_t p0 = 0; p0 < hw; p0 += npmax) {
             const int64_t np = hw - p0 < npmax ? hw - p0 : npmax;
-            NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, col, dcol, tab, tabb,
+            NE_FN(ne_dcn_chunk) ch = {g, xh, offset, mask, b, p0, np, NULL, dcol, tab, tabb,
                                       goff + b * g->dg * 2 * kk * hw, gmask ? gmask + b * g->dg * kk * hw : NULL, gxh, simd,
-                                      nr, colstride};
-            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_im2row), &ch));
-            const int64_t pu = (np + NE_GEMM_MR - 1) / NE_GEMM_MR, cu = (g->cout + NE_GEMM_MR - 1) / NE_GEMM_MR;
-            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, col, dcol, dwp, np, wstride, colstride, pu,
-                                          NE_FN(ne_dcn_tasks)(pu, threads), work, isa};
+                                      nr};
+            NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, dcol, dwp, np, wstride, 0, 1, work, b == 0 && p0 == 0, &ch, isa};
+            NE_FN(ne_dcn_dwu_ctx) uc = {&bc, bufs, tstride, nbw, units, utasks};
+            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_tab_rows), &ch));
             if (s == NE_OK)
+                s = ne_parallel_for(utasks, (int32_t) utasks, NE_FN(ne_dcn_dw_units), &uc);
+            /* dcol by sub-blocks of positions that stay in L2 from their GEMM through grad offset /
+             * mask (same task) to grad input. */
+            const int64_t nsub = (np + sub - 1) / sub, sl = ((np + nsub - 1) / nsub + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+            for (int64_t q0 = 0; q0 < np && s == NE_OK; q0 += sl) {
+                ch.dq0 = q0;
+                ch.dq1 = np - q0 < sl ? np : q0 + sl;
+                bc.units = (ch.dq1 - q0 + NE_GEMM_MR - 1) / NE_GEMM_MR;
+                bc.tasks = NE_FN(ne_dcn_tasks)(bc.units, threads);
+                ch.fuse = threads <= 1;
                 NE_DCN_PROF(5, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dcol_gemm), &bc));
-            bc.units = cu;
-            bc.tasks = NE_FN(ne_dcn_tasks)(cu, threads);
-            if (s == NE_OK)
-                NE_DCN_PROF(6, s = ne_parallel_for(bc.tasks, (int32_t) bc.tasks, NE_FN(ne_dcn_dw_gemm), &bc));
+                if (s == NE_OK && !ch.fuse)
+                    NE_DCN_PROF(8, s = ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
+            }
             if (s != NE_OK) goto done;
-            NE_DCN_PROF(7, ne_parallel_for(np, threads, NE_FN(ne_dcn_coord), &ch));
-            NE_DCN_PROF(8, ne_parallel_for((g->cin + 15) / 16, threads, NE_FN(ne_dcn_col2im), &ch));
         }
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
-        ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc);
+        NE_DCN_PROF(13, ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc));
     }
-    NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk, 1};
-    ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm), &bc);
+    NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk};
+    NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm_back), &bc));
     if (gbias) {
         NE_FN(ne_dcn_gbias_ctx) gc = {gout, gbias, g->n, g->cout, hw};
-        ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc);
+        NE_DCN_PROF(15, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc));
     }
 done:
     ne_dcn_scratch_put(mem, bytes);

@@ -9,16 +9,16 @@
  *    contiguous runs of the HWC image with one scalar weight each: no gathers, the loop
  *    vectorises, and the same code serves grad input (scatter of contiguous runs) and grad
  *    offset / mask (dot products over the channel run);
- *  - the GEMM is out_g[C_out/g, P] = W'_g[C_out/g, K_g] * rows_g[P, K_g]^T (NoTrans, Trans),
- *    which OpenBLAS runs faster than NoTrans/NoTrans on this shape, with W' the weight with its
- *    (channel, tap) axes swapped to match the column order (a permutation, no arithmetic).
+ *  - the forward GEMM is C[P, C_out/g] = rows_g[P, K_g] * W'_g[C_out/g, K_g]^T (ne_gemm.h), with
+ *    W' the weight with its (channel, tap) axes swapped to match the column order (folded into
+ *    the weight's packing, no arithmetic), and C transposed into the NCHW output.
  * The bilinear corners and weights of one (position, tap, deformable group) are the same for
  * every channel of the group: they are computed once per position chunk (the "table", docs/ops.md
  * §5.3 / ROIAlign's pre_calc idea). Invalid corners get offset 0 and weight 0 (ZP sampler).
  *
  * Determinism: contraction is off (build.properties) and every vector loop is element-wise (no
  * reassociation), so the baseline, AVX2 and AVX-512 variants give the same bits; reductions over
- * channels use 16 fixed partial sums combined in a fixed order. */
+ * channels use 16 fixed partial sums (lane: the channel mod 16) combined in a fixed order. */
 
 #define NE_FN(name) NE_CAT(name, NE_S) /* NE_CAT: ne_parallel.h */
 
@@ -75,28 +75,19 @@ static void NE_FN(ne_dcn_entry)(const ne_dcn_geom* g, const NE_T* offset, const 
 /* ---- The three channel-run loops per SIMD variant (same bits in each, see above):
  * ne_deform_conv_runs.h. ---- */
 
-/* One channel c of a grad offset / mask run, into lane j of acc. */
-#define NE_DCN_COORD_STEP(c, j)                                                                   \
-    {                                                                                             \
-        const NE_T v0 = x0[c], v1 = x1[c], v2 = x2[c], v3 = x3[c];                                \
-        const NE_T sy = b->cy[0] * v0 + b->cy[1] * v1 + b->cy[2] * v2 + b->cy[3] * v3;            \
-        const NE_T sx = b->cx[0] * v0 + b->cx[1] * v1 + b->cx[2] * v2 + b->cx[3] * v3;            \
-        const NE_T sv = b->w[0] * v0 + b->w[1] * v1 + b->w[2] * v2 + b->w[3] * v3;                \
-        acc[j] += dc[c] * sy;                                                                     \
-        acc[16 + j] += dc[c] * sx;                                                                \
-        acc[32 + j] += dc[c] * sv;                                                                \
-    }
 #define NE_KERNEL "ne_deform_conv_runs.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL
-#undef NE_DCN_COORD_STEP
 
 typedef struct {
     void (*row)(NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
                 const NE_T* restrict, NE_T, NE_T, NE_T, NE_T, int64_t);
     void (*coord)(const NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
-                  const NE_T* restrict, const NE_FN(ne_dcn_tapb)* restrict, NE_T* restrict, int64_t);
+                  const NE_T* restrict, NE_T* restrict, int64_t);
     void (*scatter)(NE_T* restrict, const NE_T* restrict, NE_T, int64_t);
+    void (*coordscatter)(const NE_T* restrict, const NE_T* restrict, const NE_T* restrict, const NE_T* restrict,
+                         const NE_T* restrict, NE_T* restrict, NE_T* restrict, NE_T* restrict, NE_T* restrict,
+                         NE_T* restrict, NE_T, NE_T, NE_T, NE_T, int64_t);
 } NE_FN(ne_dcn_simd);
 
 /* The variant isa (already resolved) names, e.g. ne_dcn_row_f32_avx2 for row. */
@@ -107,14 +98,17 @@ static NE_FN(ne_dcn_simd) NE_FN(ne_dcn_simd_pick)(int32_t isa) {
         s.row = NE_DCN_VARIANT(ne_dcn_row, avx512);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx512);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx512);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, avx512);
     } else if (isa == NE_ISA_AVX2) {
         s.row = NE_DCN_VARIANT(ne_dcn_row, avx2);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, avx2);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, avx2);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, avx2);
     } else {
         s.row = NE_DCN_VARIANT(ne_dcn_row, base);
         s.coord = NE_DCN_VARIANT(ne_dcn_coordrun, base);
         s.scatter = NE_DCN_VARIANT(ne_dcn_scatter, base);
+        s.coordscatter = NE_DCN_VARIANT(ne_dcn_coordscatter, base);
     }
     return s;
 }
@@ -126,15 +120,16 @@ typedef struct {
     const ne_dcn_geom* g;
     const NE_T *xh, *offset, *mask;   /* the image in HWC order; offset / mask of the batch */
     int64_t b, p0, np;                /* image, first position and positions of the chunk */
-    NE_T* col;                        /* [np][C_in*kh*kw] rows */
-    NE_T* dcol;                       /* backward: column gradient, same layout */
+    NE_T* col;                        /* forward: one KC slice of the rows, [np][KC] */
+    NE_T* dcol;                       /* backward: column gradient of positions [dq0, dq1), rows of C_in*kh*kw */
     NE_FN(ne_dcn_tap)* tab;           /* [dg][np][kk] */
     NE_FN(ne_dcn_tapb)* tabb;         /* backward extras, or NULL */
     NE_T *goff, *gmask;               /* backward: this image's grad offset / mask (gmask may be NULL) */
     NE_T* gxh;                        /* backward: grad of the HWC image */
     NE_FN(ne_dcn_simd) simd;
-    int64_t pnr, pstride;             /* > 0: col is each group's rows^T (kg x np) packed for ne_gemm_pb
-                                         with panel width pnr, pstride elements per group */
+    int64_t pnr;                      /* backward: the GEMM's panel width (ne_dcn_rows_block) */
+    int64_t dq0, dq1;                 /* backward: the positions (of the chunk) dcol holds */
+    int fuse;                         /* backward, one thread: grad offset / mask also scatter grad input */
 } NE_FN(ne_dcn_chunk);
 
 /* Calls fn(ctx, c_begin, c_end, d, gi) for the runs of channels that share a deformable group d
@@ -154,100 +149,143 @@ typedef struct {
     }
 #endif
 
-/* Positions [q0, q1) of the chunk: their table entries (every deformable group and tap), then
- * their column rows. */
-static int32_t NE_FN(ne_dcn_im2row)(void* vctx, int64_t q0, int64_t q1) {
-    NE_FN(ne_dcn_chunk)* c = vctx;
+/* The table entries of position q of the chunk (every deformable group and tap). */
+static void NE_FN(ne_dcn_tab_row)(const NE_FN(ne_dcn_chunk)* c, int64_t q) {
     const ne_dcn_geom* g = c->g;
-    const int64_t kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
-    for (int64_t q = q0; q < q1; q++) {
-        for (int64_t d = 0; d < g->dg; d++)
-            for (int64_t t = 0; t < kk; t++) {
-                const int64_t e = (d * c->np + q) * kk + t;
-                NE_FN(ne_dcn_entry)(g, c->offset, c->mask, c->b, d, c->p0 + q, t, c->tab + e, c->tabb ? c->tabb + e : NULL);
-            }
-        if (c->pnr > 0) {
-            /* Backward: the row goes straight into the grad-weight GEMM's packed B (row q of
-             * rows_g is k index q of B_g = rows_g, columns in panels of pnr): fused sampling and
-             * packing, no separate copy. A run stays contiguous up to a panel boundary. */
-            const int64_t nr = c->pnr;
-            for (int64_t t = 0; t < kk; t++)
-                NE_DCN_FOR_RUNS(g, 0, g->cin, {
-                    const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
-                    const NE_T* x = c->xh + cs;
-                    NE_T* base = c->col + gi * c->pstride;
-                    for (int64_t j = t * cig + (cs - gi * cig), o = 0, len = ce - cs; len > 0;) {
-                        const int64_t piece = nr - j % nr < len ? nr - j % nr : len;
-                        c->simd.row(base + ne_gemm_pb_index(kg, c->np, nr, q, j), x + o + e->i[0], x + o + e->i[1],
-                                    x + o + e->i[2], x + o + e->i[3], e->wm[0], e->wm[1], e->wm[2], e->wm[3], piece);
-                        j += piece;
-                        o += piece;
-                        len -= piece;
-                    }
-                })
-            for (int64_t gi = 0; gi < g->groups; gi++)
-                for (int64_t j = kg; j % nr != 0; j++) c->col[gi * c->pstride + ne_gemm_pb_index(kg, c->np, nr, q, j)] = 0;
-            continue;
+    const int64_t kk = g->kh * g->kw;
+    for (int64_t d = 0; d < g->dg; d++)
+        for (int64_t t = 0; t < kk; t++) {
+            const int64_t e = (d * c->np + q) * kk + t;
+            NE_FN(ne_dcn_entry)(g, c->offset, c->mask, c->b, d, c->p0 + q, t, c->tab + e, c->tabb ? c->tabb + e : NULL);
         }
-        NE_T* row = c->col + q * kc;
-        for (int64_t t = 0; t < kk; t++)
-            NE_DCN_FOR_RUNS(g, 0, g->cin, {
-                const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+}
+
+/* Columns [k0, k0 + kb) of conv group gi's part of the rows (k = t * cig + ci) for the positions
+ * [0, np) of the chunk, into slice[q][0 .. kb) (row stride ld): the forward's rows one GEMM KC
+ * slice at a time (the table made), so that they are built and consumed in L2. */
+static void NE_FN(ne_dcn_row_slice)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, int64_t k0, int64_t kb, NE_T* slice,
+                                    int64_t ld) {
+    const ne_dcn_geom* g = c->g;
+    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, cpd = g->cin / g->dg;
+    for (int64_t q = 0; q < c->np; q++)
+        for (int64_t j = k0; j < k0 + kb;) {
+            const int64_t t = j / cig, cs = gi * cig + j % cig, d = cs / cpd;
+            int64_t len = (t + 1) * cig - j;
+            if (len > k0 + kb - j) len = k0 + kb - j;
+            if (len > (d + 1) * cpd - cs) len = (d + 1) * cpd - cs;
+            const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
+            const NE_T* x = c->xh + cs;
+            c->simd.row(slice + q * ld + (j - k0), x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], e->wm[0], e->wm[1],
+                        e->wm[2], e->wm[3], len);
+            j += len;
+        }
+}
+
+#ifndef NE_DCN_QB
+#define NE_DCN_QB 16
+#endif
+
+/* One thread's backward: the columns [j0, j0 + nb) (nb <= NC) of conv group gi's rows for every
+ * position of the chunk, straight into blk packed as B (k = positions, n = nb columns) for
+ * ne_gemm_sweep (ne_gemm_pb_index with n = nb), zero past kg: one NC block of the grad-weight
+ * GEMM's B at a time, built and consumed in L2 instead of the whole chunk's (2.4 MB) through L3.
+ * Per NE_DCN_QB positions, each piece of a channel run that stays inside one panel is sampled
+ * for every position of the block in turn, so that the stores run through the panel
+ * sequentially (one row at a time wrote 128-byte pieces 32 KB apart in the whole chunk's B:
+ * 5.2 ms against 3.0 for this order). The table must be made. */
+static void NE_FN(ne_dcn_rows_block)(const NE_FN(ne_dcn_chunk)* c, int64_t gi, int64_t j0, int64_t nb, NE_T* blk) {
+    const ne_dcn_geom* g = c->g;
+    const int64_t kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk, cpd = g->cin / g->dg;
+    const int64_t nr = c->pnr, np = c->np;
+    for (int64_t qb = 0; qb < np; qb += NE_DCN_QB) {
+        const int64_t qn = np - qb < NE_DCN_QB ? np - qb : NE_DCN_QB;
+        for (int64_t j = j0; j < j0 + nb;) {
+            const int64_t t = j / cig, cs = gi * cig + j % cig, d = cs / cpd;
+            int64_t len = (t + 1) * cig - j;
+            if (len > j0 + nb - j) len = j0 + nb - j;
+            if (len > (d + 1) * cpd - cs) len = (d + 1) * cpd - cs;
+            if (len > nr - (j - j0) % nr) len = nr - (j - j0) % nr;
+            NE_T* dst = blk + ne_gemm_pb_index(nb, np, nr, qb, j - j0);
+            for (int64_t q = qb; q < qb + qn; q++, dst += nr) {
+                if (q != qb && q % NE_GEMM_KC == 0) dst = blk + ne_gemm_pb_index(nb, np, nr, q, j - j0);
+                const NE_FN(ne_dcn_tap)* e = c->tab + (d * np + q) * kk + t;
                 const NE_T* x = c->xh + cs;
-                c->simd.row(row + gi * kg + t * cig + (cs - gi * cig), x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
-                            e->wm[0], e->wm[1], e->wm[2], e->wm[3], ce - cs);
-            })
+                c->simd.row(dst, x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], e->wm[0], e->wm[1], e->wm[2],
+                            e->wm[3], len);
+            }
+            j += len;
+        }
+        if (j0 + nb == kg)
+            for (int64_t q = qb; q < qb + qn; q++)
+                for (int64_t j = nb; j % nr != 0; j++) blk[ne_gemm_pb_index(nb, np, nr, q, j)] = 0;
     }
-    return 0;
 }
 
 /* Grad offset / mask of positions [q0, q1): each (deformable group, tap, position) is owned by
- * one task and sums its channels in channel order through 16 fixed partial sums. */
-static int32_t NE_FN(ne_dcn_coord)(void* vctx, int64_t q0, int64_t q1) {
-    NE_FN(ne_dcn_chunk)* c = vctx;
+ * one task. The channel sum factors per corner k (the coefficients are the same for every channel
+ * of the deformable group): D_k = sum_c dcol[c] * x_k[c] through 16 fixed partial sums, then
+ *     grad dy = m * sum_k cy_k D_k,  grad dx = m * sum_k cx_k D_k,  grad mask = sum_k w_k D_k
+ * (4 products per channel instead of 12 and their sums). With c->fuse (one thread only) the same
+ * pass also scatters grad input (ne_dcn_col2im), reading each dcol run once: every grad input
+ * element still receives its terms in the order (position, tap, corner), so the bits are those of
+ * the separate pass that several threads run. */
+static void NE_FN(ne_dcn_coord_rows)(const NE_FN(ne_dcn_chunk)* c, int64_t q0, int64_t q1) {
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t cpd = g->cin / g->dg;
-    NE_T acc[48];
+    NE_T acc[64];
     for (int64_t q = q0; q < q1; q++)
         for (int64_t dd = 0; dd < g->dg; dd++)
             for (int64_t t = 0; t < kk; t++) {
-                for (int j = 0; j < 48; j++) acc[j] = 0;
+                for (int j = 0; j < 64; j++) acc[j] = 0;
                 const int64_t ei = (dd * c->np + q) * kk + t;
                 const NE_FN(ne_dcn_tap)* e = c->tab + ei;
                 const NE_FN(ne_dcn_tapb)* eb = c->tabb + ei;
                 NE_DCN_FOR_RUNS(g, dd * cpd, (dd + 1) * cpd, {
                     const NE_T* x = c->xh + cs;
-                    c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3],
-                                  c->dcol + q * kc + gi * kg + t * cig + (cs - gi * cig), eb, acc, ce - cs);
+                    const NE_T* dc = c->dcol + (q - c->dq0) * kc + gi * kg + t * cig + (cs - gi * cig);
+                    NE_T* gx = c->gxh + cs;
+                    if (c->fuse && e->wm[0] != 0 && e->wm[1] != 0 && e->wm[2] != 0 && e->wm[3] != 0) {
+                        c->simd.coordscatter(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, gx + e->i[0],
+                                             gx + e->i[1], gx + e->i[2], gx + e->i[3], e->wm[0], e->wm[1], e->wm[2],
+                                             e->wm[3], ce - cs);
+                    } else {
+                        c->simd.coord(x + e->i[0], x + e->i[1], x + e->i[2], x + e->i[3], dc, acc, ce - cs);
+                        if (c->fuse)
+                            for (int k = 0; k < 4; k++)
+                                if (e->wm[k] != 0) c->simd.scatter(gx + e->i[k], dc, e->wm[k], ce - cs);
+                    }
                 })
-                NE_T sy = 0, sx = 0, sm = 0;
-                for (int j = 0; j < 16; j++) {
-                    sy += acc[j];
-                    sx += acc[16 + j];
-                    sm += acc[32 + j];
+                NE_T dk[4];
+                for (int k = 0; k < 4; k++) {
+                    NE_T s = 0;
+                    for (int j = 0; j < 16; j++) s += acc[16 * k + j];
+                    dk[k] = s;
                 }
+                const NE_T sy = eb->cy[0] * dk[0] + eb->cy[1] * dk[1] + eb->cy[2] * dk[2] + eb->cy[3] * dk[3];
+                const NE_T sx = eb->cx[0] * dk[0] + eb->cx[1] * dk[1] + eb->cx[2] * dk[2] + eb->cx[3] * dk[3];
+                const NE_T sm = eb->w[0] * dk[0] + eb->w[1] * dk[1] + eb->w[2] * dk[2] + eb->w[3] * dk[3];
                 const int64_t p = c->p0 + q;
                 c->goff[((dd * 2 * kk) + 2 * t) * hw + p] = sy * eb->m;
                 c->goff[((dd * 2 * kk) + 2 * t + 1) * hw + p] = sx * eb->m;
                 if (c->gmask) c->gmask[(dd * kk + t) * hw + p] = sm;
             }
-    return 0;
 }
 
-/* Grad of the HWC image for the channel blocks [k0, k1) (16 channels each): a task owns its
- * channels at every pixel and walks positions, taps and corners in one order, so there are no
+/* Grad of the HWC image for the channel blocks [k0, k1) (16 channels each), from the positions
+ * [dq0, dq1) of dcol: a task owns its channels at every pixel and walks positions (sub-block after
+ * sub-block, so in ascending order), taps and corners in one order, so there are no
  * races and each element's sum is the same for any thread count. */
 static int32_t NE_FN(ne_dcn_col2im)(void* vctx, int64_t k0, int64_t k1) {
     NE_FN(ne_dcn_chunk)* c = vctx;
     const ne_dcn_geom* g = c->g;
     const int64_t kk = g->kh * g->kw, kc = g->cin * kk, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t lo = k0 * 16, hi = k1 * 16 < g->cin ? k1 * 16 : g->cin;
-    for (int64_t q = 0; q < c->np; q++)
+    for (int64_t q = c->dq0; q < c->dq1; q++)
         for (int64_t t = 0; t < kk; t++)
             NE_DCN_FOR_RUNS(g, lo, hi, {
                 const NE_FN(ne_dcn_tap)* e = c->tab + (d * c->np + q) * kk + t;
-                const NE_T* dc = c->dcol + q * kc + gi * kg + t * cig + (cs - gi * cig);
+                const NE_T* dc = c->dcol + (q - c->dq0) * kc + gi * kg + t * cig + (cs - gi * cig);
                 for (int k = 0; k < 4; k++)
                     if (e->wm[k] != 0) c->simd.scatter(c->gxh + e->i[k] + cs, dc, e->wm[k], ce - cs);
             })
@@ -313,25 +351,22 @@ static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
 typedef struct {
     const NE_T* src;
     NE_T* dst;
-    int64_t cig, kk, back;  /* per row: [cig][kk] <-> [kk][cig]; back: dst [cig][kk] from src [kk][cig] */
+    int64_t cig, kk;        /* per row: dst [cig][kk] from src [kk][cig] */
 } NE_FN(ne_dcn_wperm_ctx);
 
-/* The weight rows [co0, co1) with (channel, tap) swapped to (tap, channel), or back. */
-static int32_t NE_FN(ne_dcn_wperm)(void* vctx, int64_t r0, int64_t r1) {
+/* dW' back to the weight's layout: rows [r0, r1) of [kk][cig] transposed to [cig][kk]. */
+static int32_t NE_FN(ne_dcn_wperm_back)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_wperm_ctx)* c = vctx;
     const int64_t kg = c->cig * c->kk;
-    for (int64_t r = r0; r < r1; r++)
-        for (int64_t ci = 0; ci < c->cig; ci++)
-            for (int64_t t = 0; t < c->kk; t++) {
-                if (c->back) c->dst[r * kg + ci * c->kk + t] = c->src[r * kg + t * c->cig + ci];
-                else c->dst[r * kg + t * c->cig + ci] = c->src[r * kg + ci * c->kk + t];
-            }
+    for (int64_t r = r0; r < r1; r++) {
+        NE_FN(ne_dcn_tr_ctx) tc = {c->src + r * kg, c->dst + r * kg, c->kk, c->cig, 0};
+        NE_FN(ne_dcn_transpose)(&tc, 0, c->kk);
+    }
     return 0;
 }
 
 #undef NE_DCN_ROW_BODY
 #undef NE_DCN_ROW_SIG
-#undef NE_DCN_COORD_STEP
 #undef NE_DCN_COORD_BODY
 #undef NE_DCN_COORD_SIG
 #undef NE_DCN_SCATTER_BODY
