@@ -1,11 +1,12 @@
-/* conv2d on the CPU (include/ne_conv2d.h): the GEMM path (the caller's CBLAS, one call per
- * image, group and chunk of output positions, on im2col columns or, for a 1x1 stride-1
- * unpadded convolution, straight on the NCHW input) for every shape, Winograd F(4x4,3x3)
- * for float32 3x3 stride-1 convolutions (2.25x fewer multiplications; transforms here, the 36
- * products through the CBLAS), and the direct kernel (below) for float32 1x1 stride-1
- * convolutions and those with <= 4 input channels (the stem), where it measured faster than
- * OpenBLAS. One path per case; the rule is in ne_conv2d_forward_cpu. The epilogue runs on each
- * chunk while it is still in cache. */
+/* conv2d on the CPU (include/ne_conv2d.h): the GEMM path (the project's deterministic GEMM,
+ * ne_gemm.h, per image, group and chunk of output positions, on im2col columns or, for a 1x1
+ * stride-1 unpadded convolution, straight on the NCHW input) for every shape, Winograd
+ * F(4x4,3x3) for float32 3x3 stride-1 convolutions on planes large enough (2.25x fewer
+ * multiplications), and the direct kernel (below) for float32 1x1 stride-1 convolutions and
+ * those with <= 4 input channels (the stem). One path per case; the rule is in ne_c2_choose.
+ * Every path runs on prepared weights (ne_conv2d_prepare_cpu: laid out once as the path reads
+ * them, the BN scale folded in); the unprepared entry point prepares, runs and frees, so that
+ * both give the same bits. The epilogue runs on each chunk while it is still in cache. */
 #define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,10 @@ typedef struct {
     int64_t cin_g, cout_g;
 } ne_c2_geom;
 
-/* Bytes of one im2col buffer (a few per core fit L2); output positions per GEMM of the direct
- * 1x1 path; bytes of Winograd's transformed input and products per block of tile rows. */
-#define NE_C2_COL_BYTES (512 << 10)
+/* Output positions per item of the GEMM path: on im2col columns (one packed NE_GEMM_NC block
+ * of B per KC rows), straight on the input (1x1); bytes of Winograd's transformed input and
+ * products per block of tile rows. */
+#define NE_C2_GEMM_COLS 256
 #define NE_C2_DIRECT_COLS 1536
 #define NE_C2_WINO_BYTES ((int64_t) 12 << 20)
 
@@ -43,11 +45,51 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
     *nchunks = (hwo + w - 1) / w;
 }
 
+/* The prepared weights (ne_conv2d_prepare_cpu): a header, then the path's arrays at 64-byte
+ * offsets. GEMM: t[C_out], then per group ne_gemm_pa's packed A of [C_out/groups][K] (weights
+ * times scale). Winograd: s[C_out], t[C_out], then 36 packed A of [C_out][C_in] (U = G w G^T).
+ * Direct: t[C_out], then [8-channel block][K][8] (weights times scale). Nothing depends on the
+ * plane size or the isa. */
+#define NE_C2_PREP_MAGIC ((int64_t) 0x5045525032434e45LL)   /* "NEC2PREP" */
+#define NE_C2_PATH_GEMM 1
+#define NE_C2_PATH_WINOGRAD 2
+#define NE_C2_PATH_DIRECT 3
+#define NE_C2_DC 8    /* output channels per register block of the direct kernel */
+
+typedef struct {
+    int64_t magic, dtype, path, cout, cin, kh, kw, groups;
+} ne_c2_prep_head;
+
+typedef struct {
+    int64_t s, t, a, bytes;   /* byte offsets of s, t, the weights; the total */
+} ne_c2_layout;
+
+static int64_t ne_c2_up64(int64_t b) {
+    return (b + 63) / 64 * 64;
+}
+
+static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t es) {
+    ne_c2_layout L;
+    const int64_t K = g->cin_g * g->kh * g->kw, mr = 12;   /* NE_GEMM_MR */
+    const int64_t vec = ne_c2_up64(g->cout * es);
+    L.s = L.t = ne_c2_up64((int64_t) sizeof(ne_c2_prep_head));
+    if (path == NE_C2_PATH_WINOGRAD) L.t = L.s + vec;
+    L.a = L.t + vec;
+    int64_t elems;
+    if (path == NE_C2_PATH_GEMM) elems = g->groups * ((g->cout_g + mr - 1) / mr * mr) * K;
+    else if (path == NE_C2_PATH_WINOGRAD) elems = 36 * ((g->cout + mr - 1) / mr * mr) * g->cin;
+    else elems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * K;
+    L.bytes = L.a + elems * es;
+    return L;
+}
+
 /* The SIMD variants of ne_conv2d_kernel.h, per dtype: base (x86-64), avx2 (+FMA: not
- * contracted), avx512 (AVX-512F); then the dtype's drivers (ne_conv2d_driver.h). */
+ * contracted), avx512 (AVX-512F); then the dtype's GEMM (ne_gemm.h) and drivers
+ * (ne_conv2d_driver.h). */
 #define NE_T float
 #define NE_S f32
 #define NE_C2_WINOGRAD 1
+#include "ne_gemm.h"
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL
@@ -68,7 +110,6 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
  * + (bias*scale + shift), + residual, ReLU. Items are output rows: bit-identical for any thread
  * count and isa. */
 #define NE_C2_DX 48   /* output columns per register block */
-#define NE_C2_DC 8    /* output channels per register block */
 
 static int ne_c2_direct_fits(const ne_c2_geom* g) {
     return g->groups == 1 && g->cin <= 4 && g->sw <= 2 && g->dw == 1;
@@ -283,37 +324,33 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     return NE_OK;
 }
 
-static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const float* w, const float* bias,
-                                    const float* scale, const float* shift, const float* res, int32_t relu, float* out,
-                                    int32_t threads, int32_t isa) {
-    ne_c2_direct_ctx c;
-    memset(&c, 0, sizeof c);
-    c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
-    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
-    const int64_t K = g->cin * g->kh * g->kw;
-    c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
-    /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
-    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
-    float* wp = (float*) ne_c2_alloc((size_t) (c.ncb * K * NE_C2_DC + g->cout) * sizeof(float) + (size_t) g->kw * sizeof(int64_t));
-    if (!wp) return NE_ERR_OUT_OF_MEMORY;
-    int64_t* joff = (int64_t*) (wp + c.ncb * K * NE_C2_DC + g->cout);
-    for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
-    c.joff = joff;
-    float* t = wp + c.ncb * K * NE_C2_DC;
-    for (int64_t cb = 0; cb < c.ncb; cb++)
+/* Prepared: t[C_out] and the weights packed [8-channel block][K][8], the scale folded in. */
+static int32_t ne_c2_prepare_direct(const ne_c2_geom* g, const float* w, const float* bias, const float* scale,
+                                    const float* shift, char* prep, const ne_c2_layout* L) {
+    const int64_t K = g->cin * g->kh * g->kw, ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    float* t = (float*) (prep + L->t);
+    float* wp = (float*) (prep + L->a);
+    for (int64_t cb = 0; cb < ncb; cb++)
         for (int64_t k = 0; k < K; k++)
             for (int64_t o = 0; o < NE_C2_DC; o++) {
                 const int64_t co = cb * NE_C2_DC + o;
-                float s = 0, tt;
-                if (co < g->cout) ne_c2_affine_f32(bias, scale, shift, co, &s, &tt);
-                wp[(cb * K + k) * NE_C2_DC + o] = co < g->cout ? (scale ? w[co * K + k] * s : w[co * K + k]) : 0.0f;
+                wp[(cb * K + k) * NE_C2_DC + o] = co < g->cout ? (scale ? w[co * K + k] * scale[co] : w[co * K + k]) : 0.0f;
             }
     for (int64_t co = 0; co < g->cout; co++) {
         float s;
         ne_c2_affine_f32(bias, scale, shift, co, &s, &t[co]);
     }
-    c.wp = wp, c.t = t;
-    int32_t st;
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                    const float* res, int32_t relu, float* out, int32_t threads, int32_t isa) {
+    ne_c2_direct_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
+    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
+    c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
     if (ne_c2_pointwise_fits(g)) {
         /* positions per item: whole 48-column blocks, up to 8, while the sums stay under 256 KiB
          * and the panel under 512 KiB (long contiguous runs for the epilogue's output rows) */
@@ -321,17 +358,25 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
         while (nsub > 1 && (c.ncb * NE_C2_DC * nsub * NE_C2_DX * 4 > (256 << 10) || g->cin * nsub * NE_C2_DX * 4 > (512 << 10)))
             nsub--;
         c.lq = nsub * NE_C2_DX;
-        st = ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
-    } else {
-        st = ne_parallel_for(g->n * g->ho, threads, ne_c2_direct_range, &c);
+        return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
     }
-    free(wp);
+    /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
+    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
+    if (!joff) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
+    c.joff = joff;
+    int32_t st = ne_parallel_for(g->n * g->ho, threads, ne_c2_direct_range, &c);
+    free(joff);
     return st;
 }
 
 #define NE_T double
 #define NE_S f64
 #define NE_C2_WINOGRAD 0
+#define NE_GEMM_DOUBLE
+#include "ne_gemm.h"
+#undef NE_GEMM_DOUBLE
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL
@@ -363,11 +408,13 @@ static int ne_c2_winograd_fits(const ne_c2_geom* g) {
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->groups == 1;
 }
 
-/* Winograd's weight transform (36·C_out·C_in floats written, then read by the products) runs on
- * every call, and its 4x4 tiles overhang a small plane (8x8 computed for 7x7): below this many
- * tiles per image the GEMM path is faster (resnet50 at 224², 1 thread: 3x3 512->512 at 7x7,
- * 4 tiles, 26 ms by Winograd vs ~3 by GEMM; 256->256 at 14x14, 16 tiles, 3.9 vs ~2.6). */
-#define NE_C2_WINO_MIN_TILES 36
+/* Winograd's 4x4 tiles overhang a small plane (8x8 computed for 7x7) and its transformed
+ * weights U are 4x the weights (36 vs 9 per channel pair), all read for few tiles: below this
+ * many tiles per image the GEMM path is faster. Measured with prepared weights, one thread,
+ * shared 2-core AVX-512 Xeon, 3x3 C->C (Winograd vs GEMM): 512 on 7x7 (4 tiles) 4.2 vs 2.4 ms;
+ * 512 on 10x10 (9 tiles) 3.9 vs 4.3; 256 on 12x12 (9) 1.0 vs 1.8; 256 on 14x14 (16) 1.2 vs 2.4;
+ * 128 on 28x28 (49) 0.9 vs 2.3. */
+#define NE_C2_WINO_MIN_TILES 9
 
 static int ne_c2_winograd_pays(const ne_c2_geom* g) {
     return g->cin >= 16 && g->cout >= 16 && ((g->ho + 3) / 4) * ((g->wo + 3) / 4) >= NE_C2_WINO_MIN_TILES;
@@ -381,39 +428,122 @@ static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
     return blocks * NE_C2_DX * 4 <= hw * 5;
 }
 
-int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weight, const void* bias,
-                              const void* scale, const void* shift, const void* residual, int32_t relu,
-                              void* output, const int64_t* dims, const int64_t* conv, int32_t algo,
-                              int64_t gemm, int32_t threads, int32_t isa) {
+/* The path algo selects (include/ne_conv2d.h), or NE_ERR_INVALID_ARGUMENT where the requested
+ * one does not fit. Auto: Winograd where it fits and pays (16+ channels each way and enough
+ * tiles), else the direct kernel for few input channels (the RGB stem) and for 1x1 stride-1
+ * convolutions whose plane fills its blocks, else the GEMM path. */
+static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, int32_t* path) {
+    if (algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;
+    if (dtype == 1) {
+        if (algo >= 2) return NE_ERR_INVALID_ARGUMENT;
+        *path = NE_C2_PATH_GEMM;
+        return NE_OK;
+    }
+    if (dtype != 0) return NE_ERR_UNSUPPORTED_DTYPE;
+    const int direct_fits = ne_c2_direct_fits(g) || ne_c2_pointwise_fits(g);
+    if (algo == 2 && !ne_c2_winograd_fits(g)) return NE_ERR_INVALID_ARGUMENT;
+    if (algo == 3 && !direct_fits) return NE_ERR_INVALID_ARGUMENT;
+    if (algo == 0) {
+        if (ne_c2_winograd_fits(g) && ne_c2_winograd_pays(g)) *path = NE_C2_PATH_WINOGRAD;
+        else if (ne_c2_direct_fits(g) || (ne_c2_pointwise_fits(g) && ne_c2_pointwise_pays(g))) *path = NE_C2_PATH_DIRECT;
+        else *path = NE_C2_PATH_GEMM;
+    } else {
+        *path = algo;
+    }
+    return NE_OK;
+}
+
+/* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
+static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
+    if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
+    if (dtype != 0) return 0;
+    if (path == NE_C2_PATH_WINOGRAD) return ne_c2_winograd_fits(g);
+    if (path == NE_C2_PATH_DIRECT) return ne_c2_direct_fits(g) || ne_c2_pointwise_fits(g);
+    return 0;
+}
+
+int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path) {
     ne_c2_geom g;
     int32_t s = ne_c2_geom_read(dims, conv, &g);
     if (s != NE_OK) return s;
-    if (!input || !weight || !output || !gemm || algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;
+    if (!path) return NE_ERR_INVALID_ARGUMENT;
+    return ne_c2_choose(dtype, &g, algo, path);
+}
+
+int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t path, int64_t* bytes) {
+    ne_c2_geom g;
+    int32_t s = ne_c2_geom_read(dims, conv, &g);
+    if (s != NE_OK) return s;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (!bytes || !ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
+    *bytes = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8).bytes;
+    return NE_OK;
+}
+
+int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bias, const void* scale, const void* shift,
+                              const int64_t* dims, const int64_t* conv, int32_t path, void* prepared, int64_t bytes,
+                              int32_t threads, int32_t isa) {
+    ne_c2_geom g;
+    int32_t s = ne_c2_geom_read(dims, conv, &g);
+    if (s != NE_OK) return s;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (!weight || !prepared || !ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
+    const ne_c2_layout L = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8);
+    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
+    isa = ne_isa_resolve(isa);
+    char* p = (char*) prepared;
+    ne_c2_prep_head* h = (ne_c2_prep_head*) p;
+    h->magic = 0;   /* valid only once complete */
+    if (dtype == 1) s = ne_c2_prepare_gemm_f64(&g, weight, bias, scale, shift, p, &L, threads);
+    else if (path == NE_C2_PATH_GEMM) s = ne_c2_prepare_gemm_f32(&g, weight, bias, scale, shift, p, &L, threads);
+    else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
+    else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
+    if (s != NE_OK) return s;
+    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups};
+    return NE_OK;
+}
+
+int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const void* prepared, int64_t bytes,
+                                       const void* residual, int32_t relu, void* output, const int64_t* dims,
+                                       const int64_t* conv, int32_t threads, int32_t isa) {
+    ne_c2_geom g;
+    int32_t s = ne_c2_geom_read(dims, conv, &g);
+    if (s != NE_OK) return s;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (!input || !prepared || !output || bytes < (int64_t) sizeof(ne_c2_prep_head)) return NE_ERR_INVALID_ARGUMENT;
+    const ne_c2_prep_head* h = (const ne_c2_prep_head*) prepared;
+    if (h->magic != NE_C2_PREP_MAGIC || h->dtype != dtype || h->cout != g.cout || h->cin != g.cin || h->kh != g.kh ||
+        h->kw != g.kw || h->groups != g.groups)
+        return NE_ERR_INVALID_ARGUMENT;
+    const int32_t path = (int32_t) h->path;
+    if (!ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
+    const ne_c2_layout L = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8);
+    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     relu = relu != 0;
-    switch (dtype) {
-        case 0: {
-            /* Winograd pays off once the products dominate its transforms: 16+ channels each way
-             * and enough tiles (ne_c2_winograd_pays). */
-            int wino = algo == 2 || (algo == 0 && ne_c2_winograd_fits(&g) && ne_c2_winograd_pays(&g));
-            if (wino && !ne_c2_winograd_fits(&g)) return NE_ERR_INVALID_ARGUMENT;
-            /* Few input channels (the RGB stem): the direct kernel; see ne_c2_forward_direct. */
-            int direct = algo == 3 || (algo == 0 && !wino && (ne_c2_direct_fits(&g) || (ne_c2_pointwise_fits(&g) && ne_c2_pointwise_pays(&g))));
-            if (direct && !ne_c2_direct_fits(&g) && !ne_c2_pointwise_fits(&g)) return NE_ERR_INVALID_ARGUMENT;
-            if (direct)
-                return ne_c2_forward_direct(&g, input, weight, bias, scale, shift, residual, relu, output, threads, isa);
-            if (wino)
-                return ne_c2_forward_winograd(&g, input, weight, bias, scale, shift, residual, relu, output,
-                                              (ne_c2_gemm_fn_f32) (intptr_t) gemm, threads, isa);
-            return ne_c2_forward_gemm_f32(&g, input, weight, bias, scale, shift, residual, relu, output,
-                                          (ne_c2_gemm_fn_f32) (intptr_t) gemm, threads, isa);
-        }
-        case 1:
-            if (algo >= 2) return NE_ERR_INVALID_ARGUMENT;
-            return ne_c2_forward_gemm_f64(&g, input, weight, bias, scale, shift, residual, relu, output,
-                                          (ne_c2_gemm_fn_f64) (intptr_t) gemm, threads, isa);
-        default: return NE_ERR_UNSUPPORTED_DTYPE;
-    }
+    const char* p = (const char*) prepared;
+    if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
+    if (path == NE_C2_PATH_WINOGRAD) return ne_c2_forward_winograd(&g, input, p, &L, residual, relu, output, threads, isa);
+    if (path == NE_C2_PATH_DIRECT) return ne_c2_forward_direct(&g, input, p, &L, residual, relu, output, threads, isa);
+    return ne_c2_forward_gemm_f32(&g, input, p, &L, residual, relu, output, threads, isa);
+}
+
+int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weight, const void* bias,
+                              const void* scale, const void* shift, const void* residual, int32_t relu,
+                              void* output, const int64_t* dims, const int64_t* conv, int32_t algo,
+                              int32_t threads, int32_t isa) {
+    int32_t path = 0;
+    int64_t bytes = 0;
+    int32_t s = ne_conv2d_path_cpu(dtype, dims, conv, algo, &path);
+    if (s == NE_OK) s = ne_conv2d_prepared_bytes_cpu(dtype, dims, conv, path, &bytes);
+    if (s != NE_OK) return s;
+    if (!input || !weight || !output) return NE_ERR_INVALID_ARGUMENT;
+    void* prep = ne_c2_alloc((size_t) bytes);
+    if (!prep) return NE_ERR_OUT_OF_MEMORY;
+    s = ne_conv2d_prepare_cpu(dtype, weight, bias, scale, shift, dims, conv, path, prep, bytes, threads, isa);
+    if (s == NE_OK) s = ne_conv2d_forward_prepared_cpu(dtype, input, prep, bytes, residual, relu, output, dims, conv, threads, isa);
+    free(prep);
+    return s;
 }
 
 #ifndef WITH_CUDA

@@ -411,3 +411,119 @@ static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, i
         }
     }
 }
+
+/* ---- A packed once: the weights of a layer, used by every call ----
+ * ne_gemm packs each (MC x KC) block of A on every call; a caller whose A is the same on every
+ * call (a convolution's weights) packs it once with ne_gemm_pack_a_panels and runs ne_gemm_pa.
+ * Layout of A[m][k] packed (ne_gemm_pa_size elements, the same for every isa): per KC block k0
+ * (width kb), the MR-row panels [kk][MR] of all rows one after the other, panel p at
+ * k0 * mp + p * MR * kb (mp: m rounded up to MR), rows past m zero. */
+static int64_t NE_GFN(ne_gemm_pa_size)(int64_t m, int64_t k) {
+    return (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR * k;
+}
+
+/* Packs the MR-row panels [pan0, pan1) of A[m][k] (element (i, k) at a[i * ars + k * acs]) for
+ * ne_gemm_pa. Panels are independent: callers may pack them on several threads. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pack_a_panels)(int64_t m, int64_t k, const NE_T* a, int64_t ars,
+                                                                    int64_t acs, NE_T* dst, int64_t pan0, int64_t pan1) {
+    const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+        const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+        for (int64_t pan = pan0; pan < pan1; pan++) {
+            const int64_t i = pan * NE_GEMM_MR;
+            if (i >= m) break;
+            const int64_t mb = m - i < NE_GEMM_MR ? m - i : NE_GEMM_MR;
+            NE_GFN(ne_gemm_pack_a)(a + i * ars + k0 * acs, ars, acs, mb, kb, dst + k0 * mp + i * kb);
+        }
+    }
+}
+
+/* acc[0:MR] over kb steps of one packed A panel against one column of B (stride ldb). */
+static void NE_GFN(ne_gemm_col_scalar)(int64_t kb, const NE_T* ap, const NE_T* b, int64_t ldb, NE_T* acc) {
+    for (int64_t t = 0; t < kb; t++)
+        for (int i = 0; i < NE_GEMM_MR; i++) acc[i] = NE_G_FMA1(ap[t * NE_GEMM_MR + i], b[t * ldb], acc[i]);
+}
+
+#if NE_GEMM_X86
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_col_avx512)(int64_t kb, const NE_T* ap, const NE_T* b, int64_t ldb, NE_T* acc) {
+    const int W = NE_G_W512;
+    const uint32_t m0 = W >= NE_GEMM_MR ? (1u << NE_GEMM_MR) - 1 : (1u << W) - 1;
+    const int rest = NE_GEMM_MR > W ? NE_GEMM_MR - W : 0;
+    const uint32_t m1 = (1u << rest) - 1;
+    NE_G_V512 a0 = NE_G_ML512(m0, acc), a1 = NE_G_ML512(m1, acc + W);
+    for (int64_t t = 0; t < kb; t++) {
+        const NE_G_V512 bv = NE_G_B512(b[t * ldb]);
+        a0 = NE_G_F512(NE_G_ML512(m0, ap + t * NE_GEMM_MR), bv, a0);
+        a1 = NE_G_F512(NE_G_ML512(m1, ap + t * NE_GEMM_MR + W), bv, a1);
+    }
+    NE_G_MS512(acc, m0, a0);
+    NE_G_MS512(acc + W, m1, a1);
+}
+#endif
+
+/* ne_gemm_pa for one column of B (a fully connected layer on one image): the tiles would
+ * compute 32 columns for it; this runs each row's chain alone (the same chain, the same bits). */
+static void NE_GFN(ne_gemm_pa_col)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1, int64_t k0,
+                                   int64_t k1, const NE_T* b, int64_t ldb, NE_T* c, int64_t ldc, int zero, int32_t isa) {
+    const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t i0 = r0; i0 < r1; i0 += NE_GEMM_MR) {
+        const int64_t mb = r1 - i0 < NE_GEMM_MR ? r1 - i0 : NE_GEMM_MR;
+        NE_T acc[2 * NE_GEMM_MR];
+        for (int i = 0; i < 2 * NE_GEMM_MR; i++) acc[i] = 0;
+        if (!zero)
+            for (int64_t i = 0; i < mb; i++) acc[i] = c[(i0 - r0 + i) * ldc];
+        for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+            const NE_T* ap = apacked + kk * mp + i0 * kb;
+            const NE_T* bb = b + (kk - k0) * ldb;
+#if NE_GEMM_X86
+            if (isa == NE_ISA_AVX512) {
+                NE_GFN(ne_gemm_col_avx512)(kb, ap, bb, ldb, acc);
+                continue;
+            }
+#else
+            (void) isa;
+#endif
+            NE_GFN(ne_gemm_col_scalar)(kb, ap, bb, ldb, acc);
+        }
+        for (int64_t i = 0; i < mb; i++) c[(i0 - r0 + i) * ldc] = acc[i];
+    }
+}
+
+/* C[0:r1-r0][0:n] (+)= A[r0:r1][k0:k1] B with A[m][k] packed by ne_gemm_pack_a_panels; r0 a
+ * multiple of MR, k0 a multiple of KC and k1 one too or k; c points at C's row for A's row r0, b at B's row
+ * for k0 (row-major, ldb). A caller covering k in ascending ranges, or splitting rows or
+ * columns between threads, gets the bits of one ne_gemm call (the same chain per element).
+ * work: NE_GEMM_KC * NE_GEMM_NC elements (B's packed block). */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                         int64_t k0, int64_t k1, int64_t n, const NE_T* b, int64_t ldb,
+                                                         NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0) return;
+    if (k1 <= k0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    if (n == 1) {
+        NE_GFN(ne_gemm_pa_col)(m, k, apacked, r0, r1, k0, k1, b, ldb, c, ldc, zero, isa);
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    /* rows per sweep: the A block a B panel meets stays in L2 (ne_gemm_block's split) */
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC;
+        for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;   /* the packed block's width */
+            NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0, ldb, 1, kb, nb, nr, work);
+            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                NE_GFN(ne_gemm_sweep)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, work, c + i0 * ldc + j0, ldc,
+                                      zero && kk == k0, nr, isa);
+            }
+        }
+    }
+}
