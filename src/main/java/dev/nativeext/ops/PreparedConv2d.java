@@ -110,6 +110,10 @@ public final class PreparedConv2d implements AutoCloseable {
     Tensor run(Tensor input, Tensor residual, boolean relu, Tensor out, Conv2d.Algo algo) {
         lockOpen();
         try {
+            if (input != null && input.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
+                        + input.dtype());
+            }
             if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
                 throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
                         + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
