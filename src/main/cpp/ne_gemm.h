@@ -132,9 +132,11 @@ static void NE_GFN(ne_gemm_tile_scalar)(int64_t kb, const NE_T* ap, const NE_T* 
 
 #if NE_GEMM_X86
 /* AVX-512: C[0:mb][0:nb] (mb <= 12, nb <= 2 vectors) over kb steps of the packed panels. */
+/* pf: NULL, or the next A panel (same layout), prefetched into L2 a line per step while this
+ * one computes (ne_gemm_sweep_a: weights streaming from memory). */
 NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp,
                                                          NE_T* c, int64_t ldc, int64_t mb,
-                                                         int64_t nb, int zero) {
+                                                         int64_t nb, int zero, const NE_T* pf) {
     const int W = NE_G_W512, NR = 2 * NE_G_W512;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -160,6 +162,12 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T*
     for (int64_t k = 0; k < kb; k++) {
         const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
         const NE_T* a = ap + k * NE_GEMM_MR;
+        if (pf) {
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR), _MM_HINT_T1);
+#if defined(NE_GEMM_DOUBLE)
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR + 8), _MM_HINT_T1);
+#endif
+        }
         NE_G_V512 t;
 #define NE_G_ST(r, v0, v1) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1);
         NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21) NE_G_ST(3, c30, c31)
@@ -289,7 +297,7 @@ static void NE_GFN(ne_gemm_sweep)(int64_t mc, int64_t nb, int64_t kb, const NE_T
             NE_T* cs = c + ip * ldc + jp;
 #if NE_GEMM_X86
             if (isa == NE_ISA_AVX512) {
-                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z);
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z, NULL);
                 continue;
             }
             if (isa == NE_ISA_AVX2 && w == nr) {
@@ -438,6 +446,29 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pack_a_panels)(int64_t m, int
     }
 }
 
+/* ne_gemm_sweep with the loops the other way round, for an A that streams from memory (weights
+ * packed once, read once per call) against a B block that stays in L2: each A panel is loaded
+ * once and meets every B panel while it is in L1, so the stream from memory overlaps the tiles
+ * instead of being paid for in full before the first B panel's tiles end. Same tiles, same bits. */
+static void NE_GFN(ne_gemm_sweep_a)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                    int64_t ldc, int z, int64_t nr, int32_t isa) {
+    for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+        const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+        const NE_T* app = ap + ip * kb;
+#if NE_GEMM_X86
+        if (isa == NE_ISA_AVX512) {
+            const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
+            for (int64_t jp = 0; jp < nb; jp += nr) {
+                const int64_t w = nb - jp < nr ? nb - jp : nr;
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z, jp == 0 ? pf : NULL);
+            }
+            continue;
+        }
+#endif
+        NE_GFN(ne_gemm_sweep)(mb, nb, kb, app, bp, c + ip * ldc, ldc, z, nr, isa);
+    }
+}
+
 /* acc[0:MR] over kb steps of one packed A panel against one column of B (stride ldb). */
 static void NE_GFN(ne_gemm_col_scalar)(int64_t kb, const NE_T* ap, const NE_T* b, int64_t ldb, NE_T* acc) {
     for (int64_t t = 0; t < kb; t++)
@@ -521,8 +552,8 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
             NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0, ldb, 1, kb, nb, nr, work);
             for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
                 const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
-                NE_GFN(ne_gemm_sweep)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, work, c + i0 * ldc + j0, ldc,
-                                      zero && kk == k0, nr, isa);
+                NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, work, c + i0 * ldc + j0, ldc,
+                                        zero && kk == k0, nr, isa);
             }
         }
     }
