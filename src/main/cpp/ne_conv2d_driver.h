@@ -154,7 +154,7 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
  * of the 36 matrices packed once as ne_gemm_pa's A. ---- */
 typedef void (*ne_c2_wino_weight_fn)(const NE_T* w, int64_t cin, int64_t cout, int64_t co, NE_T* w9, NE_T* U);
 typedef void (*ne_c2_wino_input_fn)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
-                                    int64_t tw, int64_t tb, NE_T* V, NE_T* scratch);
+                                    int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch);
 typedef void (*ne_c2_wino_output_fn)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1, int64_t tw,
                                      int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t, int32_t relu,
                                      NE_T* scratch);
@@ -167,7 +167,7 @@ typedef struct {
     ne_c2_wino_weight_fn weight;
     ne_c2_wino_input_fn input;
     ne_c2_wino_output_fn output;
-    int64_t b, ty0, ty1, tw, tb, upa;
+    int64_t b, ty0, ty1, tw, tb, upa, vsz, nr;
 } ne_c2_wino_ctx;
 
 static void ne_c2_wino_pick(ne_c2_wino_ctx* c, int32_t isa) {
@@ -214,7 +214,7 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     NE_T* scratch = (NE_T*) ne_c2_alloc((size_t) (72 * c->tb + 4 * c->tw + 4) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
-        c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, scratch);
+        c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, scratch);
     free(scratch);
     return NE_OK;
 }
@@ -222,12 +222,9 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* work = (NE_T*) ne_c2_alloc((size_t) (NE_GEMM_KC * NE_GEMM_NC) * sizeof(NE_T));
-    if (!work) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t xi = begin; xi < end; xi++)
-        NE_C2_G(ne_gemm_pa)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, 0, g->cin, c->tb, c->V + xi * g->cin * c->tb, c->tb,
-                            c->M + xi * g->cout * c->tb, c->tb, 1, work, c->isa);
-    free(work);
+        NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
+                             c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
     return NE_OK;
 }
 
@@ -261,7 +258,9 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     if (rows < 1) rows = 1;
     if (rows > th) rows = th;
     c.tw = tw;
-    c.V = (NE_T*) ne_c2_alloc((size_t) (36 * g->cin * rows * tw) * sizeof(NE_T));
+    c.nr = NE_C2_G(ne_gemm_nr)(isa);
+    c.vsz = NE_C2_G(ne_gemm_pb_size)(rows * tw, g->cin, isa);   /* V[xi] packed as ne_gemm's B, for the largest block */
+    c.V = (NE_T*) ne_c2_alloc((size_t) (36 * c.vsz) * sizeof(NE_T));
     c.M = (NE_T*) ne_c2_alloc((size_t) (36 * g->cout * rows * tw) * sizeof(NE_T));
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {

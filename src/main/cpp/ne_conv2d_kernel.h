@@ -159,7 +159,7 @@ NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, i
  * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
  * scratch holds 72 * tb + 4 * tw + 4 elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
-                                       int64_t tw, int64_t tb, NE_T* V, NE_T* scratch) {
+                                       int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch) {
     NE_T* d[6][6];
     NE_T* t[6][6];
     for (int r = 0; r < 6; r++)
@@ -196,10 +196,15 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
     }
     for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tb);          /* along x: t[r][k] */
     for (int k = 0; k < 6; k++) {                                           /* along y */
-        NE_T* col[6] = {t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]};
-        NE_T* o[6];
-        for (int i = 0; i < 6; i++) o[i] = V + ((int64_t) (i * 6 + k) * g->cin + ci) * tb;
-        NE_CAT(ne_c2_bt, NE_SFX)(o, col, tb);
+        /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
+         * apart), so the products need no packing pass */
+        for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {
+            const int64_t w = tb - lt0 < nr ? tb - lt0 : nr, at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+            NE_T* col[6] = {t[0][k] + lt0, t[1][k] + lt0, t[2][k] + lt0, t[3][k] + lt0, t[4][k] + lt0, t[5][k] + lt0};
+            NE_T* o[6];
+            for (int i = 0; i < 6; i++) o[i] = V + (int64_t) (i * 6 + k) * vsz + at;
+            NE_CAT(ne_c2_bt, NE_SFX)(o, col, w);
+        }
     }
 }
 

@@ -558,3 +558,33 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
         }
     }
 }
+
+/* ne_gemm_pa with B[k][n] packed beforehand in ne_gemm_pack_b's layout for (n, k, isa)
+ * (ne_gemm_pb_index), e.g. written straight in that layout by the code that produces it:
+ * C[0:r1-r0][0:n] (+)= A[r0:r1][0:k] B. Same bits as ne_gemm. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                          int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
+                                                          int32_t isa) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, bpacked + j0 * k + kk * nbp,
+                                        c + i0 * ldc + j0, ldc, zero && kk == 0, nr, isa);
+            }
+        }
+    }
+}
