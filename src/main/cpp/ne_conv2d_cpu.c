@@ -33,6 +33,71 @@ static void* ne_c2_alloc(size_t bytes) {
     return posix_memalign(&p, 64, bytes ? bytes : 64) == 0 ? p : NULL;
 }
 
+/* Scratch of one call (work buffers, Winograd's V and M): blocks of 128 KiB and more are kept
+ * (up to NE_C2_KEPT, process-wide) for the next calls instead of being freed. Otherwise glibc
+ * maps them fresh and the kernel faults them in page by page on every call, on both threads at
+ * once (serialised in the kernel: a 2-thread Winograd layer on 28x28 ran no faster than 1
+ * thread). A request takes the smallest kept block that fits; a freed block replaces the
+ * smallest kept one when all slots are taken. Each block carries its size in a 64-byte head. */
+#define NE_C2_KEPT 8
+#define NE_C2_KEEP_MIN ((size_t) 128 << 10)
+static pthread_mutex_t ne_c2_kept_mu = PTHREAD_MUTEX_INITIALIZER;
+static char* ne_c2_kept[NE_C2_KEPT];
+
+static size_t ne_c2_block_size(const char* b) {
+    size_t n;
+    memcpy(&n, b, sizeof n);
+    return n;
+}
+
+static void* ne_c2_scratch(size_t bytes) {
+    const size_t need = bytes + 64;
+    char* b = NULL;
+    if (need >= NE_C2_KEEP_MIN) {
+        pthread_mutex_lock(&ne_c2_kept_mu);
+        int best = -1;
+        for (int i = 0; i < NE_C2_KEPT; i++)
+            if (ne_c2_kept[i] && ne_c2_block_size(ne_c2_kept[i]) >= need &&
+                (best < 0 || ne_c2_block_size(ne_c2_kept[i]) < ne_c2_block_size(ne_c2_kept[best])))
+                best = i;
+        if (best >= 0) {
+            b = ne_c2_kept[best];
+            ne_c2_kept[best] = NULL;
+        }
+        pthread_mutex_unlock(&ne_c2_kept_mu);
+    }
+    if (!b) {
+        b = (char*) ne_c2_alloc(need);
+        if (!b) return NULL;
+        memcpy(b, &need, sizeof need);
+    }
+    return b + 64;
+}
+
+static void ne_c2_scratch_free(void* p) {
+    if (!p) return;
+    char* b = (char*) p - 64;
+    if (ne_c2_block_size(b) >= NE_C2_KEEP_MIN) {
+        pthread_mutex_lock(&ne_c2_kept_mu);
+        int slot = -1;
+        for (int i = 0; i < NE_C2_KEPT && slot < 0; i++)
+            if (!ne_c2_kept[i]) slot = i;
+        if (slot < 0) {
+            for (int i = 0; i < NE_C2_KEPT; i++)
+                if (ne_c2_block_size(ne_c2_kept[i]) < ne_c2_block_size(b) &&
+                    (slot < 0 || ne_c2_block_size(ne_c2_kept[i]) < ne_c2_block_size(ne_c2_kept[slot])))
+                    slot = i;
+        }
+        if (slot >= 0) {
+            char* old = ne_c2_kept[slot];
+            ne_c2_kept[slot] = b;
+            b = old;
+        }
+        pthread_mutex_unlock(&ne_c2_kept_mu);
+    }
+    free(b);
+}
+
 /* Splits hwo output positions into an even number of chunks of about `target` (a multiple of
  * 16 wide), so that two threads share them evenly; depends on the shapes only. */
 static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t* nc) {
@@ -216,7 +281,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_geom* g = c->g;
     const int64_t nr = g->cin * g->kh, lq = c->lq, hwo = g->ho * g->wo;
     /* nr phase-split rows, one zero row, the row pointers, one register block's sums */
-    float* buf = (float*) ne_c2_alloc((size_t) ((nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX) * sizeof(float) +
+    float* buf = (float*) ne_c2_scratch((size_t) ((nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX) * sizeof(float) +
                                       (size_t) nr * sizeof(float*));
     if (!buf) return NE_ERR_OUT_OF_MEMORY;
     float* zero = buf + nr * g->sw * lq;
@@ -268,7 +333,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
             }
         }
     }
-    free(buf);
+    ne_c2_scratch_free(buf);
     return NE_OK;
 }
 
@@ -292,7 +357,7 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_geom* g = c->g;
     const int64_t hw = g->h * g->w, pb = c->lq, nb = (hw + pb - 1) / pb, cin = g->cin, ldc = c->ncb * NE_C2_DC;
     /* the panel [C_in][pb], the sums [C_out rounded up to 8][pb], the row pointers */
-    float* panel = (float*) ne_c2_alloc((size_t) ((cin + ldc) * pb) * sizeof(float) + (size_t) cin * sizeof(float*));
+    float* panel = (float*) ne_c2_scratch((size_t) ((cin + ldc) * pb) * sizeof(float) + (size_t) cin * sizeof(float*));
     if (!panel) return NE_ERR_OUT_OF_MEMORY;
     float* acc = panel + cin * pb;
     const float** rows = (const float**) (acc + ldc * pb);
@@ -320,7 +385,7 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
             ne_c2_epilogue_row(acc + co * pb, c->t[co], c->res ? c->res + at : NULL, c->relu, c->out + at, nx);
         }
     }
-    free(panel);
+    ne_c2_scratch_free(panel);
     return NE_OK;
 }
 

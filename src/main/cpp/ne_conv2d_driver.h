@@ -83,7 +83,7 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
     const ne_c2_geom* g = c->g;
     const int64_t hw = g->h * g->w, hwo = g->ho * g->wo;
     /* B's packed block, then (im2col) one KC-row block of columns */
-    NE_T* work = (NE_T*) ne_c2_alloc((size_t) (NE_GEMM_KC * NE_GEMM_NC + (c->direct ? 0 : NE_GEMM_KC * c->nc)) * sizeof(NE_T));
+    NE_T* work = (NE_T*) ne_c2_scratch((size_t) (NE_GEMM_KC * NE_GEMM_NC + (c->direct ? 0 : NE_GEMM_KC * c->nc)) * sizeof(NE_T));
     if (!work) return NE_ERR_OUT_OF_MEMORY;
     NE_T* col = work + NE_GEMM_KC * NE_GEMM_NC;
     for (int64_t item = begin; item < end; item++) {
@@ -115,7 +115,7 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         if (c->relu)
             for (int64_t o = 0; o < o1 - o0; o++) c->relu_fn(C + o * hwo, n);
     }
-    free(work);
+    ne_c2_scratch_free(work);
     return NE_OK;
 }
 
@@ -211,11 +211,11 @@ static int32_t ne_c2_prepare_winograd(const ne_c2_geom* g, const NE_T* w, const 
 static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* scratch = (NE_T*) ne_c2_alloc((size_t) (72 * c->tb + 4 * c->tw + 4) * sizeof(NE_T));
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * c->tb + 4 * c->tw + 4) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
         c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, scratch);
-    free(scratch);
+    ne_c2_scratch_free(scratch);
     return NE_OK;
 }
 
@@ -231,7 +231,7 @@ static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* scratch = (NE_T*) ne_c2_alloc((size_t) (40 * c->tb + 4 * c->tw) * sizeof(NE_T));
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (40 * c->tb + 4 * c->tw) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     const int64_t hwo = g->ho * g->wo;
     for (int64_t co = begin; co < end; co++) {
@@ -239,7 +239,7 @@ static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
         c->output(g, c->M, co, c->ty0, c->ty1, c->tw, c->tb, c->out + plane, c->res ? c->res + plane : NULL, c->s[co], c->t[co],
                   c->relu, scratch);
     }
-    free(scratch);
+    ne_c2_scratch_free(scratch);
     return NE_OK;
 }
 
@@ -260,8 +260,8 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     c.tw = tw;
     c.nr = NE_C2_G(ne_gemm_nr)(isa);
     c.vsz = NE_C2_G(ne_gemm_pb_size)(rows * tw, g->cin, isa);   /* V[xi] packed as ne_gemm's B, for the largest block */
-    c.V = (NE_T*) ne_c2_alloc((size_t) (36 * c.vsz) * sizeof(NE_T));
-    c.M = (NE_T*) ne_c2_alloc((size_t) (36 * g->cout * rows * tw) * sizeof(NE_T));
+    c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
+    c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw) * sizeof(NE_T));
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         for (int64_t ty0 = 0; ty0 < th && s == NE_OK; ty0 += rows) {
@@ -271,8 +271,8 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
             if (s == NE_OK) s = ne_parallel_for(g->cout, threads, ne_c2_wino_output_range, &c);
         }
     }
-    free(c.V);
-    free(c.M);
+    ne_c2_scratch_free(c.V);
+    ne_c2_scratch_free(c.M);
     return s;
 }
 #endif
