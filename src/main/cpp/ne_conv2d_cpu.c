@@ -38,9 +38,12 @@ static void* ne_c2_alloc(size_t bytes) {
  * maps them fresh and the kernel faults them in page by page on every call, on both threads at
  * once (serialised in the kernel: a 2-thread Winograd layer on 28x28 ran no faster than 1
  * thread). A request takes the smallest kept block that fits; a freed block replaces the
- * smallest kept one when all slots are taken. Each block carries its size in a 64-byte head. */
+ * smallest kept one when all slots are taken. Each block carries its size in a 64-byte head.
+ * Also the unprepared call's prepared weights and Winograd's untransposed U. At most
+ * NE_C2_KEPT * NE_C2_KEEP_MAX bytes stay allocated between calls. */
 #define NE_C2_KEPT 8
 #define NE_C2_KEEP_MIN ((size_t) 128 << 10)
+#define NE_C2_KEEP_MAX ((size_t) 64 << 20)   /* larger blocks go back at once (bounded memory kept) */
 static pthread_mutex_t ne_c2_kept_mu = PTHREAD_MUTEX_INITIALIZER;
 static char* ne_c2_kept[NE_C2_KEPT];
 
@@ -77,7 +80,7 @@ static void* ne_c2_scratch(size_t bytes) {
 static void ne_c2_scratch_free(void* p) {
     if (!p) return;
     char* b = (char*) p - 64;
-    if (ne_c2_block_size(b) >= NE_C2_KEEP_MIN) {
+    if (ne_c2_block_size(b) >= NE_C2_KEEP_MIN && ne_c2_block_size(b) <= NE_C2_KEEP_MAX) {
         pthread_mutex_lock(&ne_c2_kept_mu);
         int slot = -1;
         for (int i = 0; i < NE_C2_KEPT && slot < 0; i++)
@@ -608,11 +611,11 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
     if (s == NE_OK) s = ne_conv2d_prepared_bytes_cpu(dtype, dims, conv, path, &bytes);
     if (s != NE_OK) return s;
     if (!input || !weight || !output) return NE_ERR_INVALID_ARGUMENT;
-    void* prep = ne_c2_alloc((size_t) bytes);
+    void* prep = ne_c2_scratch((size_t) bytes);   /* kept for the next unprepared call */
     if (!prep) return NE_ERR_OUT_OF_MEMORY;
     s = ne_conv2d_prepare_cpu(dtype, weight, bias, scale, shift, dims, conv, path, prep, bytes, threads, isa);
     if (s == NE_OK) s = ne_conv2d_forward_prepared_cpu(dtype, input, prep, bytes, residual, relu, output, dims, conv, threads, isa);
-    free(prep);
+    ne_c2_scratch_free(prep);
     return s;
 }
 

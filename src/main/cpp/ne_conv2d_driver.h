@@ -198,13 +198,13 @@ static int32_t ne_c2_prepare_winograd(const ne_c2_geom* g, const NE_T* w, const 
     memset(&c, 0, sizeof c);
     c.g = g, c.w = w;
     ne_c2_wino_pick(&c, isa);
-    c.Uraw = (NE_T*) ne_c2_alloc((size_t) (36 * g->cout * g->cin) * sizeof(NE_T));
+    c.Uraw = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * g->cin) * sizeof(NE_T));
     if (!c.Uraw) return NE_ERR_OUT_OF_MEMORY;
     int32_t st = ne_parallel_for(g->cout, threads, ne_c2_wino_weight_range, &c);
     if (st == NE_OK)
         st = NE_C2_G(ne_c2_pack)(c.Uraw, 36, g->cout, g->cin, (NE_T*) (prep + L->a), NE_C2_G(ne_gemm_pa_size)(g->cout, g->cin),
                                  threads);
-    free(c.Uraw);
+    ne_c2_scratch_free(c.Uraw);
     return st;
 }
 
