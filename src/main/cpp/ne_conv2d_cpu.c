@@ -259,6 +259,11 @@ NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, i
 #undef NE_C2_DST
 }
 
+/* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
+ * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
+ * ne_c2_epilogue with scale 1 (a*1 is a exactly, so the bits are those of a + t + r). */
+typedef void (*ne_c2_epi_f32_fn)(float* y, const float* x, const float* r, int64_t n, float s, float t, int32_t relu);
+
 typedef struct {
     const ne_c2_geom* g;
     const float *in, *res, *wp, *t;
@@ -267,17 +272,8 @@ typedef struct {
     int64_t lq, ncb;
     const int64_t* joff;
     ne_c2_direct_fn kernel;
+    ne_c2_epi_f32_fn epi;
 } ne_c2_direct_ctx;
-
-/* The epilogue of the direct and pointwise paths on one output row of nx sums (the BN scale is
- * already in the weights): + shift, + residual (rr may be NULL), then ReLU. */
-static inline void ne_c2_epilogue_row(const float* a, float t, const float* rr, int32_t relu, float* y, int64_t nx) {
-    for (int64_t x = 0; x < nx; x++) {
-        float v = a[x] + t;
-        if (rr) v = v + rr[x];
-        y[x] = relu && v < 0 ? 0.0f : v;
-    }
-}
 
 static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
@@ -331,7 +327,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
                 for (int64_t o = 0; o < nco; o++) {
                     const int64_t co = cb * NE_C2_DC + o;
                     const int64_t at = (b * g->cout + co) * hwo + oy * g->wo + x0;
-                    ne_c2_epilogue_row(acc + o * NE_C2_DX, c->t[co], c->res ? c->res + at : NULL, c->relu, c->out + at, nx);
+                    c->epi(c->out + at, acc + o * NE_C2_DX, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
                 }
             }
         }
@@ -385,7 +381,7 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
         }
         for (int64_t co = 0; co < g->cout; co++) {
             const int64_t at = (b * g->cout + co) * hw + p0;
-            ne_c2_epilogue_row(acc + co * pb, c->t[co], c->res ? c->res + at : NULL, c->relu, c->out + at, nx);
+            c->epi(c->out + at, acc + co * pb, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
         }
     }
     ne_c2_scratch_free(panel);
@@ -417,6 +413,7 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     memset(&c, 0, sizeof c);
     c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
     c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
+    c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
     c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
     c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
     if (ne_c2_pointwise_fits(g)) {
