@@ -92,6 +92,8 @@ public final class TorchvisionResNet implements AutoCloseable {
 
     @Override
     public void close() {
+        stem.release();
+        stages.forEach(Stage::release);
         parameters.values().forEach(Parameter::close);
         closeFc();
     }
