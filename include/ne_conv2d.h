@@ -13,16 +13,17 @@
  * output must not overlap input, weight, bias, scale or shift; residual may be output itself
  * (an in-place accumulate) but must not overlap it otherwise.
  *
- * The CPU entry point takes `gemm`, the address of cblas_sgemm (float32) or cblas_dgemm (float64)
- * of a loaded CBLAS (no link-time dependency on a BLAS), called from `threads` threads at once
- * (the caller runs that BLAS single-threaded). algo: 0 auto, 1 the GEMM path (1x1 convolutions
- * straight on the input, im2col otherwise), 2 Winograd F(4x4,3x3) (float32, 3x3, stride 1,
- * dilation 1, groups 1 only; NE_ERR_INVALID_ARGUMENT otherwise), 3 the direct kernel (float32,
- * groups 1, and either a 1x1 kernel with stride 1 and no padding, or C_in <= 4 with stride_w <= 2
- * and dilation_w 1 (the RGB stem); NE_ERR_INVALID_ARGUMENT otherwise; it does not call `gemm`).
- * Auto picks Winograd for float32 3x3 stride-1 dilation-1 ungrouped convolutions with >= 16
- * channels in and out, else the direct kernel where it fits, else the GEMM path. Results are
- * bit-identical for any thread count and isa. */
+ * CPU paths (algo): 0 auto, 1 the GEMM path (the project's own deterministic GEMM on im2col
+ * columns, or straight on the input for 1x1 stride-1 unpadded convolutions), 2 Winograd
+ * F(4x4,3x3) (float32, 3x3, stride 1, dilation 1, groups 1 only; NE_ERR_INVALID_ARGUMENT
+ * otherwise), 3 the direct kernel (float32, groups 1, and either a 1x1 kernel with stride 1 and
+ * no padding, or C_in <= 4 with stride_w <= 2 and dilation_w 1 (the RGB stem);
+ * NE_ERR_INVALID_ARGUMENT otherwise). Auto picks Winograd for float32 3x3 stride-1 dilation-1
+ * ungrouped convolutions with >= 16 channels in and out on planes of enough 4x4 tiles, else the
+ * direct kernel where it fits (and, for 1x1, where the plane fills its 48-position blocks), else
+ * the GEMM path. Results are bit-identical for any thread count and isa, and between the
+ * prepared and the unprepared entry points for the same path. Every CPU entry point uses
+ * `threads` threads of its own and the SIMD variant `isa` (ne_parallel.h's codes). */
 #ifndef NE_CONV2D_H
 #define NE_CONV2D_H
 #include <stdint.h>
@@ -30,7 +31,32 @@
 int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weight, const void* bias,
                               const void* scale, const void* shift, const void* residual, int32_t relu,
                               void* output, const int64_t* dims, const int64_t* conv, int32_t algo,
-                              int64_t gemm, int32_t threads, int32_t isa);
+                              int32_t threads, int32_t isa);
+
+/* Prepared weights: the weights of one convolution laid out once as one CPU path reads them
+ * (the scale folded in, packed for its kernel; Winograd's transform done), for a layer run many
+ * times. The layout depends on dtype, path, C_out, C_in, kh, kw and groups only (not on the
+ * plane size, stride or isa). The caller owns the memory:
+ *   ne_conv2d_path_cpu           *path = the path algo selects for these shapes (1, 2 or 3);
+ *   ne_conv2d_prepared_bytes_cpu *bytes = the size of path's prepared weights;
+ *   ne_conv2d_prepare_cpu        writes them into `prepared` (bytes at least that size);
+ *   ne_conv2d_forward_prepared_cpu runs the path they were prepared for on input, with the
+ *                                epilogue's scale, shift and bias as they were at preparation.
+ * A prepared buffer may be read by several calls at once. NE_ERR_INVALID_ARGUMENT for a buffer
+ * not prepared by ne_conv2d_prepare_cpu, too small, or for other channel counts, kernel size,
+ * groups or dtype than dims/dtype, or a path that cannot run these shapes. */
+int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path);
+
+int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t path,
+                                     int64_t* bytes);
+
+int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bias, const void* scale, const void* shift,
+                              const int64_t* dims, const int64_t* conv, int32_t path, void* prepared, int64_t bytes,
+                              int32_t threads, int32_t isa);
+
+int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const void* prepared, int64_t bytes,
+                                       const void* residual, int32_t relu, void* output, const int64_t* dims,
+                                       const int64_t* conv, int32_t threads, int32_t isa);
 
 /* CUDA: device pointers, the same arguments; never synchronises. NE_ERR_NOT_BUILT_WITH_CUDA in
  * the CPU build. */

@@ -7,45 +7,55 @@
  * im2col, the epilogue and the Winograd transforms. Every loop runs along a contiguous axis so
  * that the compiler vectorises it; -ffp-contract=off keeps every variant's rounding the same. */
 
-/* Columns [K][nc] of the output positions [p0, p0 + nc) of one image and group: row k =
- * (ci, i, j) holds x[ci, oy*s_h - p_h + i*d_h, ox*s_w - p_w + j*d_w], 0 outside the image. */
-NE_TARGET static void NE_CAT(ne_c2_im2col, NE_SFX)(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, NE_T* col) {
-    const int64_t K = g->cin_g * g->kh * g->kw;
-    for (int64_t k = 0; k < K; k++) {
+/* Rows [k0, k1) of the columns [K][nc] of the output positions [p0, p0 + nc) of one image and
+ * group, at col[(k - k0) * nc]: row k = (ci, i, j) holds x[ci, oy*s_h - p_h + i*d_h,
+ * ox*s_w - p_w + j*d_w], 0 outside the image. Walks output rows (no division per run), with
+ * the in-image range of a whole output row computed once per k: on small planes (7x7) the runs
+ * are short and their bookkeeping was a third of the GEMM's time. */
+NE_TARGET static void NE_CAT(ne_c2_im2col, NE_SFX)(const ne_c2_geom* g, const NE_T* in, int64_t p0, int64_t nc, int64_t k0,
+                                                   int64_t k1, NE_T* col) {
+    const int64_t end = p0 + nc, oy0 = p0 / g->wo, ox0 = p0 % g->wo;
+    for (int64_t k = k0; k < k1; k++) {
         const int64_t jj = k % g->kw, ii = (k / g->kw) % g->kh, ci = k / (g->kw * g->kh);
         const NE_T* plane = in + ci * g->h * g->w;
-        NE_T* dst = col + k * nc;
-        int64_t p = p0;
-        const int64_t end = p0 + nc;
+        NE_T* dst = col + (k - k0) * nc;
+        /* q in [flo, fhi) of a row starting at ox = 0 reads x = q*s_w + xj inside the image */
+        const int64_t xj = jj * g->dw - g->pw;
+        int64_t flo = xj >= 0 ? 0 : (-xj + g->sw - 1) / g->sw;
+        int64_t fhi = xj >= g->w ? 0 : (g->w - xj + g->sw - 1) / g->sw;
+        if (flo > g->wo) flo = g->wo;
+        if (fhi > g->wo) fhi = g->wo;
+        if (fhi < flo) fhi = flo;
+        int64_t p = p0, oy = oy0, ox = ox0;
         while (p < end) {
-            const int64_t oy = p / g->wo, ox = p % g->wo;
             int64_t run = g->wo - ox;
             if (run > end - p) run = end - p;
-            NE_T* d = dst + (p - p0);
+            NE_T* d = dst + (p - p0);          /* d[q - qa]: output column q of this row */
             const int64_t y = oy * g->sh - g->ph + ii * g->dh;
+            const int64_t qa = ox, qb = ox + run;
             if (y < 0 || y >= g->h) {
-                for (int64_t q = 0; q < run; q++) d[q] = 0;
+                for (int64_t q = qa; q < qb; q++) d[q - qa] = 0;
             } else {
-                const NE_T* row = plane + y * g->w;
-                const int64_t x0 = ox * g->sw - g->pw + jj * g->dw;
-                int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
-                int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
-                if (qlo > run) qlo = run;
-                if (qhi > run) qhi = run;
-                if (qhi < qlo) qhi = qlo;
-                for (int64_t q = 0; q < qlo; q++) d[q] = 0;
+                const NE_T* row = plane + y * g->w;   /* row[q * s_w + xj]: column q's input, in the image for q in [lo, hi) */
+                const int64_t lo = flo > qa ? (flo < qb ? flo : qb) : qa;
+                const int64_t hi = fhi < qb ? (fhi > lo ? fhi : lo) : qb;
+                for (int64_t q = qa; q < lo; q++) d[q - qa] = 0;
                 if (g->sw == 1) {
-                    const NE_T* s = row + x0;
-                    for (int64_t q = qlo; q < qhi; q++) d[q] = s[q];
+                    const NE_T* r = row + (lo + xj);
+                    NE_T* e = d + (lo - qa);
+                    for (int64_t q = 0; q < hi - lo; q++) e[q] = r[q];
                 } else if (g->sw == 2) {           /* the stem and the downsampling convolutions */
-                    const NE_T* s = row + x0;
-                    for (int64_t q = qlo; q < qhi; q++) d[q] = s[2 * q];
+                    const NE_T* r = row + (2 * lo + xj);
+                    NE_T* e = d + (lo - qa);
+                    for (int64_t q = 0; q < hi - lo; q++) e[q] = r[2 * q];
                 } else {
-                    for (int64_t q = qlo; q < qhi; q++) d[q] = row[x0 + q * g->sw];
+                    for (int64_t q = lo; q < hi; q++) d[q - qa] = row[q * g->sw + xj];
                 }
-                for (int64_t q = qhi; q < run; q++) d[q] = 0;
+                for (int64_t q = hi; q < qb; q++) d[q - qa] = 0;
             }
             p += run;
+            oy++;
+            ox = 0;
         }
     }
 }
@@ -149,7 +159,7 @@ NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, i
  * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
  * scratch holds 72 * tb + 4 * tw + 4 elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
-                                       int64_t tw, int64_t tb, NE_T* V, NE_T* scratch) {
+                                       int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch) {
     NE_T* d[6][6];
     NE_T* t[6][6];
     for (int r = 0; r < 6; r++)
@@ -186,10 +196,15 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
     }
     for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tb);          /* along x: t[r][k] */
     for (int k = 0; k < 6; k++) {                                           /* along y */
-        NE_T* col[6] = {t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k]};
-        NE_T* o[6];
-        for (int i = 0; i < 6; i++) o[i] = V + ((int64_t) (i * 6 + k) * g->cin + ci) * tb;
-        NE_CAT(ne_c2_bt, NE_SFX)(o, col, tb);
+        /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
+         * apart), so the products need no packing pass */
+        for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {
+            const int64_t w = tb - lt0 < nr ? tb - lt0 : nr, at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+            NE_T* col[6] = {t[0][k] + lt0, t[1][k] + lt0, t[2][k] + lt0, t[3][k] + lt0, t[4][k] + lt0, t[5][k] + lt0};
+            NE_T* o[6];
+            for (int i = 0; i < 6; i++) o[i] = V + (int64_t) (i * 6 + k) * vsz + at;
+            NE_CAT(ne_c2_bt, NE_SFX)(o, col, w);
+        }
     }
 }
 

@@ -132,9 +132,11 @@ static void NE_GFN(ne_gemm_tile_scalar)(int64_t kb, const NE_T* ap, const NE_T* 
 
 #if NE_GEMM_X86
 /* AVX-512: C[0:mb][0:nb] (mb <= 12, nb <= 2 vectors) over kb steps of the packed panels. */
+/* pf: NULL, or the next A panel (same layout), prefetched into L2 a line per step while this
+ * one computes (ne_gemm_sweep_a: weights streaming from memory). */
 NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp,
                                                          NE_T* c, int64_t ldc, int64_t mb,
-                                                         int64_t nb, int zero) {
+                                                         int64_t nb, int zero, const NE_T* pf) {
     const int W = NE_G_W512, NR = 2 * NE_G_W512;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -160,6 +162,12 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T*
     for (int64_t k = 0; k < kb; k++) {
         const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
         const NE_T* a = ap + k * NE_GEMM_MR;
+        if (pf) {
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR), _MM_HINT_T1);
+#if defined(NE_GEMM_DOUBLE)
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR + 8), _MM_HINT_T1);
+#endif
+        }
         NE_G_V512 t;
 #define NE_G_ST(r, v0, v1) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1);
         NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21) NE_G_ST(3, c30, c31)
@@ -289,7 +297,7 @@ static void NE_GFN(ne_gemm_sweep)(int64_t mc, int64_t nb, int64_t kb, const NE_T
             NE_T* cs = c + ip * ldc + jp;
 #if NE_GEMM_X86
             if (isa == NE_ISA_AVX512) {
-                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z);
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bpp, cs, ldc, mb, w, z, NULL);
                 continue;
             }
             if (isa == NE_ISA_AVX2 && w == nr) {
@@ -407,6 +415,175 @@ static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, i
             for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
                 const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
                 NE_GFN(ne_gemm_sweep)(mc, nb, kb, ap, bpacked + j0 * k + k0 * nbp, c + i0 * ldc + j0, ldc, z, nr, isa);
+            }
+        }
+    }
+}
+
+/* ---- A packed once: the weights of a layer, used by every call ----
+ * ne_gemm packs each (MC x KC) block of A on every call; a caller whose A is the same on every
+ * call (a convolution's weights) packs it once with ne_gemm_pack_a_panels and runs ne_gemm_pa.
+ * Layout of A[m][k] packed (ne_gemm_pa_size elements, the same for every isa): per KC block k0
+ * (width kb), the MR-row panels [kk][MR] of all rows one after the other, panel p at
+ * k0 * mp + p * MR * kb (mp: m rounded up to MR), rows past m zero. */
+static int64_t NE_GFN(ne_gemm_pa_size)(int64_t m, int64_t k) {
+    return (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR * k;
+}
+
+/* Packs the MR-row panels [pan0, pan1) of A[m][k] (element (i, k) at a[i * ars + k * acs]) for
+ * ne_gemm_pa. Panels are independent: callers may pack them on several threads. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pack_a_panels)(int64_t m, int64_t k, const NE_T* a, int64_t ars,
+                                                                    int64_t acs, NE_T* dst, int64_t pan0, int64_t pan1) {
+    const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+        const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+        for (int64_t pan = pan0; pan < pan1; pan++) {
+            const int64_t i = pan * NE_GEMM_MR;
+            if (i >= m) break;
+            const int64_t mb = m - i < NE_GEMM_MR ? m - i : NE_GEMM_MR;
+            NE_GFN(ne_gemm_pack_a)(a + i * ars + k0 * acs, ars, acs, mb, kb, dst + k0 * mp + i * kb);
+        }
+    }
+}
+
+/* ne_gemm_sweep with the loops the other way round, for an A that streams from memory (weights
+ * packed once, read once per call) against a B block that stays in L2: each A panel is loaded
+ * once and meets every B panel while it is in L1, so the stream from memory overlaps the tiles
+ * instead of being paid for in full before the first B panel's tiles end. Same tiles, same bits. */
+static void NE_GFN(ne_gemm_sweep_a)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                    int64_t ldc, int z, int64_t nr, int32_t isa) {
+    for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+        const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+        const NE_T* app = ap + ip * kb;
+#if NE_GEMM_X86
+        if (isa == NE_ISA_AVX512) {
+            const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
+            for (int64_t jp = 0; jp < nb; jp += nr) {
+                const int64_t w = nb - jp < nr ? nb - jp : nr;
+                NE_GFN(ne_gemm_tile_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z, jp == 0 ? pf : NULL);
+            }
+            continue;
+        }
+#endif
+        NE_GFN(ne_gemm_sweep)(mb, nb, kb, app, bp, c + ip * ldc, ldc, z, nr, isa);
+    }
+}
+
+/* acc[0:MR] over kb steps of one packed A panel against one column of B (stride ldb). */
+static void NE_GFN(ne_gemm_col_scalar)(int64_t kb, const NE_T* ap, const NE_T* b, int64_t ldb, NE_T* acc) {
+    for (int64_t t = 0; t < kb; t++)
+        for (int i = 0; i < NE_GEMM_MR; i++) acc[i] = NE_G_FMA1(ap[t * NE_GEMM_MR + i], b[t * ldb], acc[i]);
+}
+
+#if NE_GEMM_X86
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_col_avx512)(int64_t kb, const NE_T* ap, const NE_T* b, int64_t ldb, NE_T* acc) {
+    const int W = NE_G_W512;
+    const uint32_t m0 = W >= NE_GEMM_MR ? (1u << NE_GEMM_MR) - 1 : (1u << W) - 1;
+    const int rest = NE_GEMM_MR > W ? NE_GEMM_MR - W : 0;
+    const uint32_t m1 = (1u << rest) - 1;
+    NE_G_V512 a0 = NE_G_ML512(m0, acc), a1 = NE_G_ML512(m1, acc + W);
+    for (int64_t t = 0; t < kb; t++) {
+        const NE_G_V512 bv = NE_G_B512(b[t * ldb]);
+        a0 = NE_G_F512(NE_G_ML512(m0, ap + t * NE_GEMM_MR), bv, a0);
+        a1 = NE_G_F512(NE_G_ML512(m1, ap + t * NE_GEMM_MR + W), bv, a1);
+    }
+    NE_G_MS512(acc, m0, a0);
+    NE_G_MS512(acc + W, m1, a1);
+}
+#endif
+
+/* ne_gemm_pa for one column of B (a fully connected layer on one image): the tiles would
+ * compute 32 columns for it; this runs each row's chain alone (the same chain, the same bits). */
+static void NE_GFN(ne_gemm_pa_col)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1, int64_t k0,
+                                   int64_t k1, const NE_T* b, int64_t ldb, NE_T* c, int64_t ldc, int zero, int32_t isa) {
+    const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t i0 = r0; i0 < r1; i0 += NE_GEMM_MR) {
+        const int64_t mb = r1 - i0 < NE_GEMM_MR ? r1 - i0 : NE_GEMM_MR;
+        NE_T acc[2 * NE_GEMM_MR];
+        for (int i = 0; i < 2 * NE_GEMM_MR; i++) acc[i] = 0;
+        if (!zero)
+            for (int64_t i = 0; i < mb; i++) acc[i] = c[(i0 - r0 + i) * ldc];
+        for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+            const NE_T* ap = apacked + kk * mp + i0 * kb;
+            const NE_T* bb = b + (kk - k0) * ldb;
+#if NE_GEMM_X86
+            if (isa == NE_ISA_AVX512) {
+                NE_GFN(ne_gemm_col_avx512)(kb, ap, bb, ldb, acc);
+                continue;
+            }
+#else
+            (void) isa;
+#endif
+            NE_GFN(ne_gemm_col_scalar)(kb, ap, bb, ldb, acc);
+        }
+        for (int64_t i = 0; i < mb; i++) c[(i0 - r0 + i) * ldc] = acc[i];
+    }
+}
+
+/* C[0:r1-r0][0:n] (+)= A[r0:r1][k0:k1] B with A[m][k] packed by ne_gemm_pack_a_panels; r0 a
+ * multiple of MR, k0 a multiple of KC and k1 one too or k; c points at C's row for A's row r0, b at B's row
+ * for k0 (row-major, ldb). A caller covering k in ascending ranges, or splitting rows or
+ * columns between threads, gets the bits of one ne_gemm call (the same chain per element).
+ * work: NE_GEMM_KC * NE_GEMM_NC elements (B's packed block). */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                         int64_t k0, int64_t k1, int64_t n, const NE_T* b, int64_t ldb,
+                                                         NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0) return;
+    if (k1 <= k0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    if (n == 1) {
+        NE_GFN(ne_gemm_pa_col)(m, k, apacked, r0, r1, k0, k1, b, ldb, c, ldc, zero, isa);
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    /* rows per sweep: the A block a B panel meets stays in L2 (ne_gemm_block's split) */
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC;
+        for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;   /* the packed block's width */
+            NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0, ldb, 1, kb, nb, nr, work);
+            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, work, c + i0 * ldc + j0, ldc,
+                                        zero && kk == k0, nr, isa);
+            }
+        }
+    }
+}
+
+/* ne_gemm_pa with B[k][n] packed beforehand in ne_gemm_pack_b's layout for (n, k, isa)
+ * (ne_gemm_pb_index), e.g. written straight in that layout by the code that produces it:
+ * C[0:r1-r0][0:n] (+)= A[r0:r1][0:k] B. Same bits as ne_gemm. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                          int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
+                                                          int32_t isa) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, bpacked + j0 * k + kk * nbp,
+                                        c + i0 * ldc + j0, ldc, zero && kk == 0, nr, isa);
             }
         }
     }

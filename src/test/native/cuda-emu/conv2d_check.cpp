@@ -1,11 +1,15 @@
 // CudaEmulationTest driver for conv2d: ne_conv2d_forward_cuda (emulated; the direct kernel, then
-// the cuDNN path against a stand-in libcudnn computing on host memory) against ne_conv2d_forward_cpu (GEMM path with a naive CBLAS, and Winograd for float32 3x3)
+// the cuDNN path against a stand-in libcudnn computing on host memory) against
+// ne_conv2d_forward_cpu (the GEMM path, the direct kernel, and Winograd for float32 3x3)
 // for float32 and float64 over kernel sizes, strides, padding, dilation, groups (1, 2, depthwise),
 // 1x1 planes, widths not a multiple of 16, and every epilogue combination; forward tolerance
-// (rtol 1e-5 + 1e-5 of the largest; Winograd: 1e-4 of the largest). Bad arguments: statuses.
+// (rtol 1e-5 + 1e-5 of the largest; Winograd: 1e-4 of the largest). The prepared entry points
+// give the unprepared call's bits (under AddressSanitizer here). Bad arguments: statuses.
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <cstring>
 #include <string>
+#include <vector>
 #include "emu_check.h"
 extern "C" {
 #include "ne_conv2d.h"
@@ -14,19 +18,6 @@ extern "C" {
 using namespace emu_check;
 
 namespace {
-
-// Row-major CBLAS semantics (order 101, NoTrans 111, Trans 112), as cblas_sgemm/cblas_dgemm.
-template <class T>
-void naive_gemm(int order, int ta, int tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
-                T* c, int ldc) {
-    (void) order;
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) {
-            double s = 0;
-            for (int p = 0; p < k; p++) s += (double) (ta == 112 ? a[p * lda + i] : a[i * lda + p]) * (double) (tb == 112 ? b[j * ldb + p] : b[p * ldb + j]);
-            c[i * ldc + j] = (T) (alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]));
-        }
-}
 
 struct Shape {
     int64_t n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups;
@@ -53,11 +44,27 @@ void run_case(int32_t dtype, const Shape& s, int epi, int32_t algo, uint64_t see
     const int64_t dims[10] = {s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, ho, wo, s.groups};
     const int64_t conv[6] = {s.sh, s.sw, s.ph, s.pw, s.dh, s.dw};
     Buf<T> want(nout), got(nout, (T) 77);
-    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<T>;
     expect_status("forward cpu", ne_conv2d_forward_cpu(dtype, in.data(), wt.data(), hasBias ? bias.data() : nullptr,
                                                        hasSS ? scale.data() : nullptr, hasSS ? shift.data() : nullptr,
-                                                       hasRes ? res.data() : nullptr, relu, want.data(), dims, conv, algo, gemm, 1, 0),
+                                                       hasRes ? res.data() : nullptr, relu, want.data(), dims, conv, algo, 1, 0),
                   NE_OK);
+    // the same path on weights prepared once, into a buffer of exactly the size asked for: the same bits
+    int32_t path = 0;
+    int64_t bytes = 0;
+    if (expect_status("path", ne_conv2d_path_cpu(dtype, dims, conv, algo, &path), NE_OK) &&
+        expect_status("prepared bytes", ne_conv2d_prepared_bytes_cpu(dtype, dims, conv, path, &bytes), NE_OK)) {
+        std::vector<unsigned char> prep((size_t) bytes);
+        Buf<T> again(nout, (T) 55);
+        if (expect_status("prepare", ne_conv2d_prepare_cpu(dtype, wt.data(), hasBias ? bias.data() : nullptr,
+                                                           hasSS ? scale.data() : nullptr, hasSS ? shift.data() : nullptr, dims,
+                                                           conv, path, prep.data(), bytes, 2, 0), NE_OK) &&
+            expect_status("forward prepared", ne_conv2d_forward_prepared_cpu(dtype, in.data(), prep.data(), bytes,
+                                                                             hasRes ? res.data() : nullptr, relu, again.data(), dims,
+                                                                             conv, 2, 0), NE_OK)) {
+            check_guards("forward prepared", again);
+            compare("forward prepared vs unprepared", again.data(), want.data(), nout, 0.0, 0.0);
+        }
+    }
     if (expect_status("forward cuda", ne_conv2d_forward_cuda(dtype, in.data(), wt.data(), hasBias ? bias.data() : nullptr,
                                                              hasSS ? scale.data() : nullptr, hasSS ? shift.data() : nullptr,
                                                              hasRes ? res.data() : nullptr, relu, got.data(), dims, conv, nullptr),
@@ -115,11 +122,35 @@ void edge_cases() {
                                                               out.data(), dims, neg_pad, nullptr), NE_ERR_INVALID_ARGUMENT);
     expect_status("dtype 2", ne_conv2d_forward_cuda(2, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr, 0, out.data(), dims,
                                                      conv, nullptr), NE_ERR_UNSUPPORTED_DTYPE);
-    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<float>;
     const int64_t stride2[6] = {2, 2, 0, 0, 1, 1};
     expect_status("cpu: winograd on a 3x3 stride-2", ne_conv2d_forward_cpu(0, a.data(), a.data(), nullptr, nullptr, nullptr, nullptr,
                                                                              0, out.data(), dims, stride2,
-                                                                             2, gemm, 1, 0), NE_ERR_INVALID_ARGUMENT);
+                                                                             2, 1, 0), NE_ERR_INVALID_ARGUMENT);
+    // prepared buffers: only one ne_conv2d_prepare_cpu wrote, of these shapes, big enough, for a path that fits
+    int32_t path = 0;
+    int64_t bytes = 0;
+    expect_status("path of algo 2 on a stride-2 conv", ne_conv2d_path_cpu(0, dims, stride2, 2, &path), NE_ERR_INVALID_ARGUMENT);
+    expect_status("path", ne_conv2d_path_cpu(0, dims, conv, 0, &path), NE_OK);
+    expect_status("bytes", ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes), NE_OK);
+    std::vector<unsigned char> prep((size_t) bytes + 64, 0);
+    expect_status("forward on a buffer never prepared", ne_conv2d_forward_prepared_cpu(0, a.data(), prep.data(), bytes, nullptr, 0,
+                                                                                       out.data(), dims, conv, 1, 0),
+                  NE_ERR_INVALID_ARGUMENT);
+    expect_status("prepare into too small a buffer", ne_conv2d_prepare_cpu(0, a.data(), nullptr, nullptr, nullptr, dims, conv, path,
+                                                                           prep.data(), bytes - 1, 1, 0), NE_ERR_INVALID_ARGUMENT);
+    expect_status("prepare", ne_conv2d_prepare_cpu(0, a.data(), nullptr, nullptr, nullptr, dims, conv, path, prep.data(), bytes, 1, 0),
+                  NE_OK);
+    expect_status("forward prepared", ne_conv2d_forward_prepared_cpu(0, a.data(), prep.data(), bytes, nullptr, 0, out.data(), dims,
+                                                                     conv, 1, 0), NE_OK);
+    expect_status("forward with a smaller size than prepared", ne_conv2d_forward_prepared_cpu(0, a.data(), prep.data(), bytes - 1,
+                                                                                              nullptr, 0, out.data(), dims, conv, 1, 0),
+                  NE_ERR_INVALID_ARGUMENT);
+    const int64_t other_cout[10] = {1, 2, 3, 3, 1, 3, 3, 1, 1, 1};
+    expect_status("forward with other C_out", ne_conv2d_forward_prepared_cpu(0, a.data(), prep.data(), bytes, nullptr, 0, out.data(),
+                                                                             other_cout, conv, 1, 0), NE_ERR_INVALID_ARGUMENT);
+    expect_status("forward as float64", ne_conv2d_forward_prepared_cpu(1, a.data(), prep.data(), bytes, nullptr, 0, out.data(), dims,
+                                                                       conv, 1, 0), NE_ERR_INVALID_ARGUMENT);
+    expect_status("bytes of path 4", ne_conv2d_prepared_bytes_cpu(0, dims, conv, 4, &bytes), NE_ERR_INVALID_ARGUMENT);
 }
 
 // A residual that is the output itself (an in-place accumulate): out starts as the residual.
@@ -137,9 +168,8 @@ void inplace_case(uint64_t seed) {
     const int64_t conv[6] = {s.sh, s.sw, s.ph, s.pw, s.dh, s.dw};
     Buf<float> want(res.n), got(res.n);
     for (size_t i = 0; i < res.n; i++) got.data()[i] = res.data()[i];
-    const int64_t gemm = (int64_t) (intptr_t) &naive_gemm<float>;
     expect_status("forward cpu", ne_conv2d_forward_cpu(0, in.data(), wt.data(), nullptr, scale.data(), shift.data(), res.data(), 1,
-                                                       want.data(), dims, conv, 1, gemm, 1, 0), NE_OK);
+                                                       want.data(), dims, conv, 1, 1, 0), NE_OK);
     if (expect_status("forward cuda in place", ne_conv2d_forward_cuda(0, in.data(), wt.data(), nullptr, scale.data(), shift.data(),
                                                                       got.data(), 1, got.data(), dims, conv, nullptr), NE_OK))
         compare_fwd("forward in place", got, want);

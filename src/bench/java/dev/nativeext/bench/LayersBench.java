@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import dev.nativeext.ops.Cblas;
 import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.CpuOptions;
+import dev.nativeext.ops.PreparedConv2d;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
@@ -25,7 +26,7 @@ import java.util.Random;
  * each workload with ONNX Runtime 1.29 and OpenCV 4.13's DNN module running the same layers
  * (the same ONNX graph, weights as initializers, batch norms as BatchNormalization nodes that
  * both fold into the convolution) in the same run. nativeext runs its layers as fused
- * {@link Conv2d} calls into preallocated outputs. Prints min / median of the timed runs and the
+ * {@link PreparedConv2d} calls (weights prepared once) into preallocated outputs. Prints min / median of the timed runs and the
  * process's peak RSS after each figure (nativeext first, then the anchors: ORT and OpenCV add
  * their own memory to the later figures).
  */
@@ -123,6 +124,7 @@ public final class LayersBench {
         CpuOptions.setThreads(threads);
         Map<String, Tensor> vals = new HashMap<>();
         List<Tensor> owned = new ArrayList<>();
+        List<PreparedConv2d> prepared = new ArrayList<>();
         try {
             Tensor tx = Tensor.of(x, wl.input);
             owned.add(tx);
@@ -135,25 +137,26 @@ public final class LayersBench {
                 Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, shapes.get(c.out));
                 owned.add(tw);
                 owned.add(out);
-                Conv2d.Epilogue e = Conv2d.Epilogue.none();
+                Tensor s = null, t = null;
                 if (c.bn) {
-                    Tensor s = Tensor.of(w.scale, c.cout), t = Tensor.of(w.shift, c.cout);
+                    s = Tensor.of(w.scale, c.cout);
+                    t = Tensor.of(w.shift, c.cout);
                     owned.add(s);
                     owned.add(t);
-                    e = e.scaleShift(s, t);
                 }
-                if (c.residual != null) e = e.residual(vals.get(c.residual));
-                if (c.relu) e = e.relu();
-                Tensor in = vals.get(c.in);
-                Conv2d.Params p = Conv2d.Params.of(c.stride, c.pad, 1, 1);
-                Conv2d.Epilogue epi = e;
-                steps.add(() -> Conv2d.forward(in, tw, null, p, epi, out));
+                // weights prepared once, as a model does (and as ORT and OpenCV do at session creation)
+                PreparedConv2d conv = Conv2d.prepare(tw, null, Conv2d.Params.of(c.stride, c.pad, 1, 1), s, t);
+                prepared.add(conv);
+                Tensor in = vals.get(c.in), res = c.residual != null ? vals.get(c.residual) : null;
+                boolean relu = c.relu;
+                steps.add(() -> conv.forward(in, res, relu, out));
                 vals.put(c.out, out);
             }
             return BenchUtil.minMedianMillis(3, wl.reps, () -> {
                 for (Runnable s : steps) s.run();
             });
         } finally {
+            for (PreparedConv2d c : prepared) c.close();
             for (Tensor t : owned) t.close();
         }
     }

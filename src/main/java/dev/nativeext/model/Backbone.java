@@ -125,6 +125,8 @@ public final class Backbone implements AutoCloseable {
 
     @Override
     public void close() {
+        body.release();
+        if (fpn != null) fpn.release();
         parameters.values().forEach(Parameter::close);
     }
 }

@@ -56,4 +56,12 @@ public final class Bottleneck implements Module {
         conv2.prepare();
         conv3.prepare();
     }
+
+    @Override
+    public void release() {
+        if (downsample != null) downsample.closeFolded();
+        conv1.closeFolded();
+        conv2.closeFolded();
+        conv3.closeFolded();
+    }
 }

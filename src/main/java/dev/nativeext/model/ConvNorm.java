@@ -3,6 +3,7 @@ package dev.nativeext.model;
 import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.DfConv2dLayer;
 import dev.nativeext.ops.NnOps;
+import dev.nativeext.ops.PreparedConv2d;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
  * A convolution (plain, or maskrcnn-benchmark's DFConv2d) followed by its norm, run fused:
  * with frozen batch norm the norm is folded once, in {@link #prepare()}, into a per-channel
  * scale and shift that the convolution's epilogue applies together with the residual add and
- * the ReLU; with
+ * the ReLU; a plain convolution's weights are prepared there too ({@link PreparedConv2d}: laid
+ * out once for the CPU path, the scale folded in), so that no call lays them out again; with
  * GroupNorm the norm, the residual and the ReLU follow the convolution in one pass.
  *
  * <p>Names follow the PyTorch module the pieces come from: {@code <conv>.weight} (and
@@ -38,6 +40,7 @@ final class ConvNorm {
 
     private Tensor foldedScale, foldedShift;
     private DfConv2dLayer dfConv;
+    private PreparedConv2d conv;
 
     ConvNorm(String convName, String normName, Norm norm, int cin, int cout, int k, int stride, int padding, int dilation, int groups, Dcn dcn) {
         if (cin % groups != 0 || cout % groups != 0) {
@@ -101,7 +104,10 @@ final class ConvNorm {
     void prepare() {
         closeFolded();
         if (norm instanceof Norm.FrozenBatchNorm fb) fold(fb);
-        if (dcn != null) {
+        if (dcn == null) {
+            Tensor bias = foldedScale == null && convBias != null ? convBias.value() : null;
+            conv = NnOps.prepareConv2d(weight.value(), bias, params, foldedScale, foldedShift);
+        } else {
             dfConv = new DfConv2dLayer(offsetWeight.value(), offsetBias.value(), weight.value(), params.strideH(), params.dilH(),
                     dcn.deformableGroups(), dcn.modulated());
         }
@@ -145,10 +151,14 @@ final class ConvNorm {
         if (!accumulates()) throw new IllegalStateException(convName + ": only a plain convolution with a folded or no norm accumulates in place");
         LayerProfile profile = LayerProfile.active();
         long t0 = System.nanoTime();
-        boolean folded = foldedScale != null;
-        Conv2d.Epilogue e = Conv2d.Epilogue.none();
-        if (folded) e = e.scaleShift(foldedScale, foldedShift);
-        NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e.residual(acc), acc);
+        if (conv != null) {
+            conv.forward(x, acc, false, acc);
+        } else {
+            boolean folded = foldedScale != null;
+            Conv2d.Epilogue e = Conv2d.Epilogue.none();
+            if (folded) e = e.scaleShift(foldedScale, foldedShift);
+            NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e.residual(acc), acc);
+        }
         if (profile != null) profile.record(this, convName, x, acc, weight.shape(), params.strideH(), System.nanoTime() - t0);
         return acc;
     }
@@ -162,7 +172,8 @@ final class ConvNorm {
             if (folded) e = e.scaleShift(foldedScale, foldedShift);
             if (fuse && residual != null) e = e.residual(residual);
             if (fuse && relu) e = e.relu();
-            y = NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e);
+            y = conv != null ? NnOps.conv2d(conv, x, fuse ? residual : null, fuse && relu)
+                    : NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e);
         } else {
             y = NnOps.dfConv2d(dfConv, x, folded ? foldedScale : null, folded ? foldedShift : null, fuse ? residual : null, fuse && relu);
         }
@@ -182,6 +193,8 @@ final class ConvNorm {
     void closeFolded() {
         if (dfConv != null) dfConv.close();
         dfConv = null;
+        if (conv != null) conv.close();
+        conv = null;
         if (foldedScale != null) foldedScale.close();
         if (foldedShift != null) foldedShift.close();
         foldedScale = foldedShift = null;

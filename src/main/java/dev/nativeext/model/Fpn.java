@@ -164,4 +164,14 @@ public final class Fpn implements Module {
             p7.prepare();
         }
     }
+
+    @Override
+    public void release() {
+        inner.forEach(ConvNorm::closeFolded);
+        layer.forEach(ConvNorm::closeFolded);
+        if (p6 != null) {
+            p6.closeFolded();
+            p7.closeFolded();
+        }
+    }
 }

@@ -22,4 +22,11 @@ public interface Module {
      * norm folded into the preceding convolution). Called again after a reload.
      */
     void prepare();
+
+    /**
+     * Frees what {@link #prepare()} derived (prepared convolution weights, folded norms); the
+     * parameters stay. A later {@link #prepare()} derives them again. Default: nothing to free.
+     */
+    default void release() {
+    }
 }

@@ -130,6 +130,12 @@ public final class ResNet implements Module {
         stages.forEach(Stage::prepare);
     }
 
+    @Override
+    public void release() {
+        stem.release();
+        stages.forEach(Stage::release);
+    }
+
     /** Receives per-stage wall times (ns). */
     @FunctionalInterface
     public interface StageTimer {

@@ -66,4 +66,9 @@ public final class ResNetHead implements Module {
     public void prepare() {
         stages.forEach(Stage::prepare);
     }
+
+    @Override
+    public void release() {
+        stages.forEach(Stage::release);
+    }
 }

@@ -52,4 +52,9 @@ public final class Stage implements Module {
     public void prepare() {
         blocks.forEach(Module::prepare);
     }
+
+    @Override
+    public void release() {
+        blocks.forEach(Module::release);
+    }
 }

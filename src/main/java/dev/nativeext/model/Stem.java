@@ -34,4 +34,9 @@ public final class Stem implements Module {
     public void prepare() {
         conv1.prepare();
     }
+
+    @Override
+    public void release() {
+        conv1.closeFolded();
+    }
 }

@@ -3,6 +3,7 @@ package dev.nativeext.model;
 import dev.nativeext.model.config.BackboneConfig;
 import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.NnOps;
+import dev.nativeext.ops.PreparedConv2d;
 import dev.nativeext.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public final class TorchvisionResNet implements AutoCloseable {
     private final Parameter fcWeight, fcBias;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private Tensor fcWeight4;
+    private PreparedConv2d fc;   // the fc as a 1x1 convolution, its weights laid out once
 
     /**
      * @param blocks    blocks per stage ({3, 4, 6, 3} for resnet50)
@@ -62,9 +64,10 @@ public final class TorchvisionResNet implements AutoCloseable {
     public void prepare() {
         stem.prepare();
         stages.forEach(Stage::prepare);
-        if (fcWeight4 != null) fcWeight4.close();
+        closeFc();
         long[] s = fcWeight.shape();
         fcWeight4 = Layers.reshape(fcWeight.value(), s[0], s[1], 1, 1);
+        fc = NnOps.prepareConv2d(fcWeight4, fcBias.value(), Conv2d.Params.of(1, 0, 1, 1), null, null);
     }
 
     /** Logits {@code [N, classes]} for {@code image [N, 3, H, W]}. */
@@ -78,7 +81,7 @@ public final class TorchvisionResNet implements AutoCloseable {
         LayerProfile profile = LayerProfile.active();
         long t0 = System.nanoTime();
         try (Tensor pooled = Layers.globalAveragePool(x);
-             Tensor logits = NnOps.conv2d(pooled, fcWeight4, fcBias.value(), Conv2d.Params.of(1, 0, 1, 1), null)) {
+             Tensor logits = NnOps.conv2d(fc, pooled, null, false)) {
             Tensor out = Layers.reshape(logits, logits.shape(0), logits.shape(1));
             if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], System.nanoTime() - t0);
             return out;
@@ -89,7 +92,16 @@ public final class TorchvisionResNet implements AutoCloseable {
 
     @Override
     public void close() {
+        stem.release();
+        stages.forEach(Stage::release);
         parameters.values().forEach(Parameter::close);
+        closeFc();
+    }
+
+    private void closeFc() {
+        if (fc != null) fc.close();
         if (fcWeight4 != null) fcWeight4.close();
+        fc = null;
+        fcWeight4 = null;
     }
 }

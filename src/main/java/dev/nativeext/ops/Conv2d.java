@@ -7,9 +7,10 @@ import java.util.Arrays;
 
 /**
  * 2-D convolution with PyTorch's {@code conv2d} semantics (cross-correlation, zero padding), on
- * the CPU (C99 + OpenBLAS; Winograd F(4×4,3×3) for float32 3×3 stride-1 convolutions; the
- * project's own register-blocked direct kernel for float32 1×1 stride-1 convolutions and for
- * those with at most 4 input channels, such as the RGB stem) and CUDA
+ * the CPU (C99: im2col + the project's deterministic GEMM; Winograd F(4×4,3×3) for float32 3×3
+ * stride-1 convolutions on large enough planes; the project's own register-blocked direct kernel
+ * for float32 1×1 stride-1 convolutions and for those with at most 4 input channels, such as the
+ * RGB stem) and CUDA
  * (the project's own kernel), float32 and float64, with a fused epilogue so that a ResNet's
  * {@code conv → frozen BN → (+ identity) → ReLU} is one call and one pass over the output.
  * Registered as maskrcnn-benchmark's {@code "Conv2d"}.
@@ -29,8 +30,8 @@ import java.util.Arrays;
  * residual may be the output itself (an in-place accumulate).
  *
  * <p>CPU results are bit-identical for any {@link CpuOptions#threads()} and {@link CpuOptions#isa()}.
- * The CPU kernel runs OpenBLAS single-threaded on nativeext's own threads for the duration of
- * the call (see {@link Cblas}). Winograd's float32 results differ from a direct convolution by
+ * A layer run many times should use {@link #prepare}: its weights are laid out for the CPU path
+ * once instead of on every call, with the same results. Winograd's float32 results differ from a direct convolution by
  * about {@code 1e-6 · Σ|w|·|x|} (see {@code Conv2dTest}).
  */
 public final class Conv2d {
@@ -46,6 +47,19 @@ public final class Conv2d {
          */
         void forward(Tensor input, Tensor weight, Tensor bias, Tensor scale, Tensor shift, Tensor residual, boolean relu,
                      Tensor out, long[] dims, long[] conv, int algo);
+
+        /**
+         * {@link #forward} with {@code p}'s weights, bias, scale and shift, on whatever this device
+         * prepared for them ({@link #prepare}); by default the plain forward.
+         */
+        default void forwardPrepared(PreparedConv2d p, Tensor input, Tensor residual, boolean relu, Tensor out, long[] dims,
+                                     long[] conv, int algo) {
+            forward(input, p.weight(), p.bias(), p.scale(), p.shift(), residual, relu, out, dims, conv, algo);
+        }
+
+        /** Prepares what {@link #forwardPrepared} will need for these shapes (by default nothing). */
+        default void prepare(PreparedConv2d p, long[] dims, long[] conv, int algo) {
+        }
     }
 
     public static final Op<Kernel> CONV2D = new Op<>("Conv2d", Kernel.class);
@@ -172,8 +186,27 @@ public final class Conv2d {
         return run(input, weight, bias, params, epilogue, out, Algo.AUTO);
     }
 
+    /**
+     * A convolution whose weights are prepared once (see {@link PreparedConv2d}); {@code bias},
+     * {@code scale} and {@code shift} may be null (scale and shift together), and all stay the
+     * caller's, unchanged, until the result is closed.
+     */
+    public static PreparedConv2d prepare(Tensor weight, Tensor bias, Params params, Tensor scale, Tensor shift) {
+        return new PreparedConv2d(weight, bias, params, scale, shift);
+    }
+
     /** As {@link #forward}, with the CPU algorithm chosen (tests). */
     static Tensor run(Tensor input, Tensor weight, Tensor bias, Params params, Epilogue epilogue, Tensor out, Algo algo) {
+        return run(null, input, weight, bias, params, epilogue, out, algo);
+    }
+
+    /** {@code p}'s forward ({@link PreparedConv2d#run}): the same validation as an unprepared call. */
+    static Tensor runPrepared(PreparedConv2d p, Tensor input, Tensor bias, Params params, Epilogue epilogue, Tensor out, Algo algo) {
+        return run(p, input, p.weight(), bias, params, epilogue, out, algo);
+    }
+
+    private static Tensor run(PreparedConv2d p, Tensor input, Tensor weight, Tensor bias, Params params, Epilogue epilogue, Tensor out,
+                              Algo algo) {
         Epilogue e = epilogue == null ? Epilogue.none() : epilogue;
         Geometry g = Geometry.check(input, weight, bias, params, e);
         Kernel k = OpRegistry.global().dispatch(CONV2D, input, weight, bias, e.scale, e.shift, e.residual, out);
@@ -193,7 +226,8 @@ public final class Conv2d {
         }
         Tensor o = out != null ? out : Tensor.empty(input.dtype(), input.device(), shape);
         try {
-            k.forward(input, weight, bias, e.scale, e.shift, e.residual, e.relu, o, g.dims(), params.conv(), algo.ordinal());
+            if (p != null) k.forwardPrepared(p, input, e.residual, e.relu, o, g.dims(), params.conv(), algo.ordinal());
+            else k.forward(input, weight, bias, e.scale, e.shift, e.residual, e.relu, o, g.dims(), params.conv(), algo.ordinal());
         } catch (RuntimeException ex) {
             if (out == null) o.close();
             throw ex;
@@ -225,16 +259,21 @@ public final class Conv2d {
         static Geometry check(Tensor input, Tensor weight, Tensor bias, Params p, Epilogue e) {
             if (p == null) throw new IllegalArgumentException("Conv2d: params must be given (Conv2d.Params.of(...)), got null");
             rank("input", input, 4);
+            return check(input.dtype(), input.shape(), weight, bias, p, e);
+        }
+
+        /** As {@link #check(Tensor, Tensor, Tensor, Params, Epilogue)} for an input of this dtype and shape (rank 4). */
+        static Geometry check(DType dt, long[] inShape, Tensor weight, Tensor bias, Params p, Epilogue e) {
+            if (p == null) throw new IllegalArgumentException("Conv2d: params must be given (Conv2d.Params.of(...)), got null");
             rank("weight", weight, 4);
-            DType dt = input.dtype();
             if (dt != DType.FLOAT32 && dt != DType.FLOAT64) {
                 throw new IllegalArgumentException("Conv2d: input dtype must be FLOAT32 or FLOAT64, got " + dt);
             }
             dtype("weight", weight, dt);
-            long n = input.shape(0), cin = input.shape(1), h = input.shape(2), w = input.shape(3);
+            long n = inShape[0], cin = inShape[1], h = inShape[2], w = inShape[3];
             if (n < 1 || cin < 1 || h < 1 || w < 1) {
                 throw new IllegalArgumentException("Conv2d: input must be [N, C_in, H, W] with every size >= 1, got "
-                        + Arrays.toString(input.shape()));
+                        + Arrays.toString(inShape));
             }
             long groups = p.groups();
             if (cin % groups != 0) {

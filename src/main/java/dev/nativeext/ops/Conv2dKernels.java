@@ -1,5 +1,7 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 
 /** The CPU and CUDA implementations of {@link Conv2d.Kernel}: thin calls into the natives. */
@@ -12,16 +14,49 @@ final class Conv2dKernels {
         return t == null ? 0L : t.address();
     }
 
-    /** Runs its GEMMs on nativeext's threads, with OpenBLAS single-threaded meanwhile. */
+    /** Runs on nativeext's threads ({@link CpuOptions}); the GEMM is the project's own (no BLAS). */
     static final class Cpu implements Conv2d.Kernel {
         @Override
         public void forward(Tensor input, Tensor weight, Tensor bias, Tensor scale, Tensor shift, Tensor residual, boolean relu,
                             Tensor out, long[] dims, long[] conv, int algo) {
-            long gemm = Cblas.gemmAddress(input.dtype());
-            int status = Cblas.singleThreaded(() -> Conv2dNative.ne_conv2d_forward_cpu(input.dtype().code(), input.address(),
-                    weight.address(), addr(bias), addr(scale), addr(shift), addr(residual), relu ? 1 : 0, out.address(), dims, conv,
-                    algo, gemm, CpuOptions.threads(), CpuOptions.isa().code()));
-            Natives.check(status, Conv2d.CONV2D.name());
+            Natives.check(Conv2dNative.ne_conv2d_forward_cpu(input.dtype().code(), input.address(), weight.address(), addr(bias),
+                    addr(scale), addr(shift), addr(residual), relu ? 1 : 0, out.address(), dims, conv, algo, CpuOptions.threads(),
+                    CpuOptions.isa().code()), Conv2d.CONV2D.name());
+        }
+
+        @Override
+        public void forwardPrepared(PreparedConv2d p, Tensor input, Tensor residual, boolean relu, Tensor out, long[] dims,
+                                    long[] conv, int algo) {
+            Tensor prep = prepared(p, dims, conv, algo);
+            Natives.check(Conv2dNative.ne_conv2d_forward_prepared_cpu(input.dtype().code(), input.address(), prep.address(),
+                    prep.bytes(), addr(residual), relu ? 1 : 0, out.address(), dims, conv, CpuOptions.threads(),
+                    CpuOptions.isa().code()), Conv2d.CONV2D.name());
+        }
+
+        @Override
+        public void prepare(PreparedConv2d p, long[] dims, long[] conv, int algo) {
+            prepared(p, dims, conv, algo);
+        }
+
+        /** The buffer of the path these shapes run, prepared on first use. */
+        private static Tensor prepared(PreparedConv2d p, long[] dims, long[] conv, int algo) {
+            DType dt = p.weight().dtype();
+            int[] path = new int[1];
+            Natives.check(Conv2dNative.ne_conv2d_path_cpu(dt.code(), dims, conv, algo, path), Conv2d.CONV2D.name());
+            long[] bytes = new long[1];
+            Natives.check(Conv2dNative.ne_conv2d_prepared_bytes_cpu(dt.code(), dims, conv, path[0], bytes), Conv2d.CONV2D.name());
+            return p.prepared(path[0], n -> {
+                Tensor t = Tensor.empty(DType.UINT8, Device.CPU, n);
+                try {
+                    Natives.check(Conv2dNative.ne_conv2d_prepare_cpu(dt.code(), p.weight().address(), addr(p.bias()), addr(p.scale()),
+                            addr(p.shift()), dims, conv, path[0], t.address(), n, CpuOptions.threads(), CpuOptions.isa().code()),
+                            Conv2d.CONV2D.name());
+                } catch (RuntimeException e) {
+                    t.close();
+                    throw e;
+                }
+                return t;
+            }, bytes[0]);
         }
     }
 

@@ -14,8 +14,17 @@ final class Conv2dNative {
     static native String ne_status_string(int status);
 
     static native int ne_conv2d_forward_cpu(int dtype, long input, long weight, long bias, long scale, long shift, long residual,
-                                            int relu, long output, long[] dims, long[] conv, int algo, long gemm, int threads,
-                                            int isa);
+                                            int relu, long output, long[] dims, long[] conv, int algo, int threads, int isa);
+
+    static native int ne_conv2d_path_cpu(int dtype, long[] dims, long[] conv, int algo, int[] path);
+
+    static native int ne_conv2d_prepared_bytes_cpu(int dtype, long[] dims, long[] conv, int path, long[] bytes);
+
+    static native int ne_conv2d_prepare_cpu(int dtype, long weight, long bias, long scale, long shift, long[] dims, long[] conv,
+                                            int path, long prepared, long bytes, int threads, int isa);
+
+    static native int ne_conv2d_forward_prepared_cpu(int dtype, long input, long prepared, long bytes, long residual, int relu,
+                                                     long output, long[] dims, long[] conv, int threads, int isa);
 
     static native int ne_conv2d_forward_cuda(int dtype, long input, long weight, long bias, long scale, long shift,
                                              long residual, int relu, long output, long[] dims, long[] conv, long stream);

@@ -38,6 +38,15 @@ public final class NnOps {
         return Conv2d.forward(input, weight, bias, params, epilogue, out);
     }
 
+    /**
+     * {@link PreparedConv2d#forward(Tensor, Tensor, boolean)}: {@code relu?(conv(x) · scale + shift +
+     * residual)} with the weights prepared once; {@code residual} may be null.
+     */
+    public static Tensor conv2d(PreparedConv2d conv, Tensor x, Tensor residual, boolean relu) {
+        LayerChecks.notNull("Conv2d", "conv", conv);
+        return conv.forward(x, residual, relu);
+    }
+
     /** maskrcnn-benchmark's DFConv2d with conv2d's epilogue; see {@link DfConv2dLayer}. */
     public static Tensor dfConv2d(DfConv2dLayer layer, Tensor x, Tensor scale, Tensor shift, Tensor residual, boolean relu) {
         LayerChecks.notNull("DFConv2d", "layer", layer);
@@ -60,6 +69,15 @@ public final class NnOps {
     /** {@code max_pool2d}; stride null means the kernel size. See {@link MaxPool2d}. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         return MaxPool2d.forward(x, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /**
+     * {@link Conv2d#prepare}: a convolution whose weights are laid out once for the path that runs
+     * (close it to free them); {@code bias}, {@code scale}, {@code shift} may be null (scale and
+     * shift together: a folded frozen batch norm).
+     */
+    public static PreparedConv2d prepareConv2d(Tensor weight, Tensor bias, Conv2d.Params params, Tensor scale, Tensor shift) {
+        return Conv2d.prepare(weight, bias, params, scale, shift);
     }
 
     public static Tensor relu(Tensor x) {

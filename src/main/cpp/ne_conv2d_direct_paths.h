@@ -1,0 +1,276 @@
+/* The direct and pointwise paths of conv2d's CPU code (float32), included once by
+ * ne_conv2d_cpu.c after the float32 drivers (it uses ne_c2_geom, ne_c2_layout, the scratch
+ * blocks, ne_c2_affine_f32 and the SIMD variants' ne_c2_epilogue): the stem's direct kernel, the
+ * pointwise kernel for 1x1 convolutions, their shared 8-channel x 48-column register block
+ * (AVX-512 here, the generic one in ne_conv2d_direct.h), their prepare and forward. Not a
+ * public header. */
+
+/* ---- The direct path: float32, groups 1, C_in <= 4, stride_w <= 2, dilation_w 1 (the 7x7/2
+ * stem on RGB). im2col + GEMM is slow there: K = C_in*kh*kw is small (147 for the stem), so
+ * the GEMM spends its time packing the wide column matrix. Instead, per output row, each of the
+ * C_in*kh input rows it reads is copied once into a zero-padded row split into its stride_w
+ * phases (even and odd columns), so that 16 consecutive outputs read 16 consecutive floats for
+ * every kernel column; a register block of 8 output channels x 48 output columns then
+ * accumulates over (ci, i, j) with fused multiply-adds from weights packed [8-channel block]
+ * [ci, i, j][8] with the BN scale folded in. Every variant rounds the same: the same fma chain
+ * from 0 in the same (ci, i, j) order (fmaf in the baseline, vfmadd in AVX2/AVX-512), then
+ * + (bias*scale + shift), + residual, ReLU. Items are output rows: bit-identical for any thread
+ * count and isa. */
+#define NE_C2_DX 48   /* output columns per register block */
+
+static int ne_c2_direct_fits(const ne_c2_geom* g) {
+    return g->groups == 1 && g->cin <= 4 && g->sw <= 2 && g->dw == 1;
+}
+
+/* acc[c*48 + x] = sum over r < nr, j < kw of wp[(r*kw + j)*8 + c] * rows[r][joff[j] + x0 + x], where
+ * joff[j] = (j % stride_w) * lq + j / stride_w (precomputed: no division in the loop). */
+typedef void (*ne_c2_direct_fn)(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                 const float* wp, int64_t x0, float* acc, int64_t lda, int cont);
+
+/* fmaf without libm (the baseline has no FMA instruction and the library does not link libm):
+ * the product of two floats is exact in double; the double sum is made round-to-odd from its
+ * exact error (TwoSum), and a round-to-odd double (53 >= 2*24 + 2 bits) rounds to the correctly
+ * rounded float, the same bits as vfmadd. */
+static float ne_c2_fmaf_soft(float a, float b, float c) {
+    const double p = (double) a * (double) b, s = p + (double) c;
+    const double bv = s - p, e = (p - (s - bv)) + ((double) c - bv);
+    double r = s;
+    if (e != 0 && s - s == 0) {   /* inexact and finite */
+        uint64_t u;
+        memcpy(&u, &s, sizeof u);
+        if (!(u & 1)) u += (e > 0) == (s > 0) ? 1 : (uint64_t) -1;
+        memcpy(&r, &u, sizeof r);
+    }
+    return (float) r;
+}
+
+/* The generic register block (ne_conv2d_direct.h), baseline and AVX2; AVX-512's is below. */
+#define NE_C2_FMA ne_c2_fmaf_soft
+#define NE_SFX f32_base
+#define NE_TARGET
+#include "ne_conv2d_direct.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_C2_FMA
+#define NE_C2_FMA __builtin_fmaf
+#define NE_SFX f32_avx2
+#define NE_TARGET NE_TARGET_AVX2
+#include "ne_conv2d_direct.h"
+#undef NE_SFX
+#undef NE_TARGET
+#undef NE_C2_FMA
+
+NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                                      const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
+           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
+           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+    if (cont) {
+#define NE_C2_DLD(c)                                                                                     \
+        a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                       \
+        a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);                                                  \
+        a##c##2 = _mm512_loadu_ps(acc + c * lda + 32);
+        NE_C2_DLD(0) NE_C2_DLD(1) NE_C2_DLD(2) NE_C2_DLD(3) NE_C2_DLD(4) NE_C2_DLD(5) NE_C2_DLD(6) NE_C2_DLD(7)
+#undef NE_C2_DLD
+    }
+    for (int64_t r = 0; r < nr; r++) {
+        const float* row = rows[r] + x0;
+        const float* w = wp + r * kw * NE_C2_DC;
+        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
+            const float* s = row + joff[j];
+            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
+            __m512 wc;
+#define NE_C2_DFMA(c)                                                                            \
+            wc = _mm512_set1_ps(w[c]);                                                          \
+            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                         \
+            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                         \
+            a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
+            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)
+            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
+#undef NE_C2_DFMA
+        }
+    }
+#define NE_C2_DST(c)                                                                                     \
+    _mm512_storeu_ps(acc + c * lda, a##c##0);                                                           \
+    _mm512_storeu_ps(acc + c * lda + 16, a##c##1);                                                      \
+    _mm512_storeu_ps(acc + c * lda + 32, a##c##2);
+    NE_C2_DST(0) NE_C2_DST(1) NE_C2_DST(2) NE_C2_DST(3) NE_C2_DST(4) NE_C2_DST(5) NE_C2_DST(6) NE_C2_DST(7)
+#undef NE_C2_DST
+}
+
+/* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
+ * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
+ * ne_c2_epilogue with scale 1 (a*1 is a exactly, so the bits are those of a + t + r). */
+typedef void (*ne_c2_epi_f32_fn)(float* y, const float* x, const float* r, int64_t n, float s, float t, int32_t relu);
+
+typedef struct {
+    const ne_c2_geom* g;
+    const float *in, *res, *wp, *t;
+    float* out;
+    int32_t relu;
+    int64_t lq, ncb;
+    const int64_t* joff;
+    ne_c2_direct_fn kernel;
+    ne_c2_epi_f32_fn epi;
+} ne_c2_direct_ctx;
+
+static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t nr = g->cin * g->kh, lq = c->lq, hwo = g->ho * g->wo;
+    /* nr phase-split rows, one zero row, the row pointers, one register block's sums */
+    float* buf = (float*) ne_c2_scratch((size_t) ((nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX) * sizeof(float) +
+                                      (size_t) nr * sizeof(float*));
+    if (!buf) return NE_ERR_OUT_OF_MEMORY;
+    float* zero = buf + nr * g->sw * lq;
+    float* acc = zero + g->sw * lq;
+    const float** rows = (const float**) (acc + NE_C2_DC * NE_C2_DX);
+    memset(zero, 0, (size_t) (g->sw * lq) * sizeof(float));
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t b = item / g->ho, oy = item % g->ho;
+        for (int64_t ci = 0; ci < g->cin; ci++)
+            for (int64_t i = 0; i < g->kh; i++) {
+                const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
+                if (y < 0 || y >= g->h) {
+                    rows[r] = zero;
+                    continue;
+                }
+                const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
+                float* dst = buf + r * g->sw * lq;
+                for (int64_t ph = 0; ph < g->sw; ph++) {
+                    /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
+                    const int64_t x0 = ph - g->pw;
+                    int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
+                    int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
+                    if (qlo > lq) qlo = lq;
+                    if (qhi > lq) qhi = lq;
+                    if (qhi < qlo) qhi = qlo;
+                    float* d = dst + ph * lq;
+                    for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
+                    if (g->sw == 2) {
+                        const float* sp = src + x0;
+                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
+                    } else {
+                        const float* sp = src + x0;
+                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
+                    }
+                    for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
+                }
+                rows[r] = dst;
+            }
+        for (int64_t cb = 0; cb < c->ncb; cb++) {
+            const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
+            for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
+                const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
+                c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
+                for (int64_t o = 0; o < nco; o++) {
+                    const int64_t co = cb * NE_C2_DC + o;
+                    const int64_t at = (b * g->cout + co) * hwo + oy * g->wo + x0;
+                    c->epi(c->out + at, acc + o * NE_C2_DX, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
+                }
+            }
+        }
+    }
+    ne_c2_scratch_free(buf);
+    return NE_OK;
+}
+
+/* ---- The pointwise path: float32 1x1 convolutions, stride 1, no padding, groups 1 (ResNet's
+ * 1x1 layers). The same 8-channel x 48-column register kernel as the direct path, with the
+ * rows its kernel reads being a panel [C_in][48] of the input's 48 output positions, packed
+ * once per position block (contiguous, so the hardware prefetches it) and consumed in chunks
+ * of NE_C2_PW_KC input channels that stay in L1 while every 8-channel weight block passes over
+ * them; the sums continue across chunks (the same fma chain as unchunked). Unlike OpenBLAS, it
+ * never packs the weights per call (they are packed once per call into [8-channel block][C_in]
+ * [8], with the BN scale folded in) and the epilogue runs on the 48-column block in registers'
+ * reach. Items are (image, position block): bit-identical for any thread count and isa. */
+#define NE_C2_PW_KC 128
+
+static int ne_c2_pointwise_fits(const ne_c2_geom* g) {
+    return g->groups == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t hw = g->h * g->w, pb = c->lq, nb = (hw + pb - 1) / pb, cin = g->cin, ldc = c->ncb * NE_C2_DC;
+    /* the panel [C_in][pb], the sums [C_out rounded up to 8][pb], the row pointers */
+    float* panel = (float*) ne_c2_scratch((size_t) ((cin + ldc) * pb) * sizeof(float) + (size_t) cin * sizeof(float*));
+    if (!panel) return NE_ERR_OUT_OF_MEMORY;
+    float* acc = panel + cin * pb;
+    const float** rows = (const float**) (acc + ldc * pb);
+    for (int64_t ci = 0; ci < cin; ci++) rows[ci] = panel + ci * pb;
+    const int64_t zero = 0;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t b = item / nb, p0 = (item % nb) * pb;
+        const int64_t nx = hw - p0 < pb ? hw - p0 : pb;
+        const int64_t nsub = (nx + NE_C2_DX - 1) / NE_C2_DX;
+        const float* src = c->in + b * cin * hw + p0;
+        for (int64_t ci = 0; ci < cin; ci++) {
+            float* d = panel + ci * pb;
+            memcpy(d, src + ci * hw, (size_t) nx * sizeof(float));
+            for (int64_t x = nx; x < nsub * NE_C2_DX; x++) d[x] = 0;
+        }
+        for (int64_t k0 = 0; k0 < cin; k0 += NE_C2_PW_KC) {
+            const int64_t kn = cin - k0 < NE_C2_PW_KC ? cin - k0 : NE_C2_PW_KC;
+            for (int64_t sb = 0; sb < nsub; sb++)
+                for (int64_t cb = 0; cb < c->ncb; cb++)
+                    c->kernel(rows + k0, kn, 1, &zero, c->wp + (cb * cin + k0) * NE_C2_DC, sb * NE_C2_DX,
+                              acc + cb * NE_C2_DC * pb + sb * NE_C2_DX, pb, k0 > 0);
+        }
+        for (int64_t co = 0; co < g->cout; co++) {
+            const int64_t at = (b * g->cout + co) * hw + p0;
+            c->epi(c->out + at, acc + co * pb, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
+        }
+    }
+    ne_c2_scratch_free(panel);
+    return NE_OK;
+}
+
+/* Prepared: t[C_out] and the weights packed [8-channel block][K][8], the scale folded in. */
+static int32_t ne_c2_prepare_direct(const ne_c2_geom* g, const float* w, const float* bias, const float* scale,
+                                    const float* shift, char* prep, const ne_c2_layout* L) {
+    const int64_t K = g->cin * g->kh * g->kw, ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    float* t = (float*) (prep + L->t);
+    float* wp = (float*) (prep + L->a);
+    for (int64_t cb = 0; cb < ncb; cb++)
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t o = 0; o < NE_C2_DC; o++) {
+                const int64_t co = cb * NE_C2_DC + o;
+                wp[(cb * K + k) * NE_C2_DC + o] = co < g->cout ? (scale ? w[co * K + k] * scale[co] : w[co * K + k]) : 0.0f;
+            }
+    for (int64_t co = 0; co < g->cout; co++) {
+        float s;
+        ne_c2_affine_f32(bias, scale, shift, co, &s, &t[co]);
+    }
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                    const float* res, int32_t relu, float* out, int32_t threads, int32_t isa) {
+    ne_c2_direct_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
+    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
+    c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
+    c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
+    if (ne_c2_pointwise_fits(g)) {
+        /* positions per item: whole 48-column blocks, up to 8, while the sums stay under 256 KiB
+         * and the panel under 512 KiB (long contiguous runs for the epilogue's output rows) */
+        int64_t nsub = 8;
+        while (nsub > 1 && (c.ncb * NE_C2_DC * nsub * NE_C2_DX * 4 > (256 << 10) || g->cin * nsub * NE_C2_DX * 4 > (512 << 10)))
+            nsub--;
+        c.lq = nsub * NE_C2_DX;
+        return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
+    }
+    /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
+    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
+    if (!joff) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
+    c.joff = joff;
+    int32_t st = ne_parallel_for(g->n * g->ho, threads, ne_c2_direct_range, &c);
+    free(joff);
+    return st;
+}

@@ -1,0 +1,183 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A {@link Conv2d} whose weights are prepared once for a layer run many times: created from
+ * {@code weight [C_out, C_in / groups, kh, kw]}, {@code bias [C_out]} (or null), {@link
+ * Conv2d.Params} and an optional folded frozen batch norm {@code scale [C_out]}, {@code shift
+ * [C_out]} (both or neither), it runs {@code relu?(conv(x) · scale + shift + residual)} exactly as
+ * {@link Conv2d#forward} would with that epilogue — the same bits on the CPU — without laying the
+ * weights out again on every call.
+ *
+ * <p>On the CPU it owns native buffers that hold the weights as the CPU path that runs reads
+ * them (the scale folded in and packed for the direct kernel or the GEMM; for Winograd the
+ * transformed weights). Which path runs depends on the input's plane size, so each path's
+ * buffer is prepared on its first use (thread-safe; at most three: GEMM, Winograd, direct), or
+ * ahead of time with {@link #prepareFor}. On CUDA it runs {@link Conv2d}'s kernel on the weights
+ * as given.
+ *
+ * <p>The tensors given stay the caller's: they must stay open and unchanged until {@link
+ * #close()}, which frees only the prepared buffers. Calls may run on several threads at once;
+ * {@code close()} waits for running calls. A call after {@code close()} throws
+ * {@link IllegalArgumentException}.
+ */
+public final class PreparedConv2d implements AutoCloseable {
+
+    private static final String OP = "Conv2d";
+
+    private final Tensor weight, bias, scale, shift;
+    private final Conv2d.Params params;
+    private final long cin;
+    /** Prepared CPU buffers by path code (1 GEMM, 2 Winograd, 3 direct); guarded by {@code this}. */
+    private final Tensor[] prepared = new Tensor[4];
+    private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    PreparedConv2d(Tensor weight, Tensor bias, Conv2d.Params params, Tensor scale, Tensor shift) {
+        if (params == null) throw new IllegalArgumentException(OP + ": params must be given (Conv2d.Params.of(...)), got null");
+        if (weight == null || weight.ndim() != 4) {
+            throw new IllegalArgumentException(OP + ": weight must be a rank-4 tensor [C_out, C_in/groups, kh, kw], got "
+                    + (weight == null ? "null" : Arrays.toString(weight.shape())));
+        }
+        if ((scale == null) != (shift == null)) {
+            throw new IllegalArgumentException(OP + ": scale and shift must be given together, got scale "
+                    + (scale == null ? "null" : scale.describe()) + ", shift " + (shift == null ? "null" : shift.describe()));
+        }
+        this.weight = weight;
+        this.bias = bias;
+        this.scale = scale;
+        this.shift = shift;
+        this.params = params;
+        this.cin = weight.shape(1) * (long) params.groups();
+        // the checks of a call on the smallest input these weights accept: weight's shape, dtypes, [C_out] vectors, devices
+        long eh = (long) params.dilH() * (weight.shape(2) - 1) + 1, ew = (long) params.dilW() * (weight.shape(3) - 1) + 1;
+        if (weight.numel() == 0) {
+            throw new IllegalArgumentException(OP + ": weight must have every size >= 1, got " + Arrays.toString(weight.shape()));
+        }
+        Conv2d.Geometry.check(weight.dtype(), new long[] {1, cin, eh, ew}, weight, bias, params, epilogue(null, false));
+        OpRegistry.commonDevice(OP, weight, bias, scale, shift);
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Conv2d.Params params() {
+        return params;
+    }
+
+    /** The input channels {@code C_in} every input must have. */
+    public long inChannels() {
+        return cin;
+    }
+
+    public long outChannels() {
+        return weight.shape(0);
+    }
+
+    /** A new output {@code [N, C_out, H_out, W_out]}; residual may be null. */
+    public Tensor forward(Tensor input, Tensor residual, boolean relu) {
+        return run(input, residual, relu, null, Conv2d.Algo.AUTO);
+    }
+
+    /** Writes into {@code out} and returns it (the residual may be out itself, as in {@link Conv2d}). */
+    public Tensor forward(Tensor input, Tensor residual, boolean relu, Tensor out) {
+        if (out == null) throw new IllegalArgumentException(OP + ": out must be a tensor, got null");
+        return run(input, residual, relu, out, Conv2d.Algo.AUTO);
+    }
+
+    /**
+     * Prepares, now, the CPU path that an input of {@code h × w} pixels runs (a no-op on CUDA or
+     * when already prepared); returns this.
+     */
+    public PreparedConv2d prepareFor(long h, long w) {
+        if (h < 1 || w < 1) throw new IllegalArgumentException(OP + ": prepareFor needs h, w >= 1, got " + h + "x" + w);
+        lockOpen();
+        try {
+            Conv2d.Geometry g = Conv2d.Geometry.check(weight.dtype(), new long[] {1, cin, h, w}, weight, bias, params, epilogue(null, false));
+            Conv2d.Kernel k = OpRegistry.global().dispatch(Conv2d.CONV2D, weight, bias, scale, shift);
+            k.prepare(this, g.dims(), params.conv(), Conv2d.Algo.AUTO.ordinal());
+        } finally {
+            life.readLock().unlock();
+        }
+        return this;
+    }
+
+    Tensor run(Tensor input, Tensor residual, boolean relu, Tensor out, Conv2d.Algo algo) {
+        lockOpen();
+        try {
+            if (input != null && input.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
+                        + input.dtype());
+            }
+            if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
+                throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
+                        + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
+            }
+            return Conv2d.runPrepared(this, input, bias, params, epilogue(residual, relu), out, algo);
+        } finally {
+            life.readLock().unlock();
+        }
+    }
+
+    Conv2d.Epilogue epilogue(Tensor residual, boolean relu) {
+        Conv2d.Epilogue e = Conv2d.Epilogue.none();
+        if (scale != null) e = e.scaleShift(scale, shift);
+        if (residual != null) e = e.residual(residual);
+        return relu ? e.relu() : e;
+    }
+
+    Tensor bias() {
+        return bias;
+    }
+
+    Tensor scale() {
+        return scale;
+    }
+
+    Tensor shift() {
+        return shift;
+    }
+
+    private void lockOpen() {
+        life.readLock().lock();
+        if (closed) {
+            life.readLock().unlock();
+            throw new IllegalArgumentException(OP + ": this PreparedConv2d (weight " + Arrays.toString(weight.shape()) + ") is closed");
+        }
+    }
+
+    /** Path {@code path}'s prepared buffer, made by {@code make} on first use; callers hold the read lock. */
+    synchronized Tensor prepared(int path, java.util.function.LongFunction<Tensor> make, long bytes) {
+        if (prepared[path] == null) prepared[path] = make.apply(bytes);
+        return prepared[path];
+    }
+
+    /** Frees the prepared buffers (waits for running calls); idempotent. The caller's tensors stay open. */
+    @Override
+    public void close() {
+        life.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            synchronized (this) {
+                for (int i = 0; i < prepared.length; i++) {
+                    if (prepared[i] != null) prepared[i].close();
+                    prepared[i] = null;
+                }
+            }
+        } finally {
+            life.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PreparedConv2d[weight " + Arrays.toString(weight.shape()) + ", " + params + (scale != null ? ", scaleShift" : "")
+                + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,183 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.nativeext.ops.Conv2dTest.Case;
+import static dev.nativeext.ops.Conv2dTest.p;
+import static dev.nativeext.ops.Conv2dTest.t;
+import static dev.nativeext.ops.Conv2dTest.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/** {@link PreparedConv2d}: the same bits as the unprepared {@link Conv2d} on every path, and its own errors. */
+class PreparedConv2dTest {
+
+    private final int savedThreads = CpuOptions.threads();
+    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
+
+    @AfterEach
+    void restore() {
+        CpuOptions.setThreads(savedThreads);
+        CpuOptions.setIsa(savedIsa);
+    }
+
+    /** The prepared forward of case c with epilogue bits epi (Conv2dTest.Case's: 1 bias, 2 scale/shift, 4 residual, 8 relu). */
+    static double[] runPrepared(Case c, DType dt, int epi, Conv2d.Algo algo) {
+        try (Tensor tx = t(dt, c.x(), c.n(), c.cin(), c.h(), c.w()); Tensor tw = t(dt, c.wt(), c.cout(), c.cin() / c.p()[6], c.kh(), c.kw());
+             Tensor tb = t(dt, c.bias(), c.cout()); Tensor ts = t(dt, c.scale(), c.cout()); Tensor tsh = t(dt, c.shift(), c.cout());
+             Tensor tr = t(dt, c.res(), c.n(), c.cout(), c.ho(), c.wo());
+             PreparedConv2d pc = Conv2d.prepare(tw, (epi & 1) != 0 ? tb : null, c.params(), (epi & 2) != 0 ? ts : null,
+                     (epi & 2) != 0 ? tsh : null);
+             Tensor out = pc.run(tx, (epi & 4) != 0 ? tr : null, (epi & 8) != 0, null, algo)) {
+            return values(out);
+        }
+    }
+
+    /** Shapes that reach every path: GEMM (im2col, 1x1 straight, groups, 1x1 plane), Winograd, direct (stem, pointwise). */
+    static Case[] cases() {
+        return new Case[] {
+            Case.random(51, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)),     // Winograd (auto)
+            Case.random(52, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),       // small plane: GEMM
+            Case.random(53, 1, 72, 7, 7, 130, 3, 3, p(2, 1, 1, 1)),      // strided: GEMM, rows split along output channels
+            Case.random(54, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),        // depthwise: GEMM per group
+            Case.random(55, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),      // stem: direct
+            Case.random(56, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),     // pointwise: direct
+            Case.random(57, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),       // 1x1 on a small plane: GEMM straight on the input
+            Case.random(58, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1)),      // a fully connected layer: one column
+            Case.random(59, 1, 24, 9, 8, 20, 3, 3, p(1, 2, 2, 1)),       // dilation: GEMM
+            Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1))};     // K = 4680 > several KC blocks
+    }
+
+    @Test
+    void preparedGivesTheUnpreparedBitsOnEveryPath() {
+        for (Case c : cases()) {
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                List<Conv2d.Algo> algos = new ArrayList<>(List.of(Conv2d.Algo.AUTO, Conv2d.Algo.GEMM));
+                if (dt == DType.FLOAT32 && c.kh() == 3 && c.kw() == 3 && c.p()[0] == 1 && c.p()[4] == 1 && c.p()[6] == 1) {
+                    algos.add(Conv2d.Algo.WINOGRAD);
+                }
+                boolean pointwise = c.kh() == 1 && c.kw() == 1 && c.p()[0] == 1 && c.p()[2] == 0;
+                if (dt == DType.FLOAT32 && c.p()[6] == 1 && (c.cin() <= 4 || pointwise)) algos.add(Conv2d.Algo.DIRECT);
+                for (Conv2d.Algo algo : algos) {
+                    for (int epi : new int[] {0, 1, 2, 3, 12, 15}) {
+                        String what = dt + " " + algo + " epi " + epi + " " + c.params() + " cin " + c.cin() + " " + c.h() + "x" + c.w();
+                        double[] plain = c.run(dt, epi, algo);
+                        assertArrayEquals(plain, runPrepared(c, dt, epi, algo), 0.0, what);
+                        Conv2dTest.assertClose(c, epi, plain, dt, algo == Conv2d.Algo.AUTO && algos.contains(Conv2d.Algo.WINOGRAD)
+                                ? Conv2d.Algo.WINOGRAD : algo, what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void variantsAndThreadCountsGiveIdenticalBits() {
+        for (Case c : cases()) {
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                CpuOptions.setThreads(1);
+                CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
+                double[] base = runPrepared(c, dt, 15, Conv2d.Algo.AUTO);
+                for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+                    for (int threads : new int[] {1, 2, 3}) {
+                        CpuOptions.setThreads(threads);
+                        CpuOptions.setIsa(isa);
+                        assertArrayEquals(base, runPrepared(c, dt, 15, Conv2d.Algo.AUTO), 0.0, dt + " " + isa + " threads " + threads
+                                + " " + c.params() + " cin " + c.cin());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneLayerRunsEveryPlaneSizeItMeets() {
+        // 3x3 stride 1: 5x6 runs the GEMM path, 13x19 Winograd; both prepared lazily, each equal to the unprepared call
+        Case small = Case.random(61, 1, 20, 5, 6, 24, 3, 3, p(1, 1, 1, 1));
+        Case large = new Case(1, 20, 13, 19, 24, 3, 3, small.p(), Case.random(62, 1, 20, 13, 19, 24, 3, 3, small.p()).x(), small.wt(),
+                small.bias(), small.scale(), small.shift(), Case.random(62, 1, 20, 13, 19, 24, 3, 3, small.p()).res());
+        DType dt = DType.FLOAT32;
+        try (Tensor tw = t(dt, small.wt(), 24, 20, 3, 3); Tensor tb = t(dt, small.bias(), 24); Tensor ts = t(dt, small.scale(), 24);
+             Tensor tsh = t(dt, small.shift(), 24); PreparedConv2d pc = NnOps.prepareConv2d(tw, tb, small.params(), ts, tsh)) {
+            for (int round = 0; round < 2; round++) {
+                for (Case c : new Case[] {small, large, small}) {
+                    try (Tensor x = t(dt, c.x(), 1, 20, c.h(), c.w()); Tensor y = NnOps.conv2d(pc, x, null, true)) {
+                        assertArrayEquals(c.run(dt, 11, Conv2d.Algo.AUTO), values(y), 0.0, c.h() + "x" + c.w() + " round " + round);
+                    }
+                }
+            }
+            assertSame(pc, pc.prepareFor(50, 50));
+        }
+    }
+
+    @Test
+    void residualMayBeTheOutputItself() {
+        Case c = Case.random(63, 1, 16, 6, 7, 12, 3, 3, p(1, 1, 1, 1));
+        DType dt = DType.FLOAT32;
+        try (Tensor x = t(dt, c.x(), 1, 16, 6, 7); Tensor w = t(dt, c.wt(), 12, 16, 3, 3); Tensor s = t(dt, c.scale(), 12);
+             Tensor sh = t(dt, c.shift(), 12); Tensor out = t(dt, c.res(), 1, 12, 6, 7);
+             PreparedConv2d pc = Conv2d.prepare(w, null, c.params(), s, sh)) {
+            assertSame(out, pc.forward(x, out, true, out));
+            assertArrayEquals(c.run(dt, 14, Conv2d.Algo.AUTO), values(out), 0.0);
+        }
+    }
+
+    @Test
+    void concurrentCallsShareOnePreparation() throws Exception {
+        Case c = Case.random(64, 1, 32, 12, 12, 32, 3, 3, p(1, 1, 1, 1));
+        DType dt = DType.FLOAT32;
+        double[] want = c.run(dt, 3, Conv2d.Algo.AUTO);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (Tensor x = t(dt, c.x(), 1, 32, 12, 12); Tensor w = t(dt, c.wt(), 32, 32, 3, 3); Tensor b = t(dt, c.bias(), 32);
+             Tensor s = t(dt, c.scale(), 32); Tensor sh = t(dt, c.shift(), 32); PreparedConv2d pc = Conv2d.prepare(w, b, c.params(), s, sh)) {
+            List<Future<double[]>> runs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                runs.add(pool.submit(() -> {
+                    try (Tensor y = pc.forward(x, null, false)) {
+                        return values(y);
+                    }
+                }));
+            }
+            for (Future<double[]> f : runs) assertArrayEquals(want, f.get(), 0.0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void badInputIsRejectedNamingTheArgument() {
+        try (Tensor w = Tensor.of(new float[8 * 4 * 9], 8, 4, 3, 3); Tensor s = Tensor.of(new float[8], 8);
+             Tensor s7 = Tensor.of(new float[7], 7); Tensor x3 = Tensor.of(new float[3 * 25], 1, 3, 5, 5);
+             Tensor x8 = Tensor.of(new float[8 * 25], 1, 8, 5, 5); Tensor xd = Tensor.of(new double[4 * 25], 1, 4, 5, 5);
+             Tensor tiny = Tensor.of(new float[4], 1, 4, 1, 1)) {
+            Conv2d.Params one = Conv2d.Params.of(1, 1, 1, 1);
+            Rejects.withMessage("scale and shift must be given together", () -> Conv2d.prepare(w, null, one, s, null));
+            Rejects.withMessage("params must be given", () -> Conv2d.prepare(w, null, null, null, null));
+            Rejects.withMessage("weight must be a rank-4 tensor", () -> Conv2d.prepare(s, null, one, null, null));
+            Rejects.withMessage("bias must be [C_out] = [8]", () -> Conv2d.prepare(w, s7, one, null, null));
+            Rejects.withMessage("divisible by groups", () -> Conv2d.prepare(w, null, Conv2d.Params.of(1, 1, 1, 3), null, null));
+            PreparedConv2d pc = Conv2d.prepare(w, null, one, s, s);
+            Rejects.withMessage("input.shape[1] must be C_in = 4", () -> pc.forward(x3, null, false));
+            Rejects.withMessage("input.shape[1] must be C_in = 4", () -> pc.forward(x8, null, false));
+            Rejects.withMessage("input dtype must be FLOAT32 (the prepared weight's), got FLOAT64", () -> pc.forward(xd, null, false));
+            Rejects.withMessage("output size must be positive", () -> Conv2d.prepare(w, null, Conv2d.Params.of(1, 0, 1, 1), null, null)
+                    .forward(tiny, null, false));
+            Rejects.withMessage("out must be a tensor", () -> pc.forward(x3, null, false, null));
+            Rejects.withMessage("prepareFor needs h, w >= 1", () -> pc.prepareFor(0, 5));
+            Rejects.withMessage("conv must not be null", () -> NnOps.conv2d((PreparedConv2d) null, x3, null, false));
+            pc.close();
+            pc.close();   // idempotent
+            Rejects.withMessage("is closed", () -> pc.forward(x3, null, false));
+            Rejects.withMessage("is closed", () -> pc.prepareFor(5, 5));
+        }
+    }
+}
