@@ -249,6 +249,16 @@ static int ne_c2_pointwise_fits(const ne_c2_geom* g) {
     return g->groups == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
+/* |positions in items [0, items/2) - positions in the others| for items of lq positions per
+ * image (the last of each image shorter): how unevenly two threads would share them. */
+static int64_t ne_c2_halves_differ(int64_t n, int64_t hw, int64_t lq) {
+    const int64_t per = (hw + lq - 1) / lq;
+    int64_t first = 0;
+    for (int64_t i = 0; i < n * per / 2; i++) first += hw - (i % per) * lq < lq ? hw - (i % per) * lq : lq;
+    const int64_t d = n * hw - 2 * first;
+    return d < 0 ? -d : d;
+}
+
 static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
@@ -284,16 +294,6 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     }
     free(panel);
     return NE_OK;
-}
-
-/* |positions in items [0, items/2) - positions in the others| for items of lq positions per
- * image (the last of each image shorter): how unevenly two threads would share them. */
-static int64_t ne_c2_halves_differ(int64_t n, int64_t hw, int64_t lq) {
-    const int64_t per = (hw + lq - 1) / lq;
-    int64_t first = 0;
-    for (int64_t i = 0; i < n * per / 2; i++) first += hw - (i % per) * lq < lq ? hw - (i % per) * lq : lq;
-    const int64_t d = n * hw - 2 * first;
-    return d < 0 ? -d : d;
 }
 
 static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const float* w, const float* bias,
