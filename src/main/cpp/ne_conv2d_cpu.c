@@ -31,15 +31,15 @@ static void* ne_c2_alloc(size_t bytes) {
     return posix_memalign(&p, 64, bytes ? bytes : 64) == 0 ? p : NULL;
 }
 
-/* Splits hwo output positions into an even number k of chunks of about `target`, so that two
- * threads share them evenly; depends on the shapes only. The width is a multiple of 16 where
- * that leaves the second half of the chunks at least 7/8 of the first; otherwise hwo/k rounded
- * up (rounding 196/4 = 49 up to 64 gave chunks of 64, 64, 64, 4: 128 against 68 positions). */
+/* Splits hwo output positions into an even number of chunks of about `target` (a multiple of
+ * 16 wide), so that two threads share them evenly; depends on the shapes only. */
 static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t* nc) {
     if (target < 64) target = 64;
     int64_t k = (hwo + target - 1) / target;
     if (k > 1 && k % 2) k++;
     int64_t w = (hwo + k - 1) / k;
+    /* 16-wide only where the second half of the chunks keeps 7/8 of the first's positions, else
+     * hwo/k rounded up (196/4 = 49 rounded to 64 gave chunks 64, 64, 64, 4: 128 against 68) */
     const int64_t w16 = (w + 15) / 16 * 16, first = k / 2 * w16 < hwo ? k / 2 * w16 : hwo;
     if (k == 1 || (hwo - first) * 8 >= first * 7) w = w16;
     *nc = w;
