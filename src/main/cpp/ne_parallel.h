@@ -60,11 +60,13 @@ static inline void ne_parallel_spawn(ne_task* tasks, int32_t threads) {
 
 /* ---- The pool ---- */
 
-/* Spin budgets in TSC cycles (about 200 us and 50 us at 2.5 GHz): a worker waits this long for
- * the next call before it blocks (the gap between two layers of a network is shorter), the
- * caller this long for a worker's task to end. */
-#define NE_POOL_IDLE_SPIN (1u << 19)
-#define NE_POOL_WAIT_SPIN (1u << 17)
+/* Spin budgets in TSC cycles (about 100 us at 2.6 GHz): a worker waits this long for the next
+ * call before it blocks (the gap between two layers of a network is a few microseconds), the
+ * caller this long for a worker's task to end. Short, because each op library has its own
+ * workers: those of the op that ran last spin beside the next op's threads. No sched_yield in
+ * the spin: it gave the core away for a whole time slice (resnet50 on 2 threads: 51 -> 92 ms). */
+#define NE_POOL_IDLE_SPIN (1u << 18)
+#define NE_POOL_WAIT_SPIN (1u << 18)
 
 /* A mailbox's state: IDLE -> POSTED (caller) -> TAKEN (worker or caller) -> DONE (worker) -> IDLE
  * (caller), or TAKEN by the caller -> IDLE (caller). */
