@@ -13,10 +13,11 @@
  * spins briefly (rdtsc-timed, NE_POOL_*_SPIN) and then blocks on a condition variable, so idle
  * workers cost nothing; a call that comes within the spin finds its workers awake.
  * Measured on a 2-core machine (bin/bench-resnet, quiet runs, 2026-12-05; min): resnet50 at
- * 224² (55 convolutions of 0.2-4 ms) 84.3 ms on one thread, 49.1 on two (x1.72; it was 104.2
- * and 104.8 with a thread created per call and OpenBLAS's thread count set twice per conv2d
- * call from Java), R-50-FPN + FPN at 800x1344 1605 / 817 ms (x1.97; was x1.76). A call's own
- * cost is ~1.5 us (100 us of work on two threads: 51.2 us).
+ * 224² (55 convolutions of 0.2-4 ms) 84.3 ms on one thread, 49.1 on two (x1.72, x1.62-1.76 in
+ * six runs; it was 104.2 and 104.8 with a thread created per call and OpenBLAS's thread count
+ * set twice per conv2d call from Java), R-50-FPN + FPN at 800x1344 1605 / 817 ms (x1.97; was
+ * x1.76). A call's own cost is ~1.5 us (100 us of work on two threads: 51.2 us). The cost of a
+ * worker between calls is a sleeping thread: threads-1 per op library that has run in parallel.
  *
  * Who runs a task never changes its range: task i is [n*i/threads, n*(i+1)/threads) whoever
  * runs it. A second thread calling while the pool is in use (several Java threads running ops)
