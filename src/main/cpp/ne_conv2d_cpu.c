@@ -249,20 +249,6 @@ static int ne_c2_pointwise_fits(const ne_c2_geom* g) {
     return g->groups == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* |columns computed in items [0, items/2) - those in the others| for items of lq positions
- * per image (the last of each image shorter; the kernel computes whole NE_C2_DX-column
- * blocks): how unevenly two threads would share them. */
-static int64_t ne_c2_halves_differ(int64_t n, int64_t hw, int64_t lq) {
-    const int64_t per = (hw + lq - 1) / lq;
-    int64_t first = 0, all = 0;
-    for (int64_t i = 0; i < n * per; i++) {
-        const int64_t nx = hw - (i % per) * lq < lq ? hw - (i % per) * lq : lq, cols = (nx + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX;
-        if (i < n * per / 2) first += cols;
-        all += cols;
-    }
-    return all > 2 * first ? all - 2 * first : 2 * first - all;
-}
-
 static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
@@ -337,18 +323,6 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
         int64_t nsub = 8;
         while (nsub > 1 && (c.ncb * NE_C2_DC * nsub * NE_C2_DX * 4 > (256 << 10) || g->cin * nsub * NE_C2_DX * 4 > (512 << 10)))
             nsub--;
-        /* then, down to half that, the largest whose items split into two halves within 1/16 of
-         * the computed columns (28x28 by 5 blocks: 10 blocks against 7): by the shapes only */
-        int64_t best = nsub, least = -1;
-        for (int64_t s = nsub; s >= 1 && 2 * s >= nsub; s--) {
-            const int64_t d = ne_c2_halves_differ(g->n, g->h * g->w, s * NE_C2_DX);
-            if (least < 0 || d < least) best = s, least = d;
-            if (d * 16 <= g->n * g->h * g->w) {
-                best = s;
-                break;
-            }
-        }
-        nsub = best;
         c.lq = nsub * NE_C2_DX;
         st = ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
     } else {
