@@ -110,7 +110,10 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
     int64_t k = (hwo + target - 1) / target;
     if (k > 1 && k % 2) k++;
     int64_t w = (hwo + k - 1) / k;
-    w = (w + 15) / 16 * 16;
+    /* 16-wide only where the second half of the chunks keeps 7/8 of the first's positions, else
+     * hwo/k rounded up (196/4 = 49 rounded to 64 gave chunks 64, 64, 64, 4: 128 against 68) */
+    const int64_t w16 = (w + 15) / 16 * 16, first = k / 2 * w16 < hwo ? k / 2 * w16 : hwo;
+    if (k == 1 || (hwo - first) * 8 >= first * 7) w = w16;
     *nc = w;
     *nchunks = (hwo + w - 1) / w;
 }
