@@ -24,17 +24,15 @@ rm -rf "$out" && mkdir -p "$out" "$stage/lib"
 mvn -B -q -ntp dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$stage/lib" >&2
 mvn -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$console_version \
     -DoutputDirectory="$stage/tools" >&2
-# The ONNX Runtime jar is a bench-only dependency and not needed here; of OpenBLAS only the
-# no-LAPACK binding is used, so its LAPACK builds and headers stay behind (the bundle must stay
-# under the 64 MiB that travels).
+# The ONNX Runtime jar is a bench-only dependency and not needed here; of the CUDA presets only
+# the runtime API is called, so their other libraries and headers stay behind (the bundle must
+# stay under the 64 MiB that travels).
 rm -f "$stage"/lib/onnxruntime-*.jar
-python3 - "$stage"/lib/openblas-*-linux-x86_64.jar "$stage"/lib/cuda-*-linux-x86_64.jar <<'PY'
+python3 - "$stage"/lib/cuda-*-linux-x86_64.jar <<'PY'
 import sys, zipfile, os
 def keep(jar, name):
     if "/include/" in name:
         return False
-    if "openblas" in jar:
-        return not name.endswith(("libjniopenblas.so", "libjniopenblas_full.so"))
     # CUDA presets: only the runtime API's JNI library is called.
     return not name.endswith(".so") or "cudart" in name
 for src in sys.argv[1:]:

@@ -1,7 +1,6 @@
 package dev.nativeext.bench;
 
 import ai.onnxruntime.OrtException;
-import dev.nativeext.ops.Cblas;
 import dev.nativeext.ops.Conv2d;
 import dev.nativeext.ops.CpuOptions;
 import dev.nativeext.ops.PreparedConv2d;
@@ -9,6 +8,7 @@ import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 import java.io.PrintStream;
@@ -201,7 +201,10 @@ public final class LayersBench {
 
 
     static double[] sgemm(int m, int n, int k, int threads) {
-        Cblas.setThreads(threads);
+        // openblas_set_num_threads itself: the presets' blas_set_num_threads looks symbols up on every call
+        Loader.load(openblas_nolapack.class);
+        new org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads() {
+        }.put(Loader.addressof("openblas_set_num_threads")).call(threads);
         Random r = new Random(7);
         try (FloatPointer a = new FloatPointer(uniform(r, m * k, 1f)); FloatPointer b = new FloatPointer(uniform(r, k * n, 1f));
              FloatPointer c = new FloatPointer((long) m * n)) {
