@@ -112,66 +112,96 @@ typedef struct {
     const int64_t* joff;
     ne_c2_direct_fn kernel;
     ne_c2_epi_f32_fn epi;
+    /* the fused max-pool (ne_c2_forward_direct_pool): kh, kw, sh, sw, ph, pw, dh, dw; output size */
+    const int64_t* pool;
+    int64_t pho, pwo;
+    int32_t isa;
 } ne_c2_direct_ctx;
+
+/* One output row (image b, row oy) of the direct path, every channel: dst[co * cs + x] for x < W_out,
+ * the residual read at res[co * cs + x] (res may be NULL). buf holds the C_in*kh phase-split
+ * rows, zero a zero row, acc one register block's sums, rows the row pointers. */
+static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float* zero, float* acc, const float** rows,
+                             int64_t b, int64_t oy, float* dst, const float* res, int64_t cs) {
+    const ne_c2_geom* g = c->g;
+    const int64_t nr = g->cin * g->kh, lq = c->lq;
+    for (int64_t ci = 0; ci < g->cin; ci++)
+        for (int64_t i = 0; i < g->kh; i++) {
+            const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
+            if (y < 0 || y >= g->h) {
+                rows[r] = zero;
+                continue;
+            }
+            const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
+            float* d0 = buf + r * g->sw * lq;
+            for (int64_t ph = 0; ph < g->sw; ph++) {
+                /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
+                const int64_t x0 = ph - g->pw;
+                int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
+                int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
+                if (qlo > lq) qlo = lq;
+                if (qhi > lq) qhi = lq;
+                if (qhi < qlo) qhi = qlo;
+                float* d = d0 + ph * lq;
+                for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
+                if (g->sw == 2) {
+                    const float* sp = src + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
+                } else {
+                    const float* sp = src + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
+                }
+                for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
+            }
+            rows[r] = d0;
+        }
+    for (int64_t cb = 0; cb < c->ncb; cb++) {
+        const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
+        for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
+            const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
+            c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
+            for (int64_t o = 0; o < nco; o++) {
+                const int64_t co = cb * NE_C2_DC + o;
+                c->epi(dst + co * cs + x0, acc + o * NE_C2_DX, res ? res + co * cs + x0 : NULL, nx, 1.0f, c->t[co], c->relu);
+            }
+        }
+    }
+}
+
+/* A task's scratch for ne_c2_direct_row, plus `extra` floats after it (64-byte aligned). */
+typedef struct {
+    float *block, *buf, *zero, *acc, *extra;
+    const float** rows;
+} ne_c2_direct_scratch;
+
+static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne_c2_direct_scratch* s) {
+    const ne_c2_geom* g = c->g;
+    const int64_t nr = g->cin * g->kh, lq = c->lq;
+    /* nr phase-split rows, one zero row, one register block's sums, the row pointers, extra */
+    const int64_t fl = (nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX, ptrs = (nr * (int64_t) sizeof(float*) + 63) / 64 * 16;
+    float* buf = (float*) ne_c2_scratch((size_t) (fl + ptrs + extra) * sizeof(float));
+    if (!buf) return 0;
+    s->block = s->buf = buf;
+    s->zero = buf + nr * g->sw * lq;
+    s->acc = s->zero + g->sw * lq;
+    s->rows = (const float**) (s->acc + NE_C2_DC * NE_C2_DX);
+    s->extra = buf + fl + ptrs;
+    memset(s->zero, 0, (size_t) (g->sw * lq) * sizeof(float));
+    return 1;
+}
 
 static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
-    const int64_t nr = g->cin * g->kh, lq = c->lq, hwo = g->ho * g->wo;
-    /* nr phase-split rows, one zero row, the row pointers, one register block's sums */
-    float* buf = (float*) ne_c2_scratch((size_t) ((nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX) * sizeof(float) +
-                                      (size_t) nr * sizeof(float*));
-    if (!buf) return NE_ERR_OUT_OF_MEMORY;
-    float* zero = buf + nr * g->sw * lq;
-    float* acc = zero + g->sw * lq;
-    const float** rows = (const float**) (acc + NE_C2_DC * NE_C2_DX);
-    memset(zero, 0, (size_t) (g->sw * lq) * sizeof(float));
+    const int64_t hwo = g->ho * g->wo;
+    ne_c2_direct_scratch s;
+    if (!ne_c2_direct_scratch_get(c, 0, &s)) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / g->ho, oy = item % g->ho;
-        for (int64_t ci = 0; ci < g->cin; ci++)
-            for (int64_t i = 0; i < g->kh; i++) {
-                const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
-                if (y < 0 || y >= g->h) {
-                    rows[r] = zero;
-                    continue;
-                }
-                const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
-                float* dst = buf + r * g->sw * lq;
-                for (int64_t ph = 0; ph < g->sw; ph++) {
-                    /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
-                    const int64_t x0 = ph - g->pw;
-                    int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
-                    int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
-                    if (qlo > lq) qlo = lq;
-                    if (qhi > lq) qhi = lq;
-                    if (qhi < qlo) qhi = qlo;
-                    float* d = dst + ph * lq;
-                    for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
-                    if (g->sw == 2) {
-                        const float* sp = src + x0;
-                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
-                    } else {
-                        const float* sp = src + x0;
-                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
-                    }
-                    for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
-                }
-                rows[r] = dst;
-            }
-        for (int64_t cb = 0; cb < c->ncb; cb++) {
-            const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
-            for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
-                const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
-                c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
-                for (int64_t o = 0; o < nco; o++) {
-                    const int64_t co = cb * NE_C2_DC + o;
-                    const int64_t at = (b * g->cout + co) * hwo + oy * g->wo + x0;
-                    c->epi(c->out + at, acc + o * NE_C2_DX, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
-                }
-            }
-        }
+        const int64_t at = b * g->cout * hwo + oy * g->wo;
+        ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
     }
-    ne_c2_scratch_free(buf);
+    ne_c2_scratch_free(s.block);
     return NE_OK;
 }
 
@@ -271,6 +301,107 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
     c.joff = joff;
     int32_t st = ne_parallel_for(g->n * g->ho, threads, ne_c2_direct_range, &c);
+    free(joff);
+    return st;
+}
+
+/* ---- The direct path with max_pool2d fused (the ResNet stem: conv 7x7/2 + BN + ReLU, then
+ * max-pool 3x3/2 padding 1). Items are pooled output rows (image, row); a task computes each
+ * conv row its pooled rows need once, all channels, into a ring of kh_pool rows [C_out][W_out]
+ * (the rows of consecutive pooled rows overlap: 3x3/2 reads 2 new conv rows per pooled row), and
+ * pools them while they are in cache: the conv output is never written to memory. The conv rows
+ * are those of ne_c2_forward_direct (the same ne_c2_direct_row) and the pooling makes the same
+ * comparisons in the same order as max_pool2d's kernel (a vertical max over the window's rows,
+ * then one kernel column at a time), so the result has the bits of conv2d then max_pool2d for
+ * any thread count and isa. A task recomputes at most kh_pool - sh_pool conv rows that the task
+ * before it also computed. */
+#define NE_C2P_MAX(v, m) (((v) > (m) || (v) != (v)) ? (v) : (m))
+#define NE_KERNEL "ne_conv2d_pool_kernel.h"
+#define NE_S f32
+#include "ne_each_isa.h"
+#undef NE_S
+#undef NE_KERNEL
+
+static int64_t ne_c2p_ceil_div(int64_t a, int64_t b) { /* b > 0 */
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t* q = c->pool;
+    const int64_t pkh = q[0], pkw = q[1], psh = q[2], psw = q[3], pph = q[4], ppw = q[5], pdh = q[6], pdw = q[7];
+    const int64_t wo = g->wo, ldr = (wo + 15) / 16 * 16, slot = g->cout * ldr;
+    ne_c2_direct_scratch s;
+    /* the ring of pkh conv rows, then the vertical maxima of one channel */
+    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr, &s)) return NE_ERR_OUT_OF_MEMORY;
+    float* ring = s.extra;
+    float* vbuf = ring + pkh * slot;
+    int64_t tag[64];   /* (image * H_out + row) + 1 held by each ring slot, 0 for none */
+    const float* held[64];
+    for (int64_t i = 0; i < pkh; i++) tag[i] = 0;
+    void (*vmax)(float*, const float*, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_vmax_f32_avx512
+        : c->isa == NE_ISA_AVX2 ? ne_c2p_vmax_f32_avx2 : ne_c2p_vmax_f32_base;
+    void (*hmax)(float*, const float*, int64_t, int64_t, int64_t, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_hmax_f32_avx512
+        : c->isa == NE_ISA_AVX2 ? ne_c2p_hmax_f32_avx2 : ne_c2p_hmax_f32_base;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t b = item / c->pho, po = item % c->pho;
+        int64_t nv = 0;
+        for (int64_t i = 0; i < pkh; i++) {
+            const int64_t y = po * psh - pph + i * pdh;
+            if (y < 0 || y >= g->ho) continue;
+            /* the slot holding row y, else one that holds none of this window's rows (there is
+             * one: the window has at most pkh rows) */
+            const int64_t base = po * psh - pph, last = base + (pkh - 1) * pdh;
+            int64_t k = -1;
+            for (int64_t j = 0; j < pkh && k < 0; j++)
+                if (tag[j] == b * g->ho + y + 1) k = j;
+            if (k < 0) {
+                for (int64_t j = 0; j < pkh && k < 0; j++) {
+                    const int64_t t = tag[j] - 1 - b * g->ho;   /* the row slot j holds, in this image */
+                    if (tag[j] == 0 || t < base || t > last || (t - base) % pdh) k = j;
+                }
+                float* dst = ring + k * slot;
+                ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, b, y, dst, NULL, ldr);
+                tag[k] = b * g->ho + y + 1;
+            }
+            held[nv++] = ring + k * slot;
+        }
+        for (int64_t co = 0; co < g->cout; co++) {
+            for (int64_t x = 0; x < wo; x++) vbuf[x] = -__builtin_inff();
+            for (int64_t i = 0; i < nv; i++) vmax(vbuf, held[i] + co * ldr, wo);
+            float* o = c->out + ((b * g->cout + co) * c->pho + po) * c->pwo;
+            for (int64_t ox = 0; ox < c->pwo; ox++) o[ox] = -__builtin_inff();
+            for (int64_t j = 0; j < pkw; j++) {
+                /* column x = ox * sw + off is inside [0, W_out) for ox in [lo, hi) */
+                const int64_t off = j * pdw - ppw;
+                int64_t lo = ne_c2p_ceil_div(-off, psw), hi = ne_c2p_ceil_div(wo - off, psw);
+                if (lo < 0) lo = 0;
+                if (hi > c->pwo) hi = c->pwo;
+                if (lo < hi) hmax(o, vbuf, lo, hi, psw, off);
+            }
+        }
+    }
+    ne_c2_scratch_free(s.block);
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_direct_pool(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                         int32_t relu, const int64_t* pool, int64_t pho, int64_t pwo, float* out,
+                                         int32_t threads, int32_t isa) {
+    ne_c2_direct_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = NULL, c.out = out, c.relu = relu, c.pool = pool, c.pho = pho, c.pwo = pwo, c.isa = isa;
+    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
+    c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
+    c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
+    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
+    if (!joff) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
+    c.joff = joff;
+    int32_t st = ne_parallel_for(g->n * pho, threads, ne_c2_direct_pool_range, &c);
     free(joff);
     return st;
 }

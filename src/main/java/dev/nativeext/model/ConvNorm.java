@@ -163,6 +163,24 @@ final class ConvNorm {
         return acc;
     }
 
+    /**
+     * {@code max_pool2d(relu?(norm(conv(x))))} in one call where the norm runs in the epilogue
+     * (frozen BN folded, or none) of a prepared plain convolution ({@link PreparedConv2d#forwardMaxPool}:
+     * the pooled output only); otherwise this conv's forward, then {@link NnOps#maxPool2d}.
+     */
+    Tensor forwardMaxPool(Tensor x, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        if (conv == null || !accumulates()) {
+            try (Tensor y = forward(x, null, relu)) {
+                return NnOps.maxPool2d(y, kernel, stride, padding, dilation, ceilMode);
+            }
+        }
+        LayerProfile profile = LayerProfile.active();
+        long t0 = System.nanoTime();
+        Tensor y = NnOps.conv2dMaxPool(conv, x, relu, kernel, stride, padding, dilation, ceilMode);
+        if (profile != null) profile.record(this, convName + "+maxpool", x, y, weight.shape(), params.strideH(), System.nanoTime() - t0);
+        return y;
+    }
+
     private Tensor run(Tensor x, Tensor residual, boolean relu) {
         boolean folded = foldedScale != null;
         boolean fuse = folded || norm instanceof Norm.None;

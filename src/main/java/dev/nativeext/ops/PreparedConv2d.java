@@ -91,6 +91,50 @@ public final class PreparedConv2d implements AutoCloseable {
     }
 
     /**
+     * {@code max_pool2d(relu?(conv(x) · scale + shift), kernel, stride, padding, dilation, ceilMode)}
+     * as a new tensor {@code [N, C_out, OH, OW]} ({@link MaxPool2d}'s arguments and output size):
+     * the ResNet stem's conv + frozen BN + ReLU + 3×3/2 max-pool in one call. On the CPU, for the
+     * direct kernel's shapes (float32, groups 1, {@code C_in <= 4}, {@code stride_w <= 2},
+     * {@code dilation_w 1}: the RGB stem), the pooling runs on each band of convolution rows while
+     * it is in cache and the convolution's output is never stored; the same bits as {@link
+     * #forward(Tensor, Tensor, boolean)} then {@link MaxPool2d#forward}, which is what runs
+     * otherwise (and on CUDA).
+     */
+    public Tensor forwardMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                 boolean ceilMode) {
+        String pool = MaxPool2d.MAX_POOL2D.name();
+        lockOpen();
+        try {
+            if (input != null && input.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
+                        + input.dtype());
+            }
+            if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
+                throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
+                        + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
+            }
+            Conv2d.Epilogue e = epilogue(null, relu);
+            Conv2d.Geometry g = Conv2d.Geometry.check(input, weight, bias, params, e);
+            long[] pg = MaxPool2d.geometry(pool, new long[] {g.n(), g.cout(), g.ho(), g.wo()}, kernel, stride, padding, dilation, ceilMode);
+            Conv2d.Kernel k = OpRegistry.global().dispatch(Conv2d.CONV2D, input, weight, bias, scale, shift);
+            Tensor out = Tensor.empty(input.dtype(), input.device(), g.n(), g.cout(), pg[8], pg[9]);
+            try {
+                if (k.forwardPreparedMaxPool(this, input, relu, out, g.dims(), params.conv(), Arrays.copyOf(pg, 8))) return out;
+            } catch (RuntimeException ex) {
+                out.close();
+                throw ex;
+            }
+            out.close();
+            try (Tensor y = Conv2d.runPrepared(this, input, bias, params, e, null, Conv2d.Algo.AUTO)) {
+                return MaxPool2d.forward(y, new int[] {(int) pg[0], (int) pg[1]}, new int[] {(int) pg[2], (int) pg[3]},
+                        new int[] {(int) pg[4], (int) pg[5]}, new int[] {(int) pg[6], (int) pg[7]}, ceilMode);
+            }
+        } finally {
+            life.readLock().unlock();
+        }
+    }
+
+    /**
      * Prepares, now, the CPU path that an input of {@code h × w} pixels runs (a no-op on CUDA or
      * when already prepared); returns this.
      */
