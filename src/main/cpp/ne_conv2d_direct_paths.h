@@ -122,7 +122,7 @@ typedef struct {
  * the residual read at res[co * cs + x] (res may be NULL). buf holds the C_in*kh phase-split
  * rows, zero a zero row, acc one register block's sums, rows the row pointers. */
 static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float* zero, float* acc, const float** rows,
-                             int64_t b, int64_t oy, float* dst, const float* res, int64_t cs) {
+                             int64_t* tag, int64_t b, int64_t oy, float* dst, const float* res, int64_t cs) {
     const ne_c2_geom* g = c->g;
     const int64_t nr = g->cin * g->kh, lq = c->lq;
     for (int64_t ci = 0; ci < g->cin; ci++)
@@ -132,8 +132,15 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
                 rows[r] = zero;
                 continue;
             }
+            /* input row y of channel ci is kept in slot (ci, y mod kh) for the next output rows
+             * (they share kh - sh of their kh rows): with dilation 1 a row's kh input rows
+             * are consecutive, so distinct slots; tag[slot] = (image * H + y) + 1 held there */
+            const int64_t sl = g->dh == 1 ? ci * g->kh + y % g->kh : r, key = b * g->h + y + 1;
+            float* d0 = buf + sl * g->sw * lq;
+            rows[r] = d0;
+            if (tag[sl] == key) continue;
+            tag[sl] = key;
             const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
-            float* d0 = buf + r * g->sw * lq;
             for (int64_t ph = 0; ph < g->sw; ph++) {
                 /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
                 const int64_t x0 = ph - g->pw;
@@ -153,7 +160,6 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
                 }
                 for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
             }
-            rows[r] = d0;
         }
     for (int64_t cb = 0; cb < c->ncb; cb++) {
         const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
@@ -172,19 +178,22 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
 typedef struct {
     float *block, *buf, *zero, *acc, *extra;
     const float** rows;
+    int64_t* tag;   /* which input row each phase-row slot holds (ne_c2_direct_row), 0: none */
 } ne_c2_direct_scratch;
 
 static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne_c2_direct_scratch* s) {
     const ne_c2_geom* g = c->g;
     const int64_t nr = g->cin * g->kh, lq = c->lq;
     /* nr phase-split rows, one zero row, one register block's sums, the row pointers, extra */
-    const int64_t fl = (nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX, ptrs = (nr * (int64_t) sizeof(float*) + 63) / 64 * 16;
+    const int64_t fl = (nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX, ptrs = (nr * 16 + 63) / 64 * 16;
     float* buf = (float*) ne_c2_scratch((size_t) (fl + ptrs + extra) * sizeof(float));
     if (!buf) return 0;
     s->block = s->buf = buf;
     s->zero = buf + nr * g->sw * lq;
     s->acc = s->zero + g->sw * lq;
     s->rows = (const float**) (s->acc + NE_C2_DC * NE_C2_DX);
+    s->tag = (int64_t*) (s->rows + nr);
+    for (int64_t i = 0; i < nr; i++) s->tag[i] = 0;
     s->extra = buf + fl + ptrs;
     memset(s->zero, 0, (size_t) (g->sw * lq) * sizeof(float));
     return 1;
@@ -199,7 +208,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / g->ho, oy = item % g->ho;
         const int64_t at = b * g->cout * hwo + oy * g->wo;
-        ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
+        ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
     }
     ne_c2_scratch_free(s.block);
     return NE_OK;
@@ -322,6 +331,28 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
 #undef NE_S
 #undef NE_KERNEL
 
+/* AVX-512's hmax for stride 2 (the stem's pool): the even elements of 32 consecutive floats by
+ * one permute, then the same select as NE_C2P_MAX (v > m or v unordered: v). */
+NE_TARGET_AVX512 static void ne_c2p_hmax2_f32_avx512(float* restrict o, const float* restrict buf, int64_t lo, int64_t hi,
+                                                     int64_t sw, int64_t off) {
+    if (sw != 2) {
+        ne_c2p_hmax_f32_avx512(o, buf, lo, hi, sw, off);
+        return;
+    }
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    int64_t ox = lo;
+    for (; ox + 16 <= hi; ox += 16) {
+        const float* s = buf + 2 * ox + off;
+        /* the loads read up to 2*ox + off + 31 <= 2*hi + off < W_out + 2: the caller's buf has
+         * 32 floats beyond W_out (unused lanes, discarded by the permute) */
+        const __m512 v = _mm512_permutex2var_ps(_mm512_loadu_ps(s), even, _mm512_loadu_ps(s + 16));
+        const __m512 m = _mm512_loadu_ps(o + ox);
+        const __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        _mm512_storeu_ps(o + ox, _mm512_mask_blend_ps(take, m, v));
+    }
+    for (; ox < hi; ox++) o[ox] = NE_C2P_MAX(buf[2 * ox + off], o[ox]);
+}
+
 static int64_t ne_c2p_ceil_div(int64_t a, int64_t b) { /* b > 0 */
     return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
@@ -334,15 +365,16 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
     const int64_t wo = g->wo, ldr = (wo + 15) / 16 * 16, slot = g->cout * ldr;
     ne_c2_direct_scratch s;
     /* the ring of pkh conv rows, then the vertical maxima of one channel */
-    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr, &s)) return NE_ERR_OUT_OF_MEMORY;
+    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr + 32, &s)) return NE_ERR_OUT_OF_MEMORY;
     float* ring = s.extra;
     float* vbuf = ring + pkh * slot;
+    for (int64_t x = wo; x < ldr + 32; x++) vbuf[x] = 0;   /* read, unused, by the AVX-512 hmax */
     int64_t tag[64];   /* (image * H_out + row) + 1 held by each ring slot, 0 for none */
     const float* held[64];
     for (int64_t i = 0; i < pkh; i++) tag[i] = 0;
     void (*vmax)(float*, const float*, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_vmax_f32_avx512
         : c->isa == NE_ISA_AVX2 ? ne_c2p_vmax_f32_avx2 : ne_c2p_vmax_f32_base;
-    void (*hmax)(float*, const float*, int64_t, int64_t, int64_t, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_hmax_f32_avx512
+    void (*hmax)(float*, const float*, int64_t, int64_t, int64_t, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_hmax2_f32_avx512
         : c->isa == NE_ISA_AVX2 ? ne_c2p_hmax_f32_avx2 : ne_c2p_hmax_f32_base;
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / c->pho, po = item % c->pho;
@@ -362,7 +394,7 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
                     if (tag[j] == 0 || t < base || t > last || (t - base) % pdh) k = j;
                 }
                 float* dst = ring + k * slot;
-                ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, b, y, dst, NULL, ldr);
+                ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, y, dst, NULL, ldr);
                 tag[k] = b * g->ho + y + 1;
             }
             held[nv++] = ring + k * slot;

@@ -102,6 +102,21 @@ public final class PreparedConv2d implements AutoCloseable {
      */
     public Tensor forwardMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                  boolean ceilMode) {
+        return runMaxPool(input, relu, kernel, stride, padding, dilation, ceilMode, null);
+    }
+
+    /**
+     * {@link #forwardMaxPool(Tensor, boolean, int[], int[], int[], int[], boolean)} into {@code out}
+     * (of the pooled shape, the input's dtype and device, not overlapping the input); returns it.
+     */
+    public Tensor forwardMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                 boolean ceilMode, Tensor out) {
+        if (out == null) throw new IllegalArgumentException(OP + ": out must be a tensor, got null");
+        return runMaxPool(input, relu, kernel, stride, padding, dilation, ceilMode, out);
+    }
+
+    private Tensor runMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode,
+                              Tensor out) {
         String pool = MaxPool2d.MAX_POOL2D.name();
         lockOpen();
         try {
@@ -116,19 +131,29 @@ public final class PreparedConv2d implements AutoCloseable {
             Conv2d.Epilogue e = epilogue(null, relu);
             Conv2d.Geometry g = Conv2d.Geometry.check(input, weight, bias, params, e);
             long[] pg = MaxPool2d.geometry(pool, new long[] {g.n(), g.cout(), g.ho(), g.wo()}, kernel, stride, padding, dilation, ceilMode);
-            Conv2d.Kernel k = OpRegistry.global().dispatch(Conv2d.CONV2D, input, weight, bias, scale, shift);
-            Tensor out = Tensor.empty(input.dtype(), input.device(), g.n(), g.cout(), pg[8], pg[9]);
+            long[] shape = {g.n(), g.cout(), pg[8], pg[9]};
+            if (out != null) {
+                if (!Arrays.equals(out.shape(), shape) || out.dtype() != input.dtype() || out.device() != input.device()) {
+                    throw new IllegalArgumentException(OP + ": out must be " + input.dtype() + " " + Arrays.toString(shape) + " on "
+                            + input.device() + ", got " + out.describe());
+                }
+                if (out.address() < input.address() + input.bytes() && input.address() < out.address() + out.bytes()) {
+                    throw new IllegalArgumentException(OP + ": out must not overlap input, got " + out.describe());
+                }
+            }
+            Conv2d.Kernel k = OpRegistry.global().dispatch(Conv2d.CONV2D, input, weight, bias, scale, shift, out);
+            Tensor o = out != null ? out : Tensor.empty(input.dtype(), input.device(), shape);
             try {
-                if (k.forwardPreparedMaxPool(this, input, relu, out, g.dims(), params.conv(), Arrays.copyOf(pg, 8))) return out;
+                if (!k.forwardPreparedMaxPool(this, input, relu, o, g.dims(), params.conv(), Arrays.copyOf(pg, 8))) {
+                    try (Tensor y = Conv2d.runPrepared(this, input, bias, params, e, null, Conv2d.Algo.AUTO)) {
+                        OpRegistry.global().dispatch(MaxPool2d.MAX_POOL2D, y).run(y, Arrays.copyOf(pg, 8), o);
+                    }
+                }
             } catch (RuntimeException ex) {
-                out.close();
+                if (out == null) o.close();
                 throw ex;
             }
-            out.close();
-            try (Tensor y = Conv2d.runPrepared(this, input, bias, params, e, null, Conv2d.Algo.AUTO)) {
-                return MaxPool2d.forward(y, new int[] {(int) pg[0], (int) pg[1]}, new int[] {(int) pg[2], (int) pg[3]},
-                        new int[] {(int) pg[4], (int) pg[5]}, new int[] {(int) pg[6], (int) pg[7]}, ceilMode);
-            }
+            return o;
         } finally {
             life.readLock().unlock();
         }
