@@ -353,6 +353,65 @@ NE_TARGET_AVX512 static void ne_c2p_hmax2_f32_avx512(float* restrict o, const fl
     for (; ox < hi; ox++) o[ox] = NE_C2P_MAX(buf[2 * ox + off], o[ox]);
 }
 
+/* The stem's pooling of one channel's output row, 3 columns, stride 2, padding 1, dilation 1,
+ * straight from the nv conv rows (no row buffer): o[ox] = max over j < 3 of (max over i < nv
+ * of rows[i][2*ox - 1 + j]), columns outside [0, W_out) skipped, with the same selects in the
+ * same order as the vmax / hmax pair (each starting from -inf), so the same bits. 16 outputs
+ * take 3 vectors of vertical maxima at 2*ox - 1 (+16, +32) and two permutes; the edges go one
+ * output at a time. The loads may read up to 47 floats past 2*ox - 1 (lanes discarded): the
+ * caller's rows have that much memory after them. */
+NE_TARGET_AVX512 static void ne_c2p_pool3s2_f32_avx512(float* restrict o, const float* const* rows, int64_t nv, int64_t wo,
+                                                       int64_t pwo) {
+    const float ninf = -__builtin_inff();
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+#define NE_C2P_VSEL(v, m) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), m, v)
+    /* vector outputs: ox >= 1 (column 2*ox - 1 >= 0) and 2*(ox + 15) + 1 < W_out */
+    int64_t vhi = (wo - 2) / 2 - 15 + 1;
+    if (vhi > pwo - 15) vhi = pwo - 15;
+    /* output 0 one at a time, then vectors from 1 (the last one moved back to end at vhi + 14,
+     * overlapping the one before it: the same values written twice), then the rest one at a time */
+    int64_t ox = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const int64_t stop = pass == 0 ? (vhi > 1 ? 1 : pwo) : pwo;
+        for (; ox < stop; ox++) {
+            float m = ninf;
+            for (int64_t j = 0; j < 3; j++) {
+                const int64_t x = 2 * ox - 1 + j;
+                if (x < 0 || x >= wo) continue;
+                float v = ninf;
+                for (int64_t i = 0; i < nv; i++) v = NE_C2P_MAX(rows[i][x], v);
+                m = NE_C2P_MAX(v, m);
+            }
+            o[ox] = m;
+        }
+        if (pass == 1 || vhi <= 1) break;
+        for (;; ox += 16) {
+            const int64_t q = ox < vhi - 1 ? ox : vhi - 1, p = 2 * q - 1;
+            __m512 a = _mm512_set1_ps(ninf), b = a, c = a;
+            for (int64_t i = 0; i < nv; i++) {
+                const float* r = rows[i] + p;
+                const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
+                a = NE_C2P_VSEL(ra, a);
+                b = NE_C2P_VSEL(rb, b);
+                c = NE_C2P_VSEL(rc, c);
+            }
+            const __m512 v0 = _mm512_permutex2var_ps(a, even, b), v1 = _mm512_permutex2var_ps(a, odd, b);
+            const __m512 a2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 2));
+            const __m512 b2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(b), 2));
+            const __m512 v2 = _mm512_permutex2var_ps(a2, even, b2);
+            __m512 m = _mm512_set1_ps(ninf);
+            m = NE_C2P_VSEL(v0, m);
+            m = NE_C2P_VSEL(v1, m);
+            m = NE_C2P_VSEL(v2, m);
+            _mm512_storeu_ps(o + q, m);
+            if (q == vhi - 1) break;
+        }
+        ox = vhi + 15;
+    }
+#undef NE_C2P_VSEL
+}
+
 static int64_t ne_c2p_ceil_div(int64_t a, int64_t b) { /* b > 0 */
     return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
@@ -365,10 +424,10 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
     const int64_t wo = g->wo, ldr = (wo + 15) / 16 * 16, slot = g->cout * ldr;
     ne_c2_direct_scratch s;
     /* the ring of pkh conv rows, then the vertical maxima of one channel */
-    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr + 32, &s)) return NE_ERR_OUT_OF_MEMORY;
+    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr + 64, &s)) return NE_ERR_OUT_OF_MEMORY;
     float* ring = s.extra;
     float* vbuf = ring + pkh * slot;
-    for (int64_t x = wo; x < ldr + 32; x++) vbuf[x] = 0;   /* read, unused, by the AVX-512 hmax */
+    for (int64_t x = wo; x < ldr + 64; x++) vbuf[x] = 0;   /* read, unused, by the AVX-512 hmax and pool3s2 */
     int64_t tag[64];   /* (image * H_out + row) + 1 held by each ring slot, 0 for none */
     const float* held[64];
     for (int64_t i = 0; i < pkh; i++) tag[i] = 0;
@@ -376,6 +435,8 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
         : c->isa == NE_ISA_AVX2 ? ne_c2p_vmax_f32_avx2 : ne_c2p_vmax_f32_base;
     void (*hmax)(float*, const float*, int64_t, int64_t, int64_t, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_hmax2_f32_avx512
         : c->isa == NE_ISA_AVX2 ? ne_c2p_hmax_f32_avx2 : ne_c2p_hmax_f32_base;
+    /* the stem's pooling (3 columns, stride 2, padding 1) on AVX-512: straight from the rows */
+    const int stem = c->isa == NE_ISA_AVX512 && pkw == 3 && psw == 2 && ppw == 1 && pdw == 1;
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / c->pho, po = item % c->pho;
         int64_t nv = 0;
@@ -398,6 +459,14 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
                 tag[k] = b * g->ho + y + 1;
             }
             held[nv++] = ring + k * slot;
+        }
+        if (stem) {
+            for (int64_t co = 0; co < g->cout; co++) {
+                const float* cr[64];
+                for (int64_t i = 0; i < nv; i++) cr[i] = held[i] + co * ldr;
+                ne_c2p_pool3s2_f32_avx512(c->out + ((b * g->cout + co) * c->pho + po) * c->pwo, cr, nv, wo, c->pwo);
+            }
+            continue;
         }
         for (int64_t co = 0; co < g->cout; co++) {
             for (int64_t x = 0; x < wo; x++) vbuf[x] = -__builtin_inff();
