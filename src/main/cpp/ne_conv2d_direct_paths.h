@@ -98,6 +98,50 @@ NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, i
 #undef NE_C2_DST
 }
 
+/* The AVX-512 register block of the direct path with its epilogue at the store (a whole block:
+ * 8 channels x 48 columns, no residual): dst[c*cs + x0 + x] = relu?(sum + t[c]), the bits of
+ * ne_c2_epilogue_f32_avx512 with scale 1 (sum*1 + t is sum + t; v < 0 ? 0 : v), without the
+ * round trip of the sums through memory. */
+NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                                         const float* wp, int64_t x0, const float* t, int32_t relu, float* dst,
+                                                         int64_t cs) {
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
+           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
+           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+    for (int64_t r = 0; r < nr; r++) {
+        const float* row = rows[r] + x0;
+        const float* w = wp + r * kw * NE_C2_DC;
+        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
+            const float* s = row + joff[j];
+            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
+            __m512 wc;
+#define NE_C2_DFMA(c)                                                                            \
+            wc = _mm512_set1_ps(w[c]);                                                          \
+            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                         \
+            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                         \
+            a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
+            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)
+            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
+#undef NE_C2_DFMA
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps();
+#define NE_C2_DEPI(c, k)                                                                                 \
+    {                                                                                                    \
+        __m512 v = _mm512_add_ps(a##c##k, tc);                                                           \
+        if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);           \
+        _mm512_storeu_ps(dst + c * cs + x0 + 16 * k, v);                                                 \
+    }
+#define NE_C2_DEPS(c)                                                                                    \
+    {                                                                                                    \
+        const __m512 tc = _mm512_set1_ps(t[c]);                                                          \
+        NE_C2_DEPI(c, 0) NE_C2_DEPI(c, 1) NE_C2_DEPI(c, 2)                                              \
+    }
+    NE_C2_DEPS(0) NE_C2_DEPS(1) NE_C2_DEPS(2) NE_C2_DEPS(3) NE_C2_DEPS(4) NE_C2_DEPS(5) NE_C2_DEPS(6) NE_C2_DEPS(7)
+#undef NE_C2_DEPS
+#undef NE_C2_DEPI
+}
+
 /* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
  * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
  * ne_c2_epilogue with scale 1 (a*1 is a exactly, so the bits are those of a + t + r). */
@@ -112,6 +156,7 @@ typedef struct {
     const int64_t* joff;
     ne_c2_direct_fn kernel;
     ne_c2_epi_f32_fn epi;
+    int32_t epi_in_kernel;   /* AVX-512: whole blocks without residual take ne_c2_direct_epi_f32_avx512 */
     /* the fused max-pool (ne_c2_forward_direct_pool): kh, kw, sh, sw, ph, pw, dh, dw; output size */
     const int64_t* pool;
     int64_t pho, pwo;
@@ -165,6 +210,11 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
         const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
         for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
             const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
+            if (c->epi_in_kernel && nx == NE_C2_DX && nco == NE_C2_DC && !res) {
+                ne_c2_direct_epi_f32_avx512(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, c->t + cb * NE_C2_DC,
+                                            c->relu, dst + cb * NE_C2_DC * cs, cs);
+                continue;
+            }
             c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
             for (int64_t o = 0; o < nco; o++) {
                 const int64_t co = cb * NE_C2_DC + o;
@@ -303,6 +353,7 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
         c.lq = nsub * NE_C2_DX;
         return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
     }
+    c.epi_in_kernel = isa == NE_ISA_AVX512;
     /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
     c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
     int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
@@ -493,6 +544,7 @@ static int32_t ne_c2_forward_direct_pool(const ne_c2_geom* g, const float* in, c
     ne_c2_direct_ctx c;
     memset(&c, 0, sizeof c);
     c.g = g, c.in = in, c.res = NULL, c.out = out, c.relu = relu, c.pool = pool, c.pho = pho, c.pwo = pwo, c.isa = isa;
+    c.epi_in_kernel = isa == NE_ISA_AVX512;
     c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
     c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
     c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
