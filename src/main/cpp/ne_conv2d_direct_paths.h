@@ -437,16 +437,31 @@ NE_TARGET_AVX512 static void ne_c2p_pool3s2_f32_avx512(float* restrict o, const 
             o[ox] = m;
         }
         if (pass == 1 || vhi <= 1) break;
+        /* the vertical maxima at 2*q + 31 (c) are the next block's first ones (its a) */
+        __m512 next = _mm512_set1_ps(ninf);
+        int64_t next_at = -1;
         for (;; ox += 16) {
             const int64_t q = ox < vhi - 1 ? ox : vhi - 1, p = 2 * q - 1;
             __m512 a = _mm512_set1_ps(ninf), b = a, c = a;
-            for (int64_t i = 0; i < nv; i++) {
-                const float* r = rows[i] + p;
-                const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
-                a = NE_C2P_VSEL(ra, a);
-                b = NE_C2P_VSEL(rb, b);
-                c = NE_C2P_VSEL(rc, c);
+            if (next_at == p) {
+                a = next;
+                for (int64_t i = 0; i < nv; i++) {
+                    const float* r = rows[i] + p;
+                    const __m512 rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
+                    b = NE_C2P_VSEL(rb, b);
+                    c = NE_C2P_VSEL(rc, c);
+                }
+            } else {
+                for (int64_t i = 0; i < nv; i++) {
+                    const float* r = rows[i] + p;
+                    const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
+                    a = NE_C2P_VSEL(ra, a);
+                    b = NE_C2P_VSEL(rb, b);
+                    c = NE_C2P_VSEL(rc, c);
+                }
             }
+            next = c;
+            next_at = p + 32;
             const __m512 v0 = _mm512_permutex2var_ps(a, even, b), v1 = _mm512_permutex2var_ps(a, odd, b);
             const __m512 a2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 2));
             const __m512 b2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(b), 2));
