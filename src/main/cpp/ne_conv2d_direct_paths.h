@@ -163,6 +163,17 @@ typedef struct {
     int32_t isa;
 } ne_c2_direct_ctx;
 
+/* d[q] = s[2q] for q < n (the even phase of a stride-2 row): one permute per 16; the second load
+ * is masked to s[2q + 30] at most, so nothing past the last element read is touched. */
+NE_TARGET_AVX512 static void ne_c2_even_f32_avx512(float* restrict d, const float* restrict s, int64_t n) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    int64_t q = 0;
+    for (; q + 16 <= n; q += 16)
+        _mm512_storeu_ps(d + q, _mm512_permutex2var_ps(_mm512_loadu_ps(s + 2 * q), even,
+                                                       _mm512_maskz_loadu_ps((__mmask16) 0x7fff, s + 2 * q + 16)));
+    for (; q < n; q++) d[q] = s[2 * q];
+}
+
 /* One output row (image b, row oy) of the direct path, every channel: dst[co * cs + x] for x < W_out,
  * the residual read at res[co * cs + x] (res may be NULL). buf holds the C_in*kh phase-split
  * rows, zero a zero row, acc one register block's sums, rows the row pointers. */
@@ -196,7 +207,9 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
                 if (qhi < qlo) qhi = qlo;
                 float* d = d0 + ph * lq;
                 for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
-                if (g->sw == 2) {
+                if (g->sw == 2 && c->isa == NE_ISA_AVX512) {
+                    ne_c2_even_f32_avx512(d + qlo, src + x0 + 2 * qlo, qhi - qlo);
+                } else if (g->sw == 2) {
                     const float* sp = src + x0;
                     for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
                 } else {
@@ -354,6 +367,7 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
         return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
     }
     c.epi_in_kernel = isa == NE_ISA_AVX512;
+    c.isa = isa;
     /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
     c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
     int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
