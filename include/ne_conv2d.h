@@ -58,6 +58,18 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
                                        const void* residual, int32_t relu, void* output, const int64_t* dims,
                                        const int64_t* conv, int32_t threads, int32_t isa);
 
+/* conv2d on prepared weights with max_pool2d fused after its epilogue (the ResNet stem: conv
+ * 7x7/2 + folded BN + ReLU, then max-pool 3x3/2 padding 1): output [N, C_out, pool_out[0],
+ * pool_out[1]] = max_pool2d(relu?(conv(input) * scale + shift)), with pool = {kh, kw, sh, sw,
+ * ph, pw, dh, dw} (kh <= 64) and pool_out the pooled size (ceil_mode or not: the caller's;
+ * padding is -inf), without writing the convolution's output to memory. Bit-identical to
+ * ne_conv2d_forward_prepared_cpu then ne_max_pool2d_cpu, for any thread count and isa. Only the
+ * direct kernel's shapes (float32, groups 1, C_in <= 4, stride_w <= 2, dilation_w 1) prepared for
+ * path 3; NE_ERR_INVALID_ARGUMENT otherwise (the caller runs the two ops then). No residual. */
+int32_t ne_conv2d_forward_prepared_max_pool_cpu(int32_t dtype, const void* input, const void* prepared, int64_t bytes,
+                                                int32_t relu, void* output, const int64_t* dims, const int64_t* conv,
+                                                const int64_t* pool, const int64_t* pool_out, int32_t threads, int32_t isa);
+
 /* CUDA: device pointers, the same arguments; never synchronises. NE_ERR_NOT_BUILT_WITH_CUDA in
  * the CPU build. */
 int32_t ne_conv2d_forward_cuda(int32_t dtype, const void* input, const void* weight, const void* bias,

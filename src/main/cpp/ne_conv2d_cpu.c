@@ -337,6 +337,29 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     return ne_c2_forward_gemm_f32(&g, input, p, &L, residual, relu, output, threads, isa);
 }
 
+int32_t ne_conv2d_forward_prepared_max_pool_cpu(int32_t dtype, const void* input, const void* prepared, int64_t bytes,
+                                                int32_t relu, void* output, const int64_t* dims, const int64_t* conv,
+                                                const int64_t* pool, const int64_t* pool_out, int32_t threads, int32_t isa) {
+    ne_c2_geom g;
+    int32_t s = ne_c2_geom_read(dims, conv, &g);
+    if (s != NE_OK) return s;
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (!input || !prepared || !output || !pool || !pool_out || bytes < (int64_t) sizeof(ne_c2_prep_head))
+        return NE_ERR_INVALID_ARGUMENT;
+    if (pool[0] < 1 || pool[0] > 64 || pool[1] < 1 || pool[2] < 1 || pool[3] < 1 || pool[4] < 0 || pool[5] < 0 ||
+        pool[6] < 1 || pool[7] < 1 || pool_out[0] < 1 || pool_out[1] < 1)
+        return NE_ERR_INVALID_ARGUMENT;
+    const ne_c2_prep_head* h = (const ne_c2_prep_head*) prepared;
+    if (h->magic != NE_C2_PREP_MAGIC || h->dtype != dtype || h->cout != g.cout || h->cin != g.cin || h->kh != g.kh ||
+        h->kw != g.kw || h->groups != g.groups)
+        return NE_ERR_INVALID_ARGUMENT;
+    if (dtype != 0 || h->path != NE_C2_PATH_DIRECT || !ne_c2_direct_fits(&g)) return NE_ERR_INVALID_ARGUMENT;
+    const ne_c2_layout L = ne_c2_layout_of(&g, NE_C2_PATH_DIRECT, 4);
+    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
+    return ne_c2_forward_direct_pool(&g, input, (const char*) prepared, &L, relu != 0, pool, pool_out[0], pool_out[1],
+                                     (float*) output, threads, ne_isa_resolve(isa));
+}
+
 int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weight, const void* bias,
                               const void* scale, const void* shift, const void* residual, int32_t relu,
                               void* output, const int64_t* dims, const int64_t* conv, int32_t algo,

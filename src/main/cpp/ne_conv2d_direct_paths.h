@@ -98,6 +98,50 @@ NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, i
 #undef NE_C2_DST
 }
 
+/* The AVX-512 register block of the direct path with its epilogue at the store (a whole block:
+ * 8 channels x 48 columns, no residual): dst[c*cs + x0 + x] = relu?(sum + t[c]), the bits of
+ * ne_c2_epilogue_f32_avx512 with scale 1 (sum*1 + t is sum + t; v < 0 ? 0 : v), without the
+ * round trip of the sums through memory. */
+NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                                         const float* wp, int64_t x0, const float* t, int32_t relu, float* dst,
+                                                         int64_t cs) {
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
+           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
+           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+    for (int64_t r = 0; r < nr; r++) {
+        const float* row = rows[r] + x0;
+        const float* w = wp + r * kw * NE_C2_DC;
+        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
+            const float* s = row + joff[j];
+            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
+            __m512 wc;
+#define NE_C2_DFMA(c)                                                                            \
+            wc = _mm512_set1_ps(w[c]);                                                          \
+            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                         \
+            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                         \
+            a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
+            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)
+            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
+#undef NE_C2_DFMA
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps();
+#define NE_C2_DEPI(c, k)                                                                                 \
+    {                                                                                                    \
+        __m512 v = _mm512_add_ps(a##c##k, tc);                                                           \
+        if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);           \
+        _mm512_storeu_ps(dst + c * cs + x0 + 16 * k, v);                                                 \
+    }
+#define NE_C2_DEPS(c)                                                                                    \
+    {                                                                                                    \
+        const __m512 tc = _mm512_set1_ps(t[c]);                                                          \
+        NE_C2_DEPI(c, 0) NE_C2_DEPI(c, 1) NE_C2_DEPI(c, 2)                                              \
+    }
+    NE_C2_DEPS(0) NE_C2_DEPS(1) NE_C2_DEPS(2) NE_C2_DEPS(3) NE_C2_DEPS(4) NE_C2_DEPS(5) NE_C2_DEPS(6) NE_C2_DEPS(7)
+#undef NE_C2_DEPS
+#undef NE_C2_DEPI
+}
+
 /* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
  * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
  * ne_c2_epilogue with scale 1 (a*1 is a exactly, so the bits are those of a + t + r). */
@@ -112,66 +156,124 @@ typedef struct {
     const int64_t* joff;
     ne_c2_direct_fn kernel;
     ne_c2_epi_f32_fn epi;
+    int32_t epi_in_kernel;   /* AVX-512: whole blocks without residual take ne_c2_direct_epi_f32_avx512 */
+    /* the fused max-pool (ne_c2_forward_direct_pool): kh, kw, sh, sw, ph, pw, dh, dw; output size */
+    const int64_t* pool;
+    int64_t pho, pwo;
+    int32_t isa;
 } ne_c2_direct_ctx;
+
+/* d[q] = s[2q] for q < n (the even phase of a stride-2 row): one permute per 16; the second load
+ * is masked to s[2q + 30] at most, so nothing past the last element read is touched. */
+NE_TARGET_AVX512 static void ne_c2_even_f32_avx512(float* restrict d, const float* restrict s, int64_t n) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    int64_t q = 0;
+    for (; q + 16 <= n; q += 16)
+        _mm512_storeu_ps(d + q, _mm512_permutex2var_ps(_mm512_loadu_ps(s + 2 * q), even,
+                                                       _mm512_maskz_loadu_ps((__mmask16) 0x7fff, s + 2 * q + 16)));
+    for (; q < n; q++) d[q] = s[2 * q];
+}
+
+/* One output row (image b, row oy) of the direct path, every channel: dst[co * cs + x] for x < W_out,
+ * the residual read at res[co * cs + x] (res may be NULL). buf holds the C_in*kh phase-split
+ * rows, zero a zero row, acc one register block's sums, rows the row pointers. */
+static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float* zero, float* acc, const float** rows,
+                             int64_t* tag, int64_t b, int64_t oy, float* dst, const float* res, int64_t cs) {
+    const ne_c2_geom* g = c->g;
+    const int64_t nr = g->cin * g->kh, lq = c->lq;
+    for (int64_t ci = 0; ci < g->cin; ci++)
+        for (int64_t i = 0; i < g->kh; i++) {
+            const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
+            if (y < 0 || y >= g->h) {
+                rows[r] = zero;
+                continue;
+            }
+            /* input row y of channel ci is kept in slot (ci, y mod kh) for the next output rows
+             * (they share kh - sh of their kh rows): with dilation 1 a row's kh input rows
+             * are consecutive, so distinct slots; tag[slot] = (image * H + y) + 1 held there */
+            const int64_t sl = g->dh == 1 ? ci * g->kh + y % g->kh : r, key = b * g->h + y + 1;
+            float* d0 = buf + sl * g->sw * lq;
+            rows[r] = d0;
+            if (tag[sl] == key) continue;
+            tag[sl] = key;
+            const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
+            for (int64_t ph = 0; ph < g->sw; ph++) {
+                /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
+                const int64_t x0 = ph - g->pw;
+                int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
+                int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
+                if (qlo > lq) qlo = lq;
+                if (qhi > lq) qhi = lq;
+                if (qhi < qlo) qhi = qlo;
+                float* d = d0 + ph * lq;
+                for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
+                if (g->sw == 2 && c->isa == NE_ISA_AVX512) {
+                    ne_c2_even_f32_avx512(d + qlo, src + x0 + 2 * qlo, qhi - qlo);
+                } else if (g->sw == 2) {
+                    const float* sp = src + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
+                } else {
+                    const float* sp = src + x0;
+                    for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
+                }
+                for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
+            }
+        }
+    for (int64_t cb = 0; cb < c->ncb; cb++) {
+        const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
+        for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
+            const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
+            if (c->epi_in_kernel && nx == NE_C2_DX && nco == NE_C2_DC && !res) {
+                ne_c2_direct_epi_f32_avx512(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, c->t + cb * NE_C2_DC,
+                                            c->relu, dst + cb * NE_C2_DC * cs, cs);
+                continue;
+            }
+            c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
+            for (int64_t o = 0; o < nco; o++) {
+                const int64_t co = cb * NE_C2_DC + o;
+                c->epi(dst + co * cs + x0, acc + o * NE_C2_DX, res ? res + co * cs + x0 : NULL, nx, 1.0f, c->t[co], c->relu);
+            }
+        }
+    }
+}
+
+/* A task's scratch for ne_c2_direct_row, plus `extra` floats after it (64-byte aligned). */
+typedef struct {
+    float *block, *buf, *zero, *acc, *extra;
+    const float** rows;
+    int64_t* tag;   /* which input row each phase-row slot holds (ne_c2_direct_row), 0: none */
+} ne_c2_direct_scratch;
+
+static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne_c2_direct_scratch* s) {
+    const ne_c2_geom* g = c->g;
+    const int64_t nr = g->cin * g->kh, lq = c->lq;
+    /* nr phase-split rows, one zero row, one register block's sums, the row pointers, extra */
+    const int64_t fl = (nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX, ptrs = (nr * 16 + 63) / 64 * 16;
+    float* buf = (float*) ne_c2_scratch((size_t) (fl + ptrs + extra) * sizeof(float));
+    if (!buf) return 0;
+    s->block = s->buf = buf;
+    s->zero = buf + nr * g->sw * lq;
+    s->acc = s->zero + g->sw * lq;
+    s->rows = (const float**) (s->acc + NE_C2_DC * NE_C2_DX);
+    s->tag = (int64_t*) (s->rows + nr);
+    for (int64_t i = 0; i < nr; i++) s->tag[i] = 0;
+    s->extra = buf + fl + ptrs;
+    memset(s->zero, 0, (size_t) (g->sw * lq) * sizeof(float));
+    return 1;
+}
 
 static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
-    const int64_t nr = g->cin * g->kh, lq = c->lq, hwo = g->ho * g->wo;
-    /* nr phase-split rows, one zero row, the row pointers, one register block's sums */
-    float* buf = (float*) ne_c2_scratch((size_t) ((nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX) * sizeof(float) +
-                                      (size_t) nr * sizeof(float*));
-    if (!buf) return NE_ERR_OUT_OF_MEMORY;
-    float* zero = buf + nr * g->sw * lq;
-    float* acc = zero + g->sw * lq;
-    const float** rows = (const float**) (acc + NE_C2_DC * NE_C2_DX);
-    memset(zero, 0, (size_t) (g->sw * lq) * sizeof(float));
+    const int64_t hwo = g->ho * g->wo;
+    ne_c2_direct_scratch s;
+    if (!ne_c2_direct_scratch_get(c, 0, &s)) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / g->ho, oy = item % g->ho;
-        for (int64_t ci = 0; ci < g->cin; ci++)
-            for (int64_t i = 0; i < g->kh; i++) {
-                const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
-                if (y < 0 || y >= g->h) {
-                    rows[r] = zero;
-                    continue;
-                }
-                const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
-                float* dst = buf + r * g->sw * lq;
-                for (int64_t ph = 0; ph < g->sw; ph++) {
-                    /* q in [qlo, qhi) reads x = q*sw + ph - pw inside the row; zeros around it */
-                    const int64_t x0 = ph - g->pw;
-                    int64_t qlo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
-                    int64_t qhi = x0 >= g->w ? 0 : (g->w - x0 + g->sw - 1) / g->sw;
-                    if (qlo > lq) qlo = lq;
-                    if (qhi > lq) qhi = lq;
-                    if (qhi < qlo) qhi = qlo;
-                    float* d = dst + ph * lq;
-                    for (int64_t q = 0; q < qlo; q++) d[q] = 0.0f;
-                    if (g->sw == 2) {
-                        const float* sp = src + x0;
-                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[2 * q];
-                    } else {
-                        const float* sp = src + x0;
-                        for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
-                    }
-                    for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
-                }
-                rows[r] = dst;
-            }
-        for (int64_t cb = 0; cb < c->ncb; cb++) {
-            const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
-            for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
-                const int64_t nx = g->wo - x0 < NE_C2_DX ? g->wo - x0 : NE_C2_DX;
-                c->kernel(rows, nr, g->kw, c->joff, c->wp + cb * nr * g->kw * NE_C2_DC, x0, acc, NE_C2_DX, 0);
-                for (int64_t o = 0; o < nco; o++) {
-                    const int64_t co = cb * NE_C2_DC + o;
-                    const int64_t at = (b * g->cout + co) * hwo + oy * g->wo + x0;
-                    c->epi(c->out + at, acc + o * NE_C2_DX, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
-                }
-            }
-        }
+        const int64_t at = b * g->cout * hwo + oy * g->wo;
+        ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
     }
-    ne_c2_scratch_free(buf);
+    ne_c2_scratch_free(s.block);
     return NE_OK;
 }
 
@@ -264,6 +366,8 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
         c.lq = nsub * NE_C2_DX;
         return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
     }
+    c.epi_in_kernel = isa == NE_ISA_AVX512;
+    c.isa = isa;
     /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
     c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
     int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
@@ -271,6 +375,215 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
     c.joff = joff;
     int32_t st = ne_parallel_for(g->n * g->ho, threads, ne_c2_direct_range, &c);
+    free(joff);
+    return st;
+}
+
+/* ---- The direct path with max_pool2d fused (the ResNet stem: conv 7x7/2 + BN + ReLU, then
+ * max-pool 3x3/2 padding 1). Items are pooled output rows (image, row); a task computes each
+ * conv row its pooled rows need once, all channels, into a ring of kh_pool rows [C_out][W_out]
+ * (the rows of consecutive pooled rows overlap: 3x3/2 reads 2 new conv rows per pooled row), and
+ * pools them while they are in cache: the conv output is never written to memory. The conv rows
+ * are those of ne_c2_forward_direct (the same ne_c2_direct_row) and the pooling makes the same
+ * comparisons in the same order as max_pool2d's kernel (a vertical max over the window's rows,
+ * then one kernel column at a time), so the result has the bits of conv2d then max_pool2d for
+ * any thread count and isa. A task recomputes at most kh_pool - sh_pool conv rows that the task
+ * before it also computed. */
+#define NE_C2P_MAX(v, m) (((v) > (m) || (v) != (v)) ? (v) : (m))
+#define NE_KERNEL "ne_conv2d_pool_kernel.h"
+#define NE_S f32
+#include "ne_each_isa.h"
+#undef NE_S
+#undef NE_KERNEL
+
+/* AVX-512's hmax for stride 2 (the stem's pool): the even elements of 32 consecutive floats by
+ * one permute, then the same select as NE_C2P_MAX (v > m or v unordered: v). */
+NE_TARGET_AVX512 static void ne_c2p_hmax2_f32_avx512(float* restrict o, const float* restrict buf, int64_t lo, int64_t hi,
+                                                     int64_t sw, int64_t off) {
+    if (sw != 2) {
+        ne_c2p_hmax_f32_avx512(o, buf, lo, hi, sw, off);
+        return;
+    }
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    int64_t ox = lo;
+    for (; ox + 16 <= hi; ox += 16) {
+        const float* s = buf + 2 * ox + off;
+        /* the loads read up to 2*ox + off + 31 <= 2*hi + off < W_out + 2: the caller's buf has
+         * 32 floats beyond W_out (unused lanes, discarded by the permute) */
+        const __m512 v = _mm512_permutex2var_ps(_mm512_loadu_ps(s), even, _mm512_loadu_ps(s + 16));
+        const __m512 m = _mm512_loadu_ps(o + ox);
+        const __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        _mm512_storeu_ps(o + ox, _mm512_mask_blend_ps(take, m, v));
+    }
+    for (; ox < hi; ox++) o[ox] = NE_C2P_MAX(buf[2 * ox + off], o[ox]);
+}
+
+/* The stem's pooling of one channel's output row, 3 columns, stride 2, padding 1, dilation 1,
+ * straight from the nv conv rows (no row buffer): o[ox] = max over j < 3 of (max over i < nv
+ * of rows[i][2*ox - 1 + j]), columns outside [0, W_out) skipped, with the same selects in the
+ * same order as the vmax / hmax pair (each starting from -inf), so the same bits. 16 outputs
+ * take 3 vectors of vertical maxima at 2*ox - 1 (+16, +32) and two permutes; the edges go one
+ * output at a time. The loads may read up to 47 floats past 2*ox - 1 (lanes discarded): the
+ * caller's rows have that much memory after them. */
+NE_TARGET_AVX512 static void ne_c2p_pool3s2_f32_avx512(float* restrict o, const float* const* rows, int64_t nv, int64_t wo,
+                                                       int64_t pwo) {
+    const float ninf = -__builtin_inff();
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+#define NE_C2P_VSEL(v, m) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), m, v)
+    /* vector outputs: ox >= 1 (column 2*ox - 1 >= 0) and 2*(ox + 15) + 1 < W_out */
+    int64_t vhi = (wo - 2) / 2 - 15 + 1;
+    if (vhi > pwo - 15) vhi = pwo - 15;
+    /* output 0 one at a time, then vectors from 1 (the last one moved back to end at vhi + 14,
+     * overlapping the one before it: the same values written twice), then the rest one at a time */
+    int64_t ox = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const int64_t stop = pass == 0 ? (vhi > 1 ? 1 : pwo) : pwo;
+        for (; ox < stop; ox++) {
+            float m = ninf;
+            for (int64_t j = 0; j < 3; j++) {
+                const int64_t x = 2 * ox - 1 + j;
+                if (x < 0 || x >= wo) continue;
+                float v = ninf;
+                for (int64_t i = 0; i < nv; i++) v = NE_C2P_MAX(rows[i][x], v);
+                m = NE_C2P_MAX(v, m);
+            }
+            o[ox] = m;
+        }
+        if (pass == 1 || vhi <= 1) break;
+        /* the vertical maxima at 2*q + 31 (c) are the next block's first ones (its a) */
+        __m512 next = _mm512_set1_ps(ninf);
+        int64_t next_at = -1;
+        for (;; ox += 16) {
+            const int64_t q = ox < vhi - 1 ? ox : vhi - 1, p = 2 * q - 1;
+            __m512 a = _mm512_set1_ps(ninf), b = a, c = a;
+            if (next_at == p) {
+                a = next;
+                for (int64_t i = 0; i < nv; i++) {
+                    const float* r = rows[i] + p;
+                    const __m512 rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
+                    b = NE_C2P_VSEL(rb, b);
+                    c = NE_C2P_VSEL(rc, c);
+                }
+            } else {
+                for (int64_t i = 0; i < nv; i++) {
+                    const float* r = rows[i] + p;
+                    const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + 16), rc = _mm512_loadu_ps(r + 32);
+                    a = NE_C2P_VSEL(ra, a);
+                    b = NE_C2P_VSEL(rb, b);
+                    c = NE_C2P_VSEL(rc, c);
+                }
+            }
+            next = c;
+            next_at = p + 32;
+            const __m512 v0 = _mm512_permutex2var_ps(a, even, b), v1 = _mm512_permutex2var_ps(a, odd, b);
+            const __m512 a2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 2));
+            const __m512 b2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(b), 2));
+            const __m512 v2 = _mm512_permutex2var_ps(a2, even, b2);
+            __m512 m = _mm512_set1_ps(ninf);
+            m = NE_C2P_VSEL(v0, m);
+            m = NE_C2P_VSEL(v1, m);
+            m = NE_C2P_VSEL(v2, m);
+            _mm512_storeu_ps(o + q, m);
+            if (q == vhi - 1) break;
+        }
+        ox = vhi + 15;
+    }
+#undef NE_C2P_VSEL
+}
+
+static int64_t ne_c2p_ceil_div(int64_t a, int64_t b) { /* b > 0 */
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t* q = c->pool;
+    const int64_t pkh = q[0], pkw = q[1], psh = q[2], psw = q[3], pph = q[4], ppw = q[5], pdh = q[6], pdw = q[7];
+    const int64_t wo = g->wo, ldr = (wo + 15) / 16 * 16, slot = g->cout * ldr;
+    ne_c2_direct_scratch s;
+    /* the ring of pkh conv rows, then the vertical maxima of one channel */
+    if (!ne_c2_direct_scratch_get(c, pkh * slot + ldr + 64, &s)) return NE_ERR_OUT_OF_MEMORY;
+    float* ring = s.extra;
+    float* vbuf = ring + pkh * slot;
+    for (int64_t x = wo; x < ldr + 64; x++) vbuf[x] = 0;   /* read, unused, by the AVX-512 hmax and pool3s2 */
+    int64_t tag[64];   /* (image * H_out + row) + 1 held by each ring slot, 0 for none */
+    const float* held[64];
+    for (int64_t i = 0; i < pkh; i++) tag[i] = 0;
+    void (*vmax)(float*, const float*, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_vmax_f32_avx512
+        : c->isa == NE_ISA_AVX2 ? ne_c2p_vmax_f32_avx2 : ne_c2p_vmax_f32_base;
+    void (*hmax)(float*, const float*, int64_t, int64_t, int64_t, int64_t) = c->isa == NE_ISA_AVX512 ? ne_c2p_hmax2_f32_avx512
+        : c->isa == NE_ISA_AVX2 ? ne_c2p_hmax_f32_avx2 : ne_c2p_hmax_f32_base;
+    /* the stem's pooling (3 columns, stride 2, padding 1) on AVX-512: straight from the rows */
+    const int stem = c->isa == NE_ISA_AVX512 && pkw == 3 && psw == 2 && ppw == 1 && pdw == 1;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t b = item / c->pho, po = item % c->pho;
+        int64_t nv = 0;
+        for (int64_t i = 0; i < pkh; i++) {
+            const int64_t y = po * psh - pph + i * pdh;
+            if (y < 0 || y >= g->ho) continue;
+            /* the slot holding row y, else one that holds none of this window's rows (there is
+             * one: the window has at most pkh rows) */
+            const int64_t base = po * psh - pph, last = base + (pkh - 1) * pdh;
+            int64_t k = -1;
+            for (int64_t j = 0; j < pkh && k < 0; j++)
+                if (tag[j] == b * g->ho + y + 1) k = j;
+            if (k < 0) {
+                for (int64_t j = 0; j < pkh && k < 0; j++) {
+                    const int64_t t = tag[j] - 1 - b * g->ho;   /* the row slot j holds, in this image */
+                    if (tag[j] == 0 || t < base || t > last || (t - base) % pdh) k = j;
+                }
+                float* dst = ring + k * slot;
+                ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, y, dst, NULL, ldr);
+                tag[k] = b * g->ho + y + 1;
+            }
+            held[nv++] = ring + k * slot;
+        }
+        if (stem) {
+            for (int64_t co = 0; co < g->cout; co++) {
+                const float* cr[64];
+                for (int64_t i = 0; i < nv; i++) cr[i] = held[i] + co * ldr;
+                ne_c2p_pool3s2_f32_avx512(c->out + ((b * g->cout + co) * c->pho + po) * c->pwo, cr, nv, wo, c->pwo);
+            }
+            continue;
+        }
+        for (int64_t co = 0; co < g->cout; co++) {
+            for (int64_t x = 0; x < wo; x++) vbuf[x] = -__builtin_inff();
+            for (int64_t i = 0; i < nv; i++) vmax(vbuf, held[i] + co * ldr, wo);
+            float* o = c->out + ((b * g->cout + co) * c->pho + po) * c->pwo;
+            for (int64_t ox = 0; ox < c->pwo; ox++) o[ox] = -__builtin_inff();
+            for (int64_t j = 0; j < pkw; j++) {
+                /* column x = ox * sw + off is inside [0, W_out) for ox in [lo, hi) */
+                const int64_t off = j * pdw - ppw;
+                int64_t lo = ne_c2p_ceil_div(-off, psw), hi = ne_c2p_ceil_div(wo - off, psw);
+                if (lo < 0) lo = 0;
+                if (hi > c->pwo) hi = c->pwo;
+                if (lo < hi) hmax(o, vbuf, lo, hi, psw, off);
+            }
+        }
+    }
+    ne_c2_scratch_free(s.block);
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_direct_pool(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                         int32_t relu, const int64_t* pool, int64_t pho, int64_t pwo, float* out,
+                                         int32_t threads, int32_t isa) {
+    ne_c2_direct_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = NULL, c.out = out, c.relu = relu, c.pool = pool, c.pho = pho, c.pwo = pwo, c.isa = isa;
+    c.epi_in_kernel = isa == NE_ISA_AVX512;
+    c.kernel = isa == NE_ISA_AVX512 ? ne_c2_direct_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_direct_f32_avx2 : ne_c2_direct_f32_base;
+    c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
+    c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
+    c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
+    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
+    if (!joff) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
+    c.joff = joff;
+    int32_t st = ne_parallel_for(g->n * pho, threads, ne_c2_direct_pool_range, &c);
     free(joff);
     return st;
 }

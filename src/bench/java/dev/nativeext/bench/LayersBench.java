@@ -35,8 +35,17 @@ public final class LayersBench {
     /** One conv layer: from value {@code in} to {@code out}, optional BN (scale/shift), residual (a value name), ReLU. */
     record ConvSpec(String in, String out, int cin, int cout, int k, int stride, int pad, boolean bn, String residual, boolean relu) {}
 
-    /** A workload: input shape, layers in order, the value it returns, repetitions. */
-    record Workload(String title, long[] input, List<ConvSpec> layers, String output, int reps) {}
+    /**
+     * A workload: input shape, layers in order, the value it returns, repetitions; maxPool: a 3x3/2
+     * max-pool (padding 1) after the last layer (the stem's), its output the value returned.
+     */
+    record Workload(String title, long[] input, List<ConvSpec> layers, String output, int reps, boolean maxPool) {
+        Workload(String title, long[] input, List<ConvSpec> layers, String output, int reps) {
+            this(title, input, layers, output, reps, false);
+        }
+    }
+
+    static final int[] POOL_K = {3, 3}, POOL_S = {2, 2}, POOL_P = {1, 1}, POOL_D = {1, 1};
 
     private static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
 
@@ -45,8 +54,8 @@ public final class LayersBench {
                 List.of(new ConvSpec("x", "y", 256, 256, 3, 1, 1, false, null, false)), "y", 21));
         WORKLOADS.put("conv1x1", new Workload("conv1x1 1024->256, [1,1024,50,84]", new long[] {1, 1024, 50, 84},
                 List.of(new ConvSpec("x", "y", 1024, 256, 1, 1, 0, false, null, false)), "y", 21));
-        WORKLOADS.put("stem", new Workload("stem conv7x7/2 3->64 + frozen BN + ReLU, [1,3,800,1344] (max-pool not included)",
-                new long[] {1, 3, 800, 1344}, List.of(new ConvSpec("x", "y", 3, 64, 7, 2, 3, true, null, true)), "y", 9));
+        WORKLOADS.put("stem", new Workload("stem conv7x7/2 3->64 + frozen BN + ReLU + max-pool 3x3/2, [1,3,800,1344]",
+                new long[] {1, 3, 800, 1344}, List.of(new ConvSpec("x", "c", 3, 64, 7, 2, 3, true, null, true)), "y", 9, true));
         WORKLOADS.put("bottleneck", new Workload("bottleneck 256-64-64-256 (1x1, 3x3, 1x1) + BN, identity, ReLU, [1,256,200,336]",
                 new long[] {1, 256, 200, 336}, List.of(
                         new ConvSpec("x", "a", 256, 64, 1, 1, 0, true, null, true),
@@ -92,6 +101,10 @@ public final class LayersBench {
             shapes.put(c.out, new long[] {in[0], c.cout, ho, wo});
             flops += 2.0 * c.cout * c.cin * c.k * c.k * ho * wo * in[0];
         }
+        if (wl.maxPool) {
+            long[] c = shapes.get(wl.layers.get(wl.layers.size() - 1).out);
+            shapes.put(wl.output, new long[] {c[0], c[1], (c[2] + 2 - 3) / 2 + 1, (c[3] + 2 - 3) / 2 + 1});
+        }
         out.printf("[%s] %s: %.2f GFLOP%n", name, wl.title, flops / 1e9);
         byte[] model = onnx(wl, ws, shapes);
         // nativeext first at both thread counts, so that its peak RSS is its own; then the anchors.
@@ -134,7 +147,8 @@ public final class LayersBench {
                 ConvSpec c = wl.layers.get(i);
                 Weights w = ws.get(i);
                 Tensor tw = Tensor.of(w.w, c.cout, c.cin, c.k, c.k);
-                Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, shapes.get(c.out));
+                boolean pool = wl.maxPool && i == wl.layers.size() - 1;
+                Tensor out = Tensor.empty(DType.FLOAT32, Device.CPU, shapes.get(pool ? wl.output : c.out));
                 owned.add(tw);
                 owned.add(out);
                 Tensor s = null, t = null;
@@ -149,8 +163,13 @@ public final class LayersBench {
                 prepared.add(conv);
                 Tensor in = vals.get(c.in), res = c.residual != null ? vals.get(c.residual) : null;
                 boolean relu = c.relu;
-                steps.add(() -> conv.forward(in, res, relu, out));
-                vals.put(c.out, out);
+                if (pool) {
+                    // conv + BN + ReLU + max-pool in one call (the conv output is never stored)
+                    steps.add(() -> conv.forwardMaxPool(in, relu, POOL_K, POOL_S, POOL_P, POOL_D, false, out));
+                } else {
+                    steps.add(() -> conv.forward(in, res, relu, out));
+                }
+                vals.put(pool ? wl.output : c.out, out);
             }
             return BenchUtil.minMedianMillis(3, wl.reps, () -> {
                 for (Runnable s : steps) s.run();
@@ -193,6 +212,11 @@ public final class LayersBench {
                 cur = "relu" + i;
             }
             nodes.add(new OnnxModel.Node("Identity", c.out, cur));
+        }
+        if (wl.maxPool) {
+            String last = wl.layers.get(wl.layers.size() - 1).out;
+            nodes.add(new OnnxModel.Node("MaxPool", List.of(last), List.of(wl.output), Map.of("kernel_shape", new long[] {3, 3},
+                    "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {2, 2})));
         }
         return OnnxModel.graph("layers", 17, List.of(new OnnxModel.Io("x", OnnxModel.FLOAT, wl.input)),
                 List.of(new OnnxModel.Io(wl.output, OnnxModel.FLOAT, shapes.get(wl.output))), nodes, inits);

@@ -163,6 +163,32 @@ final class ConvNorm {
         return acc;
     }
 
+    /**
+     * {@code max_pool2d(relu?(norm(conv(x))))} in one call where the norm runs in the epilogue
+     * (frozen BN folded, or none) of a prepared plain convolution ({@link PreparedConv2d#forwardMaxPool}:
+     * the pooled output only); otherwise this conv's forward, then {@link NnOps#maxPool2d}.
+     */
+    Tensor forwardMaxPool(Tensor x, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        if (conv == null || !accumulates()) {
+            try (Tensor y = forward(x, null, relu)) {
+                return NnOps.maxPool2d(y, kernel, stride, padding, dilation, ceilMode);
+            }
+        }
+        LayerProfile profile = LayerProfile.active();
+        long t0 = System.nanoTime();
+        Tensor y = NnOps.conv2dMaxPool(conv, x, relu, kernel, stride, padding, dilation, ceilMode);
+        if (profile != null) {
+            // the conv's FLOPs, on its own (unstored) output size
+            long[] xs = x.shape(), ys = y.shape();
+            long ho = (xs[2] + 2L * params.padH() - (long) params.dilH() * (k - 1) - 1) / params.strideH() + 1;
+            long wo = (xs[3] + 2L * params.padW() - (long) params.dilW() * (k - 1) - 1) / params.strideW() + 1;
+            double flops = 2.0 * xs[0] * cout * ho * wo * (cin / groups) * k * k;
+            profile.recordStep(this, String.format("%s+maxpool %d->%d %dx%d/%d %dx%d -> %dx%d", convName, xs[1], ys[1], k, k,
+                    params.strideH(), xs[2], xs[3], ys[2], ys[3]), flops, System.nanoTime() - t0);
+        }
+        return y;
+    }
+
     private Tensor run(Tensor x, Tensor residual, boolean relu) {
         boolean folded = foldedScale != null;
         boolean fuse = folded || norm instanceof Norm.None;

@@ -57,6 +57,17 @@ public final class Conv2d {
             forward(input, p.weight(), p.bias(), p.scale(), p.shift(), residual, relu, out, dims, conv, algo);
         }
 
+        /**
+         * {@link #forwardPrepared} (no residual) with {@link MaxPool2d} fused after it, {@code pool =
+         * {kh, kw, sh, sw, ph, pw, dh, dw}}, into {@code out [N, C_out, OH, OW]}, if this device has a
+         * fused kernel for these shapes: then true; false (nothing done) otherwise, and the caller
+         * runs the two ops. By default false.
+         */
+        default boolean forwardPreparedMaxPool(PreparedConv2d p, Tensor input, boolean relu, Tensor out, long[] dims, long[] conv,
+                                               long[] pool) {
+            return false;
+        }
+
         /** Prepares what {@link #forwardPrepared} will need for these shapes (by default nothing). */
         default void prepare(PreparedConv2d p, long[] dims, long[] conv, int algo) {
         }

@@ -4,6 +4,8 @@ import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
 
+import java.util.Arrays;
+
 /** The CPU and CUDA implementations of {@link Conv2d.Kernel}: thin calls into the natives. */
 final class Conv2dKernels {
 
@@ -31,6 +33,20 @@ final class Conv2dKernels {
             Natives.check(Conv2dNative.ne_conv2d_forward_prepared_cpu(input.dtype().code(), input.address(), prep.address(),
                     prep.bytes(), addr(residual), relu ? 1 : 0, out.address(), dims, conv, CpuOptions.threads(),
                     CpuOptions.isa().code()), Conv2d.CONV2D.name());
+        }
+
+        /** The direct kernel's shapes (the RGB stem): conv and pool in one pass (ne_conv2d_direct_paths.h). */
+        @Override
+        public boolean forwardPreparedMaxPool(PreparedConv2d p, Tensor input, boolean relu, Tensor out, long[] dims, long[] conv,
+                                              long[] pool) {
+            // dims: N, C_in, H, W, C_out, kh, kw, H_out, W_out, groups; conv: sh, sw, ph, pw, dh, dw
+            boolean fits = input.dtype() == DType.FLOAT32 && dims[9] == 1 && dims[1] <= 4 && conv[1] <= 2 && conv[5] == 1 && pool[0] <= 64;
+            if (!fits) return false;
+            Tensor prep = prepared(p, dims, conv, Conv2d.Algo.DIRECT.ordinal());
+            Natives.check(Conv2dNative.ne_conv2d_forward_prepared_max_pool_cpu(input.dtype().code(), input.address(), prep.address(),
+                    prep.bytes(), relu ? 1 : 0, out.address(), dims, conv, Arrays.copyOf(pool, 8), new long[] {out.shape(2), out.shape(3)},
+                    CpuOptions.threads(), CpuOptions.isa().code()), Conv2d.CONV2D.name());
+            return true;
         }
 
         @Override

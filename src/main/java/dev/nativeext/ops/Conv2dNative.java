@@ -26,6 +26,10 @@ final class Conv2dNative {
     static native int ne_conv2d_forward_prepared_cpu(int dtype, long input, long prepared, long bytes, long residual, int relu,
                                                      long output, long[] dims, long[] conv, int threads, int isa);
 
+    static native int ne_conv2d_forward_prepared_max_pool_cpu(int dtype, long input, long prepared, long bytes, int relu,
+                                                              long output, long[] dims, long[] conv, long[] pool, long[] poolOut,
+                                                              int threads, int isa);
+
     static native int ne_conv2d_forward_cuda(int dtype, long input, long weight, long bias, long scale, long shift,
                                              long residual, int relu, long output, long[] dims, long[] conv, long stream);
 

@@ -51,6 +51,23 @@ public final class MaxPool2d {
         String op = MAX_POOL2D.name();
         LayerChecks.nchw(op, "x", x);
         Kernel k = OpRegistry.global().dispatch(MAX_POOL2D, x);
+        long[] g = geometry(op, x.shape(), kernel, stride, padding, dilation, ceilMode);
+        long[] s = x.shape();
+        Tensor out = Tensor.empty(x.dtype(), x.device(), s[0], s[1], g[8], g[9]);
+        try {
+            k.run(x, Arrays.copyOf(g, 8), out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * The checked pooling of an input of {@code shape [N, C, H, W]}: {@code {kh, kw, sh, sw, ph, pw,
+     * dh, dw, OH, OW}}; IllegalArgumentException (prefixed {@code op}) naming the argument otherwise.
+     */
+    static long[] geometry(String op, long[] s, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         int[] kk = LayerChecks.pair(op, "kernel", kernel, 1);
         int[] ss = stride == null || stride.length == 0 ? kk : LayerChecks.pair(op, "stride", stride, 1);
         int[] pp = LayerChecks.pair(op, "padding", padding, 0);
@@ -59,7 +76,6 @@ public final class MaxPool2d {
             throw new IllegalArgumentException(op + ": padding must be at most half the kernel size " + Arrays.toString(kk) + ", got "
                     + Arrays.toString(pp));
         }
-        long[] s = x.shape();
         if (s[1] < 1 || s[2] < 1 || s[3] < 1) {
             throw new IllegalArgumentException(op + ": x must have C, H, W >= 1, got shape " + Arrays.toString(s));
         }
@@ -68,14 +84,7 @@ public final class MaxPool2d {
             throw new IllegalArgumentException(op + ": x " + s[2] + "x" + s[3] + " is too small for kernel " + Arrays.toString(kk)
                     + ", dilation " + Arrays.toString(dd) + ", padding " + Arrays.toString(pp) + ": output " + oh + "x" + ow);
         }
-        Tensor out = Tensor.empty(x.dtype(), x.device(), s[0], s[1], oh, ow);
-        try {
-            k.run(x, new long[] {kk[0], kk[1], ss[0], ss[1], pp[0], pp[1], dd[0], dd[1]}, out);
-        } catch (RuntimeException e) {
-            out.close();
-            throw e;
-        }
-        return out;
+        return new long[] {kk[0], kk[1], ss[0], ss[1], pp[0], pp[1], dd[0], dd[1], oh, ow};
     }
 
     private static void cpu(Tensor x, long[] g, Tensor out) {

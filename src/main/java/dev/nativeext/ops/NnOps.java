@@ -72,6 +72,17 @@ public final class NnOps {
     }
 
     /**
+     * {@link PreparedConv2d#forwardMaxPool}: {@code max_pool2d(relu?(conv(x) · scale + shift))}, the
+     * ResNet stem in one call (on the CPU, for the RGB stem's shapes, without storing the
+     * convolution's output).
+     */
+    public static Tensor conv2dMaxPool(PreparedConv2d conv, Tensor x, boolean relu, int[] kernel, int[] stride, int[] padding,
+                                       int[] dilation, boolean ceilMode) {
+        LayerChecks.notNull("Conv2d", "conv", conv);
+        return conv.forwardMaxPool(x, relu, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /**
      * {@link Conv2d#prepare}: a convolution whose weights are laid out once for the path that runs
      * (close it to free them); {@code bias}, {@code scale}, {@code shift} may be null (scale and
      * shift together: a folded frozen batch norm).

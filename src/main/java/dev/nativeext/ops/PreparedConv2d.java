@@ -91,6 +91,75 @@ public final class PreparedConv2d implements AutoCloseable {
     }
 
     /**
+     * {@code max_pool2d(relu?(conv(x) · scale + shift), kernel, stride, padding, dilation, ceilMode)}
+     * as a new tensor {@code [N, C_out, OH, OW]} ({@link MaxPool2d}'s arguments and output size):
+     * the ResNet stem's conv + frozen BN + ReLU + 3×3/2 max-pool in one call. On the CPU, for the
+     * direct kernel's shapes (float32, groups 1, {@code C_in <= 4}, {@code stride_w <= 2},
+     * {@code dilation_w 1}: the RGB stem), the pooling runs on each band of convolution rows while
+     * it is in cache and the convolution's output is never stored; the same bits as {@link
+     * #forward(Tensor, Tensor, boolean)} then {@link MaxPool2d#forward}, which is what runs
+     * otherwise (and on CUDA).
+     */
+    public Tensor forwardMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                 boolean ceilMode) {
+        return runMaxPool(input, relu, kernel, stride, padding, dilation, ceilMode, null);
+    }
+
+    /**
+     * {@link #forwardMaxPool(Tensor, boolean, int[], int[], int[], int[], boolean)} into {@code out}
+     * (of the pooled shape, the input's dtype and device, not overlapping the input); returns it.
+     */
+    public Tensor forwardMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                 boolean ceilMode, Tensor out) {
+        if (out == null) throw new IllegalArgumentException(OP + ": out must be a tensor, got null");
+        return runMaxPool(input, relu, kernel, stride, padding, dilation, ceilMode, out);
+    }
+
+    private Tensor runMaxPool(Tensor input, boolean relu, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode,
+                              Tensor out) {
+        String pool = MaxPool2d.MAX_POOL2D.name();
+        lockOpen();
+        try {
+            if (input != null && input.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
+                        + input.dtype());
+            }
+            if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
+                throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
+                        + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
+            }
+            Conv2d.Epilogue e = epilogue(null, relu);
+            Conv2d.Geometry g = Conv2d.Geometry.check(input, weight, bias, params, e);
+            long[] pg = MaxPool2d.geometry(pool, new long[] {g.n(), g.cout(), g.ho(), g.wo()}, kernel, stride, padding, dilation, ceilMode);
+            long[] shape = {g.n(), g.cout(), pg[8], pg[9]};
+            if (out != null) {
+                if (!Arrays.equals(out.shape(), shape) || out.dtype() != input.dtype() || out.device() != input.device()) {
+                    throw new IllegalArgumentException(OP + ": out must be " + input.dtype() + " " + Arrays.toString(shape) + " on "
+                            + input.device() + ", got " + out.describe());
+                }
+                if (out.address() < input.address() + input.bytes() && input.address() < out.address() + out.bytes()) {
+                    throw new IllegalArgumentException(OP + ": out must not overlap input, got " + out.describe());
+                }
+            }
+            Conv2d.Kernel k = OpRegistry.global().dispatch(Conv2d.CONV2D, input, weight, bias, scale, shift, out);
+            Tensor o = out != null ? out : Tensor.empty(input.dtype(), input.device(), shape);
+            try {
+                if (!k.forwardPreparedMaxPool(this, input, relu, o, g.dims(), params.conv(), Arrays.copyOf(pg, 8))) {
+                    try (Tensor y = Conv2d.runPrepared(this, input, bias, params, e, null, Conv2d.Algo.AUTO)) {
+                        OpRegistry.global().dispatch(MaxPool2d.MAX_POOL2D, y).run(y, Arrays.copyOf(pg, 8), o);
+                    }
+                }
+            } catch (RuntimeException ex) {
+                if (out == null) o.close();
+                throw ex;
+            }
+            return o;
+        } finally {
+            life.readLock().unlock();
+        }
+    }
+
+    /**
      * Prepares, now, the CPU path that an input of {@code h × w} pixels runs (a no-op on CUDA or
      * when already prepared); returns this.
      */
