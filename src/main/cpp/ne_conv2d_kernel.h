@@ -202,11 +202,11 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
         }
     }
     for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tbp);          /* along x: t[r][k] */
-    for (int k = 0; k < 6; k++) {                                           /* along y */
+    for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {                            /* along y */
         /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
          * apart), so the products need no packing pass */
-        for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {
-            const int64_t at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+        const int64_t at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+        for (int k = 0; k < 6; k++) {
             NE_T* col[6] = {t[0][k] + lt0, t[1][k] + lt0, t[2][k] + lt0, t[3][k] + lt0, t[4][k] + lt0, t[5][k] + lt0};
             NE_T* o[6];
             for (int i = 0; i < 6; i++) o[i] = V + (int64_t) (i * 6 + k) * vsz + at;

@@ -616,9 +616,36 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile1_avx512)(int64_t kb, const NE_T
     NE_G_SV(6, c6) NE_G_SV(7, c7) NE_G_SV(8, c8) NE_G_SV(9, c9) NE_G_SV(10, ca) NE_G_SV(11, cb)
 #undef NE_G_SV
 }
+
+/* AVX-512: C[0:mb][0:nb] (mb <= 4, nb <= 2 vectors): the last rows of an m that is not a
+ * multiple of MR (256 = 21 x 12 + 4), which the 12-row tile computes 12 high. */
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile4_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                                          int64_t ldc, int64_t mb, int64_t nb, int zero) {
+    const int W = NE_G_W512, NR = 2 * NE_G_W512;
+    const uint32_t full = (1u << W) - 1;
+    const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
+    const uint32_t k1 = nb >= 2 * W ? full : nb > W ? (1u << (nb - W)) - 1 : 0;
+    NE_G_V512 c00, c01, c10, c11, c20, c21, c30, c31;
+#define NE_G_LD(r, v0, v1)                                                                        \
+    if (r < mb && !zero) { v0 = NE_G_ML512(k0, c + r * ldc); v1 = NE_G_ML512(k1, c + r * ldc + W); } \
+    else { v0 = NE_G_Z512(); v1 = NE_G_Z512(); }
+    NE_G_LD(0, c00, c01) NE_G_LD(1, c10, c11) NE_G_LD(2, c20, c21) NE_G_LD(3, c30, c31)
+#undef NE_G_LD
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
+        const NE_T* a = ap + k * NE_GEMM_MR;
+        NE_G_V512 t;
+#define NE_G_ST(r, v0, v1) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1);
+        NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21) NE_G_ST(3, c30, c31)
+#undef NE_G_ST
+    }
+#define NE_G_SV(r, v0, v1) if (r < mb) { NE_G_MS512(c + r * ldc, k0, v0); NE_G_MS512(c + r * ldc + W, k1, v1); }
+    NE_G_SV(0, c00, c01) NE_G_SV(1, c10, c11) NE_G_SV(2, c20, c21) NE_G_SV(3, c30, c31)
+#undef NE_G_SV
+}
 #endif
 
-/* ne_gemm_sweep_a with the narrow tile on AVX-512 panels of at most one vector. */
+/* ne_gemm_sweep_a with the narrow tiles on AVX-512: panels of at most one vector, panels of at most 4 rows. */
 static void NE_GFN(ne_gemm_sweep_an)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
                                      int64_t ldc, int z, int64_t nr, int32_t isa) {
 #if NE_GEMM_X86
@@ -629,7 +656,9 @@ static void NE_GFN(ne_gemm_sweep_an)(int64_t mc, int64_t nb, int64_t kb, const N
             const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
             for (int64_t jp = 0; jp < nb; jp += nr) {
                 const int64_t w = nb - jp < nr ? nb - jp : nr;
-                if (w <= NE_G_W512)
+                if (mb <= 4)
+                    NE_GFN(ne_gemm_tile4_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z);
+                else if (w <= NE_G_W512)
                     NE_GFN(ne_gemm_tile1_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z);
                 else
                     NE_GFN(ne_gemm_tile_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z, jp == 0 ? pf : NULL);
