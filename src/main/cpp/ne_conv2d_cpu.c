@@ -9,8 +9,10 @@
  * them, the BN scale folded in); the unprepared entry point prepares, runs and frees, so that
  * both give the same bits. The epilogue runs on each chunk while it is still in cache. */
 #define _POSIX_C_SOURCE 200112L
+#define _DEFAULT_SOURCE 1   /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <immintrin.h>
 #include "ne_conv2d.h"
 #include "ne_parallel.h"
@@ -30,8 +32,20 @@ typedef struct {
 #define NE_C2_DIRECT_COLS 1536
 #define NE_C2_WINO_BYTES ((int64_t) 12 << 20)
 
+/* Blocks of 2 MiB and more (Winograd's V and M: 7 and 6 MiB on a 50x50 plane, 256 channels)
+ * are 2 MiB aligned and asked for in huge pages where the kernel gives them on request (THP
+ * "madvise"): their writes are scattered over 36 matrices, and with 4 KiB pages the TLB misses
+ * showed (one thread, 3x3 256->256 on 50x50: 6.05 -> 5.83 ms). Advice only: no effect elsewhere. */
 static void* ne_c2_alloc(size_t bytes) {
     void* p = NULL;
+    const size_t huge = (size_t) 2 << 20;
+    if (bytes >= huge) {
+        if (posix_memalign(&p, huge, bytes) != 0) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+        return p;
+    }
     return posix_memalign(&p, 64, bytes ? bytes : 64) == 0 ? p : NULL;
 }
 

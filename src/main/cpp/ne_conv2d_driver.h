@@ -211,7 +211,8 @@ static int32_t ne_c2_prepare_winograd(const ne_c2_geom* g, const NE_T* w, const 
 static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * c->tb + 4 * c->tw + 4) * sizeof(NE_T));
+    const int64_t tbp = (c->tb + c->nr - 1) / c->nr * c->nr;
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * tbp + 4 * c->tw + 4) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
         c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, scratch);
@@ -223,7 +224,7 @@ static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
     for (int64_t xi = begin; xi < end; xi++)
-        NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
+        NE_C2_G(ne_gemm_pabn)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
                              c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
     return NE_OK;
 }
@@ -231,7 +232,8 @@ static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (40 * c->tb + 4 * c->tw) * sizeof(NE_T));
+    const int64_t tbp = (c->tb + 15) / 16 * 16;
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (40 * tbp + 4 * c->tw) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     const int64_t hwo = g->ho * g->wo;
     for (int64_t co = begin; co < end; co++) {
@@ -244,7 +246,17 @@ static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
 }
 
 /* 3x3, stride 1, dilation 1, groups 1. Tiles of 4x4 outputs; tile rows are processed in blocks
- * whose transformed input and products stay under NE_C2_WINO_BYTES. */
+ * whose transformed input and products stay under NE_C2_WINO_BYTES.
+ * Where the time goes, 3x3 256->256 on [1,256,50,50] (169 tiles, one block), one thread, CPU
+ * time of each phase in a C harness on the shared 2-core AVX-512 Xeon, min of 200, alternated
+ * runs (the merge base 796a9f7 -> now): input transform 1.41-1.47 -> 1.30-1.41 ms (about half of
+ * it the stores into V, 7 MiB scattered over 36 matrices: with V's writes sent to one small
+ * buffer it took 0.76), 36 products 4.41-4.51 -> 3.89-4.17 ms (190-205 GFLOP/s of useful
+ * multiply-adds: the tiles run at the machine's FMA rate; what was cut is computed padding, the
+ * last 9 tiles computed 32 wide and the last 4 rows 12 high), output transform + epilogue
+ * 0.56-0.57 -> 0.48-0.50 ms; whole forward 6.5-6.7 -> 5.85-6.1 ms. F(6x6,3x3) was not tried:
+ * on 50x50 its 9x9 tiles overhang more (54 vs 52) and padded to panels it computes 64 x 96
+ * against 36 x 176 columns per channel pair, 3 % fewer. */
 static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const char* prep, const ne_c2_layout* L,
                                       const NE_T* res, int32_t relu, NE_T* out, int32_t threads, int32_t isa) {
     ne_c2_wino_ctx c;
@@ -261,11 +273,12 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     c.nr = NE_C2_G(ne_gemm_nr)(isa);
     c.vsz = NE_C2_G(ne_gemm_pb_size)(rows * tw, g->cin, isa);   /* V[xi] packed as ne_gemm's B, for the largest block */
     c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
-    c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw) * sizeof(NE_T));
+    c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw + 16) * sizeof(NE_T));   /* + 16: ne_c2_wino_output */
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         for (int64_t ty0 = 0; ty0 < th && s == NE_OK; ty0 += rows) {
             c.b = b, c.ty0 = ty0, c.ty1 = ty0 + rows < th ? ty0 + rows : th, c.tb = (c.ty1 - ty0) * tw;
+            memset(c.M + 36 * g->cout * c.tb, 0, 16 * sizeof(NE_T));   /* read, never used, by ne_c2_wino_output */
             s = ne_parallel_for(g->cin, threads, ne_c2_wino_input_range, &c);
             if (s == NE_OK) s = ne_parallel_for(36, threads, ne_c2_wino_gemm_range, &c);
             if (s == NE_OK) s = ne_parallel_for(g->cout, threads, ne_c2_wino_output_range, &c);

@@ -156,17 +156,24 @@ NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, i
 }
 
 /* V[xi][ci][lt] for input channel ci and the tb = (ty1 - ty0) * tw tiles of tile rows
- * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long;
- * scratch holds 72 * tb + 4 * tw + 4 elements. */
+ * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long. The scratch
+ * rows are tbp = tb rounded up to nr long, their tail zero, so that every loop runs whole
+ * vectors (the scalar remainders were a third of this transform on 13x13 tiles) and the last
+ * panel of V is written nr wide (columns past tb: zero, never stored by the products);
+ * scratch holds 72 * tbp + 4 * tw + 4 elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
                                        int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch) {
+    const int64_t tbp = (tb + nr - 1) / nr * nr;
     NE_T* d[6][6];
     NE_T* t[6][6];
     for (int r = 0; r < 6; r++)
-        for (int j = 0; j < 6; j++) d[r][j] = scratch + (r * 6 + j) * tb, t[r][j] = scratch + (36 + r * 6 + j) * tb;
+        for (int j = 0; j < 6; j++) {
+            d[r][j] = scratch + (r * 6 + j) * tbp, t[r][j] = scratch + (36 + r * 6 + j) * tbp;
+            for (int64_t q = tb; q < tbp; q++) d[r][j][q] = 0;
+        }
     /* A zero-padded copy of each input row (pad[p_w + x] = row[x]), then its four phases
      * pad[4q + j], j < 4, deinterleaved; phases 4 and 5 are phases 0 and 1 one tile on. */
-    NE_T* pad = scratch + 72 * tb;
+    NE_T* pad = scratch + 72 * tbp;
     const int64_t plen = 4 * tw + 4;
     for (int64_t q = 0; q < plen; q++) pad[q] = 0;
     const int64_t xn = g->w < plen - g->pw ? g->w : plen - g->pw;
@@ -194,16 +201,16 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
             d5[tw - 1] = pp[4 * tw + 1];
         }
     }
-    for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tb);          /* along x: t[r][k] */
-    for (int k = 0; k < 6; k++) {                                           /* along y */
+    for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tbp);          /* along x: t[r][k] */
+    for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {                            /* along y */
         /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
          * apart), so the products need no packing pass */
-        for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {
-            const int64_t w = tb - lt0 < nr ? tb - lt0 : nr, at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+        const int64_t at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+        for (int k = 0; k < 6; k++) {
             NE_T* col[6] = {t[0][k] + lt0, t[1][k] + lt0, t[2][k] + lt0, t[3][k] + lt0, t[4][k] + lt0, t[5][k] + lt0};
             NE_T* o[6];
             for (int i = 0; i < 6; i++) o[i] = V + (int64_t) (i * 6 + k) * vsz + at;
-            NE_CAT(ne_c2_bt, NE_SFX)(o, col, w);
+            NE_CAT(ne_c2_bt, NE_SFX)(o, col, nr);
         }
     }
 }
@@ -227,22 +234,25 @@ NE_TARGET static void NE_CAT(ne_c2_at, NE_SFX)(NE_T* const* o, const NE_T* const
 }
 
 /* Output channel co, tile rows [ty0, ty1): out = A^T M A over all tb tiles at once, then the
- * epilogue row by row; scratch holds 40 * tb + 4 * tw elements. */
+ * epilogue row by row. The transforms run over tbp = tb rounded up to 16, whole vectors: past
+ * tb they read the next rows of M (M has 16 elements more, zero, after its last row) and their
+ * results there are never used; scratch holds 40 * tbp + 4 * tw elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_output, NE_SFX)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1,
                                         int64_t tw, int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t,
                                         int32_t relu, NE_T* scratch) {
+    const int64_t tbp = (tb + 15) / 16 * 16;
     NE_T* u[4][6];
     NE_T* v[4][4];
-    for (int r = 0; r < 4; r++) for (int k = 0; k < 6; k++) u[r][k] = scratch + (r * 6 + k) * tb;
-    for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) v[r][c] = scratch + (24 + r * 4 + c) * tb;
-    NE_T* rowbuf = scratch + 40 * tb;
+    for (int r = 0; r < 4; r++) for (int k = 0; k < 6; k++) u[r][k] = scratch + (r * 6 + k) * tbp;
+    for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) v[r][c] = scratch + (24 + r * 4 + c) * tbp;
+    NE_T* rowbuf = scratch + 40 * tbp;
     for (int k = 0; k < 6; k++) {                                           /* along y */
         const NE_T* m[6];
         for (int i = 0; i < 6; i++) m[i] = M + ((int64_t) (i * 6 + k) * g->cout + co) * tb;
         NE_T* o[4] = {u[0][k], u[1][k], u[2][k], u[3][k]};
-        NE_CAT(ne_c2_at, NE_SFX)(o, m, tb);
+        NE_CAT(ne_c2_at, NE_SFX)(o, m, tbp);
     }
-    for (int r = 0; r < 4; r++) NE_CAT(ne_c2_at, NE_SFX)(v[r], (const NE_T* const*) u[r], tb);   /* along x */
+    for (int r = 0; r < 4; r++) NE_CAT(ne_c2_at, NE_SFX)(v[r], (const NE_T* const*) u[r], tbp);   /* along x */
     for (int64_t ty = ty0; ty < ty1; ty++) {
         const int64_t lt = (ty - ty0) * tw;
         for (int r = 0; r < 4; r++) {

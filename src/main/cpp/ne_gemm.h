@@ -588,3 +588,109 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, co
         }
     }
 }
+
+/* ---- Narrow last panels (Winograd's products: n = 169 tiles of a 50x50 plane is 5 panels of
+ * 32 and one of 9, which the 2-vector tile computes 32 wide). The AVX-512 tile below computes
+ * 12 rows x 1 vector: a last panel of at most 16 columns costs half a tile. Same chain per
+ * element (c = fma(a, b, c) over ascending k), so the same bits as ne_gemm_pab. ---- */
+#if NE_GEMM_X86
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile1_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                                          int64_t ldc, int64_t mb, int64_t nb, int zero) {
+    const int W = NE_G_W512, NR = 2 * NE_G_W512;
+    const uint32_t k0 = nb >= W ? (1u << W) - 1 : (1u << nb) - 1;
+    NE_G_V512 c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ca, cb;
+#define NE_G_LD(r, v) if (r < mb && !zero) v = NE_G_ML512(k0, c + r * ldc); else v = NE_G_Z512();
+    NE_G_LD(0, c0) NE_G_LD(1, c1) NE_G_LD(2, c2) NE_G_LD(3, c3) NE_G_LD(4, c4) NE_G_LD(5, c5)
+    NE_G_LD(6, c6) NE_G_LD(7, c7) NE_G_LD(8, c8) NE_G_LD(9, c9) NE_G_LD(10, ca) NE_G_LD(11, cb)
+#undef NE_G_LD
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V512 b0 = NE_G_L512(bp + k * NR);
+        const NE_T* a = ap + k * NE_GEMM_MR;
+#define NE_G_ST(r, v) v = NE_G_F512(NE_G_B512(a[r]), b0, v);
+        NE_G_ST(0, c0) NE_G_ST(1, c1) NE_G_ST(2, c2) NE_G_ST(3, c3) NE_G_ST(4, c4) NE_G_ST(5, c5)
+        NE_G_ST(6, c6) NE_G_ST(7, c7) NE_G_ST(8, c8) NE_G_ST(9, c9) NE_G_ST(10, ca) NE_G_ST(11, cb)
+#undef NE_G_ST
+    }
+#define NE_G_SV(r, v) if (r < mb) NE_G_MS512(c + r * ldc, k0, v);
+    NE_G_SV(0, c0) NE_G_SV(1, c1) NE_G_SV(2, c2) NE_G_SV(3, c3) NE_G_SV(4, c4) NE_G_SV(5, c5)
+    NE_G_SV(6, c6) NE_G_SV(7, c7) NE_G_SV(8, c8) NE_G_SV(9, c9) NE_G_SV(10, ca) NE_G_SV(11, cb)
+#undef NE_G_SV
+}
+
+/* AVX-512: C[0:mb][0:nb] (mb <= 4, nb <= 2 vectors): the last rows of an m that is not a
+ * multiple of MR (256 = 21 x 12 + 4), which the 12-row tile computes 12 high. */
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile4_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                                          int64_t ldc, int64_t mb, int64_t nb, int zero) {
+    const int W = NE_G_W512, NR = 2 * NE_G_W512;
+    const uint32_t full = (1u << W) - 1;
+    const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
+    const uint32_t k1 = nb >= 2 * W ? full : nb > W ? (1u << (nb - W)) - 1 : 0;
+    NE_G_V512 c00, c01, c10, c11, c20, c21, c30, c31;
+#define NE_G_LD(r, v0, v1)                                                                        \
+    if (r < mb && !zero) { v0 = NE_G_ML512(k0, c + r * ldc); v1 = NE_G_ML512(k1, c + r * ldc + W); } \
+    else { v0 = NE_G_Z512(); v1 = NE_G_Z512(); }
+    NE_G_LD(0, c00, c01) NE_G_LD(1, c10, c11) NE_G_LD(2, c20, c21) NE_G_LD(3, c30, c31)
+#undef NE_G_LD
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W);
+        const NE_T* a = ap + k * NE_GEMM_MR;
+        NE_G_V512 t;
+#define NE_G_ST(r, v0, v1) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1);
+        NE_G_ST(0, c00, c01) NE_G_ST(1, c10, c11) NE_G_ST(2, c20, c21) NE_G_ST(3, c30, c31)
+#undef NE_G_ST
+    }
+#define NE_G_SV(r, v0, v1) if (r < mb) { NE_G_MS512(c + r * ldc, k0, v0); NE_G_MS512(c + r * ldc + W, k1, v1); }
+    NE_G_SV(0, c00, c01) NE_G_SV(1, c10, c11) NE_G_SV(2, c20, c21) NE_G_SV(3, c30, c31)
+#undef NE_G_SV
+}
+#endif
+
+/* ne_gemm_sweep_a with the narrow tiles on AVX-512: panels of at most one vector, panels of at most 4 rows. */
+static void NE_GFN(ne_gemm_sweep_an)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                     int64_t ldc, int z, int64_t nr, int32_t isa) {
+#if NE_GEMM_X86
+    if (isa == NE_ISA_AVX512) {
+        for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+            const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+            const NE_T* app = ap + ip * kb;
+            const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
+            for (int64_t jp = 0; jp < nb; jp += nr) {
+                const int64_t w = nb - jp < nr ? nb - jp : nr;
+                if (mb <= 4)
+                    NE_GFN(ne_gemm_tile4_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z);
+                else if (w <= NE_G_W512)
+                    NE_GFN(ne_gemm_tile1_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z);
+                else
+                    NE_GFN(ne_gemm_tile_avx512)(kb, app, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z, jp == 0 ? pf : NULL);
+            }
+        }
+        return;
+    }
+#endif
+    NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, ap, bp, c, ldc, z, nr, isa);
+}
+
+/* ne_gemm_pab with ne_gemm_sweep_an: same arguments, same bits. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pabn)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                           int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
+                                                           int32_t isa) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0 || k <= 0) {
+        NE_GFN(ne_gemm_pab)(m, k, apacked, r0, r1, n, bpacked, c, ldc, zero, isa);
+        return;
+    }
+    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
+        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
+        for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
+            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                NE_GFN(ne_gemm_sweep_an)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, bpacked + j0 * k + kk * nbp,
+                                         c + i0 * ldc + j0, ldc, zero && kk == 0, nr, isa);
+            }
+        }
+    }
+}

@@ -54,7 +54,9 @@ class PreparedConv2dTest {
             Case.random(57, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),       // 1x1 on a small plane: GEMM straight on the input
             Case.random(58, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1)),      // a fully connected layer: one column
             Case.random(59, 1, 24, 9, 8, 20, 3, 3, p(1, 2, 2, 1)),       // dilation: GEMM
-            Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1))};     // K = 4680 > several KC blocks
+            Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1)),      // K = 4680 > several KC blocks
+            Case.random(61, 1, 20, 22, 21, 24, 3, 3, p(1, 1, 1, 1)),     // Winograd, 36 tiles: a last panel of 4 (AVX-512's 1-vector tile)
+            Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1))};    // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
     }
 
     @Test
