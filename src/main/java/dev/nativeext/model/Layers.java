@@ -27,20 +27,10 @@ final class Layers {
         long[] sh = x.shape();
         int n = (int) sh[0], c = (int) sh[1], hw = (int) (sh[2] * sh[3]);
         float[] in = data(x, "avgpool"), out = new float[n * c];
-        // four partial sums per channel (j mod 4), added pairwise: one chain of hw dependent adds
-        // per channel was latency-bound (2048 x 49 at the end of resnet50)
         for (int p = 0; p < n * c; p++) {
-            final int o = p * hw;
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int j = 0;
-            for (; j + 4 <= hw; j += 4) {
-                s0 += in[o + j];
-                s1 += in[o + j + 1];
-                s2 += in[o + j + 2];
-                s3 += in[o + j + 3];
-            }
-            for (; j < hw; j++) s0 += in[o + j];
-            out[p] = ((s0 + s1) + (s2 + s3)) / hw;
+            float s = 0;
+            for (int j = 0; j < hw; j++) s += in[p * hw + j];
+            out[p] = s / hw;
         }
         return Tensor.of(out, n, c, 1, 1);
     }
