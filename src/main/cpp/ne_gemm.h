@@ -17,7 +17,9 @@
  * packing 3x cheaper than the scalar loop). Micro-kernels: AVX-512 MR=12 rows x 2 vectors
  * (float 32, double 16 columns; 24 zmm accumulators; masked loads/stores on the last columns),
  * AVX2 two 6-row x 2-vector tiles (12 ymm accumulators); AVX2's column remainder narrower than
- * 2 vectors and the baseline variant take the scalar chain (same bits).
+ * 2 vectors and the baseline variant take the scalar chain (same bits). ne_gemm_pa on AVX-512
+ * runs narrow products (7x7 = 49, 14x14 = 196 columns) on 6-row x 3-vector tiles plus <= 4
+ * single columns (ne_gemm_narrow), not on 2-vector panels that compute 64 columns for 49.
  *
  * Measured (float32, m=2500 n=256 k=2304, the deformable convolution's forward, one thread of
  * the 2-core AVX-512 Xeon this was tuned on, shared): this GEMM 19.6-21 ms (140-150 GFLOP/s),
