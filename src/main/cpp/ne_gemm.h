@@ -17,7 +17,9 @@
  * packing 3x cheaper than the scalar loop). Micro-kernels: AVX-512 MR=12 rows x 2 vectors
  * (float 32, double 16 columns; 24 zmm accumulators; masked loads/stores on the last columns),
  * AVX2 two 6-row x 2-vector tiles (12 ymm accumulators); AVX2's column remainder narrower than
- * 2 vectors and the baseline variant take the scalar chain (same bits).
+ * 2 vectors and the baseline variant take the scalar chain (same bits). ne_gemm_pa on AVX-512
+ * runs narrow products (7x7 = 49, 14x14 = 196 columns) on 6-row x 3-vector tiles plus <= 4
+ * single columns (ne_gemm_narrow), not on 2-vector panels that compute 64 columns for 49.
  *
  * Measured (float32, m=2500 n=256 k=2304, the deformable convolution's forward, one thread of
  * the 2-core AVX-512 Xeon this was tuned on, shared): this GEMM 19.6-21 ms (140-150 GFLOP/s),
@@ -180,6 +182,86 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T*
     NE_G_SV(4, c40, c41) NE_G_SV(5, c50, c51) NE_G_SV(6, c60, c61) NE_G_SV(7, c70, c71)
     NE_G_SV(8, c80, c81) NE_G_SV(9, c90, c91) NE_G_SV(10, ca0, ca1) NE_G_SV(11, cb0, cb1)
 #undef NE_G_SV
+}
+
+/* AVX-512, for narrow products (small planes: 7x7 = 49 columns would fill 2 panels of 2 vectors,
+ * 64 columns computed for 49): C[0:mb][0:nb] (mb <= 6, nb <= 3 vectors) over kb steps of a B
+ * panel [kk][3 vectors], rows roff.. of the packed [kk][MR] A panel ap. With rem > 0 (<= 4) it
+ * also runs the chains of rem single columns (bc: [kk][rem], C at cc) for all cmb rows of the
+ * panel, one masked fma per column and step, inside the same loop (alone, a single column's
+ * chain is bound by the fma latency). The same chain per element as the other tiles (same bits).
+ * pf as ne_gemm_tile_avx512's. */
+NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile3_avx512)(int64_t kb, const NE_T* ap, int64_t roff, const NE_T* bp, NE_T* c,
+                                                          int64_t ldc, int64_t mb, int64_t nb, int zero, const NE_T* pf,
+                                                          const NE_T* bc, int64_t rem, NE_T* cc, int64_t cmb) {
+    const int W = NE_G_W512, NR = 3 * NE_G_W512;
+    const uint32_t full = (1u << W) - 1;
+    const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
+    const uint32_t k1 = nb >= 2 * W ? full : nb > W ? (1u << (nb - W)) - 1 : 0;
+    const uint32_t k2 = nb >= 3 * W ? full : nb > 2 * W ? (1u << (nb - 2 * W)) - 1 : 0;
+    /* the columns' accumulators: MR rows in one vector (float) or two (double) */
+    const uint32_t m0 = W >= NE_GEMM_MR ? (1u << NE_GEMM_MR) - 1 : full;
+    const int rest = NE_GEMM_MR > W ? NE_GEMM_MR - W : 0;
+    const uint32_t m1 = (1u << rest) - 1;
+    NE_G_V512 c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52;
+    NE_G_V512 q00 = NE_G_Z512(), q01 = NE_G_Z512(), q10 = NE_G_Z512(), q11 = NE_G_Z512();
+    NE_G_V512 q20 = NE_G_Z512(), q21 = NE_G_Z512(), q30 = NE_G_Z512(), q31 = NE_G_Z512();
+#define NE_G_LD(r, v0, v1, v2)                                                                    \
+    if (r < mb && !zero) {                                                                        \
+        v0 = NE_G_ML512(k0, c + r * ldc); v1 = NE_G_ML512(k1, c + r * ldc + W);                   \
+        v2 = NE_G_ML512(k2, c + r * ldc + 2 * W);                                                 \
+    } else { v0 = NE_G_Z512(); v1 = NE_G_Z512(); v2 = NE_G_Z512(); }
+    NE_G_LD(0, c00, c01, c02) NE_G_LD(1, c10, c11, c12) NE_G_LD(2, c20, c21, c22)
+    NE_G_LD(3, c30, c31, c32) NE_G_LD(4, c40, c41, c42) NE_G_LD(5, c50, c51, c52)
+#undef NE_G_LD
+    NE_T tmp[2 * NE_GEMM_MR];
+#define NE_G_CLD(j, v0, v1)                                                                       \
+    if (j < rem) {                                                                                \
+        for (int i = 0; i < 2 * NE_GEMM_MR; i++) tmp[i] = 0;                                      \
+        if (!zero)                                                                                \
+            for (int64_t i = 0; i < cmb; i++) tmp[i] = cc[i * ldc + j];                           \
+        v0 = NE_G_ML512(m0, tmp);                                                                 \
+        if (rest) v1 = NE_G_ML512(m1, tmp + W);                                                   \
+    }
+    NE_G_CLD(0, q00, q01) NE_G_CLD(1, q10, q11) NE_G_CLD(2, q20, q21) NE_G_CLD(3, q30, q31)
+#undef NE_G_CLD
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W), b2 = NE_G_L512(bp + k * NR + 2 * W);
+        const NE_T* a = ap + k * NE_GEMM_MR + roff;
+        if (pf) {
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR), _MM_HINT_T1);
+#if defined(NE_GEMM_DOUBLE)
+            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR + 8), _MM_HINT_T1);
+#endif
+        }
+        NE_G_V512 t;
+#define NE_G_ST(r, v0, v1, v2) t = NE_G_B512(a[r]); v0 = NE_G_F512(t, b0, v0); v1 = NE_G_F512(t, b1, v1); v2 = NE_G_F512(t, b2, v2);
+        NE_G_ST(0, c00, c01, c02) NE_G_ST(1, c10, c11, c12) NE_G_ST(2, c20, c21, c22)
+        NE_G_ST(3, c30, c31, c32) NE_G_ST(4, c40, c41, c42) NE_G_ST(5, c50, c51, c52)
+#undef NE_G_ST
+        if (rem) {
+            const NE_G_V512 a0 = NE_G_ML512(m0, ap + k * NE_GEMM_MR);
+            const NE_G_V512 a1 = rest ? NE_G_ML512(m1, ap + k * NE_GEMM_MR + W) : a0;
+            const NE_T* bk = bc + k * rem;
+#define NE_G_CST(j, v0, v1)                                                                       \
+    if (j < rem) { t = NE_G_B512(bk[j]); v0 = NE_G_F512(a0, t, v0); if (rest) v1 = NE_G_F512(a1, t, v1); }
+            NE_G_CST(0, q00, q01) NE_G_CST(1, q10, q11) NE_G_CST(2, q20, q21) NE_G_CST(3, q30, q31)
+#undef NE_G_CST
+        }
+    }
+#define NE_G_SV(r, v0, v1, v2)                                                                    \
+    if (r < mb) { NE_G_MS512(c + r * ldc, k0, v0); NE_G_MS512(c + r * ldc + W, k1, v1); NE_G_MS512(c + r * ldc + 2 * W, k2, v2); }
+    NE_G_SV(0, c00, c01, c02) NE_G_SV(1, c10, c11, c12) NE_G_SV(2, c20, c21, c22)
+    NE_G_SV(3, c30, c31, c32) NE_G_SV(4, c40, c41, c42) NE_G_SV(5, c50, c51, c52)
+#undef NE_G_SV
+#define NE_G_CSV(j, v0, v1)                                                                       \
+    if (j < rem) {                                                                                \
+        NE_G_MS512(tmp, m0, v0);                                                                  \
+        if (rest) NE_G_MS512(tmp + W, m1, v1);                                                    \
+        for (int64_t i = 0; i < cmb; i++) cc[i * ldc + j] = tmp[i];                               \
+    }
+    NE_G_CSV(0, q00, q01) NE_G_CSV(1, q10, q11) NE_G_CSV(2, q20, q21) NE_G_CSV(3, q30, q31)
+#undef NE_G_CSV
 }
 
 /* AVX2: C[0:mb][0:2 vectors] (mb <= 6) over kb steps; ap points at the tile's first row in the
@@ -521,6 +603,50 @@ static void NE_GFN(ne_gemm_pa_col)(int64_t m, int64_t k, const NE_T* apacked, in
     }
 }
 
+/* Whether ne_gemm_pa runs a block of nb columns as 3-vector panels plus a few single columns
+ * (ne_gemm_sweep_narrow) rather than 2-vector panels: where that computes fewer vectors per
+ * row (a single column costs about a sixth of a vector: one masked fma for a 12-row panel, its
+ * A row loaded apart). 7x7 planes: 49 columns, 3 vectors + 1 column instead of 4 vectors;
+ * 14x14: 196, 12 + 4 columns instead of 14. AVX-512 only; the chains are the same. */
+static int NE_GFN(ne_gemm_narrow)(int64_t nb, int32_t isa) {
+#if NE_GEMM_X86
+    const int64_t w3 = 3 * NE_G_W512, q = nb / w3, rem = nb % w3;
+    const int64_t old = (nb + 2 * NE_G_W512 - 1) / (2 * NE_G_W512) * 2;
+    return isa == NE_ISA_AVX512 && q >= 1 && rem <= 4 && 18 * q + rem < 6 * old;
+#else
+    (void) nb;
+    (void) isa;
+    return 0;
+#endif
+}
+
+#if NE_GEMM_X86
+/* ne_gemm_sweep_a for a B block packed as nb / (3 vectors) panels [kk][3W], then the last
+ * rem = nb % 3W (<= 4) columns as [kk][rem] (ne_gemm_narrow): tiles of 8 + 4 rows x 3 vectors,
+ * the last columns one at a time on ne_gemm_col_avx512. Same chains, same bits. */
+static void NE_GFN(ne_gemm_sweep_narrow)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
+                                         int64_t ldc, int z) {
+    const int64_t w3 = 3 * NE_G_W512, q = nb / w3, rem = nb % w3;
+    const NE_T* br = bp + q * w3 * kb;
+    for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+        const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+        const NE_T* app = ap + ip * kb;
+        const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
+        NE_T* cs = c + ip * ldc;
+        /* rows 0-5 then 6-11 of the panel; the single columns ride with the panel's first call on
+         * the last 3-vector panel (all MR rows) */
+        for (int64_t p = 0; p < q; p++) {
+            const int last = p == q - 1;
+            NE_GFN(ne_gemm_tile3_avx512)(kb, app, 0, bp + p * w3 * kb, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, z,
+                                         p == 0 ? pf : NULL, br, last ? rem : 0, cs + q * w3, mb);
+            if (mb > 6)
+                NE_GFN(ne_gemm_tile3_avx512)(kb, app, 6, bp + p * w3 * kb, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, z, NULL, br,
+                                             0, cs, 0);
+        }
+    }
+}
+#endif
+
 /* C[0:r1-r0][0:n] (+)= A[r0:r1][k0:k1] B with A[m][k] packed by ne_gemm_pack_a_panels; r0 a
  * multiple of MR, k0 a multiple of KC and k1 one too or k; c points at C's row for A's row r0, b at B's row
  * for k0 (row-major, ldb). A caller covering k in ascending ranges, or splitting rows or
@@ -549,6 +675,21 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
         const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC;
         for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
             const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;   /* the packed block's width */
+#if NE_GEMM_X86
+            if (NE_GFN(ne_gemm_narrow)(nb, isa)) {
+                const int64_t w3 = 3 * NE_G_W512, q = nb / w3;
+                NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0, ldb, 1, kb, q * w3, w3, work);
+                if (nb > q * w3)
+                    NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0 + q * w3, ldb, 1, kb, nb - q * w3, nb - q * w3,
+                                                 work + q * w3 * kb);
+                for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+                    const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+                    NE_GFN(ne_gemm_sweep_narrow)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, work, c + i0 * ldc + j0, ldc,
+                                                 zero && kk == k0);
+                }
+                continue;
+            }
+#endif
             NE_GFN(ne_gemm_pack_b_block)(b + (kk - k0) * ldb + j0, ldb, 1, kb, nb, nr, work);
             for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
                 const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;

@@ -280,7 +280,12 @@ class Conv2dTest {
                         Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
                         Case.random(38, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // small plane: GEMM, scale after it
                         Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise overhang: GEMM, scale after it
-                        Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1))};   // GEMM items split along output channels
+                        Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1)),    // GEMM items split along output channels
+                        // narrow GEMM products (3-vector panels + single columns): 7x7 = 49 columns,
+                        // 14x14 = 196, panels of 12 and of 6 rows, K over two KC blocks
+                        Case.random(41, 1, 40, 7, 7, 30, 3, 3, p(1, 1, 1, 1)), Case.random(42, 2, 300, 14, 14, 26, 1, 1, p(1, 0, 1, 1)),
+                        // one image split along output channels: im2col columns built once for the items
+                        Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1))};
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
