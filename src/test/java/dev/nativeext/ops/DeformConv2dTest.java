@@ -223,6 +223,31 @@ class DeformConv2dTest {
     }
 
     /** docs/ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
+    /** The CPU forward's output is not zeroed first: it must write every element, here into a 1 MiB
+     *  block that the host pool hands back filled with NaN. */
+    @Test
+    void cpuForwardOverwritesAReusedOutputBlock() {
+        int[] one = {1, 1}, zero = {0, 0};
+        int c = 64, h = 64, w = 64;
+        float[] poison = new float[c * h * w];
+        java.util.Arrays.fill(poison, Float.NaN);
+        double[] x = fill(new SplittableRandom(7), h * w, -1, 1);
+        try (Tensor in = t(x, true, 1, 1, h, w); Tensor o = t(new double[2 * h * w], true, 1, 2, h, w);
+             Tensor wt = t(fill(new SplittableRandom(8), c, -1, 1), true, c, 1, 1, 1)) {
+            double[] wv = any(wt);
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                Tensor.of(poison, 1, c, h, w).close();
+                try (Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null)) {
+                    double[] got = any(out);
+                    for (int co = 0; co < c; co++)
+                        for (int p = 0; p < h * w; p++)
+                            assertEquals((float) ((float) x[p] * (float) wv[co]), got[co * h * w + p], 0, "channel " + co + ", position " + p);
+                }
+            }
+        }
+    }
+
     @Test
     void zeroPaddedBorderT4() {
         int[] one = {1, 1}, zero = {0, 0};
