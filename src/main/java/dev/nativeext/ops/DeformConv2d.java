@@ -177,17 +177,24 @@ public final class DeformConv2d {
         Device dev = input.device();
         Tensor gi = null, go = null, gm = null, gw = null, gb = null;
         try {
-            gi = Tensor.zeros(dt, dev, input.shape());
-            go = Tensor.zeros(dt, dev, offset.shape());
-            gm = mask == null ? null : Tensor.zeros(dt, dev, mask.shape());
-            gw = Tensor.zeros(dt, dev, weight.shape());
-            gb = bias == null ? null : Tensor.zeros(dt, dev, bias.shape());
+            // The CPU backward writes every element of every gradient when the batch is not empty
+            // (no memsets: ~5 MB of serial passes on the benchmark's shape); CUDA accumulates.
+            boolean written = !dev.isCuda() && g.n > 0;
+            gi = gradient(written, dt, dev, input.shape());
+            go = gradient(written, dt, dev, offset.shape());
+            gm = mask == null ? null : gradient(written, dt, dev, mask.shape());
+            gw = gradient(written, dt, dev, weight.shape());
+            gb = bias == null ? null : gradient(written, dt, dev, bias.shape());
             k.backward(gradOutput, input, offset, mask, weight, gi, go, gm, gw, gb, g.dims(), g.conv(offsetGradient), g.step);
             return new Gradients(gi, go, gm, gw, gb);
         } catch (RuntimeException e) {
             new Gradients(gi, go, gm, gw, gb).close();
             throw e;
         }
+    }
+
+    private static Tensor gradient(boolean written, DType dt, Device dev, long[] shape) {
+        return written ? Tensor.empty(dt, dev, shape) : Tensor.zeros(dt, dev, shape);
     }
 
     /** The validated geometry: every IllegalArgumentException names the argument, expected and got. */

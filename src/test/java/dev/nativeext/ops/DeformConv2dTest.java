@@ -248,6 +248,33 @@ class DeformConv2dTest {
         }
     }
 
+    /** Likewise the CPU backward's gradients: the same bits with grad input in a NaN-filled pooled block. */
+    @Test
+    void cpuBackwardOverwritesReusedGradientBlocks() {
+        int[] one = {1, 1}, zero = {0, 0};
+        int c = 64, h = 64, w = 64;
+        float[] poison = new float[c * h * w];
+        java.util.Arrays.fill(poison, Float.NaN);
+        SplittableRandom r = new SplittableRandom(9);
+        try (Tensor in = t(fill(r, c * h * w, -1, 1), true, 1, c, h, w); Tensor o = t(fill(r, 2 * h * w, -2, 2), true, 1, 2, h, w);
+             Tensor m = t(fill(r, h * w, 0, 1), true, 1, 1, h, w); Tensor wt = t(fill(r, c * c, -1, 1), true, c, c, 1, 1);
+             Tensor b = t(fill(r, c, -1, 1), true, c); Tensor gy = t(fill(r, c * h * w, -1, 1), true, 1, c, h, w)) {
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                DeformConv2d.Gradients a = DeformConv2d.backward(gy, in, o, wt, b, one, zero, one, m);
+                Tensor.of(poison, 1, c, h, w).close();
+                try (a; DeformConv2d.Gradients p = DeformConv2d.backward(gy, in, o, wt, b, one, zero, one, m)) {
+                    assertArrayEquals(any(a.gradInput()), any(p.gradInput()), 0, "grad input");
+                    assertArrayEquals(any(a.gradOffset()), any(p.gradOffset()), 0, "grad offset");
+                    assertArrayEquals(any(a.gradMask()), any(p.gradMask()), 0, "grad mask");
+                    assertArrayEquals(any(a.gradWeight()), any(p.gradWeight()), 0, "grad weight");
+                    assertArrayEquals(any(a.gradBias()), any(p.gradBias()), 0, "grad bias");
+                    for (double v : any(p.gradInput())) assertTrue(!Double.isNaN(v), "grad input has NaN");
+                }
+            }
+        }
+    }
+
     @Test
     void zeroPaddedBorderT4() {
         int[] one = {1, 1}, zero = {0, 0};
