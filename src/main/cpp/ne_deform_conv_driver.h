@@ -54,7 +54,7 @@
  *     here: DeformConv2d zeroed the output (a serial 2.5 MB memset; the backward's gradients, ~5
  *     MB) before these kernels overwrote it; they are now allocated unzeroed on the CPU. Not kept:
  *     forward blocks of 2^20 elements at 2 threads (the weight streamed half as often: the same
- *     time), ne_dcn_packw through an L1 tile of 16 channels x 9 taps x nr (prep 0.61 -> 0.80 ms).
+ *     time; 2^18: 2-5% slower), ne_dcn_packw through an L1 tile of 16 channels x 9 taps x nr (prep 0.61 -> 0.80 ms).
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
