@@ -47,6 +47,14 @@
  *     chunk; grad input then walks taps before positions: +2 ms), and one pass for rows, grad
  *     offset/mask and grad input (each corner run read once: 6.7 -> 8.4 ms, panel-by-panel
  *     stores breaking the runs of the scatter, or per-row copies).
+ *   third session (2026-12-05 01:20-01:27, quiet: load 0.7-1.1), C driver, forward: 1 thread
+ *     17.6-20.5 ms, table + row slices 1.7-2.0, GEMM 15.2-17.4, transpose 0.3-0.6, weight packing
+ *     + HWC copy 0.6-0.8; 2 threads 9.2-10.2 ms wall (1 thread / 2 threads 1.9-2.0), the packing
+ *     + HWC pass 0.4-0.5 ms wall of it. In the JVM the 2-thread forward was ~1 ms slower than
+ *     here: DeformConv2d zeroed the output (a serial 2.5 MB memset; the backward's gradients, ~5
+ *     MB) before these kernels overwrote it; they are now allocated unzeroed on the CPU. Not kept:
+ *     forward blocks of 2^20 elements at 2 threads (the weight streamed half as often: the same
+ *     time; 2^18: 2-5% slower), ne_dcn_packw through an L1 tile of 16 channels x 9 taps x nr (prep 0.61 -> 0.80 ms).
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the

@@ -223,6 +223,58 @@ class DeformConv2dTest {
     }
 
     /** docs/ops.md §9 T4: ZP on [[4]] at (0.5, 0.5) is 1.0 (three corners zero-padded), not RA's 4.0. */
+    /** The CPU forward's output is not zeroed first: it must write every element, here into a 1 MiB
+     *  block that the host pool hands back filled with NaN. */
+    @Test
+    void cpuForwardOverwritesAReusedOutputBlock() {
+        int[] one = {1, 1}, zero = {0, 0};
+        int c = 64, h = 64, w = 64;
+        float[] poison = new float[c * h * w];
+        java.util.Arrays.fill(poison, Float.NaN);
+        double[] x = fill(new SplittableRandom(7), h * w, -1, 1);
+        try (Tensor in = t(x, true, 1, 1, h, w); Tensor o = t(new double[2 * h * w], true, 1, 2, h, w);
+             Tensor wt = t(fill(new SplittableRandom(8), c, -1, 1), true, c, 1, 1, 1)) {
+            double[] wv = any(wt);
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                Tensor.of(poison, 1, c, h, w).close();
+                try (Tensor out = DeformConv2d.forward(in, o, wt, null, one, zero, one, null)) {
+                    double[] got = any(out);
+                    for (int co = 0; co < c; co++)
+                        for (int p = 0; p < h * w; p++)
+                            assertEquals((float) ((float) x[p] * (float) wv[co]), got[co * h * w + p], 0, "channel " + co + ", position " + p);
+                }
+            }
+        }
+    }
+
+    /** Likewise the CPU backward's gradients: the same bits with grad input in a NaN-filled pooled block. */
+    @Test
+    void cpuBackwardOverwritesReusedGradientBlocks() {
+        int[] one = {1, 1}, zero = {0, 0};
+        int c = 64, h = 64, w = 64;
+        float[] poison = new float[c * h * w];
+        java.util.Arrays.fill(poison, Float.NaN);
+        SplittableRandom r = new SplittableRandom(9);
+        try (Tensor in = t(fill(r, c * h * w, -1, 1), true, 1, c, h, w); Tensor o = t(fill(r, 2 * h * w, -2, 2), true, 1, 2, h, w);
+             Tensor m = t(fill(r, h * w, 0, 1), true, 1, 1, h, w); Tensor wt = t(fill(r, c * c, -1, 1), true, c, c, 1, 1);
+             Tensor b = t(fill(r, c, -1, 1), true, c); Tensor gy = t(fill(r, c * h * w, -1, 1), true, 1, c, h, w)) {
+            for (int threads : new int[] {1, 2}) {
+                CpuOptions.setThreads(threads);
+                DeformConv2d.Gradients a = DeformConv2d.backward(gy, in, o, wt, b, one, zero, one, m);
+                Tensor.of(poison, 1, c, h, w).close();
+                try (a; DeformConv2d.Gradients p = DeformConv2d.backward(gy, in, o, wt, b, one, zero, one, m)) {
+                    assertArrayEquals(any(a.gradInput()), any(p.gradInput()), 0, "grad input");
+                    assertArrayEquals(any(a.gradOffset()), any(p.gradOffset()), 0, "grad offset");
+                    assertArrayEquals(any(a.gradMask()), any(p.gradMask()), 0, "grad mask");
+                    assertArrayEquals(any(a.gradWeight()), any(p.gradWeight()), 0, "grad weight");
+                    assertArrayEquals(any(a.gradBias()), any(p.gradBias()), 0, "grad bias");
+                    for (double v : any(p.gradInput())) assertTrue(!Double.isNaN(v), "grad input has NaN");
+                }
+            }
+        }
+    }
+
     @Test
     void zeroPaddedBorderT4() {
         int[] one = {1, 1}, zero = {0, 0};
