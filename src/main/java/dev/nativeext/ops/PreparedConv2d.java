@@ -120,14 +120,7 @@ public final class PreparedConv2d implements AutoCloseable {
         String pool = MaxPool2d.MAX_POOL2D.name();
         lockOpen();
         try {
-            if (input != null && input.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
-                        + input.dtype());
-            }
-            if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
-                throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
-                        + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
-            }
+            checkInput(input);
             Conv2d.Epilogue e = epilogue(null, relu);
             Conv2d.Geometry g = Conv2d.Geometry.check(input, weight, bias, params, e);
             long[] pg = MaxPool2d.geometry(pool, new long[] {g.n(), g.cout(), g.ho(), g.wo()}, kernel, stride, padding, dilation, ceilMode);
@@ -176,17 +169,22 @@ public final class PreparedConv2d implements AutoCloseable {
         return this;
     }
 
+    /** The input matches what was prepared: its dtype and C_in (null and other ranks are the op's checks). */
+    private void checkInput(Tensor input) {
+        if (input != null && input.dtype() != weight.dtype()) {
+            throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
+                    + input.dtype());
+        }
+        if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
+            throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
+                    + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
+        }
+    }
+
     Tensor run(Tensor input, Tensor residual, boolean relu, Tensor out, Conv2d.Algo algo) {
         lockOpen();
         try {
-            if (input != null && input.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException(OP + ": input dtype must be " + weight.dtype() + " (the prepared weight's), got "
-                        + input.dtype());
-            }
-            if (input != null && input.ndim() == 4 && input.shape(1) != cin) {
-                throw new IllegalArgumentException(OP + ": input.shape[1] must be C_in = " + cin + " (the prepared weight "
-                        + Arrays.toString(weight.shape()) + " with groups " + params.groups() + "), got " + Arrays.toString(input.shape()));
-            }
+            checkInput(input);
             return Conv2d.runPrepared(this, input, bias, params, epilogue(residual, relu), out, algo);
         } finally {
             life.readLock().unlock();

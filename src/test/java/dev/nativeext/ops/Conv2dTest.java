@@ -1,10 +1,11 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.nativeext.RequiresCuda;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -15,16 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(RestoreCpuOptions.class)
 class Conv2dTest {
-
-    private final int savedThreads = CpuOptions.threads();
-    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
-
-    @AfterEach
-    void restore() {
-        CpuOptions.setThreads(savedThreads);
-        CpuOptions.setIsa(savedIsa);
-    }
 
     /** A problem: shapes, params and random data (float32-representable values). */
     record Case(int n, int cin, int h, int w, int cout, int kh, int kw, int[] p, double[] x, double[] wt, double[] bias,

@@ -1,8 +1,9 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static dev.nativeext.ops.Conv2dTest.Case;
@@ -18,16 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * isa, on odd sizes, several poolings (ceil_mode, dilation, stride above the kernel), and where the
  * fused kernel does not apply (float64, the GEMM path) through the two ops.
  */
+@ExtendWith(RestoreCpuOptions.class)
 class ConvMaxPoolTest {
-
-    private final int savedThreads = CpuOptions.threads();
-    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
-
-    @AfterEach
-    void restore() {
-        CpuOptions.setThreads(savedThreads);
-        CpuOptions.setIsa(savedIsa);
-    }
 
     /** A pooling: kernel, stride, padding, dilation (each for h and w), ceil_mode. */
     record Pool(int[] k, int[] s, int[] p, int[] d, boolean ceil) {

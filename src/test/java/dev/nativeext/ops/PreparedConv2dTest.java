@@ -1,8 +1,9 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,16 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** {@link PreparedConv2d}: the same bits as the unprepared {@link Conv2d} on every path, and its own errors. */
+@ExtendWith(RestoreCpuOptions.class)
 class PreparedConv2dTest {
-
-    private final int savedThreads = CpuOptions.threads();
-    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
-
-    @AfterEach
-    void restore() {
-        CpuOptions.setThreads(savedThreads);
-        CpuOptions.setIsa(savedIsa);
-    }
 
     /** The prepared forward of case c with epilogue bits epi (Conv2dTest.Case's: 1 bias, 2 scale/shift, 4 residual, 8 relu). */
     static double[] runPrepared(Case c, DType dt, int epi, Conv2d.Algo algo) {

@@ -1,9 +1,10 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.nativeext.RequiresCuda;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -15,16 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(RestoreCpuOptions.class)
 class RoiAlignTest {
-
-    private final int savedThreads = CpuOptions.threads();
-    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
-
-    @AfterEach
-    void restore() {
-        CpuOptions.setThreads(savedThreads);
-        CpuOptions.setIsa(savedIsa);
-    }
 
     static double[] fwd(double[] x, long[] xs, double[] rois, int ph, int pw, double s, int sr, boolean aligned) {
         try (Tensor in = Tensor.of(x, xs); Tensor r = Tensor.of(rois, rois.length / 5, 5);

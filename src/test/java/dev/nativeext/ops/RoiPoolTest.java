@@ -1,10 +1,11 @@
 package dev.nativeext.ops;
 
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.nativeext.RequiresCuda;
 import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Device;
 import dev.nativeext.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -15,16 +16,8 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+@ExtendWith(RestoreCpuOptions.class)
 class RoiPoolTest {
-
-    private final int savedThreads = CpuOptions.threads();
-    private final CpuOptions.Isa savedIsa = CpuOptions.isa();
-
-    @AfterEach
-    void restore() {
-        CpuOptions.setThreads(savedThreads);
-        CpuOptions.setIsa(savedIsa);
-    }
 
     @Test
     void t5HandCases() {
