@@ -60,6 +60,26 @@ static float ne_c2_fmaf_soft(float a, float b, float c) {
 #undef NE_TARGET
 #undef NE_C2_FMA
 
+/* The AVX-512 register block's fma chains over (r, j), the same in both AVX-512 direct kernels
+ * (accumulators a<c><v>: channel c of 8, vector v of 3; the inputs rows, nr, kw, joff, wp, x0). */
+#define NE_C2_DFMA(c)                                                                            \
+    wc = _mm512_set1_ps(w[c]);                                                                  \
+    a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                                 \
+    a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                                 \
+    a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
+#define NE_C2_DIRECT_LOOP_AVX512                                                                 \
+    for (int64_t r = 0; r < nr; r++) {                                                          \
+        const float* row = rows[r] + x0;                                                        \
+        const float* w = wp + r * kw * NE_C2_DC;                                                \
+        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {                                       \
+            const float* s = row + joff[j];                                                     \
+            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32); \
+            __m512 wc;                                                                          \
+            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)                             \
+            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)                             \
+        }                                                                                       \
+    }
+
 NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
                                                       const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
@@ -73,23 +93,7 @@ NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, i
         NE_C2_DLD(0) NE_C2_DLD(1) NE_C2_DLD(2) NE_C2_DLD(3) NE_C2_DLD(4) NE_C2_DLD(5) NE_C2_DLD(6) NE_C2_DLD(7)
 #undef NE_C2_DLD
     }
-    for (int64_t r = 0; r < nr; r++) {
-        const float* row = rows[r] + x0;
-        const float* w = wp + r * kw * NE_C2_DC;
-        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
-            const float* s = row + joff[j];
-            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
-            __m512 wc;
-#define NE_C2_DFMA(c)                                                                            \
-            wc = _mm512_set1_ps(w[c]);                                                          \
-            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                         \
-            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                         \
-            a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
-            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)
-            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
-#undef NE_C2_DFMA
-        }
-    }
+    NE_C2_DIRECT_LOOP_AVX512
 #define NE_C2_DST(c)                                                                                     \
     _mm512_storeu_ps(acc + c * lda, a##c##0);                                                           \
     _mm512_storeu_ps(acc + c * lda + 16, a##c##1);                                                      \
@@ -108,23 +112,7 @@ NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* row
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
            a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
            a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
-    for (int64_t r = 0; r < nr; r++) {
-        const float* row = rows[r] + x0;
-        const float* w = wp + r * kw * NE_C2_DC;
-        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
-            const float* s = row + joff[j];
-            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
-            __m512 wc;
-#define NE_C2_DFMA(c)                                                                            \
-            wc = _mm512_set1_ps(w[c]);                                                          \
-            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                         \
-            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                         \
-            a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
-            NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3)
-            NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
-#undef NE_C2_DFMA
-        }
-    }
+    NE_C2_DIRECT_LOOP_AVX512
     const __m512 zero = _mm512_setzero_ps();
 #define NE_C2_DEPI(c, k)                                                                                 \
     {                                                                                                    \
@@ -141,6 +129,8 @@ NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* row
 #undef NE_C2_DEPS
 #undef NE_C2_DEPI
 }
+#undef NE_C2_DIRECT_LOOP_AVX512
+#undef NE_C2_DFMA
 
 /* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
  * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
