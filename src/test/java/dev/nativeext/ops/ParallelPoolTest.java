@@ -48,13 +48,36 @@ class ParallelPoolTest {
         Path probe = OUT.resolve("tsan-probe.c");
         Files.writeString(probe, "int main(void) { return 0; }\n");
         Result r = exec(List.of("gcc", "-fsanitize=thread", probe.toString(), "-o", OUT.resolve("tsan-probe").toString()));
-        Assumptions.assumeTrue(r.rc == 0 && exec(List.of(OUT.resolve("tsan-probe").toString())).rc == 0,
+        List<String> run = noAslr();
+        Assumptions.assumeTrue(r.rc == 0 && exec(with(run, OUT.resolve("tsan-probe").toString())).rc == 0,
                 "gcc cannot build or run with -fsanitize=thread here: " + r.output);
-        String out = buildAndRun("tsan", List.of("-O1", "-g", "-fsanitize=thread"));
+        String out = buildAndRun("tsan", List.of("-O1", "-g", "-fsanitize=thread"), run);
         assertTrue(!out.contains("ThreadSanitizer"), "ThreadSanitizer reported:\n" + out);
     }
 
+    /**
+     * The prefix that runs a program without address-space randomisation ({@code setarch <arch> -R}),
+     * or none where setarch cannot. With the randomised layout of recent kernels, ThreadSanitizer
+     * sometimes finds its shadow region taken at start-up and exits ("failed to allocate ...",
+     * measured 1 run in 30 here; 0 in 30 with -R): a failure of the tool, not of the pool.
+     */
+    private static List<String> noAslr() throws IOException, InterruptedException {
+        String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+        List<String> prefix = List.of("setarch", arch, "-R");
+        return onPath("setarch") && exec(with(prefix, "true")).rc == 0 ? prefix : List.of();
+    }
+
+    private static List<String> with(List<String> prefix, String... cmd) {
+        List<String> all = new ArrayList<>(prefix);
+        all.addAll(List.of(cmd));
+        return all;
+    }
+
     private static String buildAndRun(String name, List<String> flags) throws Exception {
+        return buildAndRun(name, flags, List.of());
+    }
+
+    private static String buildAndRun(String name, List<String> flags, List<String> runPrefix) throws Exception {
         Path lib = OUT.resolve("libunload-" + name + ".so");
         Path exe = OUT.resolve("parallel-check-" + name);
         List<String> base = new ArrayList<>(List.of("gcc", "-std=c99", "-Wall", "-Wextra", "-pthread", "-I", ROOT.resolve("src/main/cpp").toString()));
@@ -65,7 +88,9 @@ class ParallelPoolTest {
         List<String> main = new ArrayList<>(base);
         main.addAll(List.of(SRC.resolve("parallel_check.c").toString(), "-o", exe.toString(), "-ldl"));
         check(exec(main), "build parallel_check.c");
-        Result r = exec(List.of(exe.toString(), lib.toString()));
+        Result r = exec(with(runPrefix, exe.toString(), lib.toString()));
+        Assumptions.assumeFalse(r.rc != 0 && r.output.contains("ThreadSanitizer failed to allocate"),
+                () -> "ThreadSanitizer could not map its shadow memory at start-up (a tool limitation on this kernel):\n" + r.output);
         assertEquals(0, r.rc, () -> "parallel_check (" + name + ") failed (exit " + r.rc + "):\n" + r.output);
         return r.output;
     }
