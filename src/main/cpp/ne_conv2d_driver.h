@@ -250,7 +250,7 @@ static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
     for (int64_t xi = begin; xi < end; xi++)
-        NE_C2_G(ne_gemm_pabn)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
+        NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
                              c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
     return NE_OK;
 }

@@ -700,40 +700,10 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
     }
 }
 
-/* ne_gemm_pa with B[k][n] packed beforehand in ne_gemm_pack_b's layout for (n, k, isa)
- * (ne_gemm_pb_index), e.g. written straight in that layout by the code that produces it:
- * C[0:r1-r0][0:n] (+)= A[r0:r1][0:k] B. Same bits as ne_gemm. */
-__attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
-                                                          int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
-                                                          int32_t isa) {
-    const int64_t rows = r1 - r0;
-    if (rows <= 0 || n <= 0) return;
-    if (k <= 0) {
-        if (zero)
-            for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
-        return;
-    }
-    const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
-    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
-    for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
-        const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
-        for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
-            const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
-            for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
-                const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
-                NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, apacked + kk * mp + (r0 + i0) * kb, bpacked + j0 * k + kk * nbp,
-                                        c + i0 * ldc + j0, ldc, zero && kk == 0, nr, isa);
-            }
-        }
-    }
-}
-
 /* ---- Narrow last panels (Winograd's products: n = 169 tiles of a 50x50 plane is 5 panels of
  * 32 and one of 9, which the 2-vector tile computes 32 wide). The AVX-512 tile below computes
  * 12 rows x 1 vector: a last panel of at most 16 columns costs half a tile. Same chain per
- * element (c = fma(a, b, c) over ascending k), so the same bits as ne_gemm_pab. ---- */
+ * element (c = fma(a, b, c) over ascending k), so the same bits as the 2-vector tile. ---- */
 #if NE_GEMM_X86
 NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile1_avx512)(int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
                                                           int64_t ldc, int64_t mb, int64_t nb, int zero) {
@@ -811,13 +781,19 @@ static void NE_GFN(ne_gemm_sweep_an)(int64_t mc, int64_t nb, int64_t kb, const N
     NE_GFN(ne_gemm_sweep_a)(mc, nb, kb, ap, bp, c, ldc, z, nr, isa);
 }
 
-/* ne_gemm_pab with ne_gemm_sweep_an: same arguments, same bits. */
-__attribute__((unused)) static void NE_GFN(ne_gemm_pabn)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
-                                                           int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
-                                                           int32_t isa) {
+/* ne_gemm_pa with B[k][n] packed beforehand in ne_gemm_pack_b's layout for (n, k, isa)
+ * (ne_gemm_pb_index), e.g. written straight in that layout by the code that produces it:
+ * C[0:r1-r0][0:n] (+)= A[r0:r1][0:k] B. Same bits as ne_gemm;
+ * the last panel, where narrow, takes ne_gemm_sweep_an's narrow tiles. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                          int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero,
+                                                          int32_t isa) {
     const int64_t rows = r1 - r0;
-    if (rows <= 0 || n <= 0 || k <= 0) {
-        NE_GFN(ne_gemm_pab)(m, k, apacked, r0, r1, n, bpacked, c, ldc, zero, isa);
+    if (rows <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
