@@ -117,8 +117,8 @@ class CublasLoaderTest {
                     // Row-major storage with padded rows: A is [M,K] (or [K,M] when ta), B [K,N] (or [N,K]).
                     int lda = (ta == 1 ? m : k) + rnd.nextInt(3), ldb = (tb == 1 ? k : n) + rnd.nextInt(3), ldc = n + rnd.nextInt(3);
                     double beta = trial % 2 == 0 ? 0.0 : 0.5;
-                    double[] a = random(rnd, (ta == 1 ? k : m) * lda), b = random(rnd, (tb == 1 ? n : k) * ldb);
-                    double[] c = random(rnd, m * ldc);
+                    double[] a = StandInLibrary.random(rnd, (ta == 1 ? k : m) * lda), b = StandInLibrary.random(rnd, (tb == 1 ? n : k) * ldb);
+                    double[] c = StandInLibrary.random(rnd, m * ldc);
                     double[] expect = c.clone();
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
@@ -133,9 +133,9 @@ class CublasLoaderTest {
                     double[] got = c.clone();
                     assertEquals(0, probe.probe_dgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, got, ldc), where);
                     assertArrayEquals(expect, got, 1e-12, where);
-                    float[] gotF = toFloat(c);
-                    assertEquals(0, probe.probe_sgemm(ta, tb, m, n, k, toFloat(a), lda, toFloat(b), ldb, beta, gotF, ldc), where);
-                    assertArrayEquals(toFloat(expect), gotF, 1e-4f, where);
+                    float[] gotF = StandInLibrary.toFloat(c);
+                    assertEquals(0, probe.probe_sgemm(ta, tb, m, n, k, StandInLibrary.toFloat(a), lda, StandInLibrary.toFloat(b), ldb, beta, gotF, ldc), where);
+                    assertArrayEquals(StandInLibrary.toFloat(expect), gotF, 1e-4f, where);
                 }
             }
         }
@@ -162,17 +162,5 @@ class CublasLoaderTest {
     void theCpuBuildSaysItHasNoCudaGemm() {
         assumeFalse(DeformConvNative.LIBRARY.hasCuda(), "the CUDA build of the library is loaded: the other tests cover the loader");
         assertEquals("none: this library was built without CUDA", CudaGemm.describe());
-    }
-
-    private static double[] random(SplittableRandom rnd, int n) {
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = rnd.nextDouble(-1, 1);
-        return x;
-    }
-
-    private static float[] toFloat(double[] x) {
-        float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
-        return f;
     }
 }

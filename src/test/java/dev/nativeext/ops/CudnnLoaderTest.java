@@ -110,7 +110,7 @@ class CudnnLoaderTest {
             int ho = (h + 2 * c[9] - (c[11] * (kh - 1) + 1)) / c[7] + 1, wo = (w + 2 * c[10] - (c[12] * (kw - 1) + 1)) / c[8] + 1;
             long[] dims = {n, cin, h, w, cout, kh, kw, ho, wo, g};
             long[] conv = {c[7], c[8], c[9], c[10], c[11], c[12]};
-            double[] x = random(rnd, n * cin * h * w), wt = random(rnd, cout * (cin / g) * kh * kw);
+            double[] x = StandInLibrary.random(rnd, n * cin * h * w), wt = StandInLibrary.random(rnd, cout * (cin / g) * kh * kw);
             double[] want = reference(dims, conv, x, wt);
             String where = java.util.Arrays.toString(c);
             double[] got = new double[want.length];
@@ -119,8 +119,8 @@ class CudnnLoaderTest {
             assertArrayEquals(want, got, 1e-12, where);
             assertArrayEquals(new long[] {2, 1024}, chosen, "the first offer that succeeds, with its workspace: " + where);
             float[] gotF = new float[want.length];
-            assertEquals(0, probe.probe_sconv(dims, conv, toFloat(x), toFloat(wt), gotF, chosen), where);
-            assertArrayEquals(toFloat(want), gotF, 1e-5f, where);
+            assertEquals(0, probe.probe_sconv(dims, conv, StandInLibrary.toFloat(x), StandInLibrary.toFloat(wt), gotF, chosen), where);
+            assertArrayEquals(StandInLibrary.toFloat(want), gotF, 1e-5f, where);
             assertArrayEquals(new long[] {2, 1024}, chosen, "float32 passes over the tensor-core offer: " + where);
         }
         assertEquals(0x5eed, probe.probe_last_stream(), "the caller's stream reaches cudnnSetStream");
@@ -168,17 +168,5 @@ class CudnnLoaderTest {
                         y[((b * cout + co) * ho + oy) * wo + ox] = s;
                     }
         return y;
-    }
-
-    private static double[] random(SplittableRandom rnd, int n) {
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = rnd.nextDouble(-1, 1);
-        return x;
-    }
-
-    private static float[] toFloat(double[] x) {
-        float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
-        return f;
     }
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,5 +37,18 @@ final class StandInLibrary {
         int n = 0;
         while (n < text.length && text[n] != 0) n++;
         return new String(text, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** {@code n} values uniform in [-1, 1): operands for the stand-ins' arithmetic checks. */
+    static double[] random(SplittableRandom rnd, int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = rnd.nextDouble(-1, 1);
+        return x;
+    }
+
+    static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
     }
 }
