@@ -148,8 +148,16 @@ typedef struct {
 } ne_c2_prep_head;
 
 typedef struct {
-    int64_t s, t, a, bytes;   /* byte offsets of s, t, the weights; the total */
+    int64_t s, t, a, u, bytes;   /* byte offsets of s, t, the weights, the direct path's Winograd weights; the total */
 } ne_c2_layout;
+
+/* The direct path's prepared weights for a kernel 7 wide on few channels (the stem) also hold
+ * their 1-D Winograd transform for stride 2 ([8-channel block][NE_C2_WX_N][C_in*kh][2 phases][8]
+ * at offset u: ne_conv2d_direct_paths.h), which the forward takes when stride_w is 2. */
+#define NE_C2_WX_N 7
+static int ne_c2_wx_layout(const ne_c2_geom* g) {
+    return g->kw == 7 && g->cin <= 4 && g->groups == 1;
+}
 
 static int64_t ne_c2_up64(int64_t b) {
     return (b + 63) / 64 * 64;
@@ -162,11 +170,14 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
     L.s = L.t = ne_c2_up64((int64_t) sizeof(ne_c2_prep_head));
     if (path == NE_C2_PATH_WINOGRAD) L.t = L.s + vec;
     L.a = L.t + vec;
-    int64_t elems;
+    int64_t elems, uelems = 0;
     if (path == NE_C2_PATH_GEMM) elems = g->groups * ((g->cout_g + mr - 1) / mr * mr) * K;
     else if (path == NE_C2_PATH_WINOGRAD) elems = 36 * ((g->cout + mr - 1) / mr * mr) * g->cin;
     else elems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * K;
-    L.bytes = L.a + elems * es;
+    if (path == NE_C2_PATH_DIRECT && ne_c2_wx_layout(g))
+        uelems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * NE_C2_WX_N * 2 * g->cin * g->kh;
+    L.u = ne_c2_up64(L.a + elems * es);
+    L.bytes = L.u + uelems * es;
     return L;
 }
 

@@ -60,6 +60,34 @@ static float ne_c2_fmaf_soft(float a, float b, float c) {
 #undef NE_TARGET
 #undef NE_C2_FMA
 
+/* ---- The stem's rows by 1-D Winograd along the width. A 7-wide kernel at stride 2 is, per
+ * input row, two stride-1 correlations: the even taps (0, 2, 4, 6) over the row's even columns
+ * and the odd taps (1, 3, 5, and a zero 4th) over its odd columns, each 4 taps. Winograd F(4,4)
+ * computes 4 consecutive outputs of a 4-tap correlation from a tile of 7 inputs with 7
+ * multiplications instead of 16: y = A^T [(G g) . (B^T d)]. Both phases of all C_in*kh input rows
+ * share the transform, so the products of a tile sum over the 2*C_in*kh = 42 phase rows before
+ * one A^T per output channel, and the 7 products per tile are the direct path's register block
+ * (8 channels x 48 tiles) run 7 times over the transformed rows V (kw 1). Multiplications per
+ * output (the stem, 3 channels): 147 direct, 13 * 21 / 4 = 68.25 here (the odd phase's zero
+ * 4th tap costs none: its product at infinity is skipped; F(2,4) would need 105, F(3,4) 84, F(5,4) 67 with a 5th point of larger
+ * error and 672 columns not a multiple of 5). The input transform is per input row (shared by
+ * the 64 output channels), A^T per output: a few percent each.
+ * Error, float32 (points 0, 1, -1, 2, -2, -1/2, infinity; a numpy model of these roundings on
+ * 1344-wide image-like rows, largest over 6 trials, against float64): 5.3e-7 of max|y| and
+ * 1.8e-7 of sum|w x| per output, where the direct fma chain had 5.9e-7 and 1.6e-7 (F(4,4) with
+ * +1/2 instead of -1/2: 9.7e-7; F(5,4): 8.6e-7, 4.0e-7); stated bound, tested (Conv2dTest): the
+ * direct path's 2e-6 of (sum|w x| + 1). The weights' transform G g is computed in double. */
+#define NE_C2_WX_M 4   /* outputs per tile */
+#define NE_KERNEL "ne_conv2d_wx_kernel.h"
+#define NE_S f32
+#include "ne_each_isa.h"
+#undef NE_S
+#undef NE_KERNEL
+
+static int ne_c2_wx_runs(const ne_c2_geom* g) {
+    return ne_c2_wx_layout(g) && g->sw == 2 && g->dw == 1;
+}
+
 /* The AVX-512 register block's fma chains over (r, j), the same in both AVX-512 direct kernels
  * (accumulators a<c><v>: channel c of 8, vector v of 3; the inputs rows, nr, kw, joff, wp, x0). */
 #define NE_C2_DFMA(c)                                                                            \
@@ -100,6 +128,80 @@ NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, i
     _mm512_storeu_ps(acc + c * lda + 32, a##c##2);
     NE_C2_DST(0) NE_C2_DST(1) NE_C2_DST(2) NE_C2_DST(3) NE_C2_DST(4) NE_C2_DST(5) NE_C2_DST(6) NE_C2_DST(7)
 #undef NE_C2_DST
+}
+
+/* The AVX-512 register block 32 columns wide (ne_c2_direct_f32_avx512's first two vectors, the
+ * same fma chains: the same bits): the Winograd rows' last block where it has at most 32 tiles
+ * (the stem: 168 tiles = 3 x 48 + 24), whose other 16 columns would be computed and dropped. */
+NE_TARGET_AVX512 static void ne_c2_direct32_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
+                                                        const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00,
+           a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+    if (cont) {
+#define NE_C2_DLD2(c)                                                                                    \
+        a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                       \
+        a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);
+        NE_C2_DLD2(0) NE_C2_DLD2(1) NE_C2_DLD2(2) NE_C2_DLD2(3) NE_C2_DLD2(4) NE_C2_DLD2(5) NE_C2_DLD2(6) NE_C2_DLD2(7)
+#undef NE_C2_DLD2
+    }
+    for (int64_t r = 0; r < nr; r++) {
+        const float* row = rows[r] + x0;
+        const float* w = wp + r * kw * NE_C2_DC;
+        for (int64_t j = 0; j < kw; j++, w += NE_C2_DC) {
+            const float* s = row + joff[j];
+            const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16);
+            __m512 wc;
+#define NE_C2_DFMA2(c)                                                                                   \
+            wc = _mm512_set1_ps(w[c]);                                                                  \
+            a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                                 \
+            a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);
+            NE_C2_DFMA2(0) NE_C2_DFMA2(1) NE_C2_DFMA2(2) NE_C2_DFMA2(3) NE_C2_DFMA2(4) NE_C2_DFMA2(5) NE_C2_DFMA2(6) NE_C2_DFMA2(7)
+#undef NE_C2_DFMA2
+        }
+    }
+#define NE_C2_DST2(c)                                                                                    \
+    _mm512_storeu_ps(acc + c * lda, a##c##0);                                                           \
+    _mm512_storeu_ps(acc + c * lda + 16, a##c##1);
+    NE_C2_DST2(0) NE_C2_DST2(1) NE_C2_DST2(2) NE_C2_DST2(3) NE_C2_DST2(4) NE_C2_DST2(5) NE_C2_DST2(6) NE_C2_DST2(7)
+#undef NE_C2_DST2
+}
+
+/* ne_c2wx_out_f32_avx512 then the epilogue (scale 1, no residual) of one whole Winograd block,
+ * in registers: dst[c*cs + x0 + x] = relu?(y[c][x] + t[c]) for x < 192, c < 8, with the same
+ * operations in the same order as ne_c2wx_out (ne_conv2d_wx_kernel.h) and ne_c2_epilogue (x*1 + t
+ * is x + t), so the same bits; the 4 outputs of each tile interleaved by two rounds of permutes. */
+NE_TARGET_AVX512 static void ne_c2wx_out_epi_f32_avx512(const float* m, const float* t, int32_t relu, float* dst, int64_t cs) {
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    const __m512i p0 = _mm512_set_epi32(23, 22, 7, 6, 21, 20, 5, 4, 19, 18, 3, 2, 17, 16, 1, 0);
+    const __m512i p1 = _mm512_set_epi32(31, 30, 15, 14, 29, 28, 13, 12, 27, 26, 11, 10, 25, 24, 9, 8);
+    const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), eight = _mm512_set1_ps(8.0f);
+    const __m512 half = _mm512_set1_ps(0.5f), quarter = _mm512_set1_ps(0.25f), eighth = _mm512_set1_ps(0.125f);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int c = 0; c < 8; c++) {
+        const __m512 tc = _mm512_set1_ps(t[c]);
+        for (int v = 0; v < 3; v++) {
+            const float* mc = m + c * 48 + 16 * v;
+            const __m512 m0 = _mm512_loadu_ps(mc), m1 = _mm512_loadu_ps(mc + 384), m2 = _mm512_loadu_ps(mc + 2 * 384);
+            const __m512 m3 = _mm512_loadu_ps(mc + 3 * 384), m4 = _mm512_loadu_ps(mc + 4 * 384);
+            const __m512 m5 = _mm512_loadu_ps(mc + 5 * 384), m6 = _mm512_loadu_ps(mc + 6 * 384);
+            const __m512 a = _mm512_add_ps(m1, m2), b = _mm512_sub_ps(m1, m2), cc = _mm512_add_ps(m3, m4), e = _mm512_sub_ps(m3, m4);
+            const __m512 y0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(m0, a), cc), m5);
+            const __m512 y1 = _mm512_sub_ps(_mm512_add_ps(b, _mm512_mul_ps(e, two)), _mm512_mul_ps(m5, half));
+            const __m512 y2 = _mm512_add_ps(_mm512_add_ps(a, _mm512_mul_ps(cc, four)), _mm512_mul_ps(m5, quarter));
+            const __m512 y3 = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(b, _mm512_mul_ps(e, eight)), _mm512_mul_ps(m5, eighth)), m6);
+            const __m512 l01 = _mm512_permutex2var_ps(y0, lo, y1), h01 = _mm512_permutex2var_ps(y0, hi, y1);
+            const __m512 l23 = _mm512_permutex2var_ps(y2, lo, y3), h23 = _mm512_permutex2var_ps(y2, hi, y3);
+            __m512 o[4] = {_mm512_permutex2var_ps(l01, p0, l23), _mm512_permutex2var_ps(l01, p1, l23),
+                           _mm512_permutex2var_ps(h01, p0, h23), _mm512_permutex2var_ps(h01, p1, h23)};
+            float* d = dst + c * cs + 64 * v;
+            for (int k = 0; k < 4; k++) {
+                __m512 x = _mm512_add_ps(o[k], tc);
+                if (relu) x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), x, zero);
+                _mm512_storeu_ps(d + 16 * k, x);
+            }
+        }
+    }
 }
 
 /* The AVX-512 register block of the direct path with its epilogue at the store (a whole block:
@@ -144,14 +246,32 @@ typedef struct {
     int32_t relu;
     int64_t lq, ncb;
     const int64_t* joff;
-    ne_c2_direct_fn kernel;
+    ne_c2_direct_fn kernel, kernel32;   /* kernel32: 32 columns (AVX-512), else the 48-column kernel */
     ne_c2_epi_f32_fn epi;
     int32_t epi_in_kernel;   /* AVX-512: whole blocks without residual take ne_c2_direct_epi_f32_avx512 */
     /* the fused max-pool (ne_c2_forward_direct_pool): kh, kw, sh, sw, ph, pw, dh, dw; output size */
     const int64_t* pool;
     int64_t pho, pwo;
     int32_t isa;
+    /* the 1-D Winograd rows (ne_c2_wx_runs): its weights, tiles per phase row (a multiple of 48), transforms */
+    int32_t wx;
+    const float* u;
+    int64_t ltq;
+    void (*wx_in)(const float* d, float* v, int64_t ltq, float* tmp);
+    void (*wx_out)(const float* m, float* y);
 } ne_c2_direct_ctx;
+
+/* A task's scratch for ne_c2_direct_row, plus `extra` floats after it (64-byte aligned). */
+typedef struct {
+    float *block, *buf, *zero, *acc, *extra;
+    const float** rows;
+    int64_t* tag;   /* which input row each phase-row slot holds (ne_c2_direct_row), 0: none */
+    /* Winograd rows: V of each slot's 2 phases [slot][phase][7][ltq], the 7 sums of a block
+     * [7][8][48], its outputs [8][192], the deinterleave's scratch, the kernel's row pointers
+     * [7][2 * C_in * kh] */
+    float *v, *m, *y, *tmp;
+    const float** vrows;
+} ne_c2_direct_scratch;
 
 /* d[q] = s[2q] for q < n (the even phase of a stride-2 row): one permute per 16; the second load
  * is masked to s[2q + 30] at most, so nothing past the last element read is touched. */
@@ -167,15 +287,22 @@ NE_TARGET_AVX512 static void ne_c2_even_f32_avx512(float* restrict d, const floa
 /* One output row (image b, row oy) of the direct path, every channel: dst[co * cs + x] for x < W_out,
  * the residual read at res[co * cs + x] (res may be NULL). buf holds the C_in*kh phase-split
  * rows, zero a zero row, acc one register block's sums, rows the row pointers. */
-static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float* zero, float* acc, const float** rows,
-                             int64_t* tag, int64_t b, int64_t oy, float* dst, const float* res, int64_t cs) {
+static void ne_c2_direct_row(const ne_c2_direct_ctx* c, const ne_c2_direct_scratch* sc, int64_t b, int64_t oy, float* dst,
+                             const float* res, int64_t cs) {
     const ne_c2_geom* g = c->g;
-    const int64_t nr = g->cin * g->kh, lq = c->lq;
+    float* buf = sc->buf;
+    const float* zero = sc->zero;
+    float* acc = sc->acc;
+    const float** rows = sc->rows;
+    int64_t* tag = sc->tag;
+    const int64_t nr = g->cin * g->kh, lq = c->lq, ltq = c->ltq, n2 = 2 * nr;
     for (int64_t ci = 0; ci < g->cin; ci++)
         for (int64_t i = 0; i < g->kh; i++) {
             const int64_t r = ci * g->kh + i, y = oy * g->sh - g->ph + i * g->dh;
             if (y < 0 || y >= g->h) {
                 rows[r] = zero;
+                if (c->wx)
+                    for (int l = 0; l < NE_C2_WX_N; l++) sc->vrows[l * n2 + r] = sc->vrows[l * n2 + nr + r] = zero;
                 continue;
             }
             /* input row y of channel ci is kept in slot (ci, y mod kh) for the next output rows
@@ -184,6 +311,9 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
             const int64_t sl = g->dh == 1 ? ci * g->kh + y % g->kh : r, key = b * g->h + y + 1;
             float* d0 = buf + sl * g->sw * lq;
             rows[r] = d0;
+            if (c->wx)
+                for (int l = 0; l < NE_C2_WX_N; l++)
+                    for (int ph = 0; ph < 2; ph++) sc->vrows[l * n2 + ph * nr + r] = sc->v + ((sl * 2 + ph) * NE_C2_WX_N + l) * ltq;
             if (tag[sl] == key) continue;
             tag[sl] = key;
             const float* src = c->in + ((b * g->cin + ci) * g->h + y) * g->w;
@@ -207,8 +337,36 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
                     for (int64_t q = qlo; q < qhi; q++) d[q] = sp[q];
                 }
                 for (int64_t q = qhi; q < lq; q++) d[q] = 0.0f;
+                if (c->wx) c->wx_in(d, sc->v + (sl * 2 + ph) * NE_C2_WX_N * ltq, ltq, sc->tmp);
             }
         }
+    if (c->wx) {
+        /* per block of 48 tiles (192 columns) and 8 channels: the 7 products' sums, each the
+         * register block over the 2 * C_in * kh phase rows' V, then A^T and the epilogue */
+        static const int64_t joff0 = 0;
+        const int64_t ntl = (g->wo + NE_C2_WX_M - 1) / NE_C2_WX_M;
+        for (int64_t t0 = 0; t0 < ntl; t0 += NE_C2_DX) {
+            const int64_t x0 = NE_C2_WX_M * t0, nx = g->wo - x0 < NE_C2_WX_M * NE_C2_DX ? g->wo - x0 : NE_C2_WX_M * NE_C2_DX;
+            const ne_c2_direct_fn kernel = ntl - t0 <= 32 ? c->kernel32 : c->kernel;
+            for (int64_t cb = 0; cb < c->ncb; cb++) {
+                const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
+                for (int l = 0; l < NE_C2_WX_N; l++)   /* product 6 (the point at infinity): even rows only */
+                    kernel(sc->vrows + l * n2, l == NE_C2_WX_N - 1 ? nr : n2, 1, &joff0, c->u + (cb * NE_C2_WX_N + l) * n2 * NE_C2_DC, t0,
+                              sc->m + l * NE_C2_DC * NE_C2_DX, NE_C2_DX, 0);
+                if (c->epi_in_kernel && nx == NE_C2_WX_M * NE_C2_DX && nco == NE_C2_DC && !res) {
+                    ne_c2wx_out_epi_f32_avx512(sc->m, c->t + cb * NE_C2_DC, c->relu, dst + cb * NE_C2_DC * cs + x0, cs);
+                    continue;
+                }
+                c->wx_out(sc->m, sc->y);
+                for (int64_t o = 0; o < nco; o++) {
+                    const int64_t co = cb * NE_C2_DC + o;
+                    c->epi(dst + co * cs + x0, sc->y + o * NE_C2_WX_M * NE_C2_DX, res ? res + co * cs + x0 : NULL, nx, 1.0f,
+                           c->t[co], c->relu);
+                }
+            }
+        }
+        return;
+    }
     for (int64_t cb = 0; cb < c->ncb; cb++) {
         const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
         for (int64_t x0 = 0; x0 < g->wo; x0 += NE_C2_DX) {
@@ -227,19 +385,16 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, float* buf, const float*
     }
 }
 
-/* A task's scratch for ne_c2_direct_row, plus `extra` floats after it (64-byte aligned). */
-typedef struct {
-    float *block, *buf, *zero, *acc, *extra;
-    const float** rows;
-    int64_t* tag;   /* which input row each phase-row slot holds (ne_c2_direct_row), 0: none */
-} ne_c2_direct_scratch;
-
 static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne_c2_direct_scratch* s) {
     const ne_c2_geom* g = c->g;
-    const int64_t nr = g->cin * g->kh, lq = c->lq;
-    /* nr phase-split rows, one zero row, one register block's sums, the row pointers, extra */
+    const int64_t nr = g->cin * g->kh, lq = c->lq, ltq = c->ltq;
+    /* nr phase-split rows, one zero row, one register block's sums, the row pointers, extra;
+     * with Winograd rows, their V, sums, outputs, deinterleave and row pointers before extra */
     const int64_t fl = (nr + 1) * g->sw * lq + NE_C2_DC * NE_C2_DX, ptrs = (nr * 16 + 63) / 64 * 16;
-    float* buf = (float*) ne_c2_scratch((size_t) (fl + ptrs + extra) * sizeof(float));
+    const int64_t wfl = c->wx ? (nr * 2 * NE_C2_WX_N * ltq + NE_C2_WX_N * NE_C2_DC * NE_C2_DX + NE_C2_DC * NE_C2_WX_M * NE_C2_DX +
+                                 4 * (ltq + 1) + 15) / 16 * 16 + (NE_C2_WX_N * 2 * nr * 2 + 15) / 16 * 16
+                              : 0;
+    float* buf = (float*) ne_c2_scratch((size_t) (fl + ptrs + wfl + extra) * sizeof(float));
     if (!buf) return 0;
     s->block = s->buf = buf;
     s->zero = buf + nr * g->sw * lq;
@@ -247,7 +402,16 @@ static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne
     s->rows = (const float**) (s->acc + NE_C2_DC * NE_C2_DX);
     s->tag = (int64_t*) (s->rows + nr);
     for (int64_t i = 0; i < nr; i++) s->tag[i] = 0;
-    s->extra = buf + fl + ptrs;
+    s->v = s->m = s->y = s->tmp = NULL;
+    s->vrows = NULL;
+    if (c->wx) {
+        s->v = buf + fl + ptrs;
+        s->m = s->v + nr * 2 * NE_C2_WX_N * ltq;
+        s->y = s->m + NE_C2_WX_N * NE_C2_DC * NE_C2_DX;
+        s->tmp = s->y + NE_C2_DC * NE_C2_WX_M * NE_C2_DX;
+        s->vrows = (const float**) (buf + fl + ptrs + wfl - (NE_C2_WX_N * 2 * nr * 2 + 15) / 16 * 16);
+    }
+    s->extra = buf + fl + ptrs + wfl;
     memset(s->zero, 0, (size_t) (g->sw * lq) * sizeof(float));
     return 1;
 }
@@ -261,7 +425,7 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) {
         const int64_t b = item / g->ho, oy = item % g->ho;
         const int64_t at = b * g->cout * hwo + oy * g->wo;
-        ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
+        ne_c2_direct_row(c, &s, b, oy, c->out + at, c->res ? c->res + at : NULL, hwo);
     }
     ne_c2_scratch_free(s.block);
     return NE_OK;
@@ -335,7 +499,47 @@ static int32_t ne_c2_prepare_direct(const ne_c2_geom* g, const float* w, const f
         float s;
         ne_c2_affine_f32(bias, scale, shift, co, &s, &t[co]);
     }
+    if (ne_c2_wx_layout(g)) {
+        /* U[8-channel block][l][phase row ph*nr + r][8] = G g of phase ph's taps (j = 2k + ph) of
+         * input row r = ci*kh + i, the scale folded in; in double, rounded once. The odd phase's
+         * 4th tap is zero, and so its U[6] (G's last row picks that tap): product 6 runs over the
+         * even rows only, 13 products per tile and input row instead of 14. */
+        static const double G[NE_C2_WX_N][4] = {
+            {1.0 / 2, 0, 0, 0}, {-1.0 / 9, -1.0 / 9, -1.0 / 9, -1.0 / 9}, {1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3},
+            {1.0 / 60, 1.0 / 30, 1.0 / 15, 2.0 / 15}, {-1.0 / 36, 1.0 / 18, -1.0 / 9, 2.0 / 9},
+            {-32.0 / 45, 16.0 / 45, -8.0 / 45, 4.0 / 45}, {0, 0, 0, 1}};
+        const int64_t nr = g->cin * g->kh, n2 = 2 * nr;
+        float* u = (float*) (prep + L->u);
+        for (int64_t cb = 0; cb < ncb; cb++)
+            for (int l = 0; l < NE_C2_WX_N; l++)
+                for (int64_t r = 0; r < nr; r++)
+                    for (int ph = 0; ph < 2; ph++)
+                        for (int64_t o = 0; o < NE_C2_DC; o++) {
+                            const int64_t co = cb * NE_C2_DC + o;
+                            double v = 0;
+                            if (co < g->cout)
+                                for (int k = 0; k < 4; k++)
+                                    if (2 * k + ph < g->kw)
+                                        v += G[l][k] * (double) w[co * K + r * g->kw + 2 * k + ph] * (scale ? (double) scale[co] : 1.0);
+                            u[((cb * NE_C2_WX_N + l) * n2 + ph * nr + r) * NE_C2_DC + o] = (float) v;
+                        }
+    }
     return NE_OK;
+}
+
+/* The direct path's row length lq (every block's last load stays inside) and, where the
+ * Winograd rows run, their tiles per phase row, weights and transforms. */
+static void ne_c2_direct_setup(ne_c2_direct_ctx* c, const char* prep, const ne_c2_layout* L, int32_t isa) {
+    const ne_c2_geom* g = c->g;
+    c->lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    c->wx = ne_c2_wx_runs(g);
+    if (!c->wx) return;
+    c->ltq = ((g->wo + NE_C2_WX_M - 1) / NE_C2_WX_M + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX;
+    if (c->lq < 4 * c->ltq + 4) c->lq = (4 * c->ltq + 4 + 15) / 16 * 16;   /* the input transform reads 4 * ltq + 4 */
+    c->u = (const float*) (prep + L->u);
+    c->kernel32 = isa == NE_ISA_AVX512 ? ne_c2_direct32_f32_avx512 : c->kernel;
+    c->wx_in = isa == NE_ISA_AVX512 ? ne_c2wx_in_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2wx_in_f32_avx2 : ne_c2wx_in_f32_base;
+    c->wx_out = isa == NE_ISA_AVX512 ? ne_c2wx_out_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2wx_out_f32_avx2 : ne_c2wx_out_f32_base;
 }
 
 static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
@@ -359,7 +563,7 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     c.epi_in_kernel = isa == NE_ISA_AVX512;
     c.isa = isa;
     /* phase-row length: every block's last load (x0 + 47 + (kw-1)/sw + 15 at most) stays inside */
-    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    ne_c2_direct_setup(&c, prep, L, isa);
     int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
     if (!joff) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
@@ -525,7 +729,7 @@ static int32_t ne_c2_direct_pool_range(void* p, int64_t begin, int64_t end) {
                     if (tag[j] == 0 || t < base || t > last || (t - base) % pdh) k = j;
                 }
                 float* dst = ring + k * slot;
-                ne_c2_direct_row(c, s.buf, s.zero, s.acc, s.rows, s.tag, b, y, dst, NULL, ldr);
+                ne_c2_direct_row(c, &s, b, y, dst, NULL, ldr);
                 tag[k] = b * g->ho + y + 1;
             }
             held[nv++] = ring + k * slot;
@@ -568,7 +772,7 @@ static int32_t ne_c2_forward_direct_pool(const ne_c2_geom* g, const float* in, c
     c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
     c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
     c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
-    c.lq = ((g->wo + NE_C2_DX - 1) / NE_C2_DX * NE_C2_DX + g->kw + 16 + 15) / 16 * 16;
+    ne_c2_direct_setup(&c, prep, L, isa);
     int64_t* joff = (int64_t*) ne_c2_alloc((size_t) g->kw * sizeof(int64_t));
     if (!joff) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t j = 0; j < g->kw; j++) joff[j] = (j % g->sw) * c.lq + j / g->sw;
