@@ -240,6 +240,13 @@ class Conv2dTest {
             {1, 4, 8, 100, 17, 4, 2, 1, 2, 2, 4, 2},     // even kernel, padding past the kernel's reach, dilation 2 along H
             {1, 3, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1},       // 1x1 plane
             {1, 3, 3, 2, 7, 3, 3, 2, 1, 5, 5, 1},        // output larger than the input
+            // 7 wide at stride 2: the 1-D Winograd rows (4-column tiles in blocks of 48 tiles)
+            {1, 3, 11, 701, 8, 7, 7, 2, 2, 3, 3, 1},     // W_out 351: a whole block, then 40 tiles (the 48-tile kernel, cut)
+            {1, 3, 9, 515, 13, 7, 7, 1, 2, 3, 3, 1},     // W_out 258: a whole block, then 17 tiles (the 32-tile kernel); 13 channels
+            {2, 2, 8, 61, 5, 7, 7, 2, 2, 0, 1, 1},       // C_in 2, narrow padding, W_out 29 (a cut tile)
+            {1, 4, 6, 100, 9, 3, 7, 2, 2, 1, 3, 2},      // C_in 4, kh 3, dilation 2 along H
+            {1, 1, 5, 3, 3, 7, 7, 2, 2, 3, 3, 1},        // one channel, W_out 2: one cut tile
+            {1, 3, 9, 60, 8, 7, 7, 1, 1, 3, 3, 1},       // 7 wide at stride 1: the plain direct rows
             // the pointwise driver (1x1, stride 1, no padding): C_in over its 128-channel chunk,
             // planes not a multiple of its 48-column block nor of its up-to-384-position item
             {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
@@ -264,6 +271,18 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * The stem (7x7/2, 3 -> 64, padding 3) on a 1344-wide strip: its rows run the 1-D Winograd
+     * F(4,4) over the stride-2 phases (ne_conv2d_direct_paths.h). Stated bound, the direct path's:
+     * 2e-6 of (Σ|w|·|x| + 1) per element, every epilogue; measured about 4e-7 of Σ|w|·|x| on the
+     * full 800x1344 image (tools/profile/stem_profile.c), like the plain fma chain it replaced.
+     */
+    @Test
+    void stemWinogradRowsStayWithinTheDirectBound() {
+        Case c = Case.random(47, 1, 3, 9, 1344, 64, 7, 7, p(2, 3, 1, 1));
+        for (int epi : new int[] {0, 2, 15}) check(c, DType.FLOAT32, epi, Conv2d.Algo.AUTO);
+    }
+
     @Test
     void variantsAndThreadCountsGiveIdenticalBits() {
         Case[] cases = {Case.random(31, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)), Case.random(32, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),
@@ -278,7 +297,9 @@ class Conv2dTest {
                         // 14x14 = 196, panels of 12 and of 6 rows, K over two KC blocks
                         Case.random(41, 1, 40, 7, 7, 30, 3, 3, p(1, 1, 1, 1)), Case.random(42, 2, 300, 14, 14, 26, 1, 1, p(1, 0, 1, 1)),
                         // one image split along output channels: im2col columns built once for the items
-                        Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1))};
+                        Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1)),
+                        // the stem's 1-D Winograd rows: whole 48-tile blocks, a 40-tile and a 17-tile one
+                        Case.random(45, 1, 3, 9, 701, 13, 7, 7, p(2, 3, 1, 1)), Case.random(46, 2, 3, 5, 515, 8, 7, 7, p(2, 3, 1, 1))};
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);

@@ -60,7 +60,8 @@ class ConvMaxPoolTest {
     static Case[] cases() {
         return new Case[] {
             Case.random(71, 2, 3, 37, 53, 20, 7, 7, p(2, 3, 1, 1)),    // the stem's conv, odd sizes, C_out not a multiple of 8
-            Case.random(72, 1, 3, 30, 203, 16, 7, 7, p(2, 3, 1, 1)),   // W_out 102: three 48-column blocks
+            Case.random(72, 1, 3, 30, 203, 16, 7, 7, p(2, 3, 1, 1)),   // W_out 102: 26 Winograd tiles (the 32-tile block)
+            Case.random(81, 1, 3, 13, 701, 16, 7, 7, p(2, 3, 1, 1)),   // W_out 351: a whole 48-tile block (A^T fused with the epilogue), then 40 tiles
             Case.random(73, 1, 1, 17, 19, 9, 3, 3, p(1, 1, 1, 1)),     // one channel, stride 1
             Case.random(74, 1, 4, 9, 7, 8, 5, 3, p(1, 2, 1, 1)),       // 4 channels, 5x3 kernel, odd padding
             Case.random(75, 1, 2, 6, 5, 3, 1, 1, p(1, 0, 1, 1))};      // 1x1: a tiny plane
@@ -91,18 +92,21 @@ class ConvMaxPoolTest {
 
     @Test
     void fusedBitsAreTheSameForEveryThreadCountAndIsa() {
-        Case c = Case.random(76, 2, 3, 45, 131, 24, 7, 7, p(2, 3, 1, 1));   // W_out 66: the AVX-512 pooling's vector and scalar parts
-        CpuOptions.setThreads(1);
-        CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
-        long[] base = both(c, DType.FLOAT32, true, true, STEM_POOL)[0];
-        for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.BASELINE, CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO})
-            for (int threads : new int[] {1, 2, 3, 7}) {
-                CpuOptions.setThreads(threads);
-                CpuOptions.setIsa(isa);
-                long[][] r = both(c, DType.FLOAT32, true, true, STEM_POOL);
-                assertArrayEquals(r[1], r[0], isa + ", " + threads + " threads: fused vs unfused");
-                assertArrayEquals(base, r[0], isa + ", " + threads + " threads vs baseline, 1 thread");
-            }
+        // W_out 66: the AVX-512 pooling's vector and scalar parts; W_out 351: the Winograd rows' whole
+        // 48-tile block (A^T fused with the epilogue in AVX-512) and a 40-tile one
+        for (Case c : new Case[] {Case.random(76, 2, 3, 45, 131, 24, 7, 7, p(2, 3, 1, 1)), Case.random(82, 1, 3, 9, 701, 16, 7, 7, p(2, 3, 1, 1))}) {
+            CpuOptions.setThreads(1);
+            CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
+            long[] base = both(c, DType.FLOAT32, true, true, STEM_POOL)[0];
+            for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.BASELINE, CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO})
+                for (int threads : new int[] {1, 2, 3, 7}) {
+                    CpuOptions.setThreads(threads);
+                    CpuOptions.setIsa(isa);
+                    long[][] r = both(c, DType.FLOAT32, true, true, STEM_POOL);
+                    assertArrayEquals(r[1], r[0], isa + ", " + threads + " threads: fused vs unfused");
+                    assertArrayEquals(base, r[0], isa + ", " + threads + " threads vs baseline, 1 thread");
+                }
+        }
     }
 
     @Test
