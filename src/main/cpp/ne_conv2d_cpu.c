@@ -3,7 +3,8 @@
  * stride-1 unpadded convolution, straight on the NCHW input) for every shape, Winograd
  * F(4x4,3x3) for float32 3x3 stride-1 convolutions on planes large enough (2.25x fewer
  * multiplications), and the direct kernel (ne_conv2d_direct_paths.h) for float32 1x1 stride-1
- * convolutions on large planes and those with <= 4 input channels (the stem). One path per
+ * convolutions on large planes and those with <= 4 input channels (the stem, whose 7-wide
+ * stride-2 rows it computes by 1-D Winograd F(4,4) over the two column phases). One path per
  * case; the rule is in ne_c2_choose.
  * Every path runs on prepared weights (ne_conv2d_prepare_cpu: laid out once as the path reads
  * them, the BN scale folded in); the unprepared entry point prepares, runs and frees, so that
