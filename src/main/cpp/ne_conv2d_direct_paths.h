@@ -341,6 +341,15 @@ static void ne_c2_direct_row(const ne_c2_direct_ctx* c, const ne_c2_direct_scrat
             }
         }
     if (c->wx) {
+        /* the input rows the next output row adds (sh per channel), asked into L2 now: read
+         * from memory when split, they stalled the split (5 % of the stem) */
+        for (int64_t ci = 0; ci < g->cin; ci++)
+            for (int64_t i = g->kh; i < g->kh + g->sh; i++) {
+                const int64_t y = oy * g->sh - g->ph + i * g->dh;
+                if (y < 0 || y >= g->h) continue;
+                const char* src = (const char*) (c->in + ((b * g->cin + ci) * g->h + y) * g->w);
+                for (int64_t o = 0; o < g->w * (int64_t) sizeof(float); o += 64) _mm_prefetch(src + o, _MM_HINT_T1);
+            }
         /* per block of 48 tiles (192 columns) and 8 channels: the 7 products' sums, each the
          * register block over the 2 * C_in * kh phase rows' V, then A^T and the epilogue */
         static const int64_t joff0 = 0;
