@@ -190,6 +190,34 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
 #define NE_C2_WINOGRAD 1
 #include "ne_gemm.h"
 typedef char ne_c2_mr_is_12[NE_GEMM_MR == 12 ? 1 : -1];   /* ne_c2_layout_of's panel height */
+
+/* Winograd's input rows split into their 6 phases, o[j][q] = p[4q + j] for j < 6, q < n (n a
+ * multiple of 16; p readable up to 4n + 68), per variant (ne_c2_wino_input calls its own): plain
+ * copies in base and AVX2 (GCC leaves these stride-4 loops scalar), permutes on AVX-512 (the
+ * scalar copies were 40 % of that transform at 13 tiles a row). Copies only: the same bits. */
+static void ne_c2_phases_f32_base(float* const* o, const float* p, int64_t n) {
+    for (int64_t q = 0; q < n; q++)
+        for (int j = 0; j < 6; j++) o[j][q] = p[4 * q + j];
+}
+
+NE_TARGET_AVX2 static void ne_c2_phases_f32_avx2(float* const* o, const float* p, int64_t n) {
+    for (int64_t q = 0; q < n; q++)
+        for (int j = 0; j < 6; j++) o[j][q] = p[4 * q + j];
+}
+
+NE_TARGET_AVX512 static void ne_c2_phases_f32_avx512(float* const* o, const float* p, int64_t n) {
+    for (int64_t q = 0; q < n; q += 16) {
+        for (int j = 0; j < 6; j++) {
+            /* elements j, j + 4, ..., j + 60 of the 64 from 4q (phases 4, 5: 0, 1 from 4q + 4) */
+            const float* s = p + 4 * q + (j & 3) + (j & 4);
+            const __m512i idx = _mm512_set_epi32(28, 24, 20, 16, 12, 8, 4, 0, 28, 24, 20, 16, 12, 8, 4, 0);
+            const __m512 ab = _mm512_permutex2var_ps(_mm512_loadu_ps(s), idx, _mm512_loadu_ps(s + 16));
+            const __m512 cd = _mm512_permutex2var_ps(_mm512_loadu_ps(s + 32), idx, _mm512_loadu_ps(s + 48));
+            _mm512_storeu_ps(o[j] + q, _mm512_shuffle_f32x4(ab, cd, 0x44));
+        }
+    }
+}
+
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL

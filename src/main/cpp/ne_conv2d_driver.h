@@ -238,7 +238,7 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
     const int64_t tbp = (c->tb + c->nr - 1) / c->nr * c->nr;
-    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * tbp + 4 * c->tw + 4) * sizeof(NE_T));
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * (tbp + 16) + 4 * ((c->tw + 15) / 16 * 16) + 72) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
         c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, scratch);

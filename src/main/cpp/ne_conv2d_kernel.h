@@ -159,24 +159,26 @@ NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, i
  * [ty0, ty1) (lt counts tiles from ty0), all at once so that the loops are tb long. The scratch
  * rows are tbp = tb rounded up to nr long, their tail zero, so that every loop runs whole
  * vectors (the scalar remainders were a third of this transform on 13x13 tiles) and the last
- * panel of V is written nr wide (columns past tb: zero, never stored by the products);
- * scratch holds 72 * tbp + 4 * tw + 4 elements. */
+ * panel of V is written nr wide (columns past tb: zero, never stored by the products).
+ * The row's split into 6 phases runs twv = tw rounded up to 16 columns, whole vectors too, by
+ * permutes on AVX-512 (ne_c2_phases: at 13 tiles a row it was all scalar; 3x3 256->256 on
+ * 50x50, one thread, alternated runs of tools/profile/conv_profile.c: 5.65-5.75 -> 5.50-5.64 ms
+ * min, 6.03-6.24 -> 5.69-5.88 median): a tile row writes up to 15 columns past its tw, into the
+ * next tile row's (written after it) or the 16 spare columns of each scratch row (zeroed after
+ * the rows). scratch holds 72 * (tbp + 16) + 4 * twv + 72 elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
                                        int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch) {
-    const int64_t tbp = (tb + nr - 1) / nr * nr;
+    const int64_t tbp = (tb + nr - 1) / nr * nr, tbs = tbp + 16, twv = (tw + 15) / 16 * 16;
     NE_T* d[6][6];
     NE_T* t[6][6];
     for (int r = 0; r < 6; r++)
-        for (int j = 0; j < 6; j++) {
-            d[r][j] = scratch + (r * 6 + j) * tbp, t[r][j] = scratch + (36 + r * 6 + j) * tbp;
-            for (int64_t q = tb; q < tbp; q++) d[r][j][q] = 0;
-        }
-    /* A zero-padded copy of each input row (pad[p_w + x] = row[x]), then its four phases
-     * pad[4q + j], j < 4, deinterleaved; phases 4 and 5 are phases 0 and 1 one tile on. */
-    NE_T* pad = scratch + 72 * tbp;
-    const int64_t plen = 4 * tw + 4;
+        for (int j = 0; j < 6; j++) d[r][j] = scratch + (r * 6 + j) * tbs, t[r][j] = scratch + (36 + r * 6 + j) * tbs;
+    /* A zero-padded copy of each input row (pad[p_w + x] = row[x]), then its six phases
+     * pad[4q + j], j < 6, deinterleaved (phases 4 and 5 are phases 0 and 1 one tile on). */
+    NE_T* pad = scratch + 72 * tbs;
+    const int64_t plen = 4 * twv + 72;   /* ne_c2_phases reads 4 * twv + 68 */
     for (int64_t q = 0; q < plen; q++) pad[q] = 0;
-    const int64_t xn = g->w < plen - g->pw ? g->w : plen - g->pw;
+    const int64_t xn = g->w < 4 * tw + 4 - g->pw ? g->w : 4 * tw + 4 - g->pw;
     for (int64_t ty = ty0; ty < ty1; ty++) {
         const int64_t lt = (ty - ty0) * tw;
         for (int r = 0; r < 6; r++) {
@@ -184,23 +186,18 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
             NE_T *restrict d0 = d[r][0] + lt, *restrict d1 = d[r][1] + lt, *restrict d2 = d[r][2] + lt;
             NE_T *restrict d3 = d[r][3] + lt, *restrict d4 = d[r][4] + lt, *restrict d5 = d[r][5] + lt;
             if (y < 0 || y >= g->h) {
-                for (int64_t q = 0; q < tw; q++) d0[q] = d1[q] = d2[q] = d3[q] = d4[q] = d5[q] = 0;
+                for (int64_t q = 0; q < twv; q++) d0[q] = d1[q] = d2[q] = d3[q] = d4[q] = d5[q] = 0;
                 continue;
             }
             const NE_T* row = plane + y * g->w;
             for (int64_t x = 0; x < xn; x++) pad[g->pw + x] = row[x];
-            const NE_T* restrict pp = pad;
-            for (int64_t q = 0; q < tw; q++) {
-                d0[q] = pp[4 * q];
-                d1[q] = pp[4 * q + 1];
-                d2[q] = pp[4 * q + 2];
-                d3[q] = pp[4 * q + 3];
-            }
-            for (int64_t q = 0; q < tw - 1; q++) d4[q] = d0[q + 1], d5[q] = d1[q + 1];
-            d4[tw - 1] = pp[4 * tw];
-            d5[tw - 1] = pp[4 * tw + 1];
+            NE_T* o[6] = {d0, d1, d2, d3, d4, d5};
+            NE_CAT(ne_c2_phases, NE_SFX)(o, pad, twv);
         }
     }
+    for (int r = 0; r < 6; r++)
+        for (int j = 0; j < 6; j++)
+            for (int64_t q = tb; q < tbs; q++) d[r][j][q] = 0;
     for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tbp);          /* along x: t[r][k] */
     for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {                            /* along y */
         /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
