@@ -218,6 +218,37 @@ NE_TARGET_AVX512 static void ne_c2_phases_f32_avx512(float* const* o, const floa
     }
 }
 
+/* Winograd's output rows, y[x] = v[x % 4][x / 4] for x < n (the 4 columns of each tile
+ * interleaved), per variant: plain copies in base and AVX2, two rounds of permutes on AVX-512
+ * (v readable up to (n + 63) / 64 * 16 elements each). Copies only: the same bits. */
+static void ne_c2_interleave4_f32_base(float* y, const float* const* v, int64_t n) {
+    for (int64_t x = 0; x < n; x++) y[x] = v[x & 3][x >> 2];
+}
+
+NE_TARGET_AVX2 static void ne_c2_interleave4_f32_avx2(float* y, const float* const* v, int64_t n) {
+    for (int64_t x = 0; x < n; x++) y[x] = v[x & 3][x >> 2];
+}
+
+NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float* const* v, int64_t n) {
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    const __m512i p0 = _mm512_set_epi32(23, 22, 7, 6, 21, 20, 5, 4, 19, 18, 3, 2, 17, 16, 1, 0);
+    const __m512i p1 = _mm512_set_epi32(31, 30, 15, 14, 29, 28, 13, 12, 27, 26, 11, 10, 25, 24, 9, 8);
+    for (int64_t x0 = 0; x0 < n; x0 += 64) {
+        const int64_t q = x0 / 4;
+        const __m512 y0 = _mm512_loadu_ps(v[0] + q), y1 = _mm512_loadu_ps(v[1] + q), y2 = _mm512_loadu_ps(v[2] + q),
+                     y3 = _mm512_loadu_ps(v[3] + q);
+        const __m512 l01 = _mm512_permutex2var_ps(y0, lo, y1), h01 = _mm512_permutex2var_ps(y0, hi, y1);
+        const __m512 l23 = _mm512_permutex2var_ps(y2, lo, y3), h23 = _mm512_permutex2var_ps(y2, hi, y3);
+        const __m512 o[4] = {_mm512_permutex2var_ps(l01, p0, l23), _mm512_permutex2var_ps(l01, p1, l23),
+                             _mm512_permutex2var_ps(h01, p0, h23), _mm512_permutex2var_ps(h01, p1, h23)};
+        for (int k = 0; k < 4 && x0 + 16 * k < n; k++) {
+            const int64_t rem = n - x0 - 16 * k;
+            _mm512_mask_storeu_ps(y + x0 + 16 * k, rem >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << rem) - 1), o[k]);
+        }
+    }
+}
+
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL

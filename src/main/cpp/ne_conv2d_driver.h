@@ -259,7 +259,7 @@ static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
     const int64_t tbp = (c->tb + 15) / 16 * 16;
-    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (40 * tbp + 4 * c->tw) * sizeof(NE_T));
+    NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (40 * tbp + 4 * c->tw + 64) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     const int64_t hwo = g->ho * g->wo;
     for (int64_t co = begin; co < end; co++) {

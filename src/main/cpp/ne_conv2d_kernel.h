@@ -233,7 +233,8 @@ NE_TARGET static void NE_CAT(ne_c2_at, NE_SFX)(NE_T* const* o, const NE_T* const
 /* Output channel co, tile rows [ty0, ty1): out = A^T M A over all tb tiles at once, then the
  * epilogue row by row. The transforms run over tbp = tb rounded up to 16, whole vectors: past
  * tb they read the next rows of M (M has 16 elements more, zero, after its last row) and their
- * results there are never used; scratch holds 40 * tbp + 4 * tw elements. */
+ * results there are never used; scratch holds 40 * tbp + 4 * tw + 64 elements (the AVX-512
+ * interleave reads up to 15 past a tile row's tw). */
 NE_TARGET static void NE_CAT(ne_c2_wino_output, NE_SFX)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1,
                                         int64_t tw, int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t,
                                         int32_t relu, NE_T* scratch) {
@@ -250,11 +251,21 @@ NE_TARGET static void NE_CAT(ne_c2_wino_output, NE_SFX)(const ne_c2_geom* g, con
         NE_CAT(ne_c2_at, NE_SFX)(o, m, tbp);
     }
     for (int r = 0; r < 4; r++) NE_CAT(ne_c2_at, NE_SFX)(v[r], (const NE_T* const*) u[r], tbp);   /* along x */
+    /* No residual: the epilogue on the 16 tile rows (whole vectors, the same operation per
+     * element), then each output row interleaved straight into place (ne_c2_interleave4) */
+    if (!resPlane)
+        for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++) NE_CAT(ne_c2_epilogue, NE_SFX)(v[r][c], v[r][c], NULL, tbp, s, t, relu);
     for (int64_t ty = ty0; ty < ty1; ty++) {
         const int64_t lt = (ty - ty0) * tw;
         for (int r = 0; r < 4; r++) {
             const int64_t y = 4 * ty + r;
             if (y >= g->ho) break;
+            if (!resPlane) {
+                const NE_T* vr[4] = {v[r][0] + lt, v[r][1] + lt, v[r][2] + lt, v[r][3] + lt};
+                NE_CAT(ne_c2_interleave4, NE_SFX)(outPlane + y * g->wo, vr, g->wo);
+                continue;
+            }
             const NE_T *v0 = v[r][0] + lt, *v1 = v[r][1] + lt, *v2 = v[r][2] + lt, *v3 = v[r][3] + lt;
             for (int64_t q = 0; q < tw; q++) {
                 rowbuf[4 * q] = v0[q];
