@@ -10,7 +10,8 @@ import java.util.Arrays;
  * the CPU (C99: im2col + the project's deterministic GEMM; Winograd F(4×4,3×3) for float32 3×3
  * stride-1 convolutions on large enough planes; the project's own register-blocked direct kernel
  * for float32 1×1 stride-1 convolutions and for those with at most 4 input channels, such as the
- * RGB stem) and CUDA
+ * RGB stem, whose 7-wide stride-2 rows it computes by 1-D Winograd F(4,4) over the two column
+ * phases, within the direct kernel's error bound) and CUDA
  * (the project's own kernel), float32 and float64, with a fused epilogue so that a ResNet's
  * {@code conv → frozen BN → (+ identity) → ReLU} is one call and one pass over the output.
  * Registered as maskrcnn-benchmark's {@code "Conv2d"}.
