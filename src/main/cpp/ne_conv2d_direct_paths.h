@@ -419,6 +419,8 @@ static int ne_c2_direct_scratch_get(const ne_c2_direct_ctx* c, int64_t extra, ne
         s->y = s->m + NE_C2_WX_N * NE_C2_DC * NE_C2_DX;
         s->tmp = s->y + NE_C2_DC * NE_C2_WX_M * NE_C2_DX;
         s->vrows = (const float**) (buf + fl + ptrs + wfl - (NE_C2_WX_N * 2 * nr * 2 + 15) / 16 * 16);
+        /* the 32-tile block leaves columns 32..47 of the sums as they were: defined, never used */
+        memset(s->m, 0, (size_t) (NE_C2_WX_N * NE_C2_DC * NE_C2_DX) * sizeof(float));
     }
     s->extra = buf + fl + ptrs + wfl;
     memset(s->zero, 0, (size_t) (g->sw * lq) * sizeof(float));
