@@ -2,7 +2,7 @@
  * ne_gemm.h, per image, group and chunk of output positions, on im2col columns or, for a 1x1
  * stride-1 unpadded convolution, straight on the NCHW input) for every shape, Winograd
  * F(4x4,3x3) for float32 3x3 stride-1 convolutions on planes large enough (2.25x fewer
- * multiplications), and the direct kernel (ne_conv2d_direct_paths.h) for float32 1x1 stride-1
+ * multiplications), and the direct kernel (ne_conv2d_direct_paths.h) for float32 unpadded 1x1
  * convolutions on large planes and those with <= 4 input channels (the stem). One path per
  * case; the rule is in ne_c2_choose.
  * Every path runs on prepared weights (ne_conv2d_prepare_cpu: laid out once as the path reads
@@ -18,6 +18,18 @@
 #include "ne_parallel.h"
 #include "ne_status.h"
 #include "ne_text.h"
+
+/* Phase timers of tools/profile/conv_profile.c (rdtsc cycles summed per slot), compiled in only
+ * with -DNE_C2_PROFILE: 0 pointwise item, 2 im2col, 3 GEMM, 4 epilogue init, 5 ReLU pass. */
+#ifdef NE_C2_PROFILE
+#include <x86intrin.h>
+int64_t ne_c2_prof[8];
+#define NE_C2_PROF_AT(v) const uint64_t v = __rdtsc();
+#define NE_C2_PROF_ADD(slot, a, b) ne_c2_prof[slot] += (int64_t) ((b) - (a));
+#else
+#define NE_C2_PROF_AT(v)
+#define NE_C2_PROF_ADD(slot, a, b)
+#endif
 
 typedef struct {
     int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups;
@@ -247,13 +259,13 @@ static int ne_c2_winograd_pays(const ne_c2_geom* g) {
  * kernel from 8 blocks (384 positions) per image, and where its overhang wastes at most a
  * quarter. */
 static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
-    const int64_t hw = g->h * g->w, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
+    const int64_t hw = g->ho * g->wo, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
     return blocks >= 8 && blocks * NE_C2_DX * 4 <= hw * 5;
 }
 
 /* The path algo selects (include/ne_conv2d.h), or NE_ERR_INVALID_ARGUMENT where the requested
  * one does not fit. Auto: Winograd where it fits and pays (16+ channels each way and enough
- * tiles), else the direct kernel for few input channels (the RGB stem) and for 1x1 stride-1
+ * tiles), else the direct kernel for few input channels (the RGB stem) and for unpadded 1x1
  * convolutions whose plane fills its blocks, else the GEMM path. */
 static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, int32_t* path) {
     if (algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;

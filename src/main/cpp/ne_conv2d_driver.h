@@ -113,6 +113,7 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         const NE_T* A = c->ap + gr * c->apg;
         /* C = t (+ residual), then C += (scale * W) B, each element one fma chain over k from
          * there: no zeroing pass, and a residual that is the output itself is read first. */
+        NE_C2_PROF_AT(e0)
         for (int64_t o = 0; o < o1 - o0; o++) {
             const int64_t co = gr * g->cout_g + o0 + o;
             c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, c->t[co]);
@@ -123,12 +124,21 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         } else {
             for (int64_t k0 = 0; k0 < c->K; k0 += NE_GEMM_KC) {
                 const int64_t k1 = c->K - k0 < NE_GEMM_KC ? c->K : k0 + NE_GEMM_KC;
+                NE_C2_PROF_AT(t0)
                 c->im2col(g, in, p0, n, k0, k1, col);
+                NE_C2_PROF_AT(t1)
                 NE_C2_G(ne_gemm_pa)(g->cout_g, c->K, A, o0, o1, k0, k1, n, col, n, C, hwo, 0, work, c->isa);
+                NE_C2_PROF_AT(t2)
+                NE_C2_PROF_ADD(2, t0, t1)
+                NE_C2_PROF_ADD(3, t1, t2)
             }
         }
+        NE_C2_PROF_AT(e1)
         if (c->relu)
             for (int64_t o = 0; o < o1 - o0; o++) c->relu_fn(C + o * hwo, n);
+        NE_C2_PROF_AT(e2)
+        NE_C2_PROF_ADD(4, e0, e1)
+        NE_C2_PROF_ADD(5, e1, e2)
     }
     ne_c2_scratch_free(work);
     return NE_OK;

@@ -245,6 +245,11 @@ class Conv2dTest {
             {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
             {1, 20, 1, 1, 9, 1, 1, 1, 1, 0, 0, 1},      // 1x1 plane
             {1, 7, 30, 29, 24, 1, 1, 1, 1, 0, 0, 1},
+            // strided 1x1 (ResNet's downsampling): the panel gathers every second column (AVX-512's
+            // permute) or third row; odd planes, a last row shorter than the stride's reach
+            {1, 40, 45, 45, 20, 1, 1, 2, 2, 0, 0, 1},
+            {2, 136, 17, 23, 16, 1, 1, 2, 2, 0, 0, 1},
+            {1, 9, 31, 50, 11, 1, 1, 3, 2, 0, 0, 1},
         };
         long seed = 400;
         for (int[] s : shapes) {
@@ -253,7 +258,8 @@ class Conv2dTest {
             for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.DIRECT);
             // AUTO's rule sends a pointwise plane that wastes over a quarter of its 48-position
             // blocks (here the 1x1 plane) to the GEMM path instead
-            boolean pointwiseOverhang = s[1] > 4 && (s[2] * s[3] + 47) / 48 * 48 * 4 > s[2] * s[3] * 5;
+            int hwo = c.ho() * c.wo();
+            boolean pointwiseOverhang = s[1] > 4 && ((hwo + 47) / 48 < 8 || (hwo + 47) / 48 * 48 * 4 > hwo * 5);
             if (!pointwiseOverhang) {
                 assertArrayEquals(c.run(DType.FLOAT32, 15, Conv2d.Algo.DIRECT), c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0,
                         "AUTO runs the direct kernel for " + Arrays.toString(s));
@@ -278,7 +284,9 @@ class Conv2dTest {
                         // 14x14 = 196, panels of 12 and of 6 rows, K over two KC blocks
                         Case.random(41, 1, 40, 7, 7, 30, 3, 3, p(1, 1, 1, 1)), Case.random(42, 2, 300, 14, 14, 26, 1, 1, p(1, 0, 1, 1)),
                         // one image split along output channels: im2col columns built once for the items
-                        Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1))};
+                        Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1)),
+                        // pointwise with stride 2: whole 8 x 48 blocks (AVX-512's epilogue in the kernel) and tails
+                        Case.random(45, 2, 40, 45, 45, 20, 1, 1, p(2, 0, 1, 1))};
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
