@@ -14,11 +14,13 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#define _DEFAULT_SOURCE 1
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include "ne_conv2d.h"
 #ifdef NE_C2_PROFILE
 extern int64_t ne_c2_prof[8];
@@ -102,7 +104,14 @@ int main(int argc, char** argv) {
             printf("layer %d: algo %d does not fit\n", li, algo);
             continue;
         }
-        void* prep = malloc(bytes);
+        /* NE_HUGE=1: the prepared weights in 2 MiB pages (madvise), as ne_c2_alloc asks for its big scratch */
+        void* prep = NULL;
+        if (getenv("NE_HUGE") && atoi(getenv("NE_HUGE"))) {
+            if (posix_memalign(&prep, (size_t) 2 << 20, (size_t) bytes)) return 2;
+            madvise(prep, (size_t) bytes, MADV_HUGEPAGE);
+        } else {
+            prep = malloc(bytes);
+        }
         if (ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 1;
         for (int rep = -2; rep < reps; rep++) {
             memset(flush, rep & 0xff, flush_n);

@@ -118,6 +118,8 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
             const int64_t co = gr * g->cout_g + o0 + o;
             c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, c->t[co]);
         }
+        NE_C2_PROF_AT(e0b)
+        NE_C2_PROF_ADD(6, e0, e0b)
         if (c->direct || c->col) {
             const NE_T* B = c->col ? c->col : in + p0;   /* the shared columns: one image, one chunk (p0 = 0) */
             NE_C2_G(ne_gemm_pa)(g->cout_g, c->K, A, o0, o1, 0, c->K, n, B, hwo, C, hwo, 0, work, c->isa);
