@@ -180,7 +180,10 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     if (!c.direct && c.mblocks > 1) {
         c.col = (NE_T*) ne_c2_scratch((size_t) (c.K * hwo) * sizeof(NE_T));
         if (!c.col) return NE_ERR_OUT_OF_MEMORY;
+        NE_C2_PROF_AT(c0)
         s = ne_parallel_for((c.K + NE_C2_COL_ROWS - 1) / NE_C2_COL_ROWS, threads, NE_C2_G(ne_c2_col_range), &c);
+        NE_C2_PROF_AT(c1)
+        NE_C2_PROF_ADD(2, c0, c1)
     }
     if (s == NE_OK) s = ne_parallel_for(g->n * g->groups * c.nchunks * c.mblocks, threads, NE_C2_G(ne_c2_gemm_range), &c);
     ne_c2_scratch_free(c.col);
