@@ -75,6 +75,8 @@ static const layer layers[] = {
     {1024, 14, 256, 1, 1, 0, 5},   {1024, 14, 512, 1, 1, 0, 1},   {512, 14, 512, 3, 2, 0, 1},
     {512, 7, 2048, 1, 1, 1, 3},    {1024, 14, 2048, 1, 2, 0, 1},  {2048, 7, 512, 1, 1, 0, 2},
     {512, 7, 512, 3, 1, 0, 2},
+    /* bin/bench-layers bottleneck's 1x1s (on a 200x336 plane: h is the height, 336 the width) */
+    {256, 200, 64, 1, 1, 0, 0},     {64, 200, 256, 1, 1, 1, 0},
 };
 
 int main(int argc, char** argv) {
@@ -92,11 +94,12 @@ int main(int argc, char** argv) {
     for (int li = 0; li < (int) (sizeof layers / sizeof layers[0]); li++) {
         if (only >= 0 && li != only) continue;
         const layer* L = &layers[li];
-        const int64_t pad = L->k / 2, ho = (L->h + 2 * pad - L->k) / L->s + 1;
-        const int64_t dims[10] = {1, L->cin, L->h, L->h, L->cout, L->k, L->k, ho, ho, 1};
+        const int64_t pad = L->k / 2, w = L->h == 200 ? 336 : L->h, ho = (L->h + 2 * pad - L->k) / L->s + 1;
+        const int64_t wo = (w + 2 * pad - L->k) / L->s + 1;
+        const int64_t dims[10] = {1, L->cin, L->h, w, L->cout, L->k, L->k, ho, wo, 1};
         const int64_t conv[6] = {L->s, L->s, pad, pad, 1, 1};
-        const size_t nx = L->cin * L->h * L->h, ny = L->cout * ho * ho, nw = L->cout * L->cin * L->k * L->k;
-        float *x = filled(nx, -1, 1), *w = filled(nw, -0.05f, 0.05f), *sc = filled(L->cout, 0.5f, 1.5f);
+        const size_t nx = L->cin * L->h * w, ny = L->cout * ho * wo, nw = L->cout * L->cin * L->k * L->k;
+        float *x = filled(nx, -1, 1), *wt = filled(nw, -0.05f, 0.05f), *sc = filled(L->cout, 0.5f, 1.5f);
         float *sh = filled(L->cout, -0.5f, 0.5f), *r = L->res ? filled(ny, -1, 1) : NULL, *y = malloc(ny * 4);
         int32_t path = 0;
         int64_t bytes = 0;
@@ -112,7 +115,7 @@ int main(int argc, char** argv) {
         } else {
             prep = malloc(bytes);
         }
-        if (ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 1;
+        if (ne_conv2d_prepare_cpu(0, wt, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 1;
         for (int rep = -2; rep < reps; rep++) {
             memset(flush, rep & 0xff, flush_n);
             const double t0 = now_ms();
@@ -133,12 +136,12 @@ int main(int argc, char** argv) {
         printf("\n");
 #endif
         qsort(wall, reps, sizeof(double), by_value);
-        const double gf = 2.0 * nw * ho * ho / 1e9;
+        const double gf = 2.0 * nw * ho * wo / 1e9;
         total += wall[reps / 2] * L->count;
         printf("%2d %4lld->%-4lld %dx%d/%lld on %3lldx%-3lld x%d path %d: min %.3f med %.3f ms  %5.1f GFLOP/s  h %016llx\n",
                li, (long long) L->cin, (long long) L->cout, (int) L->k, (int) L->k, (long long) L->s, (long long) L->h,
-               (long long) L->h, L->count, path, wall[0], wall[reps / 2], gf / wall[0] * 1e3, hash(y, ny * 4));
-        free(x), free(w), free(sc), free(sh), free(r), free(y), free(prep);
+               (long long) w, L->count, path, wall[0], wall[reps / 2], gf / wall[0] * 1e3, hash(y, ny * 4));
+        free(x), free(wt), free(sc), free(sh), free(r), free(y), free(prep);
     }
     printf("sum over the network (median x count): %.2f ms\n", total);
     return 0;

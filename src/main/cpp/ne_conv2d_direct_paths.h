@@ -298,8 +298,11 @@ static int ne_c2_pointwise_fits(const ne_c2_geom* g) {
  * Without it the sums went to a buffer [C_out][positions] that a second pass read back with the
  * residual: that pass was 25-35% of a 64->256 or 128->512 layer on 56x56 / 28x28 (data in L3)
  * and 43% with the residual and output coming from memory, as in the network. The residual's
- * lines are prefetched, and the output's for writing, when the block starts: they arrive while
- * its K steps compute. res may be dst itself (each element read before it is written). */
+ * lines are prefetched, and the output's for writing, when the block starts, and those of the
+ * next block along the same rows (the caller walks the positions of one channel block): they
+ * arrive while the K steps compute (64->256 on 200x336, 17 MB written: 21.1 -> 16.3 ms with the
+ * next block's). Prefetches past the end touch nothing. res may be dst itself (each element
+ * read before it is written). */
 NE_TARGET_AVX512_PRFCHW static void ne_c2_pw_epi_f32_avx512(const float* const* rows, int64_t nr, const float* wp, int64_t x0,
                                                             const float* acc, int64_t lda, int cont, const float* t,
                                                             int32_t relu, float* dst, const float* res, int64_t cs) {
@@ -307,6 +310,8 @@ NE_TARGET_AVX512_PRFCHW static void ne_c2_pw_epi_f32_avx512(const float* const* 
         for (int k = 0; k < 3; k++) {
             if (res) _mm_prefetch((const char*) (res + c * cs + 16 * k), _MM_HINT_T0);
             __builtin_prefetch(dst + c * cs + 16 * k, 1, 3);
+            if (res) _mm_prefetch((const char*) (res + c * cs + NE_C2_DX + 16 * k), _MM_HINT_T0);
+            __builtin_prefetch(dst + c * cs + NE_C2_DX + 16 * k, 1, 3);
         }
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
            a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
@@ -404,9 +409,16 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
         for (int64_t k0 = 0; k0 < cin; k0 += NE_C2_PW_KC) {
             const int64_t kn = cin - k0 < NE_C2_PW_KC ? cin - k0 : NE_C2_PW_KC;
             const int last = k0 + kn == cin;
-            for (int64_t sb = 0; sb < nsub; sb++) {
-                const int64_t x0 = sb * NE_C2_DX, nsx = nx - x0 < NE_C2_DX ? nx - x0 : NE_C2_DX;
-                for (int64_t cb = 0; cb < c->ncb; cb++) {
+            /* the last chunk walks the positions of one 8-channel block after the other, so
+             * that its stores run along 8 output rows at a time (position blocks outer, each
+             * store touched 3 lines of each of the C_out rows in turn: 64->256 on 200x336, its
+             * 17 MB output from memory, 24.9 -> 33.1 ms); the others keep the 48-position
+             * slice of the panel in L1 for every weight block. Same calls, same bits. */
+            const int64_t nouter = last ? c->ncb : nsub, ninner = last ? nsub : c->ncb;
+            for (int64_t oi = 0; oi < nouter; oi++)
+                for (int64_t ii = 0; ii < ninner; ii++) {
+                    const int64_t sb = last ? ii : oi, cb = last ? oi : ii;
+                    const int64_t x0 = sb * NE_C2_DX, nsx = nx - x0 < NE_C2_DX ? nx - x0 : NE_C2_DX;
                     const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
                     const float* w = c->wp + (cb * cin + k0) * NE_C2_DC;
                     float* a = acc + cb * NE_C2_DC * pb + x0;
@@ -422,7 +434,6 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
                         c->epi(out + at + o * hwo, a + o * pb, res ? res + at + o * hwo : NULL, nsx, 1.0f, c->t[cb * NE_C2_DC + o],
                                c->relu);
                 }
-            }
         }
         NE_C2_PROF_AT(t1)
         NE_C2_PROF_ADD(0, t0, t1)
