@@ -274,12 +274,15 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
  * output positions, packed once per position block (contiguous, so the hardware prefetches it;
  * with a stride the packing gathers the positions' inputs, so no subsampled copy of the input
  * is made as the GEMM path's im2col did) and consumed in chunks
- * of NE_C2_PW_KC input channels that stay in L1 while every 8-channel weight block passes over
+ * of NE_C2_PW_KC input channels whose 48-position slices stay in L1 while every 8-channel weight block passes over
  * them; the sums continue across chunks (the same fma chain as unchunked). Unlike OpenBLAS, it
  * never packs the weights per call (they are packed once per call into [8-channel block][C_in]
  * [8], with the BN scale folded in) and the epilogue runs on the 48-column block as the last
  * chunk's kernel stores it (AVX-512; ne_c2_pw_epi_f32_avx512). Items are (image, position block): bit-identical for any thread count and isa. */
-#define NE_C2_PW_KC 128
+/* 256: ResNet's 256-channel inputs in one chunk, no partial sums through the buffer (256->64 and
+ * 256->128 on 56x56: 0.65 -> 0.61-0.63 ms, 1.16 -> 1.08-1.12; 512-channel inputs alike; 64 was
+ * slower everywhere) */
+#define NE_C2_PW_KC 256
 
 /* prefetchw (PRFCHW: every AVX-512 CPU has it) for the output lines the kernel stores */
 #define NE_TARGET_AVX512_PRFCHW __attribute__((target("avx512f,prfchw")))

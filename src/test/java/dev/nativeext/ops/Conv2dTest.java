@@ -240,15 +240,15 @@ class Conv2dTest {
             {1, 4, 8, 100, 17, 4, 2, 1, 2, 2, 4, 2},     // even kernel, padding past the kernel's reach, dilation 2 along H
             {1, 3, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1},       // 1x1 plane
             {1, 3, 3, 2, 7, 3, 3, 2, 1, 5, 5, 1},        // output larger than the input
-            // the pointwise driver (1x1, stride 1, no padding): C_in over its 128-channel chunk,
+            // the pointwise driver (1x1, stride 1, no padding): C_in over its 256-channel chunk,
             // planes not a multiple of its 48-column block nor of its up-to-384-position item
-            {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
+            {2, 260, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
             {1, 20, 1, 1, 9, 1, 1, 1, 1, 0, 0, 1},      // 1x1 plane
             {1, 7, 30, 29, 24, 1, 1, 1, 1, 0, 0, 1},
             // strided 1x1 (ResNet's downsampling): the panel gathers every second column (AVX-512's
             // permute) or third row; odd planes, a last row shorter than the stride's reach
             {1, 40, 45, 45, 20, 1, 1, 2, 2, 0, 0, 1},
-            {2, 136, 17, 23, 16, 1, 1, 2, 2, 0, 0, 1},
+            {2, 264, 17, 23, 16, 1, 1, 2, 2, 0, 0, 1},
             {1, 9, 31, 50, 11, 1, 1, 3, 2, 0, 0, 1},
         };
         long seed = 400;
@@ -276,7 +276,7 @@ class Conv2dTest {
                         Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),
                         Case.random(35, 2, 2, 7, 203, 13, 5, 3, p(2, 2, 1, 1)),    // direct kernel: column tail, 13 = 8 + 5 channels
                         Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
-                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
+                        Case.random(37, 2, 263, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
                         Case.random(38, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // small plane: GEMM, scale after it
                         Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise overhang: GEMM, scale after it
                         Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1)),    // GEMM items split along output channels
