@@ -274,7 +274,12 @@ static int ne_c2_winograd_pays(const ne_c2_geom* g) {
  * 1.49 ms, 256->64 0.80 vs 1.18; 28x28 512->128 0.70 vs 0.98, 128->512 0.91 vs 1.05; 14x14
  * 256->1024 0.83 vs 0.76, 1024->512 1.86 vs 1.50, 1024->256 0.80 vs 0.83. So: the pointwise
  * kernel from 8 blocks (384 positions) per image, and where its overhang wastes at most a
- * quarter. */
+ * quarter. Re-measured after its epilogue moved into the kernel's store and strided 1x1s came
+ * to it (tools/profile/conv_profile.c, one thread, L2 flushed / everything from memory; min ms,
+ * pointwise vs GEMM): 28x28 128->512 0.67 vs 0.73 / 0.84 vs 0.98, 512->128 0.62 vs 0.72 / 0.83
+ * vs 0.97; 1x1/2 256->512 56->28 1.17 vs 1.44 / 1.48 vs 1.97; 14x14 (5 blocks for 196
+ * positions) 256->1024 0.90-0.99 vs 0.79-0.86, 1024->256 0.94 vs 0.70-0.76, 1x1/2 512->1024
+ * 28->14 1.85-1.90 vs 1.43-1.56 (from memory). The rule stands. */
 static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
     const int64_t hw = g->ho * g->wo, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
     return blocks >= 8 && blocks * NE_C2_DX * 4 <= hw * 5;
