@@ -47,7 +47,14 @@ public final class Bottleneck implements Module {
 
     private Tensor forward(Tensor x, boolean overwrite) {
         Tensor identity = null;
-        try (Tensor y1 = conv1.forward(x, null, true); Tensor y2 = conv2.forward(y1, null, true)) {
+        Tensor y2;
+        try (Tensor y1 = conv1.forward(x, null, true)) {
+            y2 = conv2.forward(y1, null, true);
+        }
+        // y1 is freed before the downsample runs (one activation fewer alive at once; in
+        // torchvision's layout the downsample's output has y1's size in stages 2-4 and may take
+        // its block: no speed change measured on the shared machine)
+        try (y2) {
             identity = downsample != null ? downsample.forward(x, null, false) : x;
             if ((identity != x || overwrite) && conv3.accumulates()) {
                 // over the downsample's output, which this block owns and has just written, or
