@@ -9,7 +9,14 @@
  *   gcc -std=c99 -O3 -ffp-contract=off -fno-trapping-math -D_POSIX_C_SOURCE=200112L -Iinclude \
  *       -Isrc/main/cpp -o /tmp/conv_profile tools/profile/conv_profile.c src/main/cpp/ne_conv2d_cpu.c \
  *       src/main/cpp/ne_status.c -lm -ldl -lpthread
- *   [NE_FLUSH_MB=4] /tmp/conv_profile ALGO THREADS ISA REPS [LAYER]   (ISA 0 auto, 1-3; LAYER: its index only)
+ *   [NE_FLUSH_MB=4] [NE_HUGE=0] /tmp/conv_profile ALGO THREADS ISA REPS [LAYER]   (ISA 0 auto, 1-3; LAYER: its index only)
+ *
+ * NE_FLUSH_MB: MiB written between runs (4: the weights come from L3, as for a layer run alone;
+ * 1024: everything from memory; the network's per-layer times lie between). NE_HUGE=1: the
+ * prepared weights in 2 MiB pages. With -DNE_C2_PROFILE (on both files) it also prints the
+ * rdtsc phase timers of ne_conv2d_cpu.c, in Mcycles per run (the TSC runs at 2.6 GHz here).
+ * Layers 19-20 are bin/bench-layers bottleneck's 1x1s (on 200x336). The output hash depends on
+ * the layers run before (one random stream): compare runs of the same LAYER argument.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -20,7 +20,9 @@
 #include "ne_text.h"
 
 /* Phase timers of tools/profile/conv_profile.c (rdtsc cycles summed per slot), compiled in only
- * with -DNE_C2_PROFILE: 0 pointwise item, 2 im2col, 3 GEMM, 4 epilogue init, 5 ReLU pass. */
+ * with -DNE_C2_PROFILE: 0 a pointwise item, 1 its panel's packing; GEMM path: 2 im2col (per
+ * chunk, or the shared columns), 3 the GEMM of an im2col chunk, 4 an item but its ReLU pass,
+ * 5 the ReLU pass, 6 the epilogue's init pass (t + residual). */
 #ifdef NE_C2_PROFILE
 #include <x86intrin.h>
 int64_t ne_c2_prof[8];
@@ -65,8 +67,9 @@ static void* ne_c2_alloc(size_t bytes) {
  * from memory once per call) are asked for in huge pages where the caller's buffer has not been
  * touched yet: the 2 MiB-aligned part of it, before the prepare step writes it. With 4 KiB pages
  * the stream crossed a page every 4 KiB (a TLB miss, and the hardware prefetcher stops at page
- * boundaries): 512->2048 on 7x7 0.785 -> 0.737 ms, 3x3 512 on 7x7 1.98 -> 1.84 (one thread,
- * weights evicted from the caches between runs, tools/profile/conv_profile.c). Advice only. */
+ * boundaries): 2048->512 on 7x7 0.78 -> 0.74 ms, 512->2048 0.72-0.79 -> 0.69-0.70, 3x3 512 on
+ * 7x7 1.96-1.98 -> 1.79-1.88 (one thread, everything evicted from the caches between runs,
+ * tools/profile/conv_profile.c with NE_HUGE=1 for the same advice). Advice only. */
 static void ne_c2_hugepage_advice(void* p, int64_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     const uintptr_t huge = (uintptr_t) 2 << 20, a = ((uintptr_t) p + huge - 1) & ~(huge - 1);
