@@ -16,8 +16,8 @@
  * CPU paths (algo): 0 auto, 1 the GEMM path (the project's own deterministic GEMM on im2col
  * columns, or straight on the input for 1x1 stride-1 unpadded convolutions), 2 Winograd
  * F(4x4,3x3) (float32, 3x3, stride 1, dilation 1, groups 1 only; NE_ERR_INVALID_ARGUMENT
- * otherwise), 3 the direct kernel (float32, groups 1, and either a 1x1 kernel with stride 1 and
- * no padding, or C_in <= 4 with stride_w <= 2 and dilation_w 1 (the RGB stem; for kernels 7
+ * otherwise), 3 the direct kernel (float32, groups 1, and either a 1x1 kernel with no padding
+ * (any stride), or C_in <= 4 with stride_w <= 2 and dilation_w 1 (the RGB stem; for kernels 7
  * wide at stride_w 2 its rows run 1-D Winograd F(4,4) over the two column phases, float32 error
  * within 2e-6 of (sum |w x| + 1)); NE_ERR_INVALID_ARGUMENT otherwise). Auto picks Winograd for float32 3x3 stride-1 dilation-1
  * ungrouped convolutions with >= 16 channels in and out on planes of enough 4x4 tiles, else the

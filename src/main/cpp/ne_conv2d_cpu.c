@@ -2,7 +2,7 @@
  * ne_gemm.h, per image, group and chunk of output positions, on im2col columns or, for a 1x1
  * stride-1 unpadded convolution, straight on the NCHW input) for every shape, Winograd
  * F(4x4,3x3) for float32 3x3 stride-1 convolutions on planes large enough (2.25x fewer
- * multiplications), and the direct kernel (ne_conv2d_direct_paths.h) for float32 1x1 stride-1
+ * multiplications), and the direct kernel (ne_conv2d_direct_paths.h) for float32 unpadded 1x1
  * convolutions on large planes and those with <= 4 input channels (the stem, whose 7-wide
  * stride-2 rows it computes by 1-D Winograd F(4,4) over the two column phases). One path per
  * case; the rule is in ne_c2_choose.
@@ -19,6 +19,20 @@
 #include "ne_parallel.h"
 #include "ne_status.h"
 #include "ne_text.h"
+
+/* Phase timers of tools/profile/conv_profile.c (rdtsc cycles summed per slot), compiled in only
+ * with -DNE_C2_PROFILE: 0 a pointwise item, 1 its panel's packing; GEMM path: 2 im2col (per
+ * chunk, or the shared columns), 3 the GEMM of an im2col chunk, 4 an item but its ReLU pass,
+ * 5 the ReLU pass, 6 the epilogue's init pass (t + residual). */
+#ifdef NE_C2_PROFILE
+#include <x86intrin.h>
+int64_t ne_c2_prof[8];
+#define NE_C2_PROF_AT(v) const uint64_t v = __rdtsc();
+#define NE_C2_PROF_ADD(slot, a, b) ne_c2_prof[slot] += (int64_t) ((b) - (a));
+#else
+#define NE_C2_PROF_AT(v)
+#define NE_C2_PROF_ADD(slot, a, b)
+#endif
 
 typedef struct {
     int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups;
@@ -48,6 +62,24 @@ static void* ne_c2_alloc(size_t bytes) {
         return p;
     }
     return posix_memalign(&p, 64, bytes ? bytes : 64) == 0 ? p : NULL;
+}
+
+/* Prepared weights of 4 MiB and more (ResNet-50's stage 5: 4 to 9.4 MiB per layer, streamed
+ * from memory once per call) are asked for in huge pages where the caller's buffer has not been
+ * touched yet: the 2 MiB-aligned part of it, before the prepare step writes it. With 4 KiB pages
+ * the stream crossed a page every 4 KiB (a TLB miss, and the hardware prefetcher stops at page
+ * boundaries): 2048->512 on 7x7 0.78 -> 0.74 ms, 512->2048 0.72-0.79 -> 0.69-0.70, 3x3 512 on
+ * 7x7 1.96-1.98 -> 1.79-1.88 (one thread, everything evicted from the caches between runs,
+ * tools/profile/conv_profile.c with NE_HUGE=1 for the same advice). Advice only. */
+static void ne_c2_hugepage_advice(void* p, int64_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t) 2 << 20, a = ((uintptr_t) p + huge - 1) & ~(huge - 1);
+    const uintptr_t e = ((uintptr_t) p + (uintptr_t) bytes) & ~(huge - 1);
+    if (bytes >= ((int64_t) 4 << 20) && e > a) madvise((void*) a, e - a, MADV_HUGEPAGE);
+#else
+    (void) p;
+    (void) bytes;
+#endif
 }
 
 /* Scratch of one call (work buffers, Winograd's V and M): blocks of 128 KiB and more are kept
@@ -316,15 +348,20 @@ static int ne_c2_winograd_pays(const ne_c2_geom* g) {
  * 1.49 ms, 256->64 0.80 vs 1.18; 28x28 512->128 0.70 vs 0.98, 128->512 0.91 vs 1.05; 14x14
  * 256->1024 0.83 vs 0.76, 1024->512 1.86 vs 1.50, 1024->256 0.80 vs 0.83. So: the pointwise
  * kernel from 8 blocks (384 positions) per image, and where its overhang wastes at most a
- * quarter. */
+ * quarter. Re-measured after its epilogue moved into the kernel's store and strided 1x1s came
+ * to it (tools/profile/conv_profile.c, one thread, L2 flushed / everything from memory; min ms,
+ * pointwise vs GEMM): 28x28 128->512 0.67 vs 0.73 / 0.84 vs 0.98, 512->128 0.62 vs 0.72 / 0.83
+ * vs 0.97; 1x1/2 256->512 56->28 1.17 vs 1.44 / 1.48 vs 1.97; 14x14 (5 blocks for 196
+ * positions) 256->1024 0.90-0.99 vs 0.79-0.86, 1024->256 0.94 vs 0.70-0.76, 1x1/2 512->1024
+ * 28->14 1.85-1.90 vs 1.43-1.56 (from memory). The rule stands. */
 static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
-    const int64_t hw = g->h * g->w, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
+    const int64_t hw = g->ho * g->wo, blocks = (hw + NE_C2_DX - 1) / NE_C2_DX;
     return blocks >= 8 && blocks * NE_C2_DX * 4 <= hw * 5;
 }
 
 /* The path algo selects (include/ne_conv2d.h), or NE_ERR_INVALID_ARGUMENT where the requested
  * one does not fit. Auto: Winograd where it fits and pays (16+ channels each way and enough
- * tiles), else the direct kernel for few input channels (the RGB stem) and for 1x1 stride-1
+ * tiles), else the direct kernel for few input channels (the RGB stem) and for unpadded 1x1
  * convolutions whose plane fills its blocks, else the GEMM path. */
 static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, int32_t* path) {
     if (algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;
@@ -386,6 +423,7 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
     isa = ne_isa_resolve(isa);
     char* p = (char*) prepared;
+    ne_c2_hugepage_advice(p, L.bytes);
     ne_c2_prep_head* h = (ne_c2_prep_head*) p;
     h->magic = 0;   /* valid only once complete */
     if (dtype == 1) s = ne_c2_prepare_gemm_f64(&g, weight, bias, scale, shift, p, &L, threads);

@@ -259,6 +259,7 @@ typedef struct {
     int64_t ltq;
     void (*wx_in)(const float* d, float* v, int64_t ltq, float* tmp);
     void (*wx_out)(const float* m, float* y);
+    int64_t npi;   /* the pointwise path: items per image, each a run of whole 48-position blocks */
 } ne_c2_direct_ctx;
 
 /* A task's scratch for ne_c2_direct_row, plus `extra` floats after it (64-byte aligned). */
@@ -442,25 +443,124 @@ static int32_t ne_c2_direct_range(void* p, int64_t begin, int64_t end) {
     return NE_OK;
 }
 
-/* ---- The pointwise path: float32 1x1 convolutions, stride 1, no padding, groups 1 (ResNet's
- * 1x1 layers). The same 8-channel x 48-column register kernel as the direct path, with the
- * rows its kernel reads being a panel [C_in][48] of the input's 48 output positions, packed
- * once per position block (contiguous, so the hardware prefetches it) and consumed in chunks
- * of NE_C2_PW_KC input channels that stay in L1 while every 8-channel weight block passes over
+/* ---- The pointwise path: float32 1x1 convolutions, no padding, groups 1, any stride (ResNet's
+ * 1x1 layers and its stride-2 downsampling ones). The same 8-channel x 48-column register kernel
+ * as the direct path, with the rows its kernel reads being a panel [C_in][48] of the input's 48
+ * output positions, packed once per position block (contiguous, so the hardware prefetches it;
+ * with a stride the packing gathers the positions' inputs, so no subsampled copy of the input
+ * is made as the GEMM path's im2col did) and consumed in chunks
+ * of NE_C2_PW_KC input channels whose 48-position slices stay in L1 while every 8-channel weight block passes over
  * them; the sums continue across chunks (the same fma chain as unchunked). Unlike OpenBLAS, it
  * never packs the weights per call (they are packed once per call into [8-channel block][C_in]
- * [8], with the BN scale folded in) and the epilogue runs on the 48-column block in registers'
- * reach. Items are (image, position block): bit-identical for any thread count and isa. */
-#define NE_C2_PW_KC 128
+ * [8], with the BN scale folded in) and the epilogue runs on the 48-column block as the last
+ * chunk's kernel stores it (AVX-512; ne_c2_pw_epi_f32_avx512). Items are (image, position block): bit-identical for any thread count and isa. */
+/* 256: ResNet's 256-channel inputs in one chunk, no partial sums through the buffer (256->64 and
+ * 256->128 on 56x56: 0.65 -> 0.61-0.63 ms, 1.16 -> 1.08-1.12; 512-channel inputs alike; 64 was
+ * slower everywhere) */
+#define NE_C2_PW_KC 256
 
+/* prefetchw (PRFCHW: every AVX-512 CPU has it) for the output lines the kernel stores */
+#define NE_TARGET_AVX512_PRFCHW __attribute__((target("avx512f,prfchw")))
+
+/* Not for other kernels: the panel built by im2col (3x3/2 128->128 on 56x56) ran no faster than
+ * the GEMM path (1.57 vs 1.54 ms, L3-warm): building it was 28% of the time, as im2col is 13% of
+ * the GEMM path's (runs of 28 outputs at stride 2), which then wins back its tiles' waste. */
 static int ne_c2_pointwise_fits(const ne_c2_geom* g) {
-    return g->groups == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+    return g->groups == 1 && g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+/* The AVX-512 pointwise register block with the epilogue at its store (the last input-channel
+ * chunk of a whole block: 8 channels x 48 positions): the fma chain over the nr panel rows from
+ * acc (cont: the earlier chunks' sums) or from 0, then dst[c*cs + x] = relu?((sum + t[c]) +
+ * res[c*cs + x]), the bits of ne_c2_epilogue_f32_* with scale 1 (sum*1 is sum; v < 0 ? 0 : v).
+ * Without it the sums went to a buffer [C_out][positions] that a second pass read back with the
+ * residual: that pass was 25-35% of a 64->256 or 128->512 layer on 56x56 / 28x28 (data in L3)
+ * and 43% with the residual and output coming from memory, as in the network. The residual's
+ * lines are prefetched, and the output's for writing, when the block starts, and those of the
+ * next block along the same rows (the caller walks the positions of one channel block): they
+ * arrive while the K steps compute (64->256 on 200x336, 17 MB written: 21.1 -> 16.3 ms with the
+ * next block's). Prefetches past the end touch nothing. res may be dst itself (each element
+ * read before it is written). */
+NE_TARGET_AVX512_PRFCHW static void ne_c2_pw_epi_f32_avx512(const float* const* rows, int64_t nr, const float* wp, int64_t x0,
+                                                            const float* acc, int64_t lda, int cont, const float* t,
+                                                            int32_t relu, float* dst, const float* res, int64_t cs) {
+    for (int c = 0; c < NE_C2_DC; c++)
+        for (int k = 0; k < 3; k++) {
+            if (res) _mm_prefetch((const char*) (res + c * cs + 16 * k), _MM_HINT_T0);
+            __builtin_prefetch(dst + c * cs + 16 * k, 1, 3);
+            if (res) _mm_prefetch((const char*) (res + c * cs + NE_C2_DX + 16 * k), _MM_HINT_T0);
+            __builtin_prefetch(dst + c * cs + NE_C2_DX + 16 * k, 1, 3);
+        }
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
+           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
+           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+    if (cont) {
+#define NE_C2_DLD(c)                                                                                     \
+        a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                       \
+        a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);                                                  \
+        a##c##2 = _mm512_loadu_ps(acc + c * lda + 32);
+        NE_C2_DLD(0) NE_C2_DLD(1) NE_C2_DLD(2) NE_C2_DLD(3) NE_C2_DLD(4) NE_C2_DLD(5) NE_C2_DLD(6) NE_C2_DLD(7)
+#undef NE_C2_DLD
+    }
+    for (int64_t r = 0; r < nr; r++) {
+        const float* s = rows[r] + x0;
+        const float* w = wp + r * NE_C2_DC;
+        const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
+        __m512 wc;
+#define NE_C2_PFMA(c)                                                                                    \
+        wc = _mm512_set1_ps(w[c]);                                                                      \
+        a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                                     \
+        a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                                     \
+        a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
+        NE_C2_PFMA(0) NE_C2_PFMA(1) NE_C2_PFMA(2) NE_C2_PFMA(3) NE_C2_PFMA(4) NE_C2_PFMA(5) NE_C2_PFMA(6) NE_C2_PFMA(7)
+#undef NE_C2_PFMA
+    }
+    const __m512 zero = _mm512_setzero_ps();
+#define NE_C2_PEPI(c, k)                                                                                 \
+    {                                                                                                    \
+        __m512 v = _mm512_add_ps(a##c##k, tc);                                                           \
+        if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res + c * cs + 16 * k));                          \
+        if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);           \
+        _mm512_storeu_ps(dst + c * cs + 16 * k, v);                                                      \
+    }
+#define NE_C2_PEPS(c)                                                                                    \
+    {                                                                                                    \
+        const __m512 tc = _mm512_set1_ps(t[c]);                                                          \
+        NE_C2_PEPI(c, 0) NE_C2_PEPI(c, 1) NE_C2_PEPI(c, 2)                                              \
+    }
+    NE_C2_PEPS(0) NE_C2_PEPS(1) NE_C2_PEPS(2) NE_C2_PEPS(3) NE_C2_PEPS(4) NE_C2_PEPS(5) NE_C2_PEPS(6) NE_C2_PEPS(7)
+#undef NE_C2_PEPS
+#undef NE_C2_PEPI
+}
+
+/* d[x] = the input of output position p0 + x (x < nx) in one input plane: src[(oy*s_h)*W + ox*s_w].
+ * Stride 1: one copy; stride 2 on AVX-512: the even-phase permute, a run per output row. */
+static void ne_c2_pw_gather(const ne_c2_geom* g, const float* src, int64_t p0, int64_t nx, float* d, int32_t isa) {
+    if (g->sh == 1 && g->sw == 1) {
+        memcpy(d, src + p0, (size_t) nx * sizeof(float));
+        return;
+    }
+    int64_t oy = p0 / g->wo, ox = p0 % g->wo, x = 0;
+    while (x < nx) {
+        const int64_t run = g->wo - ox < nx - x ? g->wo - ox : nx - x;
+        const float* s = src + oy * g->sh * g->w + ox * g->sw;
+        if (g->sw == 2 && isa == NE_ISA_AVX512) {
+            ne_c2_even_f32_avx512(d + x, s, run);
+        } else {
+            for (int64_t q = 0; q < run; q++) d[x + q] = s[q * g->sw];
+        }
+        x += run;
+        oy++;
+        ox = 0;
+    }
 }
 
 static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_direct_ctx* c = (const ne_c2_direct_ctx*) p;
     const ne_c2_geom* g = c->g;
-    const int64_t hw = g->h * g->w, pb = c->lq, nb = (hw + pb - 1) / pb, cin = g->cin, ldc = c->ncb * NE_C2_DC;
+    const int64_t hw = g->h * g->w, hwo = g->ho * g->wo, pb = c->lq, cin = g->cin;
+    const int64_t blocks = (hwo + NE_C2_DX - 1) / NE_C2_DX;
+    const int64_t ldc = c->ncb * NE_C2_DC;
     /* the panel [C_in][pb], the sums [C_out rounded up to 8][pb], the row pointers */
     float* panel = (float*) ne_c2_scratch((size_t) ((cin + ldc) * pb) * sizeof(float) + (size_t) cin * sizeof(float*));
     if (!panel) return NE_ERR_OUT_OF_MEMORY;
@@ -469,26 +569,52 @@ static int32_t ne_c2_pointwise_range(void* p, int64_t begin, int64_t end) {
     for (int64_t ci = 0; ci < cin; ci++) rows[ci] = panel + ci * pb;
     const int64_t zero = 0;
     for (int64_t item = begin; item < end; item++) {
-        const int64_t b = item / nb, p0 = (item % nb) * pb;
-        const int64_t nx = hw - p0 < pb ? hw - p0 : pb;
+        /* item i of an image: blocks [i * blocks / npi, (i + 1) * blocks / npi), at most pb / 48 */
+        const int64_t b = item / c->npi, i = item % c->npi, p0 = i * blocks / c->npi * NE_C2_DX;
+        const int64_t p1 = (i + 1) * blocks / c->npi * NE_C2_DX, nx = (p1 < hwo ? p1 : hwo) - p0;
         const int64_t nsub = (nx + NE_C2_DX - 1) / NE_C2_DX;
-        const float* src = c->in + b * cin * hw + p0;
+        const float* src = c->in + b * g->cin * hw;
+        NE_C2_PROF_AT(t0)
         for (int64_t ci = 0; ci < cin; ci++) {
             float* d = panel + ci * pb;
-            memcpy(d, src + ci * hw, (size_t) nx * sizeof(float));
+            ne_c2_pw_gather(g, src + ci * hw, p0, nx, d, c->isa);
             for (int64_t x = nx; x < nsub * NE_C2_DX; x++) d[x] = 0;
         }
+        NE_C2_PROF_AT(tp)
+        NE_C2_PROF_ADD(1, t0, tp)
+        float* out = c->out + b * g->cout * hwo + p0;
+        const float* res = c->res ? c->res + b * g->cout * hwo + p0 : NULL;
         for (int64_t k0 = 0; k0 < cin; k0 += NE_C2_PW_KC) {
             const int64_t kn = cin - k0 < NE_C2_PW_KC ? cin - k0 : NE_C2_PW_KC;
-            for (int64_t sb = 0; sb < nsub; sb++)
-                for (int64_t cb = 0; cb < c->ncb; cb++)
-                    c->kernel(rows + k0, kn, 1, &zero, c->wp + (cb * cin + k0) * NE_C2_DC, sb * NE_C2_DX,
-                              acc + cb * NE_C2_DC * pb + sb * NE_C2_DX, pb, k0 > 0);
+            const int last = k0 + kn == cin;
+            /* the last chunk walks the positions of one 8-channel block after the other, so
+             * that its stores run along 8 output rows at a time (position blocks outer, each
+             * store touched 3 lines of each of the C_out rows in turn: 64->256 on 200x336, its
+             * 17 MB output from memory, 24.9 -> 33.1 ms); the others keep the 48-position
+             * slice of the panel in L1 for every weight block. Same calls, same bits. */
+            const int64_t nouter = last ? c->ncb : nsub, ninner = last ? nsub : c->ncb;
+            for (int64_t oi = 0; oi < nouter; oi++)
+                for (int64_t ii = 0; ii < ninner; ii++) {
+                    const int64_t sb = last ? ii : oi, cb = last ? oi : ii;
+                    const int64_t x0 = sb * NE_C2_DX, nsx = nx - x0 < NE_C2_DX ? nx - x0 : NE_C2_DX;
+                    const int64_t nco = g->cout - cb * NE_C2_DC < NE_C2_DC ? g->cout - cb * NE_C2_DC : NE_C2_DC;
+                    const float* w = c->wp + (cb * cin + k0) * NE_C2_DC;
+                    float* a = acc + cb * NE_C2_DC * pb + x0;
+                    const int64_t at = cb * NE_C2_DC * hwo + x0;
+                    if (last && c->epi_in_kernel && nsx == NE_C2_DX && nco == NE_C2_DC) {
+                        ne_c2_pw_epi_f32_avx512(rows + k0, kn, w, x0, a, pb, k0 > 0, c->t + cb * NE_C2_DC, c->relu, out + at,
+                                                res ? res + at : NULL, hwo);
+                        continue;
+                    }
+                    c->kernel(rows + k0, kn, 1, &zero, w, x0, a, pb, k0 > 0);
+                    if (!last) continue;
+                    for (int64_t o = 0; o < nco; o++)
+                        c->epi(out + at + o * hwo, a + o * pb, res ? res + at + o * hwo : NULL, nsx, 1.0f, c->t[cb * NE_C2_DC + o],
+                               c->relu);
+                }
         }
-        for (int64_t co = 0; co < g->cout; co++) {
-            const int64_t at = (b * g->cout + co) * hw + p0;
-            c->epi(c->out + at, acc + co * pb, c->res ? c->res + at : NULL, nx, 1.0f, c->t[co], c->relu);
-        }
+        NE_C2_PROF_AT(t1)
+        NE_C2_PROF_ADD(0, t0, t1)
     }
     ne_c2_scratch_free(panel);
     return NE_OK;
@@ -562,14 +688,22 @@ static int32_t ne_c2_forward_direct(const ne_c2_geom* g, const float* in, const 
     c.epi = isa == NE_ISA_AVX512 ? ne_c2_epilogue_f32_avx512 : isa == NE_ISA_AVX2 ? ne_c2_epilogue_f32_avx2 : ne_c2_epilogue_f32_base;
     c.ncb = (g->cout + NE_C2_DC - 1) / NE_C2_DC;
     c.wp = (const float*) (prep + L->a), c.t = (const float*) (prep + L->t);
+    c.isa = isa;
     if (ne_c2_pointwise_fits(g)) {
+        c.epi_in_kernel = isa == NE_ISA_AVX512;
         /* positions per item: whole 48-column blocks, up to 8, while the sums stay under 256 KiB
          * and the panel under 512 KiB (long contiguous runs for the epilogue's output rows) */
         int64_t nsub = 8;
         while (nsub > 1 && (c.ncb * NE_C2_DC * nsub * NE_C2_DX * 4 > (256 << 10) || g->cin * nsub * NE_C2_DX * 4 > (512 << 10)))
             nsub--;
         c.lq = nsub * NE_C2_DX;
-        return ne_parallel_for(g->n * ((g->h * g->w + c.lq - 1) / c.lq), threads, ne_c2_pointwise_range, &c);
+        /* an even number of items per image, of whole blocks spread evenly (by the shapes only):
+         * ne_parallel_for's two halves then get the same work (28x28 = 17 blocks in 9 items of
+         * up to 2 was 5 items against 4: two threads at most 1.6x one) */
+        const int64_t blocks = (g->ho * g->wo + NE_C2_DX - 1) / NE_C2_DX;
+        c.npi = (blocks + nsub - 1) / nsub;
+        if (c.npi > 1 && c.npi % 2 && c.npi < blocks) c.npi++;
+        return ne_parallel_for(g->n * c.npi, threads, ne_c2_pointwise_range, &c);
     }
     c.epi_in_kernel = isa == NE_ISA_AVX512;
     c.isa = isa;

@@ -113,22 +113,34 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         const NE_T* A = c->ap + gr * c->apg;
         /* C = t (+ residual), then C += (scale * W) B, each element one fma chain over k from
          * there: no zeroing pass, and a residual that is the output itself is read first. */
+        NE_C2_PROF_AT(e0)
         for (int64_t o = 0; o < o1 - o0; o++) {
             const int64_t co = gr * g->cout_g + o0 + o;
             c->init(C + o * hwo, c->res ? c->res + (b * g->cout + co) * hwo + p0 : NULL, n, c->t[co]);
         }
+        NE_C2_PROF_AT(e0b)
+        NE_C2_PROF_ADD(6, e0, e0b)
         if (c->direct || c->col) {
             const NE_T* B = c->col ? c->col : in + p0;   /* the shared columns: one image, one chunk (p0 = 0) */
             NE_C2_G(ne_gemm_pa)(g->cout_g, c->K, A, o0, o1, 0, c->K, n, B, hwo, C, hwo, 0, work, c->isa);
         } else {
             for (int64_t k0 = 0; k0 < c->K; k0 += NE_GEMM_KC) {
                 const int64_t k1 = c->K - k0 < NE_GEMM_KC ? c->K : k0 + NE_GEMM_KC;
+                NE_C2_PROF_AT(t0)
                 c->im2col(g, in, p0, n, k0, k1, col);
+                NE_C2_PROF_AT(t1)
                 NE_C2_G(ne_gemm_pa)(g->cout_g, c->K, A, o0, o1, k0, k1, n, col, n, C, hwo, 0, work, c->isa);
+                NE_C2_PROF_AT(t2)
+                NE_C2_PROF_ADD(2, t0, t1)
+                NE_C2_PROF_ADD(3, t1, t2)
             }
         }
+        NE_C2_PROF_AT(e1)
         if (c->relu)
             for (int64_t o = 0; o < o1 - o0; o++) c->relu_fn(C + o * hwo, n);
+        NE_C2_PROF_AT(e2)
+        NE_C2_PROF_ADD(4, e0, e1)
+        NE_C2_PROF_ADD(5, e1, e2)
     }
     ne_c2_scratch_free(work);
     return NE_OK;
@@ -168,7 +180,10 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     if (!c.direct && c.mblocks > 1) {
         c.col = (NE_T*) ne_c2_scratch((size_t) (c.K * hwo) * sizeof(NE_T));
         if (!c.col) return NE_ERR_OUT_OF_MEMORY;
+        NE_C2_PROF_AT(c0)
         s = ne_parallel_for((c.K + NE_C2_COL_ROWS - 1) / NE_C2_COL_ROWS, threads, NE_C2_G(ne_c2_col_range), &c);
+        NE_C2_PROF_AT(c1)
+        NE_C2_PROF_ADD(2, c0, c1)
     }
     if (s == NE_OK) s = ne_parallel_for(g->n * g->groups * c.nchunks * c.mblocks, threads, NE_C2_G(ne_c2_gemm_range), &c);
     ne_c2_scratch_free(c.col);

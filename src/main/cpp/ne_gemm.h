@@ -193,7 +193,7 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile_avx512)(int64_t kb, const NE_T*
  * pf as ne_gemm_tile_avx512's. */
 NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile3_avx512)(int64_t kb, const NE_T* ap, int64_t roff, const NE_T* bp, NE_T* c,
                                                           int64_t ldc, int64_t mb, int64_t nb, int zero, const NE_T* pf,
-                                                          const NE_T* bc, int64_t rem, NE_T* cc, int64_t cmb) {
+                                                          int64_t pfs, const NE_T* bc, int64_t rem, NE_T* cc, int64_t cmb) {
     const int W = NE_G_W512, NR = 3 * NE_G_W512;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -229,9 +229,9 @@ NE_TARGET_AVX512 static void NE_GFN(ne_gemm_tile3_avx512)(int64_t kb, const NE_T
         const NE_G_V512 b0 = NE_G_L512(bp + k * NR), b1 = NE_G_L512(bp + k * NR + W), b2 = NE_G_L512(bp + k * NR + 2 * W);
         const NE_T* a = ap + k * NE_GEMM_MR + roff;
         if (pf) {
-            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR), _MM_HINT_T1);
+            _mm_prefetch((const char*) (pf + k * pfs), _MM_HINT_T1);
 #if defined(NE_GEMM_DOUBLE)
-            _mm_prefetch((const char*) (pf + k * NE_GEMM_MR + 8), _MM_HINT_T1);
+            _mm_prefetch((const char*) (pf + k * pfs + 4), _MM_HINT_T1);
 #endif
         }
         NE_G_V512 t;
@@ -631,17 +631,24 @@ static void NE_GFN(ne_gemm_sweep_narrow)(int64_t mc, int64_t nb, int64_t kb, con
     for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
         const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
         const NE_T* app = ap + ip * kb;
-        const NE_T* pf = ip + NE_GEMM_MR < mc ? app + NE_GEMM_MR * kb : NULL;
+        /* the next panel (the next rows' in this KC block, also past this sweep's rows: the
+         * weights stream from memory in this order), half of it prefetched into L2 by each of
+         * the first 3-vector panel's two calls: spread over the panel's time, fewer prefetches
+         * are dropped than when one call asked for all of it (7x7 planes: a panel lasts ~1.6
+         * us). One thread, everything from memory (1 GiB written between runs), 3 runs each:
+         * 3x3 512 on 7x7 1.76-1.84 -> 1.69-1.73 ms, 3x3/2 512 14->7 1.82-1.88 -> 1.71-1.73,
+         * 1x1 512->2048 on 7x7 0.70-0.77 -> 0.66-0.67, 2048->512 0.72-0.76 -> 0.69-0.70 */
+        const NE_T* pf = app + NE_GEMM_MR * kb;
         NE_T* cs = c + ip * ldc;
         /* rows 0-5 then 6-11 of the panel; the single columns ride with the panel's first call on
          * the last 3-vector panel (all MR rows) */
         for (int64_t p = 0; p < q; p++) {
             const int last = p == q - 1;
             NE_GFN(ne_gemm_tile3_avx512)(kb, app, 0, bp + p * w3 * kb, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, z,
-                                         p == 0 ? pf : NULL, br, last ? rem : 0, cs + q * w3, mb);
+                                         p == 0 ? pf : NULL, NE_GEMM_MR / 2, br, last ? rem : 0, cs + q * w3, mb);
             if (mb > 6)
-                NE_GFN(ne_gemm_tile3_avx512)(kb, app, 6, bp + p * w3 * kb, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, z, NULL, br,
-                                             0, cs, 0);
+                NE_GFN(ne_gemm_tile3_avx512)(kb, app, 6, bp + p * w3 * kb, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, z,
+                                             p == 0 ? pf + NE_GEMM_MR / 2 * kb : NULL, NE_GEMM_MR / 2, br, 0, cs, 0);
         }
     }
 }

@@ -148,16 +148,27 @@ final class ConvNorm {
      * the residual before it writes the same element). Same bits as {@code forward(x, acc, false)}.
      */
     Tensor forwardAccumulate(Tensor x, Tensor acc) {
+        return forwardAccumulate(x, acc, false);
+    }
+
+    /**
+     * {@code acc = relu?(norm(conv(x)) + acc)}, in place, returning {@code acc}: a bottleneck's
+     * last conv written over its downsample branch's output (same bits as {@code forward(x, acc,
+     * relu)}, without a fresh output buffer, whose lines would come from memory).
+     */
+    Tensor forwardAccumulate(Tensor x, Tensor acc, boolean relu) {
         if (!accumulates()) throw new IllegalStateException(convName + ": only a plain convolution with a folded or no norm accumulates in place");
         LayerProfile profile = LayerProfile.active();
         long t0 = System.nanoTime();
         if (conv != null) {
-            conv.forward(x, acc, false, acc);
+            conv.forward(x, acc, relu, acc);
         } else {
             boolean folded = foldedScale != null;
             Conv2d.Epilogue e = Conv2d.Epilogue.none();
             if (folded) e = e.scaleShift(foldedScale, foldedShift);
-            NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e.residual(acc), acc);
+            e = e.residual(acc);
+            if (relu) e = e.relu();
+            NnOps.conv2d(x, weight.value(), !folded && convBias != null ? convBias.value() : null, params, e, acc);
         }
         if (profile != null) profile.record(this, convName, x, acc, weight.shape(), params.strideH(), System.nanoTime() - t0);
         return acc;

@@ -36,8 +36,9 @@ public final class Stage implements Module {
     public Tensor forward(Tensor x) {
         Tensor cur = x;
         for (Module b : blocks) {
-            Tensor next = b.forward(cur);
-            if (cur != x) cur.close();
+            // a block's input that this loop owns (not the stage's) may take the block's output
+            Tensor next = cur != x && b instanceof Bottleneck bb ? bb.forwardOverwriting(cur) : b.forward(cur);
+            if (cur != x && next != cur) cur.close();
             cur = next;
         }
         return cur;

@@ -233,7 +233,7 @@ public final class Conv2d {
         }
         if (algo == Algo.DIRECT && !g.directFits(input.dtype(), params)) {
             throw new IllegalArgumentException("Conv2d: the direct kernel needs float32, groups 1 and either at most 4 input "
-                    + "channels, stride_w <= 2 and dilation_w 1, or a 1x1 kernel with stride 1 and no padding, got " + input.dtype()
+                    + "channels, stride_w <= 2 and dilation_w 1, or a 1x1 kernel with no padding, got " + input.dtype()
                     + " C_in " + g.cin + " " + g.kh + "x" + g.kw + " " + params);
         }
         Tensor o = out != null ? out : Tensor.empty(input.dtype(), input.device(), shape);
@@ -264,7 +264,7 @@ public final class Conv2d {
          */
         boolean directFits(DType dt, Params p) {
             boolean fewChannels = cin <= 4 && p.strideW() <= 2 && p.dilW() == 1;
-            boolean pointwise = kh == 1 && kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+            boolean pointwise = kh == 1 && kw == 1 && p.padH() == 0 && p.padW() == 0;
             return dt == DType.FLOAT32 && groups == 1 && (fewChannels || pointwise);
         }
 

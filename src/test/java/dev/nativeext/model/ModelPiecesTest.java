@@ -42,6 +42,41 @@ class ModelPiecesTest {
         assertArrayEquals(new int[] {1066, 800}, ImageInput.size(480, 640, 800, 1333));
     }
 
+    /**
+     * A stage writes each block's output over what it owns (the downsample's output, then the
+     * previous block's output): the bits of running the blocks one by one into fresh outputs,
+     * and the stage's own input left as it was.
+     */
+    @Test
+    void stageOverwritingItsOwnTensorsGivesTheBlockByBlockBits() {
+        for (int[] v : new int[][] {{1, 1}, {2, 1}, {2, 2}}) {   // first stride, dilation
+            BackboneConfig c = BackboneConfig.defaults();
+            Stage stage = new Stage(a -> new Bottleneck(a, Norm.frozenBatchNorm()), 8, 4, 16, 3, 1, false, v[0], v[1],
+                    ResNetModules.DcnConfig.NONE, c);
+            Map<String, Parameter> params = new java.util.LinkedHashMap<>();
+            stage.parameters("", params);
+            Weights.seed(5, params, stage::prepare);
+            try (Tensor x = Tensor.uniform(6, -1, 1, 1, 8, 13, 11)) {
+                float[] before = x.toFloatArray();
+                float[] expected;
+                Tensor cur = x;
+                for (Module b : stage.blocks()) {
+                    Tensor next = b.forward(cur);
+                    if (cur != x) cur.close();
+                    cur = next;
+                }
+                expected = cur.toFloatArray();
+                cur.close();
+                try (Tensor y = stage.forward(x)) {
+                    assertArrayEquals(expected, y.toFloatArray(), 0f, "stride " + v[0] + " dilation " + v[1]);
+                }
+                assertArrayEquals(before, x.toFloatArray(), 0f, "the stage's input");
+            }
+            stage.release();
+            params.values().forEach(Parameter::close);
+        }
+    }
+
     @Test
     void userRegisteredTransformationModuleIsBuiltAndNamed() {
         AtomicInteger built = new AtomicInteger();

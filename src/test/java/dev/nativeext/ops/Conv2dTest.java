@@ -247,11 +247,16 @@ class Conv2dTest {
             {1, 4, 6, 100, 9, 3, 7, 2, 2, 1, 3, 2},      // C_in 4, kh 3, dilation 2 along H
             {1, 1, 5, 3, 3, 7, 7, 2, 2, 3, 3, 1},        // one channel, W_out 2: one cut tile
             {1, 3, 9, 60, 8, 7, 7, 1, 1, 3, 3, 1},       // 7 wide at stride 1: the plain direct rows
-            // the pointwise driver (1x1, stride 1, no padding): C_in over its 128-channel chunk,
+            // the pointwise driver (1x1, stride 1, no padding): C_in over its 256-channel chunk,
             // planes not a multiple of its 48-column block nor of its up-to-384-position item
-            {2, 130, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
+            {2, 260, 7, 61, 13, 1, 1, 1, 1, 0, 0, 1},
             {1, 20, 1, 1, 9, 1, 1, 1, 1, 0, 0, 1},      // 1x1 plane
             {1, 7, 30, 29, 24, 1, 1, 1, 1, 0, 0, 1},
+            // strided 1x1 (ResNet's downsampling): the panel gathers every second column (AVX-512's
+            // permute) or third row; odd planes, a last row shorter than the stride's reach
+            {1, 40, 45, 45, 20, 1, 1, 2, 2, 0, 0, 1},
+            {2, 264, 17, 23, 16, 1, 1, 2, 2, 0, 0, 1},
+            {1, 9, 31, 50, 11, 1, 1, 3, 2, 0, 0, 1},
         };
         long seed = 400;
         for (int[] s : shapes) {
@@ -260,7 +265,8 @@ class Conv2dTest {
             for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.DIRECT);
             // AUTO's rule sends a pointwise plane that wastes over a quarter of its 48-position
             // blocks (here the 1x1 plane) to the GEMM path instead
-            boolean pointwiseOverhang = s[1] > 4 && (s[2] * s[3] + 47) / 48 * 48 * 4 > s[2] * s[3] * 5;
+            int hwo = c.ho() * c.wo();
+            boolean pointwiseOverhang = s[1] > 4 && ((hwo + 47) / 48 < 8 || (hwo + 47) / 48 * 48 * 4 > hwo * 5);
             if (!pointwiseOverhang) {
                 assertArrayEquals(c.run(DType.FLOAT32, 15, Conv2d.Algo.DIRECT), c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0,
                         "AUTO runs the direct kernel for " + Arrays.toString(s));
@@ -289,7 +295,7 @@ class Conv2dTest {
                         Case.random(33, 1, 48, 10, 50, 40, 1, 1, p(1, 0, 1, 1)), Case.random(34, 1, 8, 11, 9, 8, 3, 3, p(1, 1, 1, 8)),
                         Case.random(35, 2, 2, 7, 203, 13, 5, 3, p(2, 2, 1, 1)),    // direct kernel: column tail, 13 = 8 + 5 channels
                         Case.random(36, 1, 4, 6, 61, 9, 3, 3, p(1, 1, 1, 1)),      // direct kernel, stride 1
-                        Case.random(37, 2, 133, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
+                        Case.random(37, 2, 263, 5, 43, 11, 1, 1, p(1, 0, 1, 1)),   // pointwise: two channel chunks, tails
                         Case.random(38, 1, 40, 5, 6, 24, 3, 3, p(1, 1, 1, 1)),     // small plane: GEMM, scale after it
                         Case.random(39, 2, 64, 5, 5, 36, 1, 1, p(1, 0, 1, 1)),     // pointwise overhang: GEMM, scale after it
                         Case.random(40, 1, 72, 4, 5, 130, 3, 3, p(1, 1, 1, 1)),    // GEMM items split along output channels
@@ -299,7 +305,9 @@ class Conv2dTest {
                         // one image split along output channels: im2col columns built once for the items
                         Case.random(43, 1, 40, 7, 7, 130, 3, 3, p(1, 1, 1, 1)), Case.random(44, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1)),
                         // the stem's 1-D Winograd rows: whole 48-tile blocks, a 40-tile and a 17-tile one
-                        Case.random(45, 1, 3, 9, 701, 13, 7, 7, p(2, 3, 1, 1)), Case.random(46, 2, 3, 5, 515, 8, 7, 7, p(2, 3, 1, 1))};
+                        Case.random(45, 1, 3, 9, 701, 13, 7, 7, p(2, 3, 1, 1)), Case.random(46, 2, 3, 5, 515, 8, 7, 7, p(2, 3, 1, 1)),
+                        // pointwise with stride 2: whole 8 x 48 blocks (AVX-512's epilogue in the kernel) and tails
+                        Case.random(48, 2, 40, 45, 45, 20, 1, 1, p(2, 0, 1, 1))};
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);

@@ -49,7 +49,8 @@ class PreparedConv2dTest {
             Case.random(59, 1, 24, 9, 8, 20, 3, 3, p(1, 2, 2, 1)),       // dilation: GEMM
             Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1)),      // K = 4680 > several KC blocks
             Case.random(61, 1, 20, 22, 21, 24, 3, 3, p(1, 1, 1, 1)),     // Winograd, 36 tiles: a last panel of 4 (AVX-512's 1-vector tile)
-            Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1))};    // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
+            Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1)),     // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
+            Case.random(63, 1, 264, 41, 39, 24, 1, 1, p(2, 0, 1, 1))};   // strided 1x1: pointwise (gathered panel), two channel chunks
     }
 
     @Test
@@ -60,7 +61,7 @@ class PreparedConv2dTest {
                 if (dt == DType.FLOAT32 && c.kh() == 3 && c.kw() == 3 && c.p()[0] == 1 && c.p()[4] == 1 && c.p()[6] == 1) {
                     algos.add(Conv2d.Algo.WINOGRAD);
                 }
-                boolean pointwise = c.kh() == 1 && c.kw() == 1 && c.p()[0] == 1 && c.p()[2] == 0;
+                boolean pointwise = c.kh() == 1 && c.kw() == 1 && c.p()[2] == 0;
                 if (dt == DType.FLOAT32 && c.p()[6] == 1 && (c.cin() <= 4 || pointwise)) algos.add(Conv2d.Algo.DIRECT);
                 for (Conv2d.Algo algo : algos) {
                     for (int epi : new int[] {0, 1, 2, 3, 12, 15}) {
