@@ -110,6 +110,12 @@ static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, 
 #define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
 #endif
 
+/* Row stride of the forward's KC slice of rows: KC plus one cache line, so that the 12 rows a
+ * tile reads side by side (ne_dcn_tile_ra) do not fall into the same few L1 sets. */
+#ifndef NE_DCN_LDA
+#define NE_DCN_LDA (NE_GEMM_KC + 64 / (int64_t) sizeof(NE_T))
+#endif
+
 static int64_t NE_FN(ne_dcn_block_len)(const ne_dcn_geom* g, int32_t threads) {
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
     int64_t t = threads < 1 ? 1 : threads;
@@ -135,7 +141,7 @@ typedef struct {
 /* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
     const int64_t kk = g->kh * g->kw;
-    return ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+    return ne_dcn_bytes(npb * NE_DCN_LDA, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
@@ -154,7 +160,7 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
-        m += ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T));
+        m += ne_dcn_bytes(npb * NE_DCN_LDA, sizeof(NE_T));
         NE_T* cb = (NE_T*) m;
         m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
         NE_T* work = (NE_T*) m;
@@ -175,9 +181,9 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             for (int64_t gi = 0; gi < g->groups; gi++)
                 for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
                     const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
-                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_GEMM_KC));
-                    NE_DCN_PROF(1, NE_FN(ne_gemm_pb)(np, cog, kb, col, NE_GEMM_KC, 1, c->wt + gi * c->wstride + k0 * npad,
-                                                     cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
+                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_DCN_LDA));
+                    NE_DCN_PROF(1, NE_FN(ne_dcn_gemm_ra)(np, cog, kb, col, NE_DCN_LDA, c->wt + gi * c->wstride + k0 * npad,
+                                                         cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
                 }
             NE_T* o = c->out + c->b * g->cout * hw + p0;
             NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
