@@ -8,7 +8,10 @@
  * address. On AVX-512 the tile below broadcasts straight from the MR rows of the slice (row
  * stride lda: 12 sequential streams), so the rows are never copied a second time. Each element of
  * C is the same chain as ne_gemm.h's (c = fma(a[i][k], b[k][j], c), k ascending, from C or +0),
- * so the results are the bits of ne_gemm_pb, which the AVX2 and baseline variants still run. */
+ * so the results are the bits of ne_gemm_pb, which the AVX2 and baseline variants still run.
+ * Tried in the backward and not kept (no gain measured, same bits): its two products reading A
+ * in place too (grad output: rows or columns 10 KB apart: column gradient 16 -> 20+ ms), or the
+ * column gradient's A packed by 12-element copies instead of ne_gemm_pack_a (the same time). */
 
 #if defined(NE_GEMM_DOUBLE)
 #define NE_DG_V __m512d
@@ -31,10 +34,11 @@
 #endif
 
 #if NE_GEMM_X86
-/* C[0:mb][0:nb] (mb <= MR, nb <= 2 vectors) over kb steps: A row r at a + r * lda (rows past mb
- * read row mb - 1 again and are not stored), B one packed panel [kb][2 vectors]. */
-NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t lda, const NE_T* bp, NE_T* c,
-                                                  int64_t ldc, int64_t mb, int64_t nb, int zero) {
+/* C[0:mb][0:nb] (mb <= MR, nb <= 2 vectors) over kb steps: A's element (r, k) at
+ * a[r * ars + k * acs] (rows past mb read row mb - 1 again and are not stored), B one packed
+ * panel [kb][2 vectors]. */
+NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
+                                                  NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero) {
     const int W = NE_DG_W, NR = 2 * NE_DG_W;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -48,21 +52,19 @@ NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, in
     NE_DG_LD(4, c40, c41) NE_DG_LD(5, c50, c51) NE_DG_LD(6, c60, c61) NE_DG_LD(7, c70, c71)
     NE_DG_LD(8, c80, c81) NE_DG_LD(9, c90, c91) NE_DG_LD(10, ca0, ca1) NE_DG_LD(11, cb0, cb1)
 #undef NE_DG_LD
-    /* rows 0-5 from a0 + r * lda, rows 6-11 from a6 + r * lda (r < 6: scaled index addressing) */
-    const NE_T* a0 = a;
-    const NE_T* a6 = a + (mb > 6 ? 6 : mb - 1) * lda;
-    int64_t s[6];
-    for (int r = 0; r < 6; r++) s[r] = (r < mb ? r : mb - 1) * lda;
-    int64_t s6[6];
-    for (int r = 0; r < 6; r++) s6[r] = (6 + r < mb ? r : (mb > 6 ? mb - 7 : 0)) * lda;
-    for (int64_t k = 0; k < kb; k++) {
+    const NE_T *a0 = a, *a1 = a + (mb > 1 ? 1 : mb - 1) * ars, *a2 = a + (mb > 2 ? 2 : mb - 1) * ars;
+    const NE_T *a3 = a + (mb > 3 ? 3 : mb - 1) * ars, *a4 = a + (mb > 4 ? 4 : mb - 1) * ars;
+    const NE_T *a5 = a + (mb > 5 ? 5 : mb - 1) * ars, *a6 = a + (mb > 6 ? 6 : mb - 1) * ars;
+    const NE_T *a7 = a + (mb > 7 ? 7 : mb - 1) * ars, *a8 = a + (mb > 8 ? 8 : mb - 1) * ars;
+    const NE_T *a9 = a + (mb > 9 ? 9 : mb - 1) * ars, *aa = a + (mb > 10 ? 10 : mb - 1) * ars;
+    const NE_T* ab = a + (mb > 11 ? 11 : mb - 1) * ars;
+    for (int64_t k = 0, o = 0; k < kb; k++, o += acs) {
         const NE_DG_V b0 = NE_DG_L(bp + k * NR), b1 = NE_DG_L(bp + k * NR + W);
         NE_DG_V t;
-#define NE_DG_ST(p, o, v0, v1) t = NE_DG_B(p[o + k]); v0 = NE_DG_F(t, b0, v0); v1 = NE_DG_F(t, b1, v1);
-        NE_DG_ST(a0, s[0], c00, c01) NE_DG_ST(a0, s[1], c10, c11) NE_DG_ST(a0, s[2], c20, c21)
-        NE_DG_ST(a0, s[3], c30, c31) NE_DG_ST(a0, s[4], c40, c41) NE_DG_ST(a0, s[5], c50, c51)
-        NE_DG_ST(a6, s6[0], c60, c61) NE_DG_ST(a6, s6[1], c70, c71) NE_DG_ST(a6, s6[2], c80, c81)
-        NE_DG_ST(a6, s6[3], c90, c91) NE_DG_ST(a6, s6[4], ca0, ca1) NE_DG_ST(a6, s6[5], cb0, cb1)
+#define NE_DG_ST(p, v0, v1) t = NE_DG_B(p[o]); v0 = NE_DG_F(t, b0, v0); v1 = NE_DG_F(t, b1, v1);
+        NE_DG_ST(a0, c00, c01) NE_DG_ST(a1, c10, c11) NE_DG_ST(a2, c20, c21) NE_DG_ST(a3, c30, c31)
+        NE_DG_ST(a4, c40, c41) NE_DG_ST(a5, c50, c51) NE_DG_ST(a6, c60, c61) NE_DG_ST(a7, c70, c71)
+        NE_DG_ST(a8, c80, c81) NE_DG_ST(a9, c90, c91) NE_DG_ST(aa, ca0, ca1) NE_DG_ST(ab, cb0, cb1)
 #undef NE_DG_ST
     }
 #define NE_DG_SV(r, v0, v1) if (r < mb) { NE_DG_MS(c + r * ldc, k0, v0); NE_DG_MS(c + r * ldc + W, k1, v1); }
@@ -73,22 +75,43 @@ NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, in
 }
 #endif
 
+/* Whether ne_dcn_sweep_ra runs on the variant isa (AVX-512 only: elsewhere the callers pack A
+ * and run ne_gemm.h's sweeps, the same chains). */
+static int NE_FN(ne_dcn_ra)(int32_t isa) {
+#if NE_GEMM_X86
+    return isa == NE_ISA_AVX512;
+#else
+    (void) isa;
+    return 0;
+#endif
+}
+
+/* C[0:m][0:nb] (+)= A[0:m][0:kb] * B over one packed B block (nb columns, panels [kb][nr] at
+ * jp * kb), A's element (i, k) at a[i * ars + k * acs] read in place: B panel by B panel, each
+ * meeting every MR-row panel of A (ne_dcn_ra(isa) must hold). */
+static void NE_FN(ne_dcn_sweep_ra)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
+                                   const NE_T* bp, NE_T* c, int64_t ldc, int zero) {
+#if NE_GEMM_X86
+    const int64_t nr = 2 * NE_DG_W;
+    for (int64_t jp = 0; jp < nb; jp += nr) {
+        const int64_t w = nb - jp < nr ? nb - jp : nr;
+        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
+            NE_FN(ne_dcn_tile_ra)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc,
+                                  m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, w, zero);
+    }
+#else
+    (void) m; (void) nb; (void) kb; (void) a; (void) ars; (void) acs; (void) bp; (void) c; (void) ldc; (void) zero;
+#endif
+}
+
 /* C[0:m][0:n] (+)= rows[0:m][0:kb] * B (see the top): zero overwrites C. work: NE_GEMM_WORK
  * elements (the AVX2 / baseline path packs A there, ne_gemm_pb). */
 static void NE_FN(ne_dcn_gemm_ra)(int64_t m, int64_t n, int64_t kb, const NE_T* a, int64_t lda, const NE_T* bp, NE_T* c,
                                   int64_t ldc, int zero, NE_T* work, int32_t isa) {
-#if NE_GEMM_X86
-    if (isa == NE_ISA_AVX512 && m > 0 && n > 0 && kb > 0) {
-        const int64_t nr = 2 * NE_DG_W;
-        for (int64_t jp = 0; jp < n; jp += nr) {
-            const int64_t w = n - jp < nr ? n - jp : nr;
-            for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
-                NE_FN(ne_dcn_tile_ra)(kb, a + ip * lda, lda, bp + jp * kb, c + ip * ldc + jp, ldc,
-                                      m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, w, zero);
-        }
+    if (NE_FN(ne_dcn_ra)(isa) && m > 0 && n > 0 && kb > 0) {
+        NE_FN(ne_dcn_sweep_ra)(m, n, kb, a, lda, 1, bp, c, ldc, zero);
         return;
     }
-#endif
     NE_FN(ne_gemm_pb)(m, n, kb, a, lda, 1, bp, c, ldc, zero, work, isa);
 }
 
