@@ -398,7 +398,7 @@ static int32_t NE_FN(ne_dcn_dw_units)(void* vctx, int64_t i0, int64_t i1) {
             NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
             NE_DCN_PROF(6, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
                 const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
-                NE_FN(ne_gemm_sweep)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
+                NE_FN(ne_dcn_sweep4)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
                                      c->first && k0 == 0, nr, c->isa);
             })
         }

@@ -104,6 +104,30 @@ static void NE_FN(ne_dcn_sweep_ra)(int64_t m, int64_t nb, int64_t kb, const NE_T
 #endif
 }
 
+/* ne_gemm_sweep (B panel by B panel, each against every MR-row panel of the packed A) whose last
+ * A panel, when it has at most 4 rows, runs on ne_gemm.h's 4-row AVX-512 tile instead of the
+ * 12-row one: the grad-weight product has C_out = 256 = 21 x 12 + 4 rows, whose last panel cost
+ * a whole 12-row tile for 4 rows (1/22 of the product). Same chains, same bits. */
+static void NE_FN(ne_dcn_sweep4)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c, int64_t ldc,
+                                 int z, int64_t nr, int32_t isa) {
+#if NE_GEMM_X86
+    if (isa == NE_ISA_AVX512) {
+        for (int64_t jp = 0; jp < nb; jp += nr) {
+            const int64_t w = nb - jp < nr ? nb - jp : nr;
+            for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+                const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+                if (mb <= 4)
+                    NE_FN(ne_gemm_tile4_avx512)(kb, ap + ip * kb, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z);
+                else
+                    NE_FN(ne_gemm_tile_avx512)(kb, ap + ip * kb, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, z, NULL);
+            }
+        }
+        return;
+    }
+#endif
+    NE_FN(ne_gemm_sweep)(mc, nb, kb, ap, bp, c, ldc, z, nr, isa);
+}
+
 /* C[0:m][0:n] (+)= rows[0:m][0:kb] * B (see the top): zero overwrites C. work: NE_GEMM_WORK
  * elements (the AVX2 / baseline path packs A there, ne_gemm_pb). */
 static void NE_FN(ne_dcn_gemm_ra)(int64_t m, int64_t n, int64_t kb, const NE_T* a, int64_t lda, const NE_T* bp, NE_T* c,
