@@ -348,9 +348,17 @@ static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
         const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
         const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < n ? u1 * NE_GEMM_MR : n;
         if (r1 <= r0) continue;
-        for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t gi = 0; gi < g->groups; gi++) {
+#if NE_GEMM_X86
+            if (NE_FN(ne_dcn_ra)(c->isa)) {
+                NE_FN(ne_dcn_gemm_pf)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
+                                      c->dcol + r0 * kc + gi * kg, kc, c->work + i * NE_GEMM_WORK);
+                continue;
+            }
+#endif
             NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
                               c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+        }
         NE_DCN_PROF(7, NE_FN(ne_dcn_coord_rows)(ch, ch->dq0 + r0, ch->dq0 + r1));
     }
     return 0;

@@ -33,12 +33,22 @@
 #define NE_DG_W 16
 #endif
 
+/* ne_dcn_tile_ra's prefetch: one line every NE_DCN_PFS steps, towards L2 (1: 19.1-20.6 ms for the
+ * column gradient, 2: 19.0-19.8, 4: 19.5-21.2, without: 19.6-20.4, with its grad offset / mask) */
+#ifndef NE_DCN_PFS
+#define NE_DCN_PFS 2
+#endif
+#ifndef NE_DCN_PFH
+#define NE_DCN_PFH _MM_HINT_T1
+#endif
+
 #if NE_GEMM_X86
 /* C[0:mb][0:nb] (mb <= MR, nb <= 2 vectors) over kb steps: A's element (r, k) at
  * a[r * ars + k * acs] (rows past mb read row mb - 1 again and are not stored), B one packed
  * panel [kb][2 vectors]. */
-NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
-                                                  NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero) {
+NE_TARGET_AVX512 static inline __attribute__((always_inline)) void NE_FN(ne_dcn_tile_body)(
+    int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp, NE_T* c, int64_t ldc, int64_t mb, int64_t nb,
+    int zero, const int usepf, const char* pf, int64_t npf) {
     const int W = NE_DG_W, NR = 2 * NE_DG_W;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -59,6 +69,7 @@ NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, in
     const NE_T *a9 = a + (mb > 9 ? 9 : mb - 1) * ars, *aa = a + (mb > 10 ? 10 : mb - 1) * ars;
     const NE_T* ab = a + (mb > 11 ? 11 : mb - 1) * ars;
     for (int64_t k = 0, o = 0; k < kb; k++, o += acs) {
+        if (usepf && (k & (NE_DCN_PFS - 1)) == 0 && k / NE_DCN_PFS < npf) _mm_prefetch(pf + 64 * (k / NE_DCN_PFS), NE_DCN_PFH);
         const NE_DG_V b0 = NE_DG_L(bp + k * NR), b1 = NE_DG_L(bp + k * NR + W);
         NE_DG_V t;
 #define NE_DG_ST(p, v0, v1) t = NE_DG_B(p[o]); v0 = NE_DG_F(t, b0, v0); v1 = NE_DG_F(t, b1, v1);
@@ -72,6 +83,47 @@ NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, in
     NE_DG_SV(4, c40, c41) NE_DG_SV(5, c50, c51) NE_DG_SV(6, c60, c61) NE_DG_SV(7, c70, c71)
     NE_DG_SV(8, c80, c81) NE_DG_SV(9, c90, c91) NE_DG_SV(10, ca0, ca1) NE_DG_SV(11, cb0, cb1)
 #undef NE_DG_SV
+}
+
+NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
+                                                  NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero) {
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0);
+}
+
+/* ne_dcn_tile_ra that also prefetches the npf lines at pf (one every NE_DCN_PFS steps). */
+NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rapf)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
+                                                    NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero,
+                                                    const char* pf, int64_t npf) {
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 1, pf, npf);
+}
+#endif
+
+#if NE_GEMM_X86
+/* The column gradient's product on AVX-512: C[0:m][0:n] = A B with A's element (i, k) at
+ * a[i * ars + k * acs] (grad output), B packed for ne_gemm_pb (n, k) (W', 2.4 MB: from L3).
+ * Per KC slice: A packed (ne_gemm_pack_a, into work), then B panel by panel against every MR-row
+ * panel of A, each tile also prefetching its share of the next B panel (towards L2), which the
+ * hardware alone did not bring in time (one B panel meets only m / 12 = 8-9 tiles here). */
+static void NE_FN(ne_dcn_gemm_pf)(int64_t m, int64_t n, int64_t k, const NE_T* a, int64_t ars, int64_t acs,
+                                  const NE_T* bpacked, NE_T* c, int64_t ldc, NE_T* work) {
+    const int64_t nr = 2 * NE_DG_W, tiles = (m + NE_GEMM_MR - 1) / NE_GEMM_MR;
+    for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
+        const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
+            NE_FN(ne_gemm_pack_a)(a + ip * ars + k0 * acs, ars, acs, m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, kb,
+                                  work + ip * kb);
+        const int64_t lines = kb * nr * (int64_t) sizeof(NE_T) / 64, per = (lines + tiles - 1) / tiles;
+        for (int64_t j = 0; j < n; j += nr) {
+            const NE_T* bp = bpacked + ne_gemm_pb_index(n, k, nr, k0, j);
+            const char* next = (const char*) (bp + nr * kb);
+            for (int64_t ip = 0, t = 0; ip < m; ip += NE_GEMM_MR, t++) {
+                const int64_t l0 = t * per < lines ? t * per : lines, l1 = l0 + per < lines ? l0 + per : lines;
+                NE_FN(ne_dcn_tile_rapf)(kb, work + ip * kb, 1, NE_GEMM_MR, bp, c + ip * ldc + j, ldc,
+                                      m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, n - j < nr ? n - j : nr, k0 == 0,
+                                      next + 64 * l0, l1 - l0);
+            }
+        }
+    }
 }
 #endif
 
