@@ -4,10 +4,11 @@
  * Forward, per image: the input in HWC order; the output positions split between the threads in
  * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
- * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
- * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
- * output. Its rows are built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC], in
- * L2) and multiplied slice by slice (k split into ascending ne_gemm_pb calls, the same chains),
+ * column rows of a block (im2row) and runs a single-threaded GEMM against W'^T, packed once per
+ * call, into a small [positions][C_out] tile that it transposes into the NCHW output. Its rows are
+ * built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC + one line], in L2) and
+ * multiplied slice by slice (ne_dcn_gemm_ra, ne_deform_conv_gemm.h: on AVX-512 the tiles read the
+ * slice in place, elsewhere ne_gemm_pb packs it; k in ascending slices: the same chains),
  * the weight being packed slice-major; the weight's packing and the first image's HWC copy share
  * one parallel pass. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): the table;
  * grad weight by units of columns (ne_dcn_dw_units: each task samples its units' rows straight
@@ -55,6 +56,22 @@
  *     MB) before these kernels overwrote it; they are now allocated unzeroed on the CPU. Not kept:
  *     forward blocks of 2^20 elements at 2 threads (the weight streamed half as often: the same
  *     time; 2^18: 2-5% slower), ne_dcn_packw through an L1 tile of 16 channels x 9 taps x nr (prep 0.61 -> 0.80 ms).
+ *   fourth session (2026-12-05 02:00-02:25, the machine shared with two helpers' builds and
+ *     tests, load 0.8-6; min of 9-21 reps): forward 1 thread 17.1-18.1 ms (was 17.8-18.6 in the
+ *     same hour): table + row slices 1.8-1.9, GEMM 14.5-15.0 (17.1 before: the tiles read the
+ *     slice in place, ne_dcn_tile_ra; 13.7 would be the micro-kernel on L1 data), transpose
+ *     0.4-0.6, prep 0.7-0.8; 2 threads 9.0-9.4 ms wall (GEMM 14.9 summed over both threads: +3%
+ *     against one thread). Backward 1 thread 37.5-38.7 ms (38.5-39.7 before): table + rows 2.4,
+ *     column-gradient GEMM about 16 (ne_dcn_gemm_pf: W' prefetched panel by panel; with W' held
+ *     in L2 instead, a diagnostic with wrong results, it was 2 ms less), grad offset/mask + grad
+ *     input 3.3-3.6, grad-weight GEMM 14.5-15.4 (ne_dcn_sweep4: the 4-row tile on C_out's last
+ *     panel), HWC copy + zeroing 0.6, W' packing 0.5, transposes and permutation 1.0, grad bias
+ *     0.15; 2 threads 24.4 ms wall. Not kept (no gain, or slower; same bits): prefetching the
+ *     next (position, tap)'s corner runs in the forward's sampling (1.8 -> 2.0 ms) or in grad
+ *     offset/mask (3.4 -> 3.9), dcol sub-blocks of 2^17-2^20 elements or backward chunks of
+ *     2^21-2^23 (the same), dcol rows padded by one or two lines (the same), W' packed row by
+ *     row through an L1 transpose (0.58 -> 0.73 ms) or by AVX-512 gathers (0.6 -> 0.5 ms, the
+ *     forward's packing unchanged: not worth a second path).
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the

@@ -1,17 +1,24 @@
-/* The forward's product on one KC slice of the sampled rows, with A read where the sampling
- * wrote it: C[0:m][0:n] (+)= rows[0:m][0:kb] * B[0:kb][0:n], rows row-major (lda), B one KC slice
- * of the weight packed as ne_gemm_pb's NR-wide panels [kb][nr] (panel jp at jp * kb).
- * Included per dtype after ne_gemm.h and ne_deform_conv_kernels.h (NE_FN, NE_T, NE_GEMM_DOUBLE).
- *
- * Why: ne_gemm_pb packs A into MR-row panels [kk][MR] (4 x 4 transposes) before its tiles read
- * them, but the micro-kernel only broadcasts A's elements one at a time, which it can do from any
- * address. On AVX-512 the tile below broadcasts straight from the MR rows of the slice (row
- * stride lda: 12 sequential streams), so the rows are never copied a second time. Each element of
- * C is the same chain as ne_gemm.h's (c = fma(a[i][k], b[k][j], c), k ascending, from C or +0),
- * so the results are the bits of ne_gemm_pb, which the AVX2 and baseline variants still run.
- * Tried in the backward and not kept (no gain measured, same bits): its two products reading A
- * in place too (grad output: rows or columns 10 KB apart: column gradient 16 -> 20+ ms), or the
- * column gradient's A packed by 12-element copies instead of ne_gemm_pack_a (the same time). */
+/* Deformable convolution's own product loops on AVX-512, beside ne_gemm.h (whose functions they
+ * call and never change): the same tiles' arithmetic, so every element of C is the same chain as
+ * ne_gemm.h's (c = fma(a[i][k], b[k][j], c), k ascending, from C or +0) and the results are the
+ * bits of ne_gemm_pb / ne_gemm_sweep, which the AVX2 and baseline variants still run. Included per
+ * dtype after ne_gemm.h and ne_deform_conv_kernels.h (NE_FN, NE_T, NE_GEMM_DOUBLE).
+ *  - Forward (ne_dcn_gemm_ra): one KC slice of the sampled rows times the packed weight, with A
+ *    read where the sampling wrote it. ne_gemm_pb packs A into MR-row panels [kk][MR] (4 x 4
+ *    transposes) before its tiles read them, but the micro-kernel only broadcasts A's elements one
+ *    at a time, which it can do from any address: ne_dcn_tile_ra broadcasts straight from the 12
+ *    rows of the slice (row stride KC + one line: 12 sequential streams), so the rows are never
+ *    copied a second time (forward GEMM 17.1 -> 14.9 ms, profile build).
+ *  - Column gradient (ne_dcn_gemm_pf): W' (2.4 MB, more than L2) streams from L3 for every
+ *    sub-block of positions and each of its panels meets only 8-9 tiles; each tile prefetches its
+ *    share of the next panel towards L2 (backward 38.5-39.7 -> 37.5-38.7 ms).
+ *  - Grad weight (ne_dcn_sweep4): C_out = 256 = 21 x 12 + 4 rows; the last 4-row panel runs on
+ *    ne_gemm.h's 4-row tile instead of a whole 12-row one (that product 15.1 -> 14.5 ms).
+ * Tried and not kept (same bits, no gain measured): the backward's two products reading grad
+ * output in place (rows or columns 10 KB apart: column gradient 16 -> 20+ ms), the column
+ * gradient's A packed by 12-element copies instead of ne_gemm_pack_a (the same time), prefetching
+ * the next weight panel in the forward (its panels meet 18 tiles: the same time), prefetching the
+ * column gradient's next C tile (noise). */
 
 #if defined(NE_GEMM_DOUBLE)
 #define NE_DG_V __m512d
