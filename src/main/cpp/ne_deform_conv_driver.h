@@ -195,16 +195,23 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
                     for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
             /* Per conv group and KC slice of k: the slice of the rows (in L2), then the GEMM's step
              * over it (k split into calls in ascending order: the same chains, ne_gemm.h). */
+            /* On AVX-512 the last slice's tiles write their results transposed straight into the
+             * NCHW output (ne_dcn_tile_rao); elsewhere the tile cb is transposed afterwards. */
+            NE_T* o = c->out + c->b * g->cout * hw + p0;
+            const int direct = NE_FN(ne_dcn_ra)(c->isa);
             for (int64_t gi = 0; gi < g->groups; gi++)
                 for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
                     const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
+                    NE_T* to = direct && k0 + kb == kg ? o + gi * cog * hw : NULL;
                     NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_DCN_LDA));
                     NE_DCN_PROF(1, NE_FN(ne_dcn_gemm_ra)(np, cog, kb, col, NE_DCN_LDA, c->wt + gi * c->wstride + k0 * npad,
-                                                         cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
+                                                         cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa,
+                                                         to, hw));
                 }
-            NE_T* o = c->out + c->b * g->cout * hw + p0;
-            NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
-            NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+            if (!direct) {
+                NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
+                NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+            }
         }
     }
     return 0;

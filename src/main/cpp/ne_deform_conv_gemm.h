@@ -55,7 +55,7 @@
  * panel [kb][2 vectors]. */
 NE_TARGET_AVX512 static inline __attribute__((always_inline)) void NE_FN(ne_dcn_tile_body)(
     int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp, NE_T* c, int64_t ldc, int64_t mb, int64_t nb,
-    int zero, const int usepf, const char* pf, int64_t npf) {
+    int zero, const int usepf, const char* pf, int64_t npf, const int usetout, NE_T* to, int64_t ldo) {
     const int W = NE_DG_W, NR = 2 * NE_DG_W;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
@@ -85,23 +85,55 @@ NE_TARGET_AVX512 static inline __attribute__((always_inline)) void NE_FN(ne_dcn_
         NE_DG_ST(a8, c80, c81) NE_DG_ST(a9, c90, c91) NE_DG_ST(aa, ca0, ca1) NE_DG_ST(ab, cb0, cb1)
 #undef NE_DG_ST
     }
-#define NE_DG_SV(r, v0, v1) if (r < mb) { NE_DG_MS(c + r * ldc, k0, v0); NE_DG_MS(c + r * ldc + W, k1, v1); }
+    NE_T tbuf[NE_GEMM_MR * 2 * NE_DG_W] __attribute__((aligned(64)));
+    NE_T* cs = usetout ? tbuf : c;
+    const int64_t lds = usetout ? 2 * W : ldc;
+#define NE_DG_SV(r, v0, v1) if (r < mb) { NE_DG_MS(cs + r * lds, k0, v0); NE_DG_MS(cs + r * lds + W, k1, v1); }
     NE_DG_SV(0, c00, c01) NE_DG_SV(1, c10, c11) NE_DG_SV(2, c20, c21) NE_DG_SV(3, c30, c31)
     NE_DG_SV(4, c40, c41) NE_DG_SV(5, c50, c51) NE_DG_SV(6, c60, c61) NE_DG_SV(7, c70, c71)
     NE_DG_SV(8, c80, c81) NE_DG_SV(9, c90, c91) NE_DG_SV(10, ca0, ca1) NE_DG_SV(11, cb0, cb1)
 #undef NE_DG_SV
+    if (usetout) {   /* the tile transposed into to[j][r] (row stride ldo): a copy */
+        int64_t r = 0;
+#if !defined(NE_GEMM_DOUBLE)
+        for (; r + 4 <= mb; r += 4) {
+            int64_t j = 0;
+            for (; j + 4 <= nb; j += 4) {
+                __m128 x0 = _mm_load_ps(tbuf + r * 32 + j), x1 = _mm_load_ps(tbuf + (r + 1) * 32 + j);
+                __m128 x2 = _mm_load_ps(tbuf + (r + 2) * 32 + j), x3 = _mm_load_ps(tbuf + (r + 3) * 32 + j);
+                _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+                _mm_storeu_ps(to + j * ldo + r, x0);
+                _mm_storeu_ps(to + (j + 1) * ldo + r, x1);
+                _mm_storeu_ps(to + (j + 2) * ldo + r, x2);
+                _mm_storeu_ps(to + (j + 3) * ldo + r, x3);
+            }
+            for (; j < nb; j++)
+                for (int64_t i = r; i < r + 4; i++) to[j * ldo + i] = tbuf[i * 32 + j];
+        }
+#endif
+        for (; r < mb; r++)
+            for (int64_t j = 0; j < nb; j++) to[j * ldo + r] = tbuf[r * 2 * W + j];
+    }
 }
 
 NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
                                                   NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero) {
-    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0);
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0, 0, NULL, 0);
+}
+
+/* ne_dcn_tile_ra whose result goes to to[j][r] (row stride ldo), transposed, instead of C: the
+ * forward's last slice, straight into the NCHW output. */
+NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rao)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
+                                                   const NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero, NE_T* to,
+                                                   int64_t ldo) {
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, (NE_T*) c, ldc, mb, nb, zero, 0, NULL, 0, 1, to, ldo);
 }
 
 /* ne_dcn_tile_ra that also prefetches the npf lines at pf (one every NE_DCN_PFS steps). */
 NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rapf)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
                                                     NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero,
                                                     const char* pf, int64_t npf) {
-    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 1, pf, npf);
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 1, pf, npf, 0, NULL, 0);
 }
 #endif
 
@@ -149,17 +181,23 @@ static int NE_FN(ne_dcn_ra)(int32_t isa) {
  * jp * kb), A's element (i, k) at a[i * ars + k * acs] read in place: B panel by B panel, each
  * meeting every MR-row panel of A (ne_dcn_ra(isa) must hold). */
 static void NE_FN(ne_dcn_sweep_ra)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
-                                   const NE_T* bp, NE_T* c, int64_t ldc, int zero) {
+                                   const NE_T* bp, NE_T* c, int64_t ldc, int zero, NE_T* to, int64_t ldo) {
 #if NE_GEMM_X86
     const int64_t nr = 2 * NE_DG_W;
     for (int64_t jp = 0; jp < nb; jp += nr) {
         const int64_t w = nb - jp < nr ? nb - jp : nr;
-        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
-            NE_FN(ne_dcn_tile_ra)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc,
-                                  m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, w, zero);
+        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR) {
+            const int64_t mb = m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR;
+            if (to)
+                NE_FN(ne_dcn_tile_rao)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, zero,
+                                       to + jp * ldo + ip, ldo);
+            else
+                NE_FN(ne_dcn_tile_ra)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, zero);
+        }
     }
 #else
     (void) m; (void) nb; (void) kb; (void) a; (void) ars; (void) acs; (void) bp; (void) c; (void) ldc; (void) zero;
+    (void) to; (void) ldo;
 #endif
 }
 
@@ -190,11 +228,13 @@ static void NE_FN(ne_dcn_sweep4)(int64_t mc, int64_t nb, int64_t kb, const NE_T*
 /* C[0:m][0:n] (+)= rows[0:m][0:kb] * B (see the top): zero overwrites C. work: NE_GEMM_WORK
  * elements (the AVX2 / baseline path packs A there, ne_gemm_pb). */
 static void NE_FN(ne_dcn_gemm_ra)(int64_t m, int64_t n, int64_t kb, const NE_T* a, int64_t lda, const NE_T* bp, NE_T* c,
-                                  int64_t ldc, int zero, NE_T* work, int32_t isa) {
+                                  int64_t ldc, int zero, NE_T* work, int32_t isa, NE_T* to, int64_t ldo) {
     if (NE_FN(ne_dcn_ra)(isa) && m > 0 && n > 0 && kb > 0) {
-        NE_FN(ne_dcn_sweep_ra)(m, n, kb, a, lda, 1, bp, c, ldc, zero);
+        NE_FN(ne_dcn_sweep_ra)(m, n, kb, a, lda, 1, bp, c, ldc, zero, to, ldo);
         return;
     }
+    (void) to;
+    (void) ldo;
     NE_FN(ne_gemm_pb)(m, n, kb, a, lda, 1, bp, c, ldc, zero, work, isa);
 }
 
