@@ -5,7 +5,8 @@
  * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM against W'^T, packed once per
- * call, into a small [positions][C_out] tile that it transposes into the NCHW output. Its rows are
+ * call, into a small [positions][C_out] tile (on AVX-512 the last KC slice's tiles write their
+ * results transposed straight into the NCHW output; elsewhere the tile is transposed). Its rows are
  * built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC + one line], in L2) and
  * multiplied slice by slice (ne_dcn_gemm_ra, ne_deform_conv_gemm.h: on AVX-512 the tiles read the
  * slice in place, elsewhere ne_gemm_pb packs it; k in ascending slices: the same chains),
@@ -71,7 +72,11 @@
  *     offset/mask (3.4 -> 3.9), dcol sub-blocks of 2^17-2^20 elements or backward chunks of
  *     2^21-2^23 (the same), dcol rows padded by one or two lines (the same), W' packed row by
  *     row through an L1 transpose (0.58 -> 0.73 ms) or by AVX-512 gathers (0.6 -> 0.5 ms, the
- *     forward's packing unchanged: not worth a second path).
+ *     forward's packing unchanged: not worth a second path), the grad-weight product's last
+ *     chunk writing grad weight's [co][ci][t] layout itself instead of the permutation pass (that
+ *     product 15.9 -> 16.7-20 ms: 36-byte-strided scalar stores). Kept after the table above: the
+ *     forward's last slice written transposed into the output by its tiles (the 0.5-0.65 ms
+ *     transpose gone; forward about 0.3-0.4 ms less).
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the

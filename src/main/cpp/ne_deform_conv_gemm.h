@@ -8,7 +8,9 @@
  *    transposes) before its tiles read them, but the micro-kernel only broadcasts A's elements one
  *    at a time, which it can do from any address: ne_dcn_tile_ra broadcasts straight from the 12
  *    rows of the slice (row stride KC + one line: 12 sequential streams), so the rows are never
- *    copied a second time (forward GEMM 17.1 -> 14.9 ms, profile build).
+ *    copied a second time (forward GEMM 17.1 -> 14.9 ms, profile build); the last slice's tiles
+ *    write their 12 x 32 results transposed into the NCHW output (ne_dcn_tile_rao) instead of a
+ *    transpose pass over the [positions][C_out] tile afterwards.
  *  - Column gradient (ne_dcn_gemm_pf): W' (2.4 MB, more than L2) streams from L3 for every
  *    sub-block of positions and each of its panels meets only 8-9 tiles; each tile prefetches its
  *    share of the next panel towards L2 (backward 38.5-39.7 -> 37.5-38.7 ms).
@@ -18,7 +20,8 @@
  * output in place (rows or columns 10 KB apart: column gradient 16 -> 20+ ms), the column
  * gradient's A packed by 12-element copies instead of ne_gemm_pack_a (the same time), prefetching
  * the next weight panel in the forward (its panels meet 18 tiles: the same time), prefetching the
- * column gradient's next C tile (noise). */
+ * column gradient's next C tile (noise), the grad-weight product's last chunk written straight
+ * into grad weight's [co][ci][t] layout (36-byte-strided stores: slower than the permutation). */
 
 #if defined(NE_GEMM_DOUBLE)
 #define NE_DG_V __m512d
