@@ -85,7 +85,8 @@
  * gone). In the forward the rows are A, packed as [k][12 positions]: the sampled runs are
  * contiguous in channels, the panels in positions, so sampling into them would need the 4x4
  * transposes the packing does; instead a KC slice of the rows is sampled just before its GEMM
- * step, so the rows never leave L2. */
+ * step, so the rows never leave L2, and (fourth session, AVX-512) the tiles broadcast A from that
+ * slice itself, so the A packing is gone altogether (ne_deform_conv_gemm.h). */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
