@@ -196,7 +196,8 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
             NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
-            if (c->bias)
+            const int direct = NE_FN(ne_dcn_ra)(c->isa);
+            if (c->bias && !direct)   /* AVX-512: the first slice's tiles start from the bias */
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
                     for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
             /* Per conv group and KC slice of k: the slice of the rows (in L2), then the GEMM's step
@@ -204,15 +205,15 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             /* On AVX-512 the last slice's tiles write their results transposed straight into the
              * NCHW output (ne_dcn_tile_rao); elsewhere the tile cb is transposed afterwards. */
             NE_T* o = c->out + c->b * g->cout * hw + p0;
-            const int direct = NE_FN(ne_dcn_ra)(c->isa);
             for (int64_t gi = 0; gi < g->groups; gi++)
                 for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
                     const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
                     NE_T* to = direct && k0 + kb == kg ? o + gi * cog * hw : NULL;
                     NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_DCN_LDA));
                     NE_DCN_PROF(1, NE_FN(ne_dcn_gemm_ra)(np, cog, kb, col, NE_DCN_LDA, c->wt + gi * c->wstride + k0 * npad,
-                                                         cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa,
-                                                         to, hw));
+                                                         cb + gi * cog, g->cout, (direct || c->bias == NULL) && k0 == 0,
+                                                         work, c->isa, to, hw,
+                                                         direct && c->bias && k0 == 0 ? c->bias + gi * cog : NULL));
                 }
             if (!direct) {
                 NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};

@@ -10,7 +10,8 @@
  *    rows of the slice (row stride KC + one line: 12 sequential streams), so the rows are never
  *    copied a second time (forward GEMM 17.1 -> 14.9 ms, profile build); the last slice's tiles
  *    write their 12 x 32 results transposed into the NCHW output (ne_dcn_tile_rao) instead of a
- *    transpose pass over the [positions][C_out] tile afterwards.
+ *    transpose pass over the [positions][C_out] tile afterwards; the first slice's chains start
+ *    from the bias (ne_dcn_tile_rab) instead of from a tile filled with it.
  *  - Column gradient (ne_dcn_gemm_pf): W' (2.4 MB, more than L2) streams from L3 for every
  *    sub-block of positions and each of its panels meets only 8-9 tiles; each tile prefetches its
  *    share of the next panel towards L2 (backward 38.5-39.7 -> 37.5-38.7 ms).
@@ -58,16 +59,18 @@
  * panel [kb][2 vectors]. */
 NE_TARGET_AVX512 static inline __attribute__((always_inline)) void NE_FN(ne_dcn_tile_body)(
     int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp, NE_T* c, int64_t ldc, int64_t mb, int64_t nb,
-    int zero, const int usepf, const char* pf, int64_t npf, const int usetout, NE_T* to, int64_t ldo) {
+    int zero, const int usepf, const char* pf, int64_t npf, const int usetout, NE_T* to, int64_t ldo, const NE_T* binit) {
     const int W = NE_DG_W, NR = 2 * NE_DG_W;
     const uint32_t full = (1u << W) - 1;
     const uint32_t k0 = nb >= W ? full : (1u << nb) - 1;
     const uint32_t k1 = nb >= 2 * W ? full : nb > W ? (1u << (nb - W)) - 1 : 0;
     NE_DG_V c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     NE_DG_V c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1;
+    /* zero with binit: every row's chain starts from binit[0:nb] (the bias) instead of +0 */
+    const NE_DG_V i0 = binit ? NE_DG_ML(k0, binit) : NE_DG_Z(), i1 = binit ? NE_DG_ML(k1, binit + W) : NE_DG_Z();
 #define NE_DG_LD(r, v0, v1)                                                                       \
     if (r < mb && !zero) { v0 = NE_DG_ML(k0, c + r * ldc); v1 = NE_DG_ML(k1, c + r * ldc + W); }  \
-    else { v0 = NE_DG_Z(); v1 = NE_DG_Z(); }
+    else { v0 = i0; v1 = i1; }
     NE_DG_LD(0, c00, c01) NE_DG_LD(1, c10, c11) NE_DG_LD(2, c20, c21) NE_DG_LD(3, c30, c31)
     NE_DG_LD(4, c40, c41) NE_DG_LD(5, c50, c51) NE_DG_LD(6, c60, c61) NE_DG_LD(7, c70, c71)
     NE_DG_LD(8, c80, c81) NE_DG_LD(9, c90, c91) NE_DG_LD(10, ca0, ca1) NE_DG_LD(11, cb0, cb1)
@@ -121,22 +124,29 @@ NE_TARGET_AVX512 static inline __attribute__((always_inline)) void NE_FN(ne_dcn_
 
 NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_ra)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
                                                   NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero) {
-    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0, 0, NULL, 0);
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0, 0, NULL, 0, NULL);
+}
+
+/* ne_dcn_tile_ra whose chains start from binit[0:nb] when zero (the bias), not from +0. */
+NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rab)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
+                                                   NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero,
+                                                   const NE_T* binit) {
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 0, NULL, 0, 0, NULL, 0, binit);
 }
 
 /* ne_dcn_tile_ra whose result goes to to[j][r] (row stride ldo), transposed, instead of C: the
  * forward's last slice, straight into the NCHW output. */
 NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rao)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
                                                    const NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero, NE_T* to,
-                                                   int64_t ldo) {
-    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, (NE_T*) c, ldc, mb, nb, zero, 0, NULL, 0, 1, to, ldo);
+                                                   int64_t ldo, const NE_T* binit) {
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, (NE_T*) c, ldc, mb, nb, zero, 0, NULL, 0, 1, to, ldo, binit);
 }
 
 /* ne_dcn_tile_ra that also prefetches the npf lines at pf (one every NE_DCN_PFS steps). */
 NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rapf)(int64_t kb, const NE_T* a, int64_t ars, int64_t acs, const NE_T* bp,
                                                     NE_T* c, int64_t ldc, int64_t mb, int64_t nb, int zero,
                                                     const char* pf, int64_t npf) {
-    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 1, pf, npf, 0, NULL, 0);
+    NE_FN(ne_dcn_tile_body)(kb, a, ars, acs, bp, c, ldc, mb, nb, zero, 1, pf, npf, 0, NULL, 0, NULL);
 }
 #endif
 
@@ -184,23 +194,27 @@ static int NE_FN(ne_dcn_ra)(int32_t isa) {
  * jp * kb), A's element (i, k) at a[i * ars + k * acs] read in place: B panel by B panel, each
  * meeting every MR-row panel of A (ne_dcn_ra(isa) must hold). */
 static void NE_FN(ne_dcn_sweep_ra)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
-                                   const NE_T* bp, NE_T* c, int64_t ldc, int zero, NE_T* to, int64_t ldo) {
+                                   const NE_T* bp, NE_T* c, int64_t ldc, int zero, NE_T* to, int64_t ldo,
+                                   const NE_T* binit) {
 #if NE_GEMM_X86
     const int64_t nr = 2 * NE_DG_W;
     for (int64_t jp = 0; jp < nb; jp += nr) {
         const int64_t w = nb - jp < nr ? nb - jp : nr;
         for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR) {
             const int64_t mb = m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR;
+            const NE_T* bi = binit ? binit + jp : NULL;
             if (to)
                 NE_FN(ne_dcn_tile_rao)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, zero,
-                                       to + jp * ldo + ip, ldo);
+                                       to + jp * ldo + ip, ldo, bi);
+            else if (bi)
+                NE_FN(ne_dcn_tile_rab)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, zero, bi);
             else
                 NE_FN(ne_dcn_tile_ra)(kb, a + ip * ars, ars, acs, bp + jp * kb, c + ip * ldc + jp, ldc, mb, w, zero);
         }
     }
 #else
     (void) m; (void) nb; (void) kb; (void) a; (void) ars; (void) acs; (void) bp; (void) c; (void) ldc; (void) zero;
-    (void) to; (void) ldo;
+    (void) to; (void) ldo; (void) binit;
 #endif
 }
 
@@ -231,11 +245,13 @@ static void NE_FN(ne_dcn_sweep4)(int64_t mc, int64_t nb, int64_t kb, const NE_T*
 /* C[0:m][0:n] (+)= rows[0:m][0:kb] * B (see the top): zero overwrites C. work: NE_GEMM_WORK
  * elements (the AVX2 / baseline path packs A there, ne_gemm_pb). */
 static void NE_FN(ne_dcn_gemm_ra)(int64_t m, int64_t n, int64_t kb, const NE_T* a, int64_t lda, const NE_T* bp, NE_T* c,
-                                  int64_t ldc, int zero, NE_T* work, int32_t isa, NE_T* to, int64_t ldo) {
+                                  int64_t ldc, int zero, NE_T* work, int32_t isa, NE_T* to, int64_t ldo,
+                                  const NE_T* binit) {
     if (NE_FN(ne_dcn_ra)(isa) && m > 0 && n > 0 && kb > 0) {
-        NE_FN(ne_dcn_sweep_ra)(m, n, kb, a, lda, 1, bp, c, ldc, zero, to, ldo);
+        NE_FN(ne_dcn_sweep_ra)(m, n, kb, a, lda, 1, bp, c, ldc, zero, to, ldo, binit);
         return;
     }
+    (void) binit;
     (void) to;
     (void) ldo;
     NE_FN(ne_gemm_pb)(m, n, kb, a, lda, 1, bp, c, ldc, zero, work, isa);
