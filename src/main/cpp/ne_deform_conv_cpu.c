@@ -91,6 +91,7 @@ static size_t ne_dcn_bytes(int64_t n, size_t sz) {
 #define NE_S f32
 #include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
+#include "ne_deform_conv_gemm.h"
 #include "ne_deform_conv_driver.h"
 #undef NE_T
 #undef NE_S
@@ -99,6 +100,7 @@ static size_t ne_dcn_bytes(int64_t n, size_t sz) {
 #define NE_GEMM_DOUBLE
 #include "ne_gemm.h"
 #include "ne_deform_conv_kernels.h"
+#include "ne_deform_conv_gemm.h"
 #include "ne_deform_conv_driver.h"
 #undef NE_GEMM_DOUBLE
 #undef NE_T

@@ -4,10 +4,12 @@
  * Forward, per image: the input in HWC order; the output positions split between the threads in
  * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
- * column rows of a block (im2row) and runs a single-threaded GEMM (ne_gemm.h) against W'^T,
- * packed once per call, into a small [positions][C_out] tile that it transposes into the NCHW
- * output. Its rows are built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC], in
- * L2) and multiplied slice by slice (k split into ascending ne_gemm_pb calls, the same chains),
+ * column rows of a block (im2row) and runs a single-threaded GEMM against W'^T, packed once per
+ * call, into a small [positions][C_out] tile (on AVX-512 the last KC slice's tiles write their
+ * results transposed straight into the NCHW output; elsewhere the tile is transposed). Its rows are
+ * built one GEMM KC slice at a time (ne_dcn_row_slice: [positions][KC + one line], in L2) and
+ * multiplied slice by slice (ne_dcn_gemm_ra, ne_deform_conv_gemm.h: on AVX-512 the tiles read the
+ * slice in place, elsewhere ne_gemm_pb packs it; k in ascending slices: the same chains),
  * the weight being packed slice-major; the weight's packing and the first image's HWC copy share
  * one parallel pass. Backward, per chunk of positions (NE_DCN_CHUNK_ELEMS, as before): the table;
  * grad weight by units of columns (ne_dcn_dw_units: each task samples its units' rows straight
@@ -55,6 +57,26 @@
  *     MB) before these kernels overwrote it; they are now allocated unzeroed on the CPU. Not kept:
  *     forward blocks of 2^20 elements at 2 threads (the weight streamed half as often: the same
  *     time; 2^18: 2-5% slower), ne_dcn_packw through an L1 tile of 16 channels x 9 taps x nr (prep 0.61 -> 0.80 ms).
+ *   fourth session (2026-12-05 02:00-02:25, the machine shared with two helpers' builds and
+ *     tests, load 0.8-6; min of 9-21 reps): forward 1 thread 17.1-18.1 ms (was 17.8-18.6 in the
+ *     same hour): table + row slices 1.8-1.9, GEMM 14.5-15.0 (17.1 before: the tiles read the
+ *     slice in place, ne_dcn_tile_ra; 13.7 would be the micro-kernel on L1 data), transpose
+ *     0.4-0.6, prep 0.7-0.8; 2 threads 9.0-9.4 ms wall (GEMM 14.9 summed over both threads: +3%
+ *     against one thread). Backward 1 thread 37.5-38.7 ms (38.5-39.7 before): table + rows 2.4,
+ *     column-gradient GEMM about 16 (ne_dcn_gemm_pf: W' prefetched panel by panel; with W' held
+ *     in L2 instead, a diagnostic with wrong results, it was 2 ms less), grad offset/mask + grad
+ *     input 3.3-3.6, grad-weight GEMM 14.5-15.4 (ne_dcn_sweep4: the 4-row tile on C_out's last
+ *     panel), HWC copy + zeroing 0.6, W' packing 0.5, transposes and permutation 1.0, grad bias
+ *     0.15; 2 threads 24.4 ms wall. Not kept (no gain, or slower; same bits): prefetching the
+ *     next (position, tap)'s corner runs in the forward's sampling (1.8 -> 2.0 ms) or in grad
+ *     offset/mask (3.4 -> 3.9), dcol sub-blocks of 2^17-2^20 elements or backward chunks of
+ *     2^21-2^23 (the same), dcol rows padded by one or two lines (the same), W' packed row by
+ *     row through an L1 transpose (0.58 -> 0.73 ms) or by AVX-512 gathers (0.6 -> 0.5 ms, the
+ *     forward's packing unchanged: not worth a second path), the grad-weight product's last
+ *     chunk writing grad weight's [co][ci][t] layout itself instead of the permutation pass (that
+ *     product 15.9 -> 16.7-20 ms: 36-byte-strided scalar stores). Kept after the table above: the
+ *     forward's last slice written transposed into the output by its tiles (the 0.5-0.65 ms
+ *     transpose gone; forward about 0.3-0.4 ms less).
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
@@ -63,7 +85,8 @@
  * gone). In the forward the rows are A, packed as [k][12 positions]: the sampled runs are
  * contiguous in channels, the panels in positions, so sampling into them would need the 4x4
  * transposes the packing does; instead a KC slice of the rows is sampled just before its GEMM
- * step, so the rows never leave L2. */
+ * step, so the rows never leave L2, and (fourth session, AVX-512) the tiles broadcast A from that
+ * slice itself, so the A packing is gone altogether (ne_deform_conv_gemm.h). */
 
 #ifndef NE_DCN_CHUNK_ELEMS
 #define NE_DCN_CHUNK_ELEMS ((int64_t) 1 << 20)
@@ -110,6 +133,12 @@ static void NE_FN(ne_dcn_to_hwc)(const ne_dcn_geom* g, const NE_T* x, NE_T* xh, 
 #define NE_DCN_BLOCK_ELEMS ((int64_t) 1 << 19)
 #endif
 
+/* Row stride of the forward's KC slice of rows: KC plus one cache line, so that the 12 rows a
+ * tile reads side by side (ne_dcn_tile_ra) do not fall into the same few L1 sets. */
+#ifndef NE_DCN_LDA
+#define NE_DCN_LDA (NE_GEMM_KC + 64 / (int64_t) sizeof(NE_T))
+#endif
+
 static int64_t NE_FN(ne_dcn_block_len)(const ne_dcn_geom* g, int32_t threads) {
     const int64_t hw = g->ho * g->wo, kc = g->cin * g->kh * g->kw;
     int64_t t = threads < 1 ? 1 : threads;
@@ -135,7 +164,7 @@ typedef struct {
 /* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
     const int64_t kk = g->kh * g->kw;
-    return ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
+    return ne_dcn_bytes(npb * NE_DCN_LDA, sizeof(NE_T)) + ne_dcn_bytes(npb * g->cout, sizeof(NE_T)) +
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
@@ -154,7 +183,7 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
-        m += ne_dcn_bytes(npb * NE_GEMM_KC, sizeof(NE_T));
+        m += ne_dcn_bytes(npb * NE_DCN_LDA, sizeof(NE_T));
         NE_T* cb = (NE_T*) m;
         m += ne_dcn_bytes(npb * g->cout, sizeof(NE_T));
         NE_T* work = (NE_T*) m;
@@ -167,21 +196,29 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
             NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
-            if (c->bias)
+            const int direct = NE_FN(ne_dcn_ra)(c->isa);
+            if (c->bias && !direct)   /* AVX-512: the first slice's tiles start from the bias */
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
                     for (int64_t co = 0; co < g->cout; co++) cb[p * g->cout + co] = c->bias[co]);
             /* Per conv group and KC slice of k: the slice of the rows (in L2), then the GEMM's step
              * over it (k split into calls in ascending order: the same chains, ne_gemm.h). */
+            /* On AVX-512 the last slice's tiles write their results transposed straight into the
+             * NCHW output (ne_dcn_tile_rao); elsewhere the tile cb is transposed afterwards. */
+            NE_T* o = c->out + c->b * g->cout * hw + p0;
             for (int64_t gi = 0; gi < g->groups; gi++)
                 for (int64_t k0 = 0; k0 < kg; k0 += NE_GEMM_KC) {
                     const int64_t kb = kg - k0 < NE_GEMM_KC ? kg - k0 : NE_GEMM_KC;
-                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_GEMM_KC));
-                    NE_DCN_PROF(1, NE_FN(ne_gemm_pb)(np, cog, kb, col, NE_GEMM_KC, 1, c->wt + gi * c->wstride + k0 * npad,
-                                                     cb + gi * cog, g->cout, c->bias == NULL && k0 == 0, work, c->isa));
+                    NE_T* to = direct && k0 + kb == kg ? o + gi * cog * hw : NULL;
+                    NE_DCN_PROF(0, NE_FN(ne_dcn_row_slice)(&ch, gi, k0, kb, col, NE_DCN_LDA));
+                    NE_DCN_PROF(1, NE_FN(ne_dcn_gemm_ra)(np, cog, kb, col, NE_DCN_LDA, c->wt + gi * c->wstride + k0 * npad,
+                                                         cb + gi * cog, g->cout, (direct || c->bias == NULL) && k0 == 0,
+                                                         work, c->isa, to, hw,
+                                                         direct && c->bias && k0 == 0 ? c->bias + gi * cog : NULL));
                 }
-            NE_T* o = c->out + c->b * g->cout * hw + p0;
-            NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
-            NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+            if (!direct) {
+                NE_FN(ne_dcn_tr_ctx) tc = {cb, o, np, g->cout, hw};
+                NE_DCN_PROF(2, NE_FN(ne_dcn_transpose)(&tc, 0, np));
+            }
         }
     }
     return 0;
@@ -342,9 +379,17 @@ static int32_t NE_FN(ne_dcn_dcol_gemm)(void* vctx, int64_t i0, int64_t i1) {
         const int64_t u0 = c->units * i / c->tasks, u1 = c->units * (i + 1) / c->tasks;
         const int64_t r0 = u0 * NE_GEMM_MR, r1 = u1 * NE_GEMM_MR < n ? u1 * NE_GEMM_MR : n;
         if (r1 <= r0) continue;
-        for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t gi = 0; gi < g->groups; gi++) {
+#if NE_GEMM_X86
+            if (NE_FN(ne_dcn_ra)(c->isa)) {
+                NE_FN(ne_dcn_gemm_pf)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
+                                      c->dcol + r0 * kc + gi * kg, kc, c->work + i * NE_GEMM_WORK);
+                continue;
+            }
+#endif
             NE_FN(ne_gemm_pb)(r1 - r0, kg, cog, c->go + gi * cog * hw + ch->dq0 + r0, 1, hw, c->wpp + gi * c->wstride,
                               c->dcol + r0 * kc + gi * kg, kc, 1, c->work + i * NE_GEMM_WORK, c->isa);
+        }
         NE_DCN_PROF(7, NE_FN(ne_dcn_coord_rows)(ch, ch->dq0 + r0, ch->dq0 + r1));
     }
     return 0;
@@ -392,7 +437,7 @@ static int32_t NE_FN(ne_dcn_dw_units)(void* vctx, int64_t i0, int64_t i1) {
             NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
             NE_DCN_PROF(6, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
                 const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
-                NE_FN(ne_gemm_sweep)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
+                NE_FN(ne_dcn_sweep4)(cog, nb, kb, ag + k0 * mpad, blk + k0 * nbp, c->dwp + gi * cog * kg + j0, kg,
                                      c->first && k0 == 0, nr, c->isa);
             })
         }

@@ -120,7 +120,7 @@ typedef struct {
     const ne_dcn_geom* g;
     const NE_T *xh, *offset, *mask;   /* the image in HWC order; offset / mask of the batch */
     int64_t b, p0, np;                /* image, first position and positions of the chunk */
-    NE_T* col;                        /* forward: one KC slice of the rows, [np][KC] */
+    NE_T* col;                        /* forward: one KC slice of the rows, [np][NE_DCN_LDA] */
     NE_T* dcol;                       /* backward: column gradient of positions [dq0, dq1), rows of C_in*kh*kw */
     NE_FN(ne_dcn_tap)* tab;           /* [dg][np][kk] */
     NE_FN(ne_dcn_tapb)* tabb;         /* backward extras, or NULL */
