@@ -249,6 +249,7 @@ NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float*
     }
 }
 
+#include "ne_conv2d_wino_products.h"
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL

@@ -249,6 +249,12 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
+    if (c->isa == NE_ISA_AVX512 && c->tb <= 16 && c->nr == 32) {   /* few tiles: ne_conv2d_wino_products.h */
+        for (int64_t xi = begin; xi < end; xi++)
+            ne_c2_wino_few_f32_avx512(g->cout, g->cin, c->U + xi * c->upa, c->V + xi * c->vsz, c->nr, c->M + xi * g->cout * c->tb,
+                                      c->tb);
+        return NE_OK;
+    }
     for (int64_t xi = begin; xi < end; xi++)
         NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
                              c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);

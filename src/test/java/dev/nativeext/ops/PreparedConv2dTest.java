@@ -49,7 +49,9 @@ class PreparedConv2dTest {
             Case.random(59, 1, 24, 9, 8, 20, 3, 3, p(1, 2, 2, 1)),       // dilation: GEMM
             Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1)),      // K = 4680 > several KC blocks
             Case.random(61, 1, 20, 22, 21, 24, 3, 3, p(1, 1, 1, 1)),     // Winograd, 36 tiles: a last panel of 4 (AVX-512's 1-vector tile)
-            Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1))};    // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
+            Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1)),     // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
+            Case.random(63, 2, 40, 14, 14, 30, 3, 3, p(1, 1, 1, 1)),     // Winograd, 16 tiles: AVX-512's few-tile products
+            Case.random(64, 1, 260, 10, 9, 18, 3, 3, p(1, 1, 1, 1))};    // Winograd, 9 tiles (masked), C_in over two KC blocks
     }
 
     @Test
