@@ -194,6 +194,7 @@ typedef struct {
     ne_c2_wino_input_fn input;
     ne_c2_wino_output_fn output;
     int64_t b, ty0, ty1, tw, tb, upa, vsz, nr;
+    int few;   /* AVX-512, at most 16 tiles a block: V one 16-wide panel, ne_c2_wino_few's products */
 } ne_c2_wino_ctx;
 
 static void ne_c2_wino_pick(ne_c2_wino_ctx* c, int32_t isa) {
@@ -249,7 +250,7 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
-    if (c->isa == NE_ISA_AVX512 && c->tb <= 16 && c->nr == 32) {   /* few tiles: ne_conv2d_wino_products.h */
+    if (c->few) {   /* ne_conv2d_wino_products.h */
         for (int64_t xi = begin; xi < end; xi++)
             ne_c2_wino_few_f32_avx512(g->cout, g->cin, c->U + xi * c->upa, c->V + xi * c->vsz, c->nr, c->M + xi * g->cout * c->tb,
                                       c->tb);
@@ -304,6 +305,7 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     c.tw = tw;
     c.nr = NE_C2_G(ne_gemm_nr)(isa);
     c.vsz = NE_C2_G(ne_gemm_pb_size)(rows * tw, g->cin, isa);   /* V[xi] packed as ne_gemm's B, for the largest block */
+    if (isa == NE_ISA_AVX512 && rows * tw <= 16) c.few = 1, c.nr = 16, c.vsz = 16 * g->cin;   /* V[xi]: [C_in][16] */
     c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
     c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw + 16) * sizeof(NE_T));   /* + 16: ne_c2_wino_output */
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;

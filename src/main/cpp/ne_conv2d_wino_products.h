@@ -1,14 +1,19 @@
 /* Winograd's products on planes of few tiles (float32, AVX-512; included by ne_conv2d_cpu.c after
  * ne_gemm.h): M[co][0:tb] = U[co][0:k] V[0:k][0:tb] for tb <= 16, one vector of tiles, U in
- * ne_gemm_pa's packed 12-row panels ([k][12] each), V in ne_gemm_pb's layout (one panel nr = 32
- * wide, [k][32], columns from tb on zero). Each element is one fma chain over ascending k from
+ * ne_gemm_pa's packed 12-row panels ([k][12] each), V [k][vld] (ne_c2_forward_winograd writes it 16
+ * wide for this kernel: half of ne_gemm_pb's 32-wide panel, whose zero half its input transform
+ * stored for nothing; hot 0.64 -> 0.56 ms on 14x14). Each element is one fma chain over ascending k from
  * +0, as ne_gemm_pab's with zero set: the same bits as the AVX2 and baseline variants, which
  * keep ne_gemm_pab.
  * Why: 3x3 256->256 on 14x14 (16 tiles) reads U, 9.4 MiB, once per call with only 16 fmas per
  * element. Hot in cache the layer takes 0.74 ms; with its weights cold, as in a whole network
  * (tools/profile/conv_profile.c with COPIES=40), 1.55-1.72 ms: the time is the U stream, whose
  * hardware prefetch stops at every 4 KiB page. This kernel prefetches U NE_C2_WINO_PF bytes
- * ahead of its reads (across the panels and the 36 matrices, which lie back to back). */
+ * ahead of its reads (across the panels and the 36 matrices, which lie back to back): cold
+ * 0.89-1.06 ms, about 9-10 GB/s of U, whatever the distance (2-16 KiB) or hint (T0/T1/T2).
+ * Fetching U's first 0.5-1.5 MiB towards L2 during the input transform (0.17 ms) changed
+ * nothing measurable: the stream is bandwidth-bound. Fewer bytes (F(2x2,3x3): 4 MiB) is what
+ * is left; not done. */
 
 #ifndef NE_C2_WINO_PF
 #define NE_C2_WINO_PF 4096
