@@ -32,6 +32,14 @@ typedef struct {
 #define NE_C2_GEMM_COLS 256
 #define NE_C2_DIRECT_COLS 1536
 #define NE_C2_WINO_BYTES ((int64_t) 12 << 20)
+/* Winograd with U of at most NE_C2_WINO_SMALL_U bytes (64 channels each way: 0.56 MiB), which
+ * stays in L2 while it is re-read per block: blocks of NE_C2_WINO_SMALL_BYTES, so that V and M
+ * stay in L2 too between a block's transforms and its products (3x3 64->64, one thread, weights
+ * cold, tools/profile/conv_profile.c COPIES=20/10: 56x56 0.76-0.78 -> 0.64 ms, 112x112 2.91-2.95
+ * -> 2.47-2.50; 64 channels on 200x336 15.9 -> 15.2-15.7). Larger U (128 channels: 2.25 MiB,
+ * 28x28: no change with 1-4 MiB blocks) keeps the large blocks. */
+#define NE_C2_WINO_SMALL_U ((int64_t) 1 << 20)
+#define NE_C2_WINO_SMALL_BYTES ((int64_t) 1 << 20)
 
 /* Blocks of 2 MiB and more (Winograd's V and M: 7 and 6 MiB on a 50x50 plane, 256 channels)
  * are 2 MiB aligned and asked for in huge pages where the kernel gives them on request (THP

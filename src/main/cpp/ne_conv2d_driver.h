@@ -279,7 +279,8 @@ static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
 }
 
 /* 3x3, stride 1, dilation 1, groups 1. Tiles of 4x4 outputs; tile rows are processed in blocks
- * whose transformed input and products stay under NE_C2_WINO_BYTES.
+ * whose transformed input and products stay under NE_C2_WINO_BYTES (NE_C2_WINO_SMALL_BYTES
+ * where U is small: ne_conv2d_cpu.c).
  * Where the time goes, 3x3 256->256 on [1,256,50,50] (169 tiles, one block), one thread, CPU
  * time of each phase in a C harness on the shared 2-core AVX-512 Xeon, min of 200, alternated
  * runs (the merge base 796a9f7 -> now): input transform 1.41-1.47 -> 1.30-1.41 ms (about half of
@@ -299,7 +300,8 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     c.upa = NE_C2_G(ne_gemm_pa_size)(g->cout, g->cin);
     ne_c2_wino_pick(&c, isa);
     const int64_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4;
-    int64_t rows = NE_C2_WINO_BYTES / (36 * (g->cin + g->cout) * tw * (int64_t) sizeof(NE_T));
+    const int64_t budget = 36 * g->cin * g->cout * (int64_t) sizeof(NE_T) <= NE_C2_WINO_SMALL_U ? NE_C2_WINO_SMALL_BYTES : NE_C2_WINO_BYTES;
+    int64_t rows = budget / (36 * (g->cin + g->cout) * tw * (int64_t) sizeof(NE_T));
     if (rows < 1) rows = 1;
     if (rows > th) rows = th;
     c.tw = tw;
