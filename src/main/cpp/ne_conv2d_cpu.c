@@ -311,7 +311,11 @@ static int ne_c2_winograd_fits(const ne_c2_geom* g) {
  * many tiles per image the GEMM path is faster. Measured with prepared weights, one thread,
  * shared 2-core AVX-512 Xeon, 3x3 C->C (Winograd vs GEMM): 512 on 7x7 (4 tiles) 4.2 vs 2.4 ms;
  * 512 on 10x10 (9 tiles) 3.9 vs 4.3; 256 on 12x12 (9) 1.0 vs 1.8; 256 on 14x14 (16) 1.2 vs 2.4;
- * 128 on 28x28 (49) 0.9 vs 2.3. */
+ * 128 on 28x28 (49) 0.9 vs 2.3. Re-measured after the few-tile products (ne_conv2d_wino_products.h),
+ * weights cold (tools/profile/conv_profile.c, COPIES=8/20): 512 on 7x7 3.5 vs 1.5 ms; 512 on 10x10
+ * 3.9 vs 2.9 (the GEMM path has become faster: Winograd's 38 MiB of U streams at ~10 GB/s);
+ * 256 on 12x12 0.97 vs 1.1; 256 on 14x14 0.76 vs 1.47. So 512 channels on 9-15 tiles would now
+ * go to the GEMM path; no ResNet layer at 224x224 or 800x1344 has such a plane, left as it is. */
 #define NE_C2_WINO_MIN_TILES 9
 
 static int ne_c2_winograd_pays(const ne_c2_geom* g) {
