@@ -8,6 +8,9 @@
  *       src/main/cpp/ne_status.c -lm -ldl -lpthread
  *   /tmp/conv_profile THREADS ISA REPS C_IN H W C_OUT K STRIDE PAD [ALGO]
  *   e.g. 1 0 200 256 50 50 256 3 1 1 (the bench's conv3x3), 1 0 200 256 14 14 256 3 1 1
+ * COPIES=n in the environment prepares n copies of the weights and runs them in turn, so that
+ * each rep reads weights last touched n - 1 reps ago (cold, as in a whole network) rather than
+ * hot in L2/L3; e.g. COPIES=40 for 256->256 Winograd (40 x 9.4 MiB).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -57,12 +60,17 @@ int main(int argc, char** argv) {
     int32_t path = 0;
     int64_t bytes = 0;
     if (ne_conv2d_path_cpu(0, dims, conv, algo, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) return 2;
-    void* prep = malloc((size_t) bytes);
-    if (ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 3;
+    const char* ce = getenv("COPIES");
+    const int copies = ce && atoi(ce) > 1 ? atoi(ce) : 1;
+    void** preps = malloc(sizeof(void*) * copies);
+    for (int i = 0; i < copies; i++) {
+        preps[i] = malloc((size_t) bytes);
+        if (!preps[i] || ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, preps[i], bytes, threads, isa)) return 3;
+    }
     double* t = malloc(sizeof(double) * reps);
     for (int r = 0; r < reps; r++) {
         double t0 = now_ms();
-        int32_t s = ne_conv2d_forward_prepared_cpu(0, in, prep, bytes, NULL, 1, out, dims, conv, threads, isa);
+        int32_t s = ne_conv2d_forward_prepared_cpu(0, in, preps[r % copies], bytes, NULL, 1, out, dims, conv, threads, isa);
         t[r] = now_ms() - t0;
         if (s) return 4;
     }
@@ -73,8 +81,8 @@ int main(int argc, char** argv) {
         memcpy(&u, &out[i], 4);
         hsh = (hsh ^ u) * 1099511628211ULL;
     }
-    printf("conv %lldx%lld/%lld %lld->%lld on %lldx%lld, path %d, threads %d isa %d: min %.3f ms median %.3f ms (%d reps); hash %016llx\n",
+    printf("conv %lldx%lld/%lld %lld->%lld on %lldx%lld, path %d, threads %d isa %d: min %.3f ms median %.3f ms (%d reps, %d cop%s); hash %016llx\n",
            (long long) K, (long long) K, (long long) S, (long long) C, (long long) CO, (long long) H, (long long) W, path, threads, isa,
-           t[0], t[reps / 2], reps, (unsigned long long) hsh);
+           t[0], t[reps / 2], reps, copies, copies > 1 ? "ies" : "y", (unsigned long long) hsh);
     return 0;
 }

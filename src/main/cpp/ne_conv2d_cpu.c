@@ -46,6 +46,14 @@ typedef struct {
 #define NE_C2_GEMM_COLS 256
 #define NE_C2_DIRECT_COLS 1536
 #define NE_C2_WINO_BYTES ((int64_t) 12 << 20)
+/* Winograd with U of at most NE_C2_WINO_SMALL_U bytes (64 channels each way: 0.56 MiB), which
+ * stays in L2 while it is re-read per block: blocks of NE_C2_WINO_SMALL_BYTES, so that V and M
+ * stay in L2 too between a block's transforms and its products (3x3 64->64, one thread, weights
+ * cold, tools/profile/conv_profile.c COPIES=20/10: 56x56 0.76-0.78 -> 0.64 ms, 112x112 2.91-2.95
+ * -> 2.47-2.50; 64 channels on 200x336 15.9 -> 15.2-15.7). Larger U (128 channels: 2.25 MiB,
+ * 28x28: no change with 1-4 MiB blocks) keeps the large blocks. */
+#define NE_C2_WINO_SMALL_U ((int64_t) 1 << 20)
+#define NE_C2_WINO_SMALL_BYTES ((int64_t) 1 << 20)
 
 /* Blocks of 2 MiB and more (Winograd's V and M: 7 and 6 MiB on a 50x50 plane, 256 channels)
  * are 2 MiB aligned and asked for in huge pages where the kernel gives them on request (THP
@@ -281,6 +289,7 @@ NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float*
     }
 }
 
+#include "ne_conv2d_wino_products.h"
 #define NE_KERNEL "ne_conv2d_kernel.h"
 #include "ne_each_isa.h"
 #undef NE_KERNEL
@@ -334,7 +343,11 @@ static int ne_c2_winograd_fits(const ne_c2_geom* g) {
  * many tiles per image the GEMM path is faster. Measured with prepared weights, one thread,
  * shared 2-core AVX-512 Xeon, 3x3 C->C (Winograd vs GEMM): 512 on 7x7 (4 tiles) 4.2 vs 2.4 ms;
  * 512 on 10x10 (9 tiles) 3.9 vs 4.3; 256 on 12x12 (9) 1.0 vs 1.8; 256 on 14x14 (16) 1.2 vs 2.4;
- * 128 on 28x28 (49) 0.9 vs 2.3. */
+ * 128 on 28x28 (49) 0.9 vs 2.3. Re-measured after the few-tile products (ne_conv2d_wino_products.h),
+ * weights cold (tools/profile/conv_profile.c, COPIES=8/20): 512 on 7x7 3.5 vs 1.5 ms; 512 on 10x10
+ * 3.9 vs 2.9 (the GEMM path has become faster: Winograd's 38 MiB of U streams at ~10 GB/s);
+ * 256 on 12x12 0.97 vs 1.1; 256 on 14x14 0.76 vs 1.47. So 512 channels on 9-15 tiles would now
+ * go to the GEMM path; no ResNet layer at 224x224 or 800x1344 has such a plane, left as it is. */
 #define NE_C2_WINO_MIN_TILES 9
 
 static int ne_c2_winograd_pays(const ne_c2_geom* g) {

@@ -209,6 +209,7 @@ typedef struct {
     ne_c2_wino_input_fn input;
     ne_c2_wino_output_fn output;
     int64_t b, ty0, ty1, tw, tb, upa, vsz, nr;
+    int few;   /* AVX-512, at most 16 tiles a block: V one 16-wide panel, ne_c2_wino_few's products */
 } ne_c2_wino_ctx;
 
 static void ne_c2_wino_pick(ne_c2_wino_ctx* c, int32_t isa) {
@@ -264,6 +265,12 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_ctx* c = (const ne_c2_wino_ctx*) p;
     const ne_c2_geom* g = c->g;
+    if (c->few) {   /* ne_conv2d_wino_products.h */
+        for (int64_t xi = begin; xi < end; xi++)
+            ne_c2_wino_few_f32_avx512(g->cout, g->cin, c->U + xi * c->upa, c->V + xi * c->vsz, c->nr, c->M + xi * g->cout * c->tb,
+                                      c->tb);
+        return NE_OK;
+    }
     for (int64_t xi = begin; xi < end; xi++)
         NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
                              c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
@@ -287,7 +294,8 @@ static int32_t ne_c2_wino_output_range(void* p, int64_t begin, int64_t end) {
 }
 
 /* 3x3, stride 1, dilation 1, groups 1. Tiles of 4x4 outputs; tile rows are processed in blocks
- * whose transformed input and products stay under NE_C2_WINO_BYTES.
+ * whose transformed input and products stay under NE_C2_WINO_BYTES (NE_C2_WINO_SMALL_BYTES
+ * where U is small: ne_conv2d_cpu.c).
  * Where the time goes, 3x3 256->256 on [1,256,50,50] (169 tiles, one block), one thread, CPU
  * time of each phase in a C harness on the shared 2-core AVX-512 Xeon, min of 200, alternated
  * runs (the merge base 796a9f7 -> now): input transform 1.41-1.47 -> 1.30-1.41 ms (about half of
@@ -307,12 +315,14 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
     c.upa = NE_C2_G(ne_gemm_pa_size)(g->cout, g->cin);
     ne_c2_wino_pick(&c, isa);
     const int64_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4;
-    int64_t rows = NE_C2_WINO_BYTES / (36 * (g->cin + g->cout) * tw * (int64_t) sizeof(NE_T));
+    const int64_t budget = 36 * g->cin * g->cout * (int64_t) sizeof(NE_T) <= NE_C2_WINO_SMALL_U ? NE_C2_WINO_SMALL_BYTES : NE_C2_WINO_BYTES;
+    int64_t rows = budget / (36 * (g->cin + g->cout) * tw * (int64_t) sizeof(NE_T));
     if (rows < 1) rows = 1;
     if (rows > th) rows = th;
     c.tw = tw;
     c.nr = NE_C2_G(ne_gemm_nr)(isa);
     c.vsz = NE_C2_G(ne_gemm_pb_size)(rows * tw, g->cin, isa);   /* V[xi] packed as ne_gemm's B, for the largest block */
+    if (isa == NE_ISA_AVX512 && rows * tw <= 16) c.few = 1, c.nr = 16, c.vsz = 16 * g->cin;   /* V[xi]: [C_in][16] */
     c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
     c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw + 16) * sizeof(NE_T));   /* + 16: ne_c2_wino_output */
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;

@@ -307,7 +307,11 @@ class Conv2dTest {
                         // the stem's 1-D Winograd rows: whole 48-tile blocks, a 40-tile and a 17-tile one
                         Case.random(45, 1, 3, 9, 701, 13, 7, 7, p(2, 3, 1, 1)), Case.random(46, 2, 3, 5, 515, 8, 7, 7, p(2, 3, 1, 1)),
                         // pointwise with stride 2: whole 8 x 48 blocks (AVX-512's epilogue in the kernel) and tails
-                        Case.random(48, 2, 40, 45, 45, 20, 1, 1, p(2, 0, 1, 1))};
+                        Case.random(48, 2, 40, 45, 45, 20, 1, 1, p(2, 0, 1, 1)),
+                        // Winograd on few tiles (AVX-512's one-vector products with U prefetched): 16 tiles and U
+                        // over two KC blocks with a last panel of 2 rows; 12 tiles (masked), two images
+                        Case.random(50, 1, 300, 14, 14, 26, 3, 3, p(1, 1, 1, 1)), Case.random(51, 2, 20, 12, 13, 37, 3, 3, p(1, 1, 1, 1)),
+                        Case.random(52, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1))};   // small U: 1 MiB blocks of tile rows
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
@@ -320,6 +324,33 @@ class Conv2dTest {
                         assertArrayEquals(base, c.run(dt, 15, Conv2d.Algo.AUTO), 0.0, dt + " " + isa + " threads " + threads);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Winograd on planes of at most 16 tiles (resnet50's 14x14 stage: 16): on AVX-512 the products
+     * run one vector of tiles per row of U (ne_conv2d_wino_products.h) instead of ne_gemm_pab.
+     * Every epilogue (bias, scale and shift, residual, ReLU) within the Winograd bound of the
+     * float64 reference, AUTO = WINOGRAD bit for bit; odd sizes: 9 tiles (3x3 of partial tiles),
+     * 12, 16; C_out not a multiple of the 12-row panel; C_in over one KC block (256). And a
+     * small U (64 channels and fewer), whose tile rows run in 1 MiB blocks (several per plane).
+     */
+    @Test
+    void fewTilesAndSmallWeightBlocksStayWithinTheWinogradBound() {
+        Case[] cases = {
+            Case.random(70, 1, 24, 14, 14, 26, 3, 3, p(1, 1, 1, 1)),    // 16 tiles, a last panel of 2 rows
+            Case.random(71, 2, 19, 9, 11, 17, 3, 3, p(1, 1, 1, 1)),     // 9 tiles, partial in both axes
+            Case.random(72, 1, 270, 12, 13, 17, 3, 3, p(1, 1, 1, 1)),   // 12 tiles, C_in 270: two KC blocks
+            Case.random(73, 1, 16, 16, 16, 16, 3, 3, p(1, 0, 1, 1)),    // 16 tiles without padding: 14x14 out
+            // small U (24 x 20 channels): 1 MiB blocks of tile rows, 16 + 5 of 21, the last partial
+            Case.random(74, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1)),
+        };
+        for (Case c : cases) {
+            for (int epi = 0; epi < 16; epi++) {
+                check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
+                assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
+                        "AUTO runs Winograd for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);
             }
         }
     }

@@ -50,7 +50,9 @@ class PreparedConv2dTest {
             Case.random(60, 1, 520, 3, 3, 20, 3, 3, p(1, 1, 1, 1)),      // K = 4680 > several KC blocks
             Case.random(61, 1, 20, 22, 21, 24, 3, 3, p(1, 1, 1, 1)),     // Winograd, 36 tiles: a last panel of 4 (AVX-512's 1-vector tile)
             Case.random(62, 1, 16, 70, 69, 16, 3, 3, p(1, 1, 1, 1)),     // Winograd, 324 tiles: two 256-column blocks of V, the last 68 wide
-            Case.random(63, 1, 264, 41, 39, 24, 1, 1, p(2, 0, 1, 1))};   // strided 1x1: pointwise (gathered panel), two channel chunks
+            Case.random(63, 1, 264, 41, 39, 24, 1, 1, p(2, 0, 1, 1)),    // strided 1x1: pointwise (gathered panel), two channel chunks
+            Case.random(64, 2, 40, 14, 14, 30, 3, 3, p(1, 1, 1, 1)),     // Winograd, 16 tiles: AVX-512's few-tile products
+            Case.random(65, 1, 260, 10, 9, 18, 3, 3, p(1, 1, 1, 1))};    // Winograd, 9 tiles (masked), C_in over two KC blocks
     }
 
     @Test
