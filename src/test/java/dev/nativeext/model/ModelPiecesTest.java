@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelPiecesTest {
 
     /** Global average pooling (torchvision's head): each plane summed in ascending order from 0,
-     *  then divided, exactly; planes in blocks of 8 and a tail (2 x 13 planes), 1x1 planes too. */
+     *  then divided, exactly; 2 x 13 planes, 1x1 planes too. */
     @Test
     void globalAveragePoolSumsEachPlaneInOrder() {
         for (long[] shape : new long[][] {{2, 13, 7, 7}, {1, 8, 3, 5}, {1, 3, 1, 1}}) {
