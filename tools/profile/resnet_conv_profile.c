@@ -15,7 +15,7 @@
  * 1024: everything from memory; the network's per-layer times lie between). NE_HUGE=1: the
  * prepared weights in 2 MiB pages. With -DNE_C2_PROFILE (on both files) it also prints the
  * rdtsc phase timers of ne_conv2d_cpu.c, in Mcycles per run (the TSC runs at 2.6 GHz here).
- * Layers 19-20 are bin/bench-layers bottleneck's 1x1s (on 200x336). The output hash depends on
+ * Layers 19-20 are bin/bench-layers bottleneck's 1x1s (on 200x336), 21 torchvision's fc (2048 -> 1000 on 1x1). The output hash depends on
  * the layers run before (one random stream): compare runs of the same LAYER argument.
  */
 #ifndef _GNU_SOURCE
@@ -84,6 +84,8 @@ static const layer layers[] = {
     {512, 7, 512, 3, 1, 0, 2},
     /* bin/bench-layers bottleneck's 1x1s (on a 200x336 plane: h is the height, 336 the width) */
     {256, 200, 64, 1, 1, 0, 0},     {64, 200, 256, 1, 1, 1, 0},
+    /* torchvision's fc, 2048 -> 1000, as the Java model runs it: a 1x1 convolution on a 1x1 plane */
+    {2048, 1, 1000, 1, 1, 0, 1},
 };
 
 int main(int argc, char** argv) {

@@ -222,6 +222,95 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
     return L;
 }
 
+/* im2col rows of a stride-2 convolution (output rows at most 64 wide) or a stride-1 one on a
+ * small plane (rows at most 8 wide: ResNet's 3x3 on 7x7), dilation 1 along x, kernels at most 8
+ * wide; AVX-512 float32 only (base, AVX2 and double return 0: ne_c2_im2col's loops run): 16
+ * outputs at a time from two zero-masked loads and one permute of the even elements (stride 2),
+ * or one zero-masked load (stride 1). The masks keep the padding columns and whatever lies past
+ * the run unread (masked lanes do not fault); those of a whole output row depend only on the
+ * tap's column, so they are computed once per call. Row k and the layout as ne_c2_im2col's. Copies only: the same bits.
+ * Measured (one thread, the shared 2-core AVX-512 Xeon, tools/profile/resnet_conv_profile.c with
+ * -DNE_C2_PROFILE, phase [2]): 3x3/2 28->14, 256 ch: im2col 0.60 -> 0.37 Mcycles; 56->28, 128 ch:
+ * 0.81 -> 0.66; 14->7, 512 ch: 0.39 -> 0.31; 3x3/1 512 on 7x7 (was the tap maps): 0.46 -> 0.36;
+ * alone on warm caches (all of 56->28's columns) 0.215 -> 0.178 ms. Without the
+ * per-row masks (computed per vector) it was slower than the plain loops (0.26 ms): the plain
+ * loops cost ~0.6 cycles an element, about what the mask arithmetic cost per vector. */
+static int ne_c2_im2col_s2_f32_base(const ne_c2_geom* g, const float* in, int64_t p0, int64_t nc, int64_t k0, int64_t k1,
+                                    float* col) {
+    (void) g, (void) in, (void) p0, (void) nc, (void) k0, (void) k1, (void) col;
+    return 0;
+}
+#define ne_c2_im2col_s2_f32_avx2 ne_c2_im2col_s2_f32_base
+static int ne_c2_im2col_s2_f64_any(const ne_c2_geom* g, const double* in, int64_t p0, int64_t nc, int64_t k0, int64_t k1,
+                                   double* col) {
+    (void) g, (void) in, (void) p0, (void) nc, (void) k0, (void) k1, (void) col;
+    return 0;
+}
+#define ne_c2_im2col_s2_f64_base ne_c2_im2col_s2_f64_any
+#define ne_c2_im2col_s2_f64_avx2 ne_c2_im2col_s2_f64_any
+#define ne_c2_im2col_s2_f64_avx512 ne_c2_im2col_s2_f64_any
+
+/* Masks of the vector of outputs t0.. of a run of `run` outputs from column ox (x = 2 (ox + t)
+ * + xj): loads m (32 bits: both vectors), store ms. */
+static inline void ne_c2_s2_masks(int64_t w, int64_t sw, int64_t ox, int64_t xj, int64_t run, int64_t t0, uint32_t* m,
+                                  uint32_t* ms) {
+    const int64_t x0 = sw * (ox + t0) + xj;
+    int64_t lo = -x0, hi = w - x0;
+    const int64_t last = sw * (run - t0) - (sw - 1);
+    if (lo < 0) lo = 0;
+    if (hi > last) hi = last;
+    if (hi > 16 * sw) hi = 16 * sw;
+    *m = hi > lo ? (uint32_t) ((((uint64_t) 1 << hi) - 1) & ~(((uint64_t) 1 << lo) - 1)) : 0;
+    const int64_t left = run - t0;
+    *ms = left >= 16 ? 0xffffu : (1u << left) - 1;
+}
+
+NE_TARGET_AVX512 static int ne_c2_im2col_s2_f32_avx512(const ne_c2_geom* g, const float* in, int64_t p0, int64_t nc,
+                                                       int64_t k0, int64_t k1, float* col) {
+    /* stride 1 only where ne_c2_im2col's tap maps ran (rows of at most 8): on 14 and 28 wide rows
+     * its plain copies were as fast (0.064 vs 0.060 ms, 0.183 vs 0.170 ms alone, warm) */
+    if (!((g->sw == 2 && g->wo <= 64) || (g->sw == 1 && g->wo <= 8)) || g->dw != 1 || g->kw > 8) return 0;
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const int64_t nv = (g->wo + 15) / 16;
+    uint32_t fm[8][4], fs[8][4];   /* a whole row's masks per tap column */
+    for (int64_t j = 0; j < g->kw; j++)
+        for (int64_t v = 0; v < nv; v++) ne_c2_s2_masks(g->w, g->sw, 0, j - g->pw, g->wo, 16 * v, &fm[j][v], &fs[j][v]);
+    const int64_t end = p0 + nc, oy0 = p0 / g->wo, ox0 = p0 % g->wo;
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t jj = k % g->kw, ii = (k / g->kw) % g->kh, ci = k / (g->kw * g->kh);
+        const float* plane = in + ci * g->h * g->w;
+        float* dst = col + (k - k0) * nc;
+        const int64_t xj = jj - g->pw;
+        int64_t p = p0, oy = oy0, ox = ox0;
+        while (p < end) {
+            int64_t run = g->wo - ox;
+            if (run > end - p) run = end - p;
+            float* d = dst + (p - p0);
+            const int64_t y = oy * g->sh - g->ph + ii * g->dh;
+            const int inside = y >= 0 && y < g->h;
+            const float* r = plane + (inside ? y : 0) * g->w + g->sw * ox + xj;   /* output ox + t reads r[s t] */
+            const int full = ox == 0 && run == g->wo;
+            for (int64_t v = 0, t0 = 0; t0 < run; v++, t0 += 16) {
+                uint32_t m, ms;
+                if (full) m = fm[jj][v], ms = fs[jj][v];
+                else ne_c2_s2_masks(g->w, g->sw, ox, xj, run, t0, &m, &ms);
+                if (!inside) m = 0;
+                if (g->sw == 1) {
+                    _mm512_mask_storeu_ps(d + t0, (__mmask16) ms, _mm512_maskz_loadu_ps((__mmask16) m, r + t0));
+                    continue;
+                }
+                const __m512 a = _mm512_maskz_loadu_ps((__mmask16) (m & 0xffff), r + 2 * t0);
+                const __m512 b = _mm512_maskz_loadu_ps((__mmask16) (m >> 16), r + 2 * t0 + 16);
+                _mm512_mask_storeu_ps(d + t0, (__mmask16) ms, _mm512_permutex2var_ps(a, even, b));
+            }
+            p += run;
+            oy++;
+            ox = 0;
+        }
+    }
+    return 1;
+}
+
 /* The SIMD variants of ne_conv2d_kernel.h, per dtype: base (x86-64), avx2 (+FMA: not
  * contracted), avx512 (AVX-512F); then the dtype's GEMM (ne_gemm.h) and drivers
  * (ne_conv2d_driver.h). */

@@ -75,10 +75,12 @@ typedef struct {
     NE_C2_G(ne_c2_im2col_fn) im2col;
     int64_t nchunks, nc, K, apg;
     int64_t mblocks, mrows;   /* output channels of a group split into mblocks items of mrows (small planes) */
+    int64_t panels;           /* > 0: im2col chunk i covers the 32-wide panels [i * panels / nchunks, (i + 1) * ...) */
     int direct;
     NE_T* col;                /* NULL, or the im2col columns [K][hwo] of the one image, built once for all items */
 } NE_C2_G(ne_c2_ctx);
 
+#define NE_C2_PANEL 32
 /* Rows of the shared im2col columns per item of their build. */
 #define NE_C2_COL_ROWS 128
 
@@ -105,8 +107,12 @@ static int32_t NE_C2_G(ne_c2_gemm_range)(void* p, int64_t begin, int64_t end) {
         const int64_t chunk = rest % c->nchunks, gr = (rest / c->nchunks) % g->groups, b = rest / (c->nchunks * g->groups);
         const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout_g ? o0 + c->mrows : g->cout_g;
         if (o0 >= o1) continue;
-        const int64_t p0 = chunk * c->nc;
-        const int64_t n = hwo - p0 < c->nc ? hwo - p0 : c->nc;
+        int64_t p0 = chunk * c->nc, n = hwo - p0 < c->nc ? hwo - p0 : c->nc;
+        if (c->panels) {
+            const int64_t q1 = NE_C2_PANEL * ((chunk + 1) * c->panels / c->nchunks);
+            p0 = NE_C2_PANEL * (chunk * c->panels / c->nchunks);
+            n = (q1 < hwo ? q1 : hwo) - p0;
+        }
         if (n <= 0) continue;
         const NE_T* in = c->in + (b * g->cin + gr * g->cin_g) * hw;
         NE_T* C = c->out + (b * g->cout + gr * g->cout_g + o0) * hwo + p0;
@@ -167,6 +173,14 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
     }
     const int64_t hwo = g->ho * g->wo;
     ne_c2_chunks(hwo, c.direct ? NE_C2_DIRECT_COLS : NE_C2_GEMM_COLS, &c.nchunks, &c.nc);
+    /* im2col chunks as whole 32-wide panels (the AVX-512 tile's width; two AVX2 panels), split
+     * evenly in panels over the same number of chunks: 3x3/2 56->28 (784 positions) was 208,
+     * 208, 208, 160 wide (26 panels computed, 14 + 12 per half for two threads), now 192, 192,
+     * 192, 208 (25 panels, 12 + 13). Columns only: the same chains, the same bits. */
+    if (!c.direct && c.nchunks > 1) {
+        c.panels = (hwo + NE_C2_PANEL - 1) / NE_C2_PANEL;
+        c.nc = NE_C2_PANEL * ((c.panels + c.nchunks - 1) / c.nchunks);   /* the widest chunk: col's size */
+    }
     /* A small plane is one chunk: split the output channels too (into blocks of 64+ rows, a
      * multiple of the GEMM's 12-row panel) so that a second core has work; by the shapes only,
      * never the thread count. */

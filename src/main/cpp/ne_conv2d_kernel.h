@@ -24,6 +24,7 @@ NE_TARGET static void NE_CAT(ne_c2_im2col, NE_SFX)(const ne_c2_geom* g, const NE
      * runs of 7 with their bounds: the columns 0.62 -> 0.37 and 0.53 -> 0.39 Mcycles, the layers
      * 1.46 -> 1.37 and 1.43 -> 1.38 ms (one thread, L3-warm). Not for longer rows: 28 wide
      * (3x3/2 56->28) it was slower (0.82 -> 1.15), 14 wide no faster. The same bits. */
+    if (NE_CAT(ne_c2_im2col_s2, NE_SFX)(g, in, p0, nc, k0, k1, col)) return;   /* AVX-512 float32: stride 2, stride 1 on rows <= 8 */
     const int64_t taps = g->kh * g->kw;
     if (g->wo <= 8 && taps > 1 && taps * nc <= NE_C2_IM2COL_MAP && g->h * g->w < ((int64_t) 1 << 31)) {
         int32_t map[NE_C2_IM2COL_MAP];

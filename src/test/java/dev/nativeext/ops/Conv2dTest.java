@@ -289,6 +289,44 @@ class Conv2dTest {
         for (int epi : new int[] {0, 2, 15}) check(c, DType.FLOAT32, epi, Conv2d.Algo.AUTO);
     }
 
+    /**
+     * Stride-2 convolutions on the GEMM path (ResNet's downsampling 3x3s) and stride-1 ones on
+     * small planes: AVX-512's im2col copies their rows 16 outputs at a time with masked loads
+     * (padding columns, run ends), the other variants with plain loops; the columns are split into whole 32-wide panels. Output rows of 1,
+     * 7, 17, 29 and 64 columns (one vector, a vector and a tail, two), more than 64 (the plain
+     * loops), chunks that start and end inside a row, padding 0 to 2, a 5-wide kernel, groups,
+     * dilation 2 (plain loops), two images: the reference for every epilogue, and the same bits
+     * for every variant and thread count.
+     */
+    @Test
+    void strideTwoIm2colRowsOnTheGemmPath() {
+        Case[] cases = {Case.random(60, 1, 20, 57, 57, 24, 3, 3, p(2, 1, 1, 1)),    // 29 wide, 841 positions: 4 chunks
+                        Case.random(61, 2, 8, 21, 33, 12, 5, 5, p(2, 2, 1, 1)),     // 17 wide, 5-wide kernel
+                        Case.random(62, 1, 16, 16, 16, 8, 3, 3, p(2, 0, 1, 1)),     // 7 wide, no padding
+                        Case.random(63, 1, 8, 15, 31, 8, 3, 3, p(2, 1, 1, 2)),      // groups 2
+                        Case.random(64, 1, 6, 9, 140, 10, 3, 3, p(2, 1, 1, 1)),     // 70 wide: the plain loops
+                        Case.random(65, 1, 6, 40, 128, 10, 3, 3, p(2, 1, 1, 1)),    // 64 wide, 1280 positions
+                        Case.random(66, 1, 5, 11, 13, 7, 3, 3, p(2, 2, 2, 1)),      // dilation 2: the plain loops
+                        Case.random(67, 1, 7, 5, 2, 9, 3, 3, p(2, 1, 1, 1)),        // 1 wide
+                        // stride 1 on small planes (rows of at most 8: the masked loads too), then 9 wide
+                        Case.random(68, 1, 9, 7, 7, 10, 3, 3, p(1, 1, 1, 1)), Case.random(69, 2, 5, 6, 5, 7, 3, 3, p(1, 0, 1, 1)),
+                        Case.random(70, 1, 4, 8, 9, 6, 5, 5, p(1, 2, 1, 1))};
+        for (Case c : cases) {
+            for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.GEMM);
+            check(c, DType.FLOAT64, 15, Conv2d.Algo.GEMM);
+            CpuOptions.setThreads(1);
+            CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
+            double[] base = c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM);
+            for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+                for (int threads : new int[] {1, 2, 3}) {
+                    CpuOptions.setThreads(threads);
+                    CpuOptions.setIsa(isa);
+                    assertArrayEquals(base, c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM), 0.0, isa + " threads " + threads);
+                }
+            }
+        }
+    }
+
     @Test
     void variantsAndThreadCountsGiveIdenticalBits() {
         Case[] cases = {Case.random(31, 2, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)), Case.random(32, 1, 3, 31, 37, 16, 7, 7, p(2, 3, 1, 1)),
