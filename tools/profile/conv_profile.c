@@ -21,23 +21,9 @@
 #include <string.h>
 #include <time.h>
 #include "ne_conv2d.h"
+#include "profile_util.h"
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static float unif(void) {   /* [-0.5, 0.5) */
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (float) ((double) (rng >> 11) / 9007199254740992.0 - 0.5);
-}
-
-static int cmp(const void* a, const void* b) {
-    double x = *(const double*) a, y = *(const double*) b;
-    return x < y ? -1 : x > y;
-}
+static float unif(void) { return (float) (prof_unit() - 0.5); }   /* [-0.5, 0.5) */
 
 int main(int argc, char** argv) {
     if (argc < 11) {
@@ -69,18 +55,13 @@ int main(int argc, char** argv) {
     }
     double* t = malloc(sizeof(double) * reps);
     for (int r = 0; r < reps; r++) {
-        double t0 = now_ms();
+        double t0 = prof_ms(CLOCK_MONOTONIC);
         int32_t s = ne_conv2d_forward_prepared_cpu(0, in, preps[r % copies], bytes, NULL, 1, out, dims, conv, threads, isa);
-        t[r] = now_ms() - t0;
+        t[r] = prof_ms(CLOCK_MONOTONIC) - t0;
         if (s) return 4;
     }
-    qsort(t, (size_t) reps, sizeof(double), cmp);
-    uint64_t hsh = 1469598103934665603ULL;
-    for (int64_t i = 0; i < CO * HO * WO; i++) {
-        uint32_t u;
-        memcpy(&u, &out[i], 4);
-        hsh = (hsh ^ u) * 1099511628211ULL;
-    }
+    qsort(t, (size_t) reps, sizeof(double), prof_by_value);
+    const unsigned long long hsh = prof_hash(out, sizeof(float) * (size_t) (CO * HO * WO));
     printf("conv %lldx%lld/%lld %lld->%lld on %lldx%lld, path %d, threads %d isa %d: min %.3f ms median %.3f ms (%d reps, %d cop%s); hash %016llx\n",
            (long long) K, (long long) K, (long long) S, (long long) C, (long long) CO, (long long) H, (long long) W, path, threads, isa,
            t[0], t[reps / 2], reps, copies, copies > 1 ? "ies" : "y", (unsigned long long) hsh);

@@ -29,45 +29,10 @@
 #include <time.h>
 #include <sys/mman.h>
 #include "ne_conv2d.h"
+#include "profile_util.h"
 #ifdef NE_C2_PROFILE
 extern int64_t ne_c2_prof[8];
 #endif
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
-
-static uint64_t state = 88172645463325252ull;
-static float uniform(float a, float b) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return a + (b - a) * ((float) (state >> 40) / (float) (1 << 24));
-}
-
-static int by_value(const void* a, const void* b) {
-    const double x = *(const double*) a, y = *(const double*) b;
-    return x < y ? -1 : x > y;
-}
-
-static unsigned long long hash(const void* p, size_t n) {
-    const unsigned char* c = p;
-    unsigned long long h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static float* filled(size_t n, float a, float b) {
-    float* p = malloc(n * sizeof(float));
-    if (!p) exit(2);
-    for (size_t i = 0; i < n; i++) p[i] = uniform(a, b);
-    return p;
-}
 
 typedef struct {
     int64_t cin, h, cout, k, s, res;   /* square plane h, kernel k, stride s, padding k/2 */
@@ -108,8 +73,8 @@ int main(int argc, char** argv) {
         const int64_t dims[10] = {1, L->cin, L->h, w, L->cout, L->k, L->k, ho, wo, 1};
         const int64_t conv[6] = {L->s, L->s, pad, pad, 1, 1};
         const size_t nx = L->cin * L->h * w, ny = L->cout * ho * wo, nw = L->cout * L->cin * L->k * L->k;
-        float *x = filled(nx, -1, 1), *wt = filled(nw, -0.05f, 0.05f), *sc = filled(L->cout, 0.5f, 1.5f);
-        float *sh = filled(L->cout, -0.5f, 0.5f), *r = L->res ? filled(ny, -1, 1) : NULL, *y = malloc(ny * 4);
+        float *x = prof_filled(nx, -1, 1), *wt = prof_filled(nw, -0.05f, 0.05f), *sc = prof_filled(L->cout, 0.5f, 1.5f);
+        float *sh = prof_filled(L->cout, -0.5f, 0.5f), *r = L->res ? prof_filled(ny, -1, 1) : NULL, *y = malloc(ny * 4);
         int32_t path = 0;
         int64_t bytes = 0;
         if (ne_conv2d_path_cpu(0, dims, conv, algo, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) {
@@ -127,13 +92,13 @@ int main(int argc, char** argv) {
         if (ne_conv2d_prepare_cpu(0, wt, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 1;
         for (int rep = -2; rep < reps; rep++) {
             memset(flush, rep & 0xff, flush_n);
-            const double t0 = now_ms();
+            const double t0 = prof_ms(CLOCK_MONOTONIC);
             const int s = ne_conv2d_forward_prepared_cpu(0, x, prep, bytes, r, 1, y, dims, conv, threads, isa);
             if (s) {
                 printf("status %d\n", s);
                 return 1;
             }
-            if (rep >= 0) wall[rep] = now_ms() - t0;
+            if (rep >= 0) wall[rep] = prof_ms(CLOCK_MONOTONIC) - t0;
 #ifdef NE_C2_PROFILE
             if (rep == -1) memset(ne_c2_prof, 0, sizeof ne_c2_prof);
 #endif
@@ -144,12 +109,12 @@ int main(int argc, char** argv) {
             if (ne_c2_prof[i]) printf(" [%d] %.3f", i, ne_c2_prof[i] / 1e6 / reps);
         printf("\n");
 #endif
-        qsort(wall, reps, sizeof(double), by_value);
+        qsort(wall, reps, sizeof(double), prof_by_value);
         const double gf = 2.0 * nw * ho * wo / 1e9;
         total += wall[reps / 2] * L->count;
         printf("%2d %4lld->%-4lld %dx%d/%lld on %3lldx%-3lld x%d path %d: min %.3f med %.3f ms  %5.1f GFLOP/s  h %016llx\n",
                li, (long long) L->cin, (long long) L->cout, (int) L->k, (int) L->k, (long long) L->s, (long long) L->h,
-               (long long) w, L->count, path, wall[0], wall[reps / 2], gf / wall[0] * 1e3, hash(y, ny * 4));
+               (long long) w, L->count, path, wall[0], wall[reps / 2], gf / wall[0] * 1e3, prof_hash(y, ny * 4));
         free(x), free(wt), free(sc), free(sh), free(r), free(y), free(prep);
     }
     printf("sum over the network (median x count): %.2f ms\n", total);

@@ -20,23 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "ne_conv2d.h"
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static double unif(void) {   /* [0, 1) */
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (double) (rng >> 11) / 9007199254740992.0;
-}
-
-static int cmp(const void* a, const void* b) {
-    double x = *(const double*) a, y = *(const double*) b;
-    return x < y ? -1 : x > y;
-}
+#include "profile_util.h"
 
 int main(int argc, char** argv) {
     const int threads = argc > 1 ? atoi(argv[1]) : 1, isa = argc > 2 ? atoi(argv[2]) : 0, reps = argc > 3 ? atoi(argv[3]) : 10;
@@ -50,9 +34,9 @@ int main(int argc, char** argv) {
     for (int64_t c = 0; c < C; c++)
         for (int64_t y = 0; y < H; y++)
             for (int64_t x = 0; x < W; x++)
-                in[(c * H + y) * W + x] = (float) (sin(0.013 * x + 0.7 * c) * cos(0.021 * y) * 1.5 + (unif() - 0.5) * 1.2);
-    for (int64_t i = 0; i < CO * C * K * K; i++) w[i] = (float) ((unif() - 0.5) * 0.4);
-    for (int64_t i = 0; i < CO; i++) sc[i] = (float) (0.5 + unif()), sh[i] = (float) (unif() - 0.5);
+                in[(c * H + y) * W + x] = (float) (sin(0.013 * x + 0.7 * c) * cos(0.021 * y) * 1.5 + (prof_unit() - 0.5) * 1.2);
+    for (int64_t i = 0; i < CO * C * K * K; i++) w[i] = (float) ((prof_unit() - 0.5) * 0.4);
+    for (int64_t i = 0; i < CO; i++) sc[i] = (float) (0.5 + prof_unit()), sh[i] = (float) (prof_unit() - 0.5);
     int64_t dims[10] = {1, C, H, W, CO, K, K, HO, WO, 1}, conv[6] = {2, 2, 3, 3, 1, 1};
     int64_t pool[8] = {3, 3, 2, 2, 1, 1, 1, 1}, pout[2] = {PH, PW};
     int32_t path = 0;
@@ -62,18 +46,13 @@ int main(int argc, char** argv) {
     if (ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 2;
     double* t = malloc(sizeof(double) * reps);
     for (int r = 0; r < reps; r++) {
-        double t0 = now_ms();
+        double t0 = prof_ms(CLOCK_MONOTONIC);
         int32_t s = ne_conv2d_forward_prepared_max_pool_cpu(0, in, prep, bytes, 1, out, dims, conv, pool, pout, threads, isa);
-        t[r] = now_ms() - t0;
+        t[r] = prof_ms(CLOCK_MONOTONIC) - t0;
         if (s) { printf("status %d\n", s); return 3; }
     }
-    qsort(t, (size_t) reps, sizeof(double), cmp);
-    uint64_t hsh = 1469598103934665603ULL;
-    for (int64_t i = 0; i < CO * PH * PW; i++) {
-        uint32_t u;
-        memcpy(&u, &out[i], 4);
-        hsh = (hsh ^ u) * 1099511628211ULL;
-    }
+    qsort(t, (size_t) reps, sizeof(double), prof_by_value);
+    const unsigned long long hsh = prof_hash(out, sizeof(float) * (size_t) (CO * PH * PW));
     /* float64 reference on sampled pooled rows */
     double maxref = 0, maxerr = 0, maxrel = 0;
     for (int64_t po = 0; po < PH; po += PH / 7 ? PH / 7 : 1) {
