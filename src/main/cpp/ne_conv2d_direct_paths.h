@@ -88,7 +88,24 @@ static int ne_c2_wx_runs(const ne_c2_geom* g) {
     return ne_c2_wx_layout(g) && g->sw == 2 && g->dw == 1;
 }
 
-/* The AVX-512 register block's fma chains over (r, j), the same in both AVX-512 direct kernels
+/* The 8 x 48 AVX-512 register block's accumulators a<c><v> (channel c of 8, vector v of 3): zeroed,
+ * or, with cont, the partial sums acc[c * lda + 16 * v] of the previous channel chunk. */
+#define NE_C2_ACC_ZERO                                                                                   \
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, \
+           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00, \
+           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+#define NE_C2_ACC_LOAD(c)                                                                                \
+    a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                            \
+    a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);                                                       \
+    a##c##2 = _mm512_loadu_ps(acc + c * lda + 32);
+#define NE_C2_ACC_START                                                                                  \
+    NE_C2_ACC_ZERO                                                                                       \
+    if (cont) {                                                                                          \
+        NE_C2_ACC_LOAD(0) NE_C2_ACC_LOAD(1) NE_C2_ACC_LOAD(2) NE_C2_ACC_LOAD(3)                          \
+        NE_C2_ACC_LOAD(4) NE_C2_ACC_LOAD(5) NE_C2_ACC_LOAD(6) NE_C2_ACC_LOAD(7)                          \
+    }
+
+/* The AVX-512 register block's fma chains over (r, j), the same in the AVX-512 direct and pointwise kernels
  * (accumulators a<c><v>: channel c of 8, vector v of 3; the inputs rows, nr, kw, joff, wp, x0). */
 #define NE_C2_DFMA(c)                                                                            \
     wc = _mm512_set1_ps(w[c]);                                                                  \
@@ -110,17 +127,7 @@ static int ne_c2_wx_runs(const ne_c2_geom* g) {
 
 NE_TARGET_AVX512 static void ne_c2_direct_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
                                                       const float* wp, int64_t x0, float* acc, int64_t lda, int cont) {
-    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
-           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
-           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
-    if (cont) {
-#define NE_C2_DLD(c)                                                                                     \
-        a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                       \
-        a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);                                                  \
-        a##c##2 = _mm512_loadu_ps(acc + c * lda + 32);
-        NE_C2_DLD(0) NE_C2_DLD(1) NE_C2_DLD(2) NE_C2_DLD(3) NE_C2_DLD(4) NE_C2_DLD(5) NE_C2_DLD(6) NE_C2_DLD(7)
-#undef NE_C2_DLD
-    }
+    NE_C2_ACC_START
     NE_C2_DIRECT_LOOP_AVX512
 #define NE_C2_DST(c)                                                                                     \
     _mm512_storeu_ps(acc + c * lda, a##c##0);                                                           \
@@ -211,9 +218,7 @@ NE_TARGET_AVX512 static void ne_c2wx_out_epi_f32_avx512(const float* m, const fl
 NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* rows, int64_t nr, int64_t kw, const int64_t* joff,
                                                          const float* wp, int64_t x0, const float* t, int32_t relu, float* dst,
                                                          int64_t cs) {
-    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
-           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
-           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
+    NE_C2_ACC_ZERO
     NE_C2_DIRECT_LOOP_AVX512
     const __m512 zero = _mm512_setzero_ps();
 #define NE_C2_DEPI(c, k)                                                                                 \
@@ -232,7 +237,6 @@ NE_TARGET_AVX512 static void ne_c2_direct_epi_f32_avx512(const float* const* row
 #undef NE_C2_DEPI
 }
 #undef NE_C2_DIRECT_LOOP_AVX512
-#undef NE_C2_DFMA
 
 /* The epilogue of the direct and pointwise paths on one output row of sums (the BN scale is
  * already in the weights): + shift, + residual (may be NULL), then ReLU; the SIMD variant's
@@ -491,29 +495,13 @@ NE_TARGET_AVX512_PRFCHW static void ne_c2_pw_epi_f32_avx512(const float* const* 
             if (res) _mm_prefetch((const char*) (res + c * cs + NE_C2_DX + 16 * k), _MM_HINT_T0);
             __builtin_prefetch(dst + c * cs + NE_C2_DX + 16 * k, 1, 3);
         }
-    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00,
-           a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00,
-           a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
-    if (cont) {
-#define NE_C2_DLD(c)                                                                                     \
-        a##c##0 = _mm512_loadu_ps(acc + c * lda);                                                       \
-        a##c##1 = _mm512_loadu_ps(acc + c * lda + 16);                                                  \
-        a##c##2 = _mm512_loadu_ps(acc + c * lda + 32);
-        NE_C2_DLD(0) NE_C2_DLD(1) NE_C2_DLD(2) NE_C2_DLD(3) NE_C2_DLD(4) NE_C2_DLD(5) NE_C2_DLD(6) NE_C2_DLD(7)
-#undef NE_C2_DLD
-    }
+    NE_C2_ACC_START
     for (int64_t r = 0; r < nr; r++) {
         const float* s = rows[r] + x0;
         const float* w = wp + r * NE_C2_DC;
         const __m512 i0 = _mm512_loadu_ps(s), i1 = _mm512_loadu_ps(s + 16), i2 = _mm512_loadu_ps(s + 32);
         __m512 wc;
-#define NE_C2_PFMA(c)                                                                                    \
-        wc = _mm512_set1_ps(w[c]);                                                                      \
-        a##c##0 = _mm512_fmadd_ps(wc, i0, a##c##0);                                                     \
-        a##c##1 = _mm512_fmadd_ps(wc, i1, a##c##1);                                                     \
-        a##c##2 = _mm512_fmadd_ps(wc, i2, a##c##2);
-        NE_C2_PFMA(0) NE_C2_PFMA(1) NE_C2_PFMA(2) NE_C2_PFMA(3) NE_C2_PFMA(4) NE_C2_PFMA(5) NE_C2_PFMA(6) NE_C2_PFMA(7)
-#undef NE_C2_PFMA
+        NE_C2_DFMA(0) NE_C2_DFMA(1) NE_C2_DFMA(2) NE_C2_DFMA(3) NE_C2_DFMA(4) NE_C2_DFMA(5) NE_C2_DFMA(6) NE_C2_DFMA(7)
     }
     const __m512 zero = _mm512_setzero_ps();
 #define NE_C2_PEPI(c, k)                                                                                 \
@@ -532,6 +520,10 @@ NE_TARGET_AVX512_PRFCHW static void ne_c2_pw_epi_f32_avx512(const float* const* 
 #undef NE_C2_PEPS
 #undef NE_C2_PEPI
 }
+#undef NE_C2_DFMA
+#undef NE_C2_ACC_START
+#undef NE_C2_ACC_LOAD
+#undef NE_C2_ACC_ZERO
 
 /* d[x] = the input of output position p0 + x (x < nx) in one input plane: src[(oy*s_h)*W + ox*s_w].
  * Stride 1: one copy; stride 2 on AVX-512: the even-phase permute, a run per output row. */
