@@ -77,6 +77,18 @@
  *     product 15.9 -> 16.7-20 ms: 36-byte-strided scalar stores). Kept after the table above: the
  *     forward's last slice written transposed into the output by its tiles (the 0.5-0.65 ms
  *     transpose gone; forward about 0.3-0.4 ms less).
+ *   fifth session (2026-12-05 03:27-03:45, one helper, load 0.7-1.3): the scratch block (ne_deform_conv_cpu.c) on
+ *     2 MiB pages (madvise, as conv2d): profile driver, one thread, backward 37.4-38.1 -> 34.4-34.6
+ *     ms, forward 16.9 -> 15.5 (TLB misses over ~3000 4 KiB pages; the same bits). Both got
+ *     faster, so backward / forward stayed at 2.2. Kept after it: grad offset / mask's 16 lanes
+ *     per corner summed as a 4-level tree instead of a chain of 16 (ne_dcn_coord_rows; backward
+ *     median 0.2-0.6 ms less in 4 of 4 alternated pairs, min 0-0.5; it changes those gradients'
+ *     rounding, the same for every ISA and thread count). Not kept (no gain beyond the noise of
+ *     +-0.5 ms in alternated runs; same bits): the coord runs starting from +0 instead of a zeroed acc, W''s panels
+ *     walked in reverse every other sub-block (to find the last panels still in L2), one call per
+ *     piece for the 16 positions of a rows_block block (ne_dcn_row per position before), the
+ *     transposes in 16- or 64-row blocks, NE_DCN_PFS 1, NE_DCN_PFH T0, NE_DCN_QB 8 / 32,
+ *     NE_DCN_SUB_ELEMS 2^17.
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the

@@ -256,12 +256,17 @@ static void NE_FN(ne_dcn_coord_rows)(const NE_FN(ne_dcn_chunk)* c, int64_t q0, i
                                 if (e->wm[k] != 0) c->simd.scatter(gx + e->i[k], dc, e->wm[k], ce - cs);
                     }
                 })
-                NE_T dk[4];
-                for (int k = 0; k < 4; k++) {
-                    NE_T s = 0;
-                    for (int j = 0; j < 16; j++) s += acc[16 * k + j];
-                    dk[k] = s;
-                }
+                /* Each corner's 16 lanes summed as a fixed tree (lane j + lane j + 8, then + 4,
+                 * + 2, + 1): four levels instead of a chain of 16 dependent adds, and the 4 x 8
+                 * adds of a level are independent (vectorisable); the same bits everywhere. */
+                NE_T h8[32], h4[16], h2[8], dk[4];
+                for (int k = 0; k < 4; k++)
+                    for (int j = 0; j < 8; j++) h8[8 * k + j] = acc[16 * k + j] + acc[16 * k + 8 + j];
+                for (int k = 0; k < 4; k++)
+                    for (int j = 0; j < 4; j++) h4[4 * k + j] = h8[8 * k + j] + h8[8 * k + 4 + j];
+                for (int k = 0; k < 4; k++)
+                    for (int j = 0; j < 2; j++) h2[2 * k + j] = h4[4 * k + j] + h4[4 * k + 2 + j];
+                for (int k = 0; k < 4; k++) dk[k] = h2[2 * k] + h2[2 * k + 1];
                 const NE_T sy = eb->cy[0] * dk[0] + eb->cy[1] * dk[1] + eb->cy[2] * dk[2] + eb->cy[3] * dk[3];
                 const NE_T sx = eb->cx[0] * dk[0] + eb->cx[1] * dk[1] + eb->cx[2] * dk[2] + eb->cx[3] * dk[3];
                 const NE_T sm = eb->w[0] * dk[0] + eb->w[1] * dk[1] + eb->w[2] * dk[2] + eb->w[3] * dk[3];
