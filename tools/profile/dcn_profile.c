@@ -18,48 +18,11 @@
 #include <string.h>
 #include <time.h>
 #include "ne_deform_conv.h"
+#include "profile_util.h"
 
 #ifdef NE_DCN_PROFILE
 extern int64_t ne_dcn_prof_ns[16];
 #endif
-
-static double now_ms(clockid_t clock) {
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
-
-/* xorshift64, uniform in [a, b) */
-static uint64_t state = 88172645463325252ull;
-static float uniform(float a, float b) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return a + (b - a) * ((float) (state >> 40) / (float) (1 << 24));
-}
-
-static int by_value(const void* a, const void* b) {
-    const double x = *(const double*) a, y = *(const double*) b;
-    return x < y ? -1 : x > y;
-}
-
-/* FNV-1a of n bytes */
-static unsigned long long hash(const void* p, size_t n) {
-    const unsigned char* c = p;
-    unsigned long long h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static float* filled(size_t n, float a, float b) {
-    float* p = malloc(n * sizeof(float));
-    if (!p) exit(2);
-    for (size_t i = 0; i < n; i++) p[i] = uniform(a, b);
-    return p;
-}
 
 int main(int argc, char** argv) {
     const int mode = argc > 1 ? atoi(argv[1]) : 0, threads = argc > 2 ? atoi(argv[2]) : 1;
@@ -70,8 +33,8 @@ int main(int argc, char** argv) {
     const int64_t dims[11] = {n, c, h, w, co, k, k, h, w, 1, 1}, conv[7] = {1, 1, 1, 1, 1, 1, 0};
     const size_t nx = n * c * h * w, no = n * 2 * k * k * h * w, nm = n * k * k * h * w, nw = co * c * k * k;
     const size_t ny = n * co * h * w;
-    float *x = filled(nx, -1, 1), *off = filled(no, -2, 2), *m = filled(nm, 0, 1), *wt = filled(nw, -0.05f, 0.05f);
-    float *b = filled(co, -1, 1), *go = filled(ny, -1, 1), *y = calloc(ny, 4);
+    float *x = prof_filled(nx, -1, 1), *off = prof_filled(no, -2, 2), *m = prof_filled(nm, 0, 1), *wt = prof_filled(nw, -0.05f, 0.05f);
+    float *b = prof_filled(co, -1, 1), *go = prof_filled(ny, -1, 1), *y = calloc(ny, 4);
     float *gx = calloc(nx, 4), *goff = calloc(no, 4), *gm = calloc(nm, 4), *gw = calloc(nw, 4), *gb = calloc(co, 4);
     double* wall = malloc(reps * sizeof(double));
     double* cpu = malloc(reps * sizeof(double));
@@ -80,7 +43,7 @@ int main(int argc, char** argv) {
 #ifdef NE_DCN_PROFILE
         if (r == 0) memset(ne_dcn_prof_ns, 0, sizeof(int64_t) * 16);
 #endif
-        const double t0 = now_ms(CLOCK_MONOTONIC), c0 = now_ms(CLOCK_THREAD_CPUTIME_ID);
+        const double t0 = prof_ms(CLOCK_MONOTONIC), c0 = prof_ms(CLOCK_THREAD_CPUTIME_ID);
         const int s = mode == 0 ? ne_deform_conv_forward_cpu(0, x, off, m, wt, b, y, dims, conv, 1, 0, threads, isa)
                                 : ne_deform_conv_backward_cpu(0, go, x, off, m, wt, gx, goff, gm, gw, gb, dims, conv, 1,
                                                               0, threads, isa);
@@ -89,18 +52,18 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (r >= 0) {
-            wall[r] = now_ms(CLOCK_MONOTONIC) - t0;
-            cpu[r] = now_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+            wall[r] = prof_ms(CLOCK_MONOTONIC) - t0;
+            cpu[r] = prof_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
         }
     }
-    qsort(wall, reps, sizeof(double), by_value);
-    qsort(cpu, reps, sizeof(double), by_value);
+    qsort(wall, reps, sizeof(double), prof_by_value);
+    qsort(cpu, reps, sizeof(double), prof_by_value);
     printf("%s t=%d isa=%d wall min %.2f med %.2f | cpu min %.2f med %.2f | h", mode ? "bwd" : "fwd", threads, isa,
            wall[0], wall[reps / 2], cpu[0], cpu[reps / 2]);
-    if (mode == 0) printf(" %016llx\n", hash(y, ny * 4));
+    if (mode == 0) printf(" %016llx\n", prof_hash(y, ny * 4));
     else
-        printf(" %016llx %016llx %016llx %016llx %016llx\n", hash(gx, nx * 4), hash(goff, no * 4), hash(gm, nm * 4),
-               hash(gw, nw * 4), hash(gb, co * 4));
+        printf(" %016llx %016llx %016llx %016llx %016llx\n", prof_hash(gx, nx * 4), prof_hash(goff, no * 4), prof_hash(gm, nm * 4),
+               prof_hash(gw, nw * 4), prof_hash(gb, co * 4));
 #ifdef NE_DCN_PROFILE
     printf("prof/rep ms:");
     for (int i = 0; i < 16; i++)
