@@ -91,16 +91,19 @@
  *     NE_DCN_SUB_ELEMS 2^17.
  *   sixth session (2026-12-05 03:45-04:15, one helper, the lead's tests running: load 0.9-1.9;
  *     profile driver, one thread, min / median of 31-41 reps, alternated with the base): backward
- *     34.5-35.1 / 35.2-35.7 ms: table + rows 2.0-2.2, column gradient 14.2 + grad offset / mask
- *     and grad input 2.9, grad weight 13.6, HWC copy + zeroing 0.6, W' packing 0.55, grad input
- *     transpose 0.5, dW' permutation 0.4, grad bias 0.17. The brief's ideas (1) and (2) were
+ *     34.5-35.1 / 35.2-35.7 ms: table 0.45, rows 1.55, column gradient 13.7 + its A packing 0.45
+ *     + grad offset / mask and grad input 2.9, grad weight 13.6 (the three products, forward's
+ *     included, all at 13.6-13.7), HWC copy 0.5, zeroing grad input 0.08, W' packing 0.55, grad
+ *     input transpose 0.55, dW' permutation 0.4, grad bias 0.17. The brief's ideas (1) and (2) were
  *     already in place (rows sampled into the packed B block; dcol rows are what ne_dcn_coord_rows
  *     reads, no copy between) and (3) does not apply (the two products pack grad output in
  *     different layouts: [C_out panels][positions] against [position panels][C_out]). Not kept
  *     (same bits, no gain beyond the noise): the column gradient's KC slice in two or four k
  *     halves per B panel (B's half panel in L1, C reloaded: 0.3-0.5 ms slower), its position
  *     tiles walked in serpentine order (the last A tile reused from L1: the same),
- *     NE_DCN_SUB_ELEMS 2^19 / 2^20 (the same); NE_DCN_CHUNK_ELEMS 2^21 was 0-0.3 ms faster but
+ *     NE_DCN_SUB_ELEMS 2^19 / 2^20 (the same), the column gradient's A packed
+ *     row by row of grad output (m elements read sequentially, the row 2-8 ahead prefetched)
+ *     instead of panel by panel (that packing 0.45 -> 0.33-0.39 ms, the total within the noise); NE_DCN_CHUNK_ELEMS 2^21 was 0-0.3 ms faster but
  *     raises peak memory (buffers scale with the chunk). What is left outside the two products
  *     (~7 ms, of which ~2.3 ms of copies, packing and bias) are pieces of 0.2-0.6 ms each.
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
