@@ -101,11 +101,14 @@
  *     (same bits, no gain beyond the noise): the column gradient's KC slice in two or four k
  *     halves per B panel (B's half panel in L1, C reloaded: 0.3-0.5 ms slower), its position
  *     tiles walked in serpentine order (the last A tile reused from L1: the same),
- *     NE_DCN_SUB_ELEMS 2^19 / 2^20 (the same), the column gradient's A packed
- *     row by row of grad output (m elements read sequentially, the row 2-8 ahead prefetched)
- *     instead of panel by panel (that packing 0.45 -> 0.33-0.39 ms, the total within the noise); NE_DCN_CHUNK_ELEMS 2^21 was 0-0.3 ms faster but
+ *     NE_DCN_SUB_ELEMS 2^19 / 2^20 (the same); NE_DCN_CHUNK_ELEMS 2^21 was 0-0.3 ms faster but
  *     raises peak memory (buffers scale with the chunk). What is left outside the two products
- *     (~7 ms, of which ~2.3 ms of copies, packing and bias) are pieces of 0.2-0.6 ms each.
+ *     (~7 ms, of which ~2.3 ms of copies, packing and bias) are pieces of 0.2-0.6 ms each. Kept:
+ *     the column gradient's A packed row by row of grad output (ne_dcn_pack_at: m elements read
+ *     in sequence, the row 4 ahead prefetched; 2-8 the same) instead of panel by panel (that
+ *     packing 0.44-0.45 -> 0.33-0.39 ms in 6 of 6 alternated runs; same bits), too small for
+ *     the benchmark to resolve: bwd / fwd there 2.15-2.32 (min) for both, the lead's tests
+ *     running; the goal (<= 2.2) is met in some runs and not in others, for either code.
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the

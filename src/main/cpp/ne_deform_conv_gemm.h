@@ -49,6 +49,10 @@
 #ifndef NE_DCN_PFS
 #define NE_DCN_PFS 2
 #endif
+/* ne_dcn_pack_at's prefetch distance in rows of grad output (2-8: the same) */
+#ifndef NE_DCN_PKD
+#define NE_DCN_PKD 4
+#endif
 #ifndef NE_DCN_PFH
 #define NE_DCN_PFH _MM_HINT_T1
 #endif
@@ -151,6 +155,34 @@ NE_TARGET_AVX512 static void NE_FN(ne_dcn_tile_rapf)(int64_t kb, const NE_T* a, 
 #endif
 
 #if NE_GEMM_X86
+/* ne_gemm_pack_a of every MR-row panel of A[0:m][0:kb] into work + ip * kb (a copy: the same
+ * bits, rows past m zero as there). When A's rows are contiguous in memory across a panel (ars
+ * 1: the column gradient's A is grad output transposed, and a panel's step k is MR consecutive
+ * elements of grad output's row k), it walks grad output row by row, the m elements of a row
+ * read in sequence and the row NE_DCN_PKD ahead prefetched, instead of panel by panel (MR
+ * elements from each of kb rows 10 KB apart, which the hardware prefetchers do not follow):
+ * that packing 0.45 -> 0.33-0.39 ms per backward (profile build, sixth session). */
+static void NE_FN(ne_dcn_pack_at)(const NE_T* a, int64_t ars, int64_t acs, int64_t m, int64_t kb, NE_T* work) {
+    if (ars != 1) {
+        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
+            NE_FN(ne_gemm_pack_a)(a + ip * ars, ars, acs, m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, kb, work + ip * kb);
+        return;
+    }
+    for (int64_t k = 0; k < kb; k++) {
+        const NE_T* src = a + k * acs;
+        if (k + NE_DCN_PKD < kb)
+            for (int64_t e = 0; e < m; e += 64 / (int64_t) sizeof(NE_T))
+                _mm_prefetch((const char*) (src + NE_DCN_PKD * acs + e), _MM_HINT_T0);
+        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR) {
+            NE_T* d = work + ip * kb + k * NE_GEMM_MR;
+            const int64_t mb = m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR;
+            int64_t r = 0;
+            for (; r < mb; r++) d[r] = src[ip + r];
+            for (; r < NE_GEMM_MR; r++) d[r] = 0;
+        }
+    }
+}
+
 /* The column gradient's product on AVX-512: C[0:m][0:n] = A B with A's element (i, k) at
  * a[i * ars + k * acs] (grad output), B packed for ne_gemm_pb (n, k) (W', 2.4 MB: from L3).
  * Per KC slice: A packed (ne_gemm_pack_a, into work), then B panel by panel against every MR-row
@@ -161,9 +193,7 @@ static void NE_FN(ne_dcn_gemm_pf)(int64_t m, int64_t n, int64_t k, const NE_T* a
     const int64_t nr = 2 * NE_DG_W, tiles = (m + NE_GEMM_MR - 1) / NE_GEMM_MR;
     for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
         const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
-        for (int64_t ip = 0; ip < m; ip += NE_GEMM_MR)
-            NE_FN(ne_gemm_pack_a)(a + ip * ars + k0 * acs, ars, acs, m - ip < NE_GEMM_MR ? m - ip : NE_GEMM_MR, kb,
-                                  work + ip * kb);
+        NE_FN(ne_dcn_pack_at)(a + k0 * acs, ars, acs, m, kb, work);
         const int64_t lines = kb * nr * (int64_t) sizeof(NE_T) / 64, per = (lines + tiles - 1) / tiles;
         for (int64_t j = 0; j < n; j += nr) {
             const NE_T* bp = bpacked + ne_gemm_pb_index(n, k, nr, k0, j);
