@@ -91,8 +91,14 @@ final class WorkerPool {
                     idle.notifyAll();
                 }
             }
+            // A task's own interrupt must not leak into the next, so the flag is cleared; stop()'s
+            // must not be lost with it: cleared first, then `stopped` read. stop() sets `stopped`
+            // before it interrupts, so an interrupt cleared here comes with `stopped` already true,
+            // and one that comes later makes take() throw. (Read first and cleared second, an
+            // interrupt landing between the two was swallowed and the worker blocked in take() for
+            // good: "did not stop within 10000 ms", seen once in CI from CocoDatasetTest.)
+            Thread.interrupted();
             if (stopped) return;
-            Thread.interrupted();             // a task's own interrupt must not leak into the next
         }
     }
 }
