@@ -1,0 +1,298 @@
+/* A float32 GEMM on AMX tiles (Sapphire Rapids and later: AMX-BF16), as accurate as float32.
+ *
+ * Why: one core's AMX unit multiplies bfloat16 tiles at ~3.8 TFLOP/s on the 2-core Xeon this
+ * was written on, against ~190 GFLOP/s of AVX-512 float32 FMAs. bfloat16 alone (8 significant
+ * bits) would not give float32's results, so each float is split into three bfloat16 pieces,
+ *     x = h + m + l,   h = bf16(x), m = bf16(x - h), l = bf16(x - h - m)   (round to nearest even),
+ * which hold its 24 significant bits, and a product a b is summed from the six piece products
+ * larger than 2^-24 |a b|:
+ *     hh + hm + mh + hl + mm + lh    (dropped: ml, lm ~2^-24, ll ~2^-32 of |a b|).
+ * Each piece product is exact in float32 and the tiles accumulate in float32, so the error is
+ * that of a float32 dot product (measured, random 256 x 1024 x 192: max |error| 7e-8 of
+ * sum |a b|, where the float32 fma chain had 1.5e-7). The bits differ from ne_gemm.h's fma
+ * chain (another summation order); they do not depend on the thread count: every element of C
+ * is summed by one kernel call over k in the same order whatever the row range a call covers.
+ * Limits: AMX flushes denormals, so pieces below 2^-126 count as zero (|x| < ~2^-110 loses its
+ * low pieces; results that small are denormal-range anyway); |x| within 2^-8 of FLT_MAX rounds
+ * its top piece to infinity. Non-finite inputs keep only their top piece (inf and NaN propagate).
+ *
+ * Layouts (bf16 elements; a tile is 16 rows x 32 bf16 = 1 KiB, NE_AMX_TILE elements):
+ *   prepared A (m x k, e.g. weights, once): [m tile][k block of 32][piece][16 rows][32 k]
+ *   packed B (k x n, per call):             [k block][piece][n tile][16 k pairs][16 columns][2]
+ *     (VNNI: row r of a B tile holds k = 2r, 2r+1 of each column side by side)
+ * both zero-padded to whole tiles. C is float32, row-major, any ldc.
+ *
+ * Use: ne_amx_usable() once (it also asks Linux for the AMX state: arch_prctl), then
+ * ne_amx_prepare_a, ne_amx_pack_b and ne_amx_gemm from any thread (each call loads its own tile
+ * configuration and releases the tiles before it returns). Not a public header: included by the
+ * ops that use it, after ne_parallel.h. */
+#ifndef NE_AMX_GEMM_H
+#define NE_AMX_GEMM_H
+
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define NE_AMX_BUILT 1
+#include <immintrin.h>
+#include <cpuid.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#else
+#define NE_AMX_BUILT 0
+#endif
+
+#define NE_AMX_TILE 512     /* bf16 elements of one tile */
+#define NE_AMX_PIECES 3
+
+static inline int64_t ne_amx_tiles(int64_t x) { return (x + 15) / 16; }
+static inline int64_t ne_amx_kblocks(int64_t k) { return (k + 31) / 32; }
+
+/* Bytes of the prepared A of an m x k matrix, and of the packed B of a k x n one. */
+static inline int64_t ne_amx_a_bytes(int64_t m, int64_t k) {
+    return ne_amx_tiles(m) * ne_amx_kblocks(k) * NE_AMX_PIECES * NE_AMX_TILE * 2;
+}
+static inline int64_t ne_amx_b_bytes(int64_t k, int64_t n) {
+    return ne_amx_kblocks(k) * NE_AMX_PIECES * ne_amx_tiles(n) * NE_AMX_TILE * 2;
+}
+
+#if NE_AMX_BUILT
+
+#define NE_AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512bf16")))
+
+/* ---- whether this process may use AMX: the CPU has AMX-BF16, AMX-TILE, AVX512-BF16 and
+ * AVX512-BW, the OS has enabled the tile state (XCR0 bits 17, 18) and Linux grants this process
+ * its use (ARCH_REQ_XCOMP_PERM, process-wide, asked once). ---- */
+static pthread_once_t ne_amx_once = PTHREAD_ONCE_INIT;
+static int ne_amx_ok;
+
+static void ne_amx_probe(void) {
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) < 7) return;
+    __cpuid_count(7, 0, a, b, c, d);
+    const int tile = (d >> 24) & 1, bf16 = (d >> 22) & 1, f512 = (b >> 16) & 1, bw = (b >> 30) & 1;
+    __cpuid_count(7, 1, a, b, c, d);
+    const int vbf16 = (a >> 5) & 1;
+    __cpuid_count(1, 0, a, b, c, d);
+    const int osxsave = (c >> 27) & 1;
+    if (!(tile && bf16 && f512 && bw && vbf16 && osxsave)) return;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x600e6u) != 0x600e6u) return;   /* SSE, AVX, opmask, ZMM, XTILECFG, XTILEDATA */
+    const long ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18;
+    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) return;
+    ne_amx_ok = 1;
+}
+
+static int ne_amx_usable(void) {
+    pthread_once(&ne_amx_once, ne_amx_probe);
+    return ne_amx_ok;
+}
+
+/* ---- splitting ---- */
+static inline uint16_t ne_amx_bf16(float x) {   /* round to nearest even; NaN stays a quiet NaN */
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t) ((u >> 16) | 0x40);
+    return (uint16_t) ((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
+static inline float ne_amx_f32(uint16_t h) {
+    const uint32_t u = (uint32_t) h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+static inline void ne_amx_split1(float x, uint16_t* p) {
+    p[0] = ne_amx_bf16(x);
+    if (!(x - x == 0)) {   /* inf, NaN: the top piece only */
+        p[1] = p[2] = 0;
+        return;
+    }
+    const float r = x - ne_amx_f32(p[0]);   /* exact */
+    p[1] = ne_amx_bf16(r);
+    p[2] = ne_amx_bf16(r - ne_amx_f32(p[1]));
+}
+
+/* A(i, j) = a[i * ars + j * acs] * (scale ? scale[i] : 1) (the product rounded to float first,
+ * as the float32 paths fold a BN scale), for i < m, j < k, into dst (ne_amx_a_bytes(m, k)). */
+static void ne_amx_prepare_a(const float* a, int64_t ars, int64_t acs, const float* scale, int64_t m, int64_t k,
+                             void* dst) {
+    uint16_t* o = (uint16_t*) dst;
+    const int64_t MT = ne_amx_tiles(m), KB = ne_amx_kblocks(k);
+    memset(o, 0, (size_t) ne_amx_a_bytes(m, k));
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < k; j++) {
+            float x = a[i * ars + j * acs];
+            if (scale) x = x * scale[i];
+            uint16_t p[3];
+            ne_amx_split1(x, p);
+            for (int q = 0; q < NE_AMX_PIECES; q++)
+                o[((i / 16 * KB + j / 32) * NE_AMX_PIECES + q) * NE_AMX_TILE + (i % 16) * 32 + j % 32] = p[q];
+        }
+    (void) MT;
+}
+
+/* The three pieces of 16 floats as 3 x 16 bf16. */
+NE_AMX_TARGET static inline void ne_amx_split16(__m512 x, __m256i* h, __m256i* m, __m256i* l) {
+    const __m512 inf = _mm512_set1_ps(__builtin_inff());
+    const __mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
+    *h = (__m256i) _mm512_cvtneps_pbh(x);
+    __m512 r = _mm512_maskz_sub_ps(fin, x, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*h), 16)));
+    *m = (__m256i) _mm512_cvtneps_pbh(r);
+    r = _mm512_sub_ps(r, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*m), 16)));
+    *l = (__m256i) _mm512_cvtneps_pbh(r);
+}
+
+/* Packs columns [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb
+ * product into dst (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. */
+NE_AMX_TARGET static void ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+    uint16_t* o = (uint16_t*) dst;
+    const int64_t NT = ne_amx_tiles(nb), KB = ne_amx_kblocks(k);
+    const __m512i il = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21,
+                                        5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    for (int64_t kb = 0; kb < KB; kb++)
+        for (int64_t r = 0; r < 16; r++) {
+            const int64_t k0 = kb * 32 + 2 * r;
+            const float* r0 = b + k0 * ldb + n0;
+            const float* r1 = r0 + ldb;
+            for (int64_t t = 0; t < NT; t++) {
+                const int64_t left = nb - 16 * t;
+                const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
+                const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
+                const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
+                __m256i p0[3], p1[3];
+                ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
+                ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
+                for (int q = 0; q < NE_AMX_PIECES; q++) {
+                    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(p0[q]), p1[q], 1);
+                    _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32),
+                                        _mm512_permutexvar_epi16(il, v));
+                }
+            }
+        }
+}
+
+/* ---- the product ---- */
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} ne_amx_config;
+
+NE_AMX_TARGET static inline void ne_amx_configure(void) {
+    ne_amx_config c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        c.colsb[t] = 64;
+        c.rows[t] = 16;
+    }
+    _tile_loadconfig(&c);
+}
+
+/* Stores C tile `t` at rows i.., columns j.. of c, only the part inside m x n. */
+#define NE_AMX_STORE(t, i, j)                                                                         \
+    do {                                                                                              \
+        if ((i) + 16 <= m && (j) + 16 <= n) _tile_stored(t, c + (i) * ldc + (j), ldc * 4);            \
+        else {                                                                                        \
+            _tile_stored(t, buf, 64);                                                                 \
+            for (int64_t ii = 0; ii < 16 && (i) + ii < m; ii++)                                       \
+                for (int64_t jj = 0; jj < 16 && (j) + jj < n; jj++) c[((i) + ii) * ldc + (j) + jj] = buf[ii * 16 + jj]; \
+        }                                                                                             \
+    } while (0)
+
+/* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over all k
+ * blocks (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or panel, and C's
+ * column j of the block is c's column cj + 16 t + j. */
+NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int two_m, const uint16_t* B, int64_t NT,
+                                              int64_t t, int two_n, float* c, int64_t ldc, int64_t i, int64_t cj,
+                                              int64_t m, int64_t n, float* buf) {
+    const uint16_t* a1 = a0 + KB * NE_AMX_PIECES * NE_AMX_TILE;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (int64_t kb = 0; kb < KB; kb++) {
+        const uint16_t* ak0 = a0 + kb * NE_AMX_PIECES * NE_AMX_TILE;
+        const uint16_t* ak1 = a1 + kb * NE_AMX_PIECES * NE_AMX_TILE;
+        const uint16_t* bk = B + (kb * NE_AMX_PIECES * NT + t) * NE_AMX_TILE;
+#define NE_AMX_LA(q)                                                          \
+    _tile_loadd(4, ak0 + (q) * NE_AMX_TILE, 64);                              \
+    if (two_m) _tile_loadd(5, ak1 + (q) * NE_AMX_TILE, 64);
+#define NE_AMX_LB(q)                                                          \
+    _tile_loadd(6, bk + (q) * NT * NE_AMX_TILE, 64);                          \
+    if (two_n) _tile_loadd(7, bk + (q) * NT * NE_AMX_TILE + NE_AMX_TILE, 64);
+#define NE_AMX_DP                                                             \
+    _tile_dpbf16ps(0, 4, 6);                                                  \
+    if (two_n) _tile_dpbf16ps(1, 4, 7);                                       \
+    if (two_m) {                                                              \
+        _tile_dpbf16ps(2, 5, 6);                                              \
+        if (two_n) _tile_dpbf16ps(3, 5, 7);                                   \
+    }
+        NE_AMX_LA(0) NE_AMX_LB(0) NE_AMX_DP
+        NE_AMX_LB(1) NE_AMX_DP
+        NE_AMX_LB(2) NE_AMX_DP
+        NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP
+        NE_AMX_LB(0) NE_AMX_DP
+        NE_AMX_LA(2) NE_AMX_DP
+#undef NE_AMX_LA
+#undef NE_AMX_LB
+#undef NE_AMX_DP
+    }
+    const int64_t j = cj + 16 * t;
+    NE_AMX_STORE(0, i, j);
+    if (two_n) NE_AMX_STORE(1, i, j + 16);
+    if (two_m) {
+        NE_AMX_STORE(2, i + 16, j);
+        if (two_n) NE_AMX_STORE(3, i + 16, j + 16);
+    }
+}
+
+/* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B. */
+static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
+    return ne_amx_b_bytes(k, n);
+}
+
+/* C[i][j] = sum over k of A(i, k) B(k, j) for rows i0 <= i < i1 (i0 a multiple of 16) and
+ * columns j < n: A prepared (m x k), B float32 k x n row-major (ldb), C overwritten (ldc), work
+ * ne_amx_work_bytes(k, n) bytes, 64-byte aligned. Where the rows' A is larger than B, B is
+ * packed whole once and A streams once (weights from memory: ResNet's 7x7 stage); otherwise B
+ * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2,
+ * and A stays in L2. Either way each element of C is one kernel's sum in the same order. */
+NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, int64_t i0, int64_t i1,
+                                          const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
+                                          void* work) {
+    const uint16_t* A = (const uint16_t*) pa;
+    uint16_t* W = (uint16_t*) work;
+    const int64_t KB = ne_amx_kblocks(k), NT = ne_amx_tiles(n);
+    const int64_t as = KB * NE_AMX_PIECES * NE_AMX_TILE;   /* one m tile of A */
+    float buf[256] __attribute__((aligned(64)));
+    if (i1 > m) i1 = m;
+    if (i1 <= i0 || n <= 0) return;
+    const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
+    if (a_bytes > ne_amx_b_bytes(k, n)) {
+        ne_amx_pack_b(b, ldb, k, 0, n, W);
+        ne_amx_configure();
+        for (int64_t i = i0; i < i1; i += 32)
+            for (int64_t t = 0; t < NT; t += 2)
+                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf);
+    } else {
+        ne_amx_configure();
+        for (int64_t j = 0; j < n; j += 32) {
+            const int64_t nb = n - j < 32 ? n - j : 32;
+            ne_amx_pack_b(b, ldb, k, j, nb, W);
+            for (int64_t i = i0; i < i1; i += 32)
+                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, ne_amx_tiles(nb), 0, nb > 16, c, ldc, i, j, i1, n,
+                             buf);
+        }
+    }
+    _tile_release();
+}
+#undef NE_AMX_STORE
+
+#else /* not x86-64 Linux with GCC: never usable */
+static inline int ne_amx_usable(void) { return 0; }
+#endif
+
+#endif
