@@ -45,6 +45,9 @@
 
 #define NE_AMX_TILE 512     /* bf16 elements of one tile */
 #define NE_AMX_PIECES 3
+#ifndef NE_AMX_PF
+#define NE_AMX_PF 4         /* k blocks of A prefetched ahead where A streams from memory */
+#endif
 
 static inline int64_t ne_amx_tiles(int64_t x) { return (x + 15) / 16; }
 static inline int64_t ne_amx_kblocks(int64_t k) { return (k + 31) / 32; }
@@ -144,33 +147,55 @@ NE_AMX_TARGET static inline void ne_amx_split16(__m512 x, __m256i* h, __m256i* m
     *l = (__m256i) _mm512_cvtneps_pbh(r);
 }
 
-/* Packs columns [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb
- * product into dst (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. */
-NE_AMX_TARGET static void ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+/* Packs row pairs [rp0, rp1) (row pair q: rows 2q, 2q + 1 of b; a k block has 16) of columns
+ * [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb product into dst
+ * (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. */
+NE_AMX_TARGET static void ne_amx_pack_b_rows(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst,
+                                             int64_t rp0, int64_t rp1) {
     uint16_t* o = (uint16_t*) dst;
-    const int64_t NT = ne_amx_tiles(nb), KB = ne_amx_kblocks(k);
+    const int64_t NT = ne_amx_tiles(nb);
     const __m512i il = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21,
                                         5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    for (int64_t kb = 0; kb < KB; kb++)
-        for (int64_t r = 0; r < 16; r++) {
-            const int64_t k0 = kb * 32 + 2 * r;
-            const float* r0 = b + k0 * ldb + n0;
-            const float* r1 = r0 + ldb;
-            for (int64_t t = 0; t < NT; t++) {
-                const int64_t left = nb - 16 * t;
-                const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
-                const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
-                const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
-                __m256i p0[3], p1[3];
-                ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
-                ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
-                for (int q = 0; q < NE_AMX_PIECES; q++) {
-                    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(p0[q]), p1[q], 1);
-                    _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32),
-                                        _mm512_permutexvar_epi16(il, v));
-                }
+    for (int64_t rp = rp0; rp < rp1; rp++) {
+        const int64_t kb = rp / 16, r = rp % 16, k0 = 2 * rp;
+        const float* r0 = b + k0 * ldb + n0;
+        const float* r1 = r0 + ldb;
+        for (int64_t t = 0; t < NT; t++) {
+            const int64_t left = nb - 16 * t;
+            const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
+            const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
+            const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
+            __m256i p0[3], p1[3];
+            ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
+            ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
+            for (int q = 0; q < NE_AMX_PIECES; q++) {
+                const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(p0[q]), p1[q], 1);
+                _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32),
+                                    _mm512_permutexvar_epi16(il, v));
             }
         }
+    }
+}
+
+/* All of B's row pairs (see ne_amx_pack_b_rows). */
+NE_AMX_TARGET static void ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+    ne_amx_pack_b_rows(b, ldb, k, n0, nb, dst, 0, ne_amx_kblocks(k) * 16);
+}
+
+/* Packing the next panel of B in slices while the tile unit works on this one: after each k
+ * block's products, ne_amx_block packs `slice` more row pairs (the tile instructions run on
+ * their own; the packing's vector instructions fill the wait). */
+typedef struct {
+    const float* b;
+    int64_t ldb, k, n0, nb, rp, end, slice;
+    void* dst;
+} ne_amx_pack_job;
+
+NE_AMX_TARGET static inline void ne_amx_pack_step(ne_amx_pack_job* j) {
+    if (!j || j->rp >= j->end) return;
+    const int64_t e = j->rp + j->slice < j->end ? j->rp + j->slice : j->end;
+    ne_amx_pack_b_rows(j->b, j->ldb, j->k, j->n0, j->nb, j->dst, j->rp, e);
+    j->rp = e;
 }
 
 /* ---- the product ---- */
@@ -202,21 +227,40 @@ NE_AMX_TARGET static inline void ne_amx_configure(void) {
         }                                                                                             \
     } while (0)
 
-/* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over all k
- * blocks (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or panel, and C's
- * column j of the block is c's column cj + 16 t + j. */
-NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int two_m, const uint16_t* B, int64_t NT,
-                                              int64_t t, int two_n, float* c, int64_t ldc, int64_t i, int64_t cj,
-                                              int64_t m, int64_t n, float* buf) {
+/* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over k blocks
+ * kb0 <= kb < kb1 of KB (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or
+ * panel, and C's column j of the block is c's column cj + 16 t + j. The four C tiles start from
+ * zero, or from `from` (their partial sums, 4 tiles of 16 x 16, stored by the previous k range),
+ * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
+ * exact, so the bits are those of one pass over all k). */
+NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int64_t kb0, int64_t kb1, int two_m,
+                                              const uint16_t* B, int64_t NT, int64_t t, int two_n, float* c,
+                                              int64_t ldc, int64_t i, int64_t cj, int64_t m, int64_t n, float* buf,
+                                              int prefetch, const float* from, float* to, ne_amx_pack_job* job) {
     const uint16_t* a1 = a0 + KB * NE_AMX_PIECES * NE_AMX_TILE;
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    for (int64_t kb = 0; kb < KB; kb++) {
+    if (from) {
+        _tile_loadd(0, from, 64);
+        _tile_loadd(1, from + 256, 64);
+        _tile_loadd(2, from + 512, 64);
+        _tile_loadd(3, from + 768, 64);
+    } else {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    for (int64_t kb = kb0; kb < kb1; kb++) {
         const uint16_t* ak0 = a0 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* ak1 = a1 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* bk = B + (kb * NE_AMX_PIECES * NT + t) * NE_AMX_TILE;
+        if (prefetch) {   /* A streaming from memory: NE_AMX_PF k blocks ahead */
+            const char* p0 = (const char*) (ak0 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+            const char* p1 = (const char*) (ak1 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+            for (int l = 0; l < NE_AMX_PIECES * NE_AMX_TILE * 2; l += 64) {
+                _mm_prefetch(p0 + l, _MM_HINT_T0);
+                if (two_m) _mm_prefetch(p1 + l, _MM_HINT_T0);
+            }
+        }
 #define NE_AMX_LA(q)                                                          \
     _tile_loadd(4, ak0 + (q) * NE_AMX_TILE, 64);                              \
     if (two_m) _tile_loadd(5, ak1 + (q) * NE_AMX_TILE, 64);
@@ -225,10 +269,10 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
     if (two_n) _tile_loadd(7, bk + (q) * NT * NE_AMX_TILE + NE_AMX_TILE, 64);
 #define NE_AMX_DP                                                             \
     _tile_dpbf16ps(0, 4, 6);                                                  \
-    if (two_n) _tile_dpbf16ps(1, 4, 7);                                       \
-    if (two_m) {                                                              \
-        _tile_dpbf16ps(2, 5, 6);                                              \
-        if (two_n) _tile_dpbf16ps(3, 5, 7);                                   \
+    if (two_m) _tile_dpbf16ps(2, 5, 6);                                       \
+    if (two_n) {                                                              \
+        _tile_dpbf16ps(1, 4, 7);                                              \
+        if (two_m) _tile_dpbf16ps(3, 5, 7);                                   \
     }
         NE_AMX_LA(0) NE_AMX_LB(0) NE_AMX_DP
         NE_AMX_LB(1) NE_AMX_DP
@@ -236,9 +280,17 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
         NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP
         NE_AMX_LB(0) NE_AMX_DP
         NE_AMX_LA(2) NE_AMX_DP
+        ne_amx_pack_step(job);
 #undef NE_AMX_LA
 #undef NE_AMX_LB
 #undef NE_AMX_DP
+    }
+    if (to) {
+        _tile_stored(0, to, 64);
+        _tile_stored(1, to + 256, 64);
+        _tile_stored(2, to + 512, 64);
+        _tile_stored(3, to + 768, 64);
+        return;
     }
     const int64_t j = cj + 16 * t;
     NE_AMX_STORE(0, i, j);
@@ -249,17 +301,21 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
     }
 }
 
-/* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B. */
+/* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B: the packed B, then the partial
+ * sums of a 32-row block (4 tiles per pair of column tiles). */
 static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
-    return ne_amx_b_bytes(k, n);
+    const int64_t whole = ne_amx_b_bytes(k, n), panels = 2 * ne_amx_b_bytes(k, 32);
+    return (whole > panels ? whole : panels) + (ne_amx_tiles(n) + 1) / 2 * 4 * 1024;
 }
 
 /* C[i][j] = sum over k of A(i, k) B(k, j) for rows i0 <= i < i1 (i0 a multiple of 16) and
  * columns j < n: A prepared (m x k), B float32 k x n row-major (ldb), C overwritten (ldc), work
- * ne_amx_work_bytes(k, n) bytes, 64-byte aligned. Where the rows' A is larger than B, B is
- * packed whole once and A streams once (weights from memory: ResNet's 7x7 stage); otherwise B
- * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2,
- * and A stays in L2. Either way each element of C is one kernel's sum in the same order. */
+ * ne_amx_work_bytes(k, n) bytes, 64-byte aligned. Where the rows' A is larger than B (weights
+ * streaming from memory: ResNet's 7x7 stage), B is packed whole once and A streams once, with a
+ * prefetch: per 32-row block, k goes in ranges whose A and B stay in L2 together, each range over
+ * all columns (partial sums kept in the work buffer), so that A is read from memory once. Else B
+ * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2, and
+ * A stays in L2. Either way each element of C is summed over k in the same order. */
 NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, int64_t i0, int64_t i1,
                                           const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
                                           void* work) {
@@ -272,19 +328,40 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
     if (i1 <= i0 || n <= 0) return;
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
     if (a_bytes > ne_amx_b_bytes(k, n)) {
+        float* part = (float*) ((char*) work + ne_amx_b_bytes(k, n));
+        /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
+        int64_t kr = 768 / (6 + 3 * NT);
+        if (kr < 4) kr = 4;
         ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
         for (int64_t i = i0; i < i1; i += 32)
-            for (int64_t t = 0; t < NT; t += 2)
-                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf);
+            for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
+                const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
+                for (int64_t t = 0; t < NT; t += 2) {
+                    float* pt = part + t / 2 * 1024;
+                    ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0,
+                                 i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
+                }
+            }
     } else {
+        /* two panel buffers: the next panel is packed while this one's products run */
+        const int64_t pbytes = ne_amx_b_bytes(k, 32), steps = ne_amx_tiles(i1 - i0) / 2 * KB + KB;
+        uint16_t* panel[2] = {W, W + pbytes / 2};
+        ne_amx_pack_b(b, ldb, k, 0, n < 32 ? n : 32, panel[0]);
         ne_amx_configure();
-        for (int64_t j = 0; j < n; j += 32) {
+        for (int64_t j = 0, p = 0; j < n; j += 32, p ^= 1) {
             const int64_t nb = n - j < 32 ? n - j : 32;
-            ne_amx_pack_b(b, ldb, k, j, nb, W);
+            ne_amx_pack_job job = {b, ldb, k, j + 32, n - j - 32 < 32 ? n - j - 32 : 32, 0, 0, 0, panel[p ^ 1]};
+            if (j + 32 < n) {
+                job.end = KB * 16;
+                job.slice = (job.end + steps - 1) / steps;
+            }
             for (int64_t i = i0; i < i1; i += 32)
-                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, ne_amx_tiles(nb), 0, nb > 16, c, ldc, i, j, i1, n,
-                             buf);
+                ne_amx_block(A + (i / 16) * as, KB, 0, KB, i + 16 < i1, panel[p], ne_amx_tiles(nb), 0, nb > 16, c,
+                             ldc, i, j, i1, n, buf, 0, NULL, NULL, &job);
+            ne_amx_pack_step(&job);   /* whatever is left */
+            job.slice = job.end;
+            ne_amx_pack_step(&job);
         }
     }
     _tile_release();
