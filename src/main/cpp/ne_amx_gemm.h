@@ -13,8 +13,9 @@
  * chain (another summation order); they do not depend on the thread count: every element of C
  * is summed by one kernel call over k in the same order whatever the row range a call covers.
  * Limits: AMX flushes denormals, so pieces below 2^-126 count as zero (|x| < ~2^-110 loses its
- * low pieces; results that small are denormal-range anyway); |x| within 2^-8 of FLT_MAX rounds
- * its top piece to infinity. Non-finite inputs keep only their top piece (inf and NaN propagate).
+ * low pieces; results that small are denormal-range anyway). Where an input is inf, NaN or at
+ * least 2^56 in magnitude, every result that comes out inf or NaN is redone by the float32 fma
+ * chain, so that inf, NaN and overflow come out as float32 gives them (ne_amx_redo_nonfinite).
  *
  * Layouts (bf16 elements; a tile is 16 rows x 32 bf16 = 1 KiB, NE_AMX_TILE elements):
  *   prepared A (m x k, e.g. weights, once): [m tile][k block of 32][piece][16 rows][32 k]
@@ -29,6 +30,7 @@
 #ifndef NE_AMX_GEMM_H
 #define NE_AMX_GEMM_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
@@ -52,9 +54,10 @@
 static inline int64_t ne_amx_tiles(int64_t x) { return (x + 15) / 16; }
 static inline int64_t ne_amx_kblocks(int64_t k) { return (k + 31) / 32; }
 
-/* Bytes of the prepared A of an m x k matrix, and of the packed B of a k x n one. */
+/* Bytes of the prepared A of an m x k matrix (a 64-byte head, then the tiles), and of the packed
+ * B of a k x n one. */
 static inline int64_t ne_amx_a_bytes(int64_t m, int64_t k) {
-    return ne_amx_tiles(m) * ne_amx_kblocks(k) * NE_AMX_PIECES * NE_AMX_TILE * 2;
+    return 64 + ne_amx_tiles(m) * ne_amx_kblocks(k) * NE_AMX_PIECES * NE_AMX_TILE * 2;
 }
 static inline int64_t ne_amx_b_bytes(int64_t k, int64_t n) {
     return ne_amx_kblocks(k) * NE_AMX_PIECES * ne_amx_tiles(n) * NE_AMX_TILE * 2;
@@ -118,44 +121,74 @@ static inline void ne_amx_split1(float x, uint16_t* p) {
 }
 
 /* A(i, j) = a[i * ars + j * acs] * (scale ? scale[i] : 1) (the product rounded to float first,
- * as the float32 paths fold a BN scale), for i < m, j < k, into dst (ne_amx_a_bytes(m, k)). */
+ * as the float32 paths fold a BN scale), for i < m, j < k, into dst (ne_amx_a_bytes(m, k), 64-byte
+ * aligned). The head's first int64 says whether a value is odd (not finite, or |x| >= 2^56). */
+#define NE_AMX_ODD 0x1p56f
 static void ne_amx_prepare_a(const float* a, int64_t ars, int64_t acs, const float* scale, int64_t m, int64_t k,
                              void* dst) {
-    uint16_t* o = (uint16_t*) dst;
-    const int64_t MT = ne_amx_tiles(m), KB = ne_amx_kblocks(k);
-    memset(o, 0, (size_t) ne_amx_a_bytes(m, k));
+    uint16_t* o = (uint16_t*) ((char*) dst + 64);
+    const int64_t KB = ne_amx_kblocks(k);
+    int64_t odd = 0;
+    memset(dst, 0, (size_t) ne_amx_a_bytes(m, k));
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < k; j++) {
             float x = a[i * ars + j * acs];
             if (scale) x = x * scale[i];
+            if (!(fabsf(x) < NE_AMX_ODD)) odd = 1;
             uint16_t p[3];
             ne_amx_split1(x, p);
             for (int q = 0; q < NE_AMX_PIECES; q++)
                 o[((i / 16 * KB + j / 32) * NE_AMX_PIECES + q) * NE_AMX_TILE + (i % 16) * 32 + j % 32] = p[q];
         }
-    (void) MT;
+    memcpy(dst, &odd, sizeof odd);
 }
 
-/* The three pieces of 16 floats as 3 x 16 bf16. */
-NE_AMX_TARGET static inline void ne_amx_split16(__m512 x, __m256i* h, __m256i* m, __m256i* l) {
-    const __m512 inf = _mm512_set1_ps(__builtin_inff());
-    const __mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
-    *h = (__m256i) _mm512_cvtneps_pbh(x);
-    __m512 r = _mm512_maskz_sub_ps(fin, x, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*h), 16)));
-    *m = (__m256i) _mm512_cvtneps_pbh(r);
-    r = _mm512_sub_ps(r, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*m), 16)));
-    *l = (__m256i) _mm512_cvtneps_pbh(r);
+/* The three pieces of 16 floats, as floats whose low 16 bits are zero (so their top halves are
+ * the bf16 pieces, exactly). Veltkamp's split with 2^16 + 1 rounds a float to its top 8
+ * significant bits, h, and leaves x - h exactly, in 16 bits; the same on that gives m and an
+ * l of at most 8 bits: 8 float operations, no shuffles (the packing took 3.6-3.8 ns per 16
+ * floats with the conversion instructions, bound on the shuffle port; 2.6-2.8 ns with this).
+ * Lanes where |x| >= NE_AMX_ODD (2^56), inf or NaN take the scalar split (rarely) and are
+ * returned as a mask: such inputs make a call check its results (ne_amx_redo_nonfinite). */
+NE_AMX_TARGET static inline __mmask16 ne_amx_split16(__m512 x, __m512* h, __m512* m, __m512* l) {
+    const __m512 c = _mm512_set1_ps(65537.0f);
+    __m512 t = _mm512_mul_ps(x, c);
+    *h = _mm512_sub_ps(t, _mm512_sub_ps(t, x));
+    const __m512 r = _mm512_sub_ps(x, *h);
+    t = _mm512_mul_ps(r, c);
+    *m = _mm512_sub_ps(t, _mm512_sub_ps(t, r));
+    *l = _mm512_sub_ps(r, *m);
+    const __mmask16 odd = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(NE_AMX_ODD), _CMP_NLT_UQ);
+    if (__builtin_expect(odd != 0, 0)) {
+        float xs[16], hs[16], ms[16], ls[16];
+        _mm512_storeu_ps(xs, x);
+        _mm512_storeu_ps(hs, *h);
+        _mm512_storeu_ps(ms, *m);
+        _mm512_storeu_ps(ls, *l);
+        for (int i = 0; i < 16; i++)
+            if (odd >> i & 1) {
+                uint16_t p[3];
+                ne_amx_split1(xs[i], p);
+                hs[i] = ne_amx_f32(p[0]);
+                ms[i] = ne_amx_f32(p[1]);
+                ls[i] = ne_amx_f32(p[2]);
+            }
+        *h = _mm512_loadu_ps(hs);
+        *m = _mm512_loadu_ps(ms);
+        *l = _mm512_loadu_ps(ls);
+    }
+    return odd;
 }
 
 /* Packs row pairs [rp0, rp1) (row pair q: rows 2q, 2q + 1 of b; a k block has 16) of columns
  * [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb product into dst
- * (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. */
-NE_AMX_TARGET static void ne_amx_pack_b_rows(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst,
-                                             int64_t rp0, int64_t rp1) {
+ * (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. Returns whether a value
+ * was odd (ne_amx_split16). */
+NE_AMX_TARGET static int ne_amx_pack_b_rows(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst,
+                                            int64_t rp0, int64_t rp1) {
     uint16_t* o = (uint16_t*) dst;
+    __mmask16 odd = 0;
     const int64_t NT = ne_amx_tiles(nb);
-    const __m512i il = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21,
-                                        5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int64_t rp = rp0; rp < rp1; rp++) {
         const int64_t kb = rp / 16, r = rp % 16, k0 = 2 * rp;
         const float* r0 = b + k0 * ldb + n0;
@@ -165,21 +198,22 @@ NE_AMX_TARGET static void ne_amx_pack_b_rows(const float* b, int64_t ldb, int64_
             const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
             const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
             const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
-            __m256i p0[3], p1[3];
-            ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
-            ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
-            for (int q = 0; q < NE_AMX_PIECES; q++) {
-                const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(p0[q]), p1[q], 1);
-                _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32),
-                                    _mm512_permutexvar_epi16(il, v));
+            __m512 p0[3], p1[3];
+            odd |= ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
+            odd |= ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
+            for (int q = 0; q < NE_AMX_PIECES; q++) {   /* lane j: row k0's bf16 low, k0 + 1's high (VNNI) */
+                const __m512i v = _mm512_or_si512(_mm512_srli_epi32(_mm512_castps_si512(p0[q]), 16),
+                                                  _mm512_castps_si512(p1[q]));
+                _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32), v);
             }
         }
     }
+    return odd != 0;
 }
 
 /* All of B's row pairs (see ne_amx_pack_b_rows). */
-NE_AMX_TARGET static void ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
-    ne_amx_pack_b_rows(b, ldb, k, n0, nb, dst, 0, ne_amx_kblocks(k) * 16);
+NE_AMX_TARGET static int ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+    return ne_amx_pack_b_rows(b, ldb, k, n0, nb, dst, 0, ne_amx_kblocks(k) * 16);
 }
 
 /* Packing the next panel of B in slices while the tile unit works on this one: after each k
@@ -189,12 +223,13 @@ typedef struct {
     const float* b;
     int64_t ldb, k, n0, nb, rp, end, slice;
     void* dst;
+    int odd;   /* an odd value was packed */
 } ne_amx_pack_job;
 
 NE_AMX_TARGET static inline void ne_amx_pack_step(ne_amx_pack_job* j) {
     if (!j || j->rp >= j->end) return;
     const int64_t e = j->rp + j->slice < j->end ? j->rp + j->slice : j->end;
-    ne_amx_pack_b_rows(j->b, j->ldb, j->k, j->n0, j->nb, j->dst, j->rp, e);
+    j->odd |= ne_amx_pack_b_rows(j->b, j->ldb, j->k, j->n0, j->nb, j->dst, j->rp, e);
     j->rp = e;
 }
 
@@ -205,15 +240,52 @@ typedef struct {
     uint8_t rows[16];
 } ne_amx_config;
 
+/* Eight 16 x 64-byte tiles. A static object, not a stack one: GCC's _tile_loadconfig tells the
+ * compiler it reads 8 bytes only, so at -O2 it dropped the stores of the rest of a local
+ * configuration and ldtilecfg faulted (#GP) on the garbage. */
+static const ne_amx_config ne_amx_cfg = {
+    1, 0, {0}, {64, 64, 64, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0, 0, 0, 0}, {16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0}};
+
 NE_AMX_TARGET static inline void ne_amx_configure(void) {
-    ne_amx_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        c.colsb[t] = 64;
-        c.rows[t] = 16;
+    _tile_loadconfig(&ne_amx_cfg);
+}
+
+/* What a call's tiles need besides A's pieces and the packed B: for results that are not finite,
+ * redone by the float32 chain (below). */
+typedef struct {
+    const uint16_t* a;   /* the prepared A's tiles */
+    int64_t KB, k;
+    const float* b;      /* the float32 B */
+    int64_t ldb;
+} ne_amx_src;
+
+/* A non-finite sum (an inf or NaN among its inputs, or an overflow) is not what float32 gives:
+ * the pieces of a finite factor may differ in sign, so inf times them gives inf - inf = NaN. Such
+ * an element of C is redone as the float32 fma chain over k (A's float = h + m + l, exactly),
+ * as ne_gemm.h computes it: the same inf, NaN or overflow. Only where an input is not finite or
+ * is at least 2^56 in magnitude (else no sum of fewer than 2^16 products overflows): A's flag,
+ * set by ne_amx_prepare_a, or B's, found while packing. */
+NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, int64_t ldc, int64_t i, int64_t j,
+                                                int64_t rows, int64_t cols) {
+    const __mmask16 cm = cols >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << cols) - 1);
+    const __m512 inf = _mm512_set1_ps(__builtin_inff());
+    for (int64_t r = 0; r < rows; r++) {
+        float* row = c + (i + r) * ldc + j;
+        const __m512 v = _mm512_maskz_loadu_ps(cm, row);
+        __mmask16 bad = _mm512_mask_cmp_ps_mask(cm, _mm512_abs_ps(v), inf, _CMP_NLT_UQ);
+        while (bad) {
+            const int jj = __builtin_ctz(bad);
+            bad &= (__mmask16) (bad - 1);
+            const int64_t ii = i + r;
+            float acc = 0;
+            for (int64_t q = 0; q < s->k; q++) {
+                const uint16_t* p = s->a + ((ii / 16 * s->KB + q / 32) * NE_AMX_PIECES) * NE_AMX_TILE + (ii % 16) * 32 + q % 32;
+                const float a = (ne_amx_f32(p[0]) + ne_amx_f32(p[NE_AMX_TILE])) + ne_amx_f32(p[2 * NE_AMX_TILE]);
+                acc = fmaf(a, s->b[q * s->ldb + j + jj], acc);
+            }
+            row[jj] = acc;
+        }
     }
-    _tile_loadconfig(&c);
 }
 
 /* Stores C tile `t` at rows i.., columns j.. of c, only the part inside m x n. */
@@ -319,11 +391,14 @@ static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
 NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, int64_t i0, int64_t i1,
                                           const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
                                           void* work) {
-    const uint16_t* A = (const uint16_t*) pa;
+    const uint16_t* A = (const uint16_t*) ((const char*) pa + 64);
+    int64_t odd;   /* an odd input: A's flag, then B's */
+    memcpy(&odd, pa, sizeof odd);
     uint16_t* W = (uint16_t*) work;
     const int64_t KB = ne_amx_kblocks(k), NT = ne_amx_tiles(n);
     const int64_t as = KB * NE_AMX_PIECES * NE_AMX_TILE;   /* one m tile of A */
     float buf[256] __attribute__((aligned(64)));
+    const ne_amx_src src = {A, KB, k, b, ldb};
     if (i1 > m) i1 = m;
     if (i1 <= i0 || n <= 0) return;
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
@@ -332,7 +407,7 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
         /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
         int64_t kr = 768 / (6 + 3 * NT);
         if (kr < 4) kr = 4;
-        ne_amx_pack_b(b, ldb, k, 0, n, W);
+        odd |= ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
         for (int64_t i = i0; i < i1; i += 32)
             for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
@@ -347,11 +422,11 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
         /* two panel buffers: the next panel is packed while this one's products run */
         const int64_t pbytes = ne_amx_b_bytes(k, 32), steps = ne_amx_tiles(i1 - i0) / 2 * KB + KB;
         uint16_t* panel[2] = {W, W + pbytes / 2};
-        ne_amx_pack_b(b, ldb, k, 0, n < 32 ? n : 32, panel[0]);
+        odd |= ne_amx_pack_b(b, ldb, k, 0, n < 32 ? n : 32, panel[0]);
         ne_amx_configure();
         for (int64_t j = 0, p = 0; j < n; j += 32, p ^= 1) {
             const int64_t nb = n - j < 32 ? n - j : 32;
-            ne_amx_pack_job job = {b, ldb, k, j + 32, n - j - 32 < 32 ? n - j - 32 : 32, 0, 0, 0, panel[p ^ 1]};
+            ne_amx_pack_job job = {b, ldb, k, j + 32, n - j - 32 < 32 ? n - j - 32 : 32, 0, 0, 0, panel[p ^ 1], 0};
             if (j + 32 < n) {
                 job.end = KB * 16;
                 job.slice = (job.end + steps - 1) / steps;
@@ -362,9 +437,14 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
             ne_amx_pack_step(&job);   /* whatever is left */
             job.slice = job.end;
             ne_amx_pack_step(&job);
+            odd |= job.odd;
         }
     }
     _tile_release();
+    if (odd)
+        for (int64_t i = i0; i < i1; i += 16)
+            for (int64_t j = 0; j < n; j += 16)
+                ne_amx_redo_nonfinite(&src, c, ldc, i, j, i1 - i < 16 ? i1 - i : 16, n - j < 16 ? n - j : 16);
 }
 #undef NE_AMX_STORE
 
