@@ -189,9 +189,34 @@ typedef struct {
     int64_t nunits, tasks;                         /* MR-position units of the image, tasks */
     char* slots;                                   /* per task: col, cb, work, tab (slot bytes each) */
     size_t slot;
+    uint64_t* ranges;                              /* per task, 64 bytes apart: units [lo, hi) left */
     NE_FN(ne_dcn_simd) simd;
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
+
+/* Work stealing between the forward's tasks. Task i starts with the MR-row units [nunits * i /
+ * tasks, nunits * (i + 1) / tasks) (even for any thread count); a range is one 64-bit word, lo in
+ * its low half and hi in its high half, changed by compare-and-swap only. Its owner takes blocks
+ * from the front; a task whose range is empty takes from the back of another's: half of what is
+ * left there, at most a block. So when one core is slowed (another process on it) the other
+ * finishes its work, and when both run alike nothing moves. Which thread computes a position
+ * never changes its value (each output is one fma chain over k whatever the block). */
+#define NE_DCN_RANGE(lo, hi) ((uint64_t) (lo) | ((uint64_t) (hi) << 32))
+static int NE_FN(ne_dcn_take)(uint64_t* r, int64_t max, int front, int64_t* u0, int64_t* u1) {
+    uint64_t v = __atomic_load_n(r, __ATOMIC_ACQUIRE);
+    for (;;) {
+        const int64_t lo = (int64_t) (v & 0xffffffffu), hi = (int64_t) (v >> 32), left = hi - lo;
+        if (left <= 0 || (!front && left < 2)) return 0;
+        int64_t n = front ? left : (left + 1) / 2;
+        if (n > max) n = max;
+        const uint64_t w = front ? NE_DCN_RANGE(lo + n, hi) : NE_DCN_RANGE(lo, hi - n);
+        if (__atomic_compare_exchange_n(r, &v, w, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *u0 = front ? lo : hi - n;
+            *u1 = front ? lo + n : hi;
+            return 1;
+        }
+    }
+}
 
 /* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
@@ -200,10 +225,9 @@ static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
-/* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
- * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
- * of at most npb positions, with the task's own buffers: the table, then per conv group and KC
- * slice of k the slice of the rows and the GEMM's step over it,
+/* Forward task i of image b: blocks of at most npb positions (whole MR-row units) taken from its
+ * own range, then from the others' (ne_dcn_take), each with the task's own buffers: the table,
+ * then per conv group and KC slice of k the slice of the rows and the GEMM's step over it,
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
  * with B = W'^T ([kg][cog] per group, packed once per call), and C transposed into the NCHW
  * output. */
@@ -212,6 +236,7 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t cog = g->cout / g->groups, npb = c->npb, nr = NE_FN(ne_gemm_nr)(c->isa), npad = (cog + nr - 1) / nr * nr;
+    const int64_t bu = npb / NE_GEMM_MR > 0 ? npb / NE_GEMM_MR : 1;
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
@@ -221,10 +246,16 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
         NE_T* work = (NE_T*) m;
         m += ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T));
         NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) m;
-        const int64_t u0 = c->nunits * i / c->tasks, u1 = c->nunits * (i + 1) / c->tasks;
-        const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
-        for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
-            const int64_t np = pend - p0 < npb ? pend - p0 : npb;
+        int64_t u0, u1, victim = 0;
+        for (;;) {
+            if (!NE_FN(ne_dcn_take)(c->ranges + 8 * i, bu, 1, &u0, &u1)) {
+                /* own range done: the others', from the back (i + 1, i + 2, ... in turn) */
+                int got = 0;
+                for (; victim < c->tasks - 1 && !got; victim += got ? 0 : 1)
+                    got = NE_FN(ne_dcn_take)(c->ranges + 8 * ((i + 1 + victim) % c->tasks), bu, 0, &u0, &u1);
+                if (!got) break;
+            }
+            const int64_t p0 = u0 * NE_GEMM_MR, np = (u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw) - p0;
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
             NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
@@ -354,12 +385,13 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     const int64_t tasks = threads < 1 ? 1 : threads < nunits ? threads : nunits;
     const size_t slot = NE_FN(ne_dcn_fwd_slot)(g, npb);
     size_t bytes = ne_dcn_bytes(plane * g->cin, sizeof(NE_T)) + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T)) +
-                   (size_t) tasks * slot;
+                   (size_t) tasks * slot + ne_dcn_bytes(tasks * 8, sizeof(uint64_t));
     char* mem = ne_dcn_scratch_get(&bytes);
     if (!mem) return NE_ERR_OUT_OF_MEMORY;
     NE_T* xh = (NE_T*) mem;
     NE_T* wtp = (NE_T*) (mem + ne_dcn_bytes(plane * g->cin, sizeof(NE_T)));
     char* slots = (char*) wtp + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T));
+    uint64_t* ranges = (uint64_t*) (slots + (size_t) tasks * slot);
     int32_t s = NE_OK;
     /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM, in the same
      * parallel pass as the first image's HWC copy (one fork-join less per call). */
@@ -369,8 +401,9 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     NE_DCN_PROF(10, ne_parallel_for(pr.tasks, pr.tasks, NE_FN(ne_dcn_prep), &pr));
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         if (b > 0) NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        for (int64_t i = 0; i < tasks; i++) ranges[8 * i] = NE_DCN_RANGE(nunits * i / tasks, nunits * (i + 1) / tasks);
         NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride, nunits, tasks, slots, slot,
-                                    NE_FN(ne_dcn_simd_pick)(isa), isa};
+                                    ranges, NE_FN(ne_dcn_simd_pick)(isa), isa};
         s = ne_parallel_for(tasks, (int32_t) tasks, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
     ne_dcn_scratch_put(mem, bytes);
