@@ -555,10 +555,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     const size_t sz = sizeof(NE_T), b_img = ne_dcn_bytes(plane * g->cin, sz), b_wpp = ne_dcn_bytes(g->groups * wstride, sz);
     const int64_t sub = NE_FN(ne_dcn_sub_len)(g, npmax);
     const size_t b_dcol = ne_dcn_bytes(sub * kc, sz);
-    /* dW' accumulates in grad weight's own memory ([C_out][kk][cig], the same size), permuted in
-     * place at the end through one row per task */
-    const int64_t ptasks = NE_FN(ne_dcn_tasks)(g->cout, threads);
-    const size_t b_dwp = ne_dcn_bytes(ptasks * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
+    const size_t b_dwp = ne_dcn_bytes(g->cout * kg, sz), b_work = ne_dcn_bytes(wtasks * NE_GEMM_WORK, sz);
     const size_t b_tab = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tap)));
     const size_t b_tabb = ne_dcn_bytes(g->dg * npmax * kk, sizeof(NE_FN(ne_dcn_tapb)));
     /* The grad-weight GEMM's units: blocks of nbw columns (NC at one thread; half of it with more
@@ -577,8 +574,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
     NE_T* gxh = (NE_T*) (m += b_img);
     NE_T* wpp = (NE_T*) (m += b_img);
     NE_T* dcol = (NE_T*) (m += b_wpp);
-    NE_T* ptmp = (NE_T*) (m += b_dcol);
-    NE_T* dwp = gw;
+    NE_T* dwp = (NE_T*) (m += b_dcol);
     NE_T* work = (NE_T*) (m += b_dwp);
     NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) (m += b_work);
     NE_FN(ne_dcn_tapb)* tabb = (NE_FN(ne_dcn_tapb)*) (m += b_tab);
@@ -620,8 +616,8 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
         NE_FN(ne_dcn_tr_ctx) tc = {gxh, gin + b * g->cin * plane, plane, g->cin, 0};
         NE_DCN_PROF(13, ne_parallel_for(plane, threads, NE_FN(ne_dcn_transpose), &tc));
     }
-    NE_FN(ne_dcn_wperm_ctx) bc = {gw, ptmp, g->cout, cig, kk, ptasks};
-    NE_DCN_PROF(14, ne_parallel_for(ptasks, (int32_t) ptasks, NE_FN(ne_dcn_wperm_back), &bc));
+    NE_FN(ne_dcn_wperm_ctx) bc = {dwp, gw, cig, kk};
+    NE_DCN_PROF(14, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_wperm_back), &bc));
     if (gbias) {
         NE_FN(ne_dcn_gbias_ctx) gc = {gout, gbias, g->n, g->cout, hw};
         NE_DCN_PROF(15, ne_parallel_for(g->cout, threads, NE_FN(ne_dcn_gbias), &gc));

@@ -354,24 +354,18 @@ static int32_t NE_FN(ne_dcn_transpose)(void* vctx, int64_t r0, int64_t r1) {
 }
 
 typedef struct {
-    NE_T* w;                /* rows of [kk][cig], turned into [cig][kk] in place */
-    NE_T* tmp;              /* per task: one row (cig * kk elements) */
-    int64_t rows, cig, kk, tasks;
+    const NE_T* src;
+    NE_T* dst;
+    int64_t cig, kk;        /* per row: dst [cig][kk] from src [kk][cig] */
 } NE_FN(ne_dcn_wperm_ctx);
 
-/* dW' back to the weight's layout in place (the grad-weight product accumulates dW' in grad
- * weight's own memory, no dW' buffer): task i's rows, each copied to the task's row and
- * transposed from there, [kk][cig] -> [cig][kk] (copies: the same bits). */
-static int32_t NE_FN(ne_dcn_wperm_back)(void* vctx, int64_t i0, int64_t i1) {
+/* dW' back to the weight's layout: rows [r0, r1) of [kk][cig] transposed to [cig][kk]. */
+static int32_t NE_FN(ne_dcn_wperm_back)(void* vctx, int64_t r0, int64_t r1) {
     NE_FN(ne_dcn_wperm_ctx)* c = vctx;
     const int64_t kg = c->cig * c->kk;
-    for (int64_t i = i0; i < i1; i++) {
-        NE_T* tmp = c->tmp + i * kg;
-        for (int64_t r = c->rows * i / c->tasks; r < c->rows * (i + 1) / c->tasks; r++) {
-            memcpy(tmp, c->w + r * kg, (size_t) kg * sizeof(NE_T));
-            NE_FN(ne_dcn_tr_ctx) tc = {tmp, c->w + r * kg, c->kk, c->cig, 0};
-            NE_FN(ne_dcn_transpose)(&tc, 0, c->kk);
-        }
+    for (int64_t r = r0; r < r1; r++) {
+        NE_FN(ne_dcn_tr_ctx) tc = {c->src + r * kg, c->dst + r * kg, c->kk, c->cig, 0};
+        NE_FN(ne_dcn_transpose)(&tc, 0, c->kk);
     }
     return 0;
 }
