@@ -22,7 +22,8 @@
 #include "profile_util.h"
 
 #ifdef NE_DCN_PROFILE
-extern int64_t ne_dcn_prof_ns[16];
+#define NE_DCN_PROF_SLOTS 24   /* as ne_deform_conv_cpu.c */
+extern int64_t ne_dcn_prof_ns[NE_DCN_PROF_SLOTS];
 #endif
 
 int main(int argc, char** argv) {
@@ -41,12 +42,12 @@ int main(int argc, char** argv) {
     double* cpu = malloc(reps * sizeof(double));
     if (!y || !gx || !goff || !gm || !gw || !gb || !wall || !cpu) return 2;
 #ifdef NE_DCN_PROFILE
-    int64_t pmin[16], pprev[16] = {0};
-    for (int i = 0; i < 16; i++) pmin[i] = INT64_MAX;
+    int64_t pmin[NE_DCN_PROF_SLOTS], pprev[NE_DCN_PROF_SLOTS] = {0};
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++) pmin[i] = INT64_MAX;
 #endif
     for (int r = -2; r < reps; r++) {
 #ifdef NE_DCN_PROFILE
-        if (r == 0) memset(ne_dcn_prof_ns, 0, sizeof(int64_t) * 16);
+        if (r == 0) memset(ne_dcn_prof_ns, 0, sizeof(int64_t) * NE_DCN_PROF_SLOTS);
         if (r >= 0) memcpy(pprev, ne_dcn_prof_ns, sizeof(pprev));
 #endif
         const double t0 = prof_ms(CLOCK_MONOTONIC), c0 = prof_ms(CLOCK_THREAD_CPUTIME_ID);
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
             wall[r] = prof_ms(CLOCK_MONOTONIC) - t0;
             cpu[r] = prof_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
 #ifdef NE_DCN_PROFILE
-            for (int i = 0; i < 16; i++)
+            for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
                 if (ne_dcn_prof_ns[i] - pprev[i] < pmin[i]) pmin[i] = ne_dcn_prof_ns[i] - pprev[i];
 #endif
         }
@@ -76,10 +77,10 @@ int main(int argc, char** argv) {
                prof_hash(gw, nw * 4), prof_hash(gb, co * 4));
 #ifdef NE_DCN_PROFILE
     printf("prof/rep ms:");
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
         if (ne_dcn_prof_ns[i]) printf(" [%d]%.2f", i, ne_dcn_prof_ns[i] / 1e6 / reps);
     printf("\nprof min ms:");
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
         if (ne_dcn_prof_ns[i]) printf(" [%d]%.2f", i, pmin[i] / 1e6);
     printf("\n");
 #endif

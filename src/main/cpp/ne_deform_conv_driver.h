@@ -2,7 +2,8 @@
  * ne_deform_conv_kernels.h). Included per dtype after ne_gemm.h and ne_deform_conv_kernels.h.
  *
  * Forward, per image: the input in HWC order; the output positions split between the threads in
- * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
+ * units of the GEMM's 12 rows (evenly for any thread count; a thread done with its share takes
+ * the rest of another's from the back, ne_dcn_take); each thread, in blocks of at most
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM against W'^T, packed once per
  * call, into a small [positions][C_out] tile (on AVX-512 the last KC slice's tiles write their
@@ -109,6 +110,46 @@
  *     packing 0.44-0.45 -> 0.33-0.39 ms in 6 of 6 alternated runs; same bits), too small for
  *     the benchmark to resolve: bwd / fwd there 2.15-2.32 (min) for both, the lead's tests
  *     running; the goal (<= 2.2) is met in some runs and not in others, for either code.
+ *   seventh session (2026-12-05 04:20-05:00, the machine shared with the lead and another helper,
+ *     load 0.2-3.5; profile driver, one thread, min per phase over 15 reps, alternated builds;
+ *     the driver now prints each slot's min). Quiet moments: backward 33.3-34.1 ms, forward
+ *     15.4-15.6 (bwd / fwd 2.17-2.19): backward table 0.42, rows 1.41-1.45, column gradient +
+ *     its A packing 13.9-14.0, grad offset / mask + grad input 2.44-2.55, grad weight 13.4-13.9
+ *     + its A packing 0.28, HWC copy + zeroing 0.35-0.39, W' packing
+ *     0.37-0.44, grad input transpose 0.30-0.35, dW' permutation 0.32-0.35, grad bias 0.09;
+ *     forward table 0.34, row slices 1.01, GEMM 13.5-13.6, packing + HWC 0.58-0.62. The three
+ *     products run at about 217 GFLOP/s (the micro-kernel's rate), so bwd / fwd =
+ *     (2 P + 7) / (P + 2) sits at 2.15-2.2 and anything that speeds up both passes alike raises
+ *     it; only backward-only pieces can lower it, and those measured here are bound by memory
+ *     traffic, not instructions. The tables now have their own slot (16; the forward's slot 0
+ *     and the backward's 4 are the sampling alone) and the grad-weight product's A packing
+ *     slot 17. Kept: work stealing in the forward (ne_dcn_take: 2-thread forward min 8.0-8.1
+ *     against 8.7-8.8 ms in a pair of runs with other jobs on the machine, the same in four
+ *     other pairs; with a core taken away both are slow). Not kept (same bits unless said; min per phase in alternated runs): the
+ *     grad-weight blocks' sampling with the channel-run loop inlined (AVX-512 intrinsics, no
+ *     call through the variant table: the same), grad offset / mask + grad input inlined with
+ *     the 4 corners' lanes in registers and the tree by shuffles (2.70 -> 2.66: each 16
+ *     channels read 8 corner lines and dcol's from L2, about 26 cycles, whatever the code),
+ *     the column gradient tap by tap with that tap's grad offset / mask right after its
+ *     columns (W' rows and dcol of one tap in L2; grad input's terms then in (tap, position)
+ *     order, other bits: grad offset / mask 2.9 -> 3.35, the product the same), the
+ *     column-gradient GEMM skipped (a diagnostic, wrong results: grad offset / mask 2.7 -> 2.4,
+ *     so W' streaming through L2 costs it only 0.3), NE_DCN_PFH NTA / T2 (the same), dW'
+ *     accumulated in grad weight's own memory and permuted in place through one row in L1
+ *     (the permutation 0.37 -> 0.16, but the grad-weight product 13.4-13.6 -> 14.1: the
+ *     caller's memory is on 4 KiB pages; committed, then reverted), W' packed through a
+ *     transposed row in L1 (0.44 -> 0.69) or 16 rows in L2 (0.51), grad output packed once
+ *     per chunk for all tasks with grad bias summed in the same pass (0.39-0.46 against 0.28 +
+ *     0.12: the same), the grad-weight blocks sampled a whole run per position into an L1
+ *     buffer and copied into the panels (1.68 -> 2.05), NE_DCN_QB 1 / 4 / 64 (3.5 / 2.1-2.3 /
+ *     the same), the image and its gradient interleaved per pixel (one 2 KB run per corner:
+ *     grad offset / mask 2.5 -> 2.6, HWC copy 0.35 -> 0.51), the scratch buffers reordered so
+ *     that the small hot ones lie inside the 2 MiB pages and W' in the 4 KiB tail, or the
+ *     whole block on 2 MiB pages (the same), NE_DCN_CHUNK_ELEMS 2^21 (768 positions: column
+ *     gradient 0.3-0.6 less, rows 0.3-0.4 more; with NC / 2 columns per grad-weight block at
+ *     one thread the same or slower), 8 x 8 AVX transposes (standalone, 10% at best). In the
+ *     JVM the backward measured 35.0-35.2 ms by thread CPU time against 33.4-34 here in the
+ *     same hour (the forward 15.6-15.7 against 15.4): that gap is outside these kernels.
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
@@ -258,7 +299,7 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
             const int64_t p0 = u0 * NE_GEMM_MR, np = (u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw) - p0;
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
-            NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
+            NE_DCN_PROF(16, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
             const int direct = NE_FN(ne_dcn_ra)(c->isa);
             if (c->bias && !direct)   /* AVX-512: the first slice's tiles start from the bias */
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
@@ -491,12 +532,12 @@ static int32_t NE_FN(ne_dcn_dw_units)(void* vctx, int64_t i0, int64_t i1) {
             const int64_t gi = un / bpg, j0 = (un % bpg) * u->nbw, nb = kg - j0 < u->nbw ? kg - j0 : u->nbw;
             const int64_t nbp = (nb + nr - 1) / nr * nr;
             if (gi != gcur) {
-                for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+                NE_DCN_PROF(17, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
                     const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
                     for (int64_t ip = 0; ip < cog; ip += NE_GEMM_MR)
                         NE_FN(ne_gemm_pack_a)(c->go + (gi * cog + ip) * hw + k0, hw, 1,
                                               cog - ip < NE_GEMM_MR ? cog - ip : NE_GEMM_MR, kb, ag + k0 * mpad + ip * kb);
-                }
+                })
                 gcur = gi;
             }
             NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
@@ -595,7 +636,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
                                       nr};
             NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, dcol, dwp, np, wstride, 0, 1, work, b == 0 && p0 == 0, &ch, isa};
             NE_FN(ne_dcn_dwu_ctx) uc = {&bc, bufs, tstride, nbw, units, utasks};
-            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_tab_rows), &ch));
+            NE_DCN_PROF(16, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_tab_rows), &ch));
             if (s == NE_OK)
                 s = ne_parallel_for(utasks, (int32_t) utasks, NE_FN(ne_dcn_dw_units), &uc);
             /* dcol by sub-blocks of positions that stay in L2 from their GEMM through grad offset /
