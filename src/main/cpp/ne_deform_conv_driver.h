@@ -125,9 +125,10 @@
  *     and the backward's 4 are the sampling alone) and the grad-weight product's A packing
  *     slot 17. Kept: work stealing in the forward (ne_dcn_take: 2-thread forward min 8.0-8.1
  *     against 8.7-8.8 ms in a pair of runs with other jobs on the machine, the same in four
- *     other pairs; with a core taken away both are slow). Not kept (same bits unless said; min per phase in alternated runs): the
- *     grad-weight blocks' sampling with the channel-run loop inlined (AVX-512 intrinsics, no
- *     call through the variant table: the same), grad offset / mask + grad input inlined with
+ *     other pairs; with a core taken away both are slow). Not kept (same bits unless said; min
+ *     per phase in alternated runs): the grad-weight blocks' sampling with the channel-run loop
+ *     inlined (AVX-512 intrinsics, no call through the variant table: 1.28-1.37 -> 1.18-1.30,
+ *     within the noise, not worth a second path), grad offset / mask + grad input inlined with
  *     the 4 corners' lanes in registers and the tree by shuffles (2.70 -> 2.66: each 16
  *     channels read 8 corner lines and dcol's from L2, about 26 cycles, whatever the code),
  *     the column gradient tap by tap with that tap's grad offset / mask right after its
