@@ -2,7 +2,8 @@
  * ne_deform_conv_{forward,backward}_cpu on the benchmark's shape ([1,256,50,50], 3x3, 256->256,
  * v2, float32), prints the min / median wall and calling-thread CPU time, a hash of the outputs
  * (the same for any thread count and ISA: a quick bit-identity check) and, when built with
- * -DNE_DCN_PROFILE, the per-phase CPU time of the NE_DCN_PROF slots (ne_deform_conv_driver.h).
+ * -DNE_DCN_PROFILE, the per-phase CPU time of the NE_DCN_PROF slots (ne_deform_conv_driver.h): the
+ * mean per call over the reps, then each slot's min over the reps (robust on a shared machine).
  *
  *   gcc -std=c99 -O3 -ffp-contract=off -DNE_DCN_PROFILE -D_POSIX_C_SOURCE=200112L -Iinclude \
  *       -Isrc/main/cpp -o /tmp/dcn_profile tools/profile/dcn_profile.c src/main/cpp/ne_deform_conv_cpu.c \
@@ -21,7 +22,8 @@
 #include "profile_util.h"
 
 #ifdef NE_DCN_PROFILE
-extern int64_t ne_dcn_prof_ns[16];
+#define NE_DCN_PROF_SLOTS 24   /* as ne_deform_conv_cpu.c */
+extern int64_t ne_dcn_prof_ns[NE_DCN_PROF_SLOTS];
 #endif
 
 int main(int argc, char** argv) {
@@ -39,9 +41,14 @@ int main(int argc, char** argv) {
     double* wall = malloc(reps * sizeof(double));
     double* cpu = malloc(reps * sizeof(double));
     if (!y || !gx || !goff || !gm || !gw || !gb || !wall || !cpu) return 2;
+#ifdef NE_DCN_PROFILE
+    int64_t pmin[NE_DCN_PROF_SLOTS], pprev[NE_DCN_PROF_SLOTS] = {0};
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++) pmin[i] = INT64_MAX;
+#endif
     for (int r = -2; r < reps; r++) {
 #ifdef NE_DCN_PROFILE
-        if (r == 0) memset(ne_dcn_prof_ns, 0, sizeof(int64_t) * 16);
+        if (r == 0) memset(ne_dcn_prof_ns, 0, sizeof(int64_t) * NE_DCN_PROF_SLOTS);
+        if (r >= 0) memcpy(pprev, ne_dcn_prof_ns, sizeof(pprev));
 #endif
         const double t0 = prof_ms(CLOCK_MONOTONIC), c0 = prof_ms(CLOCK_THREAD_CPUTIME_ID);
         const int s = mode == 0 ? ne_deform_conv_forward_cpu(0, x, off, m, wt, b, y, dims, conv, 1, 0, threads, isa)
@@ -54,6 +61,10 @@ int main(int argc, char** argv) {
         if (r >= 0) {
             wall[r] = prof_ms(CLOCK_MONOTONIC) - t0;
             cpu[r] = prof_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+#ifdef NE_DCN_PROFILE
+            for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
+                if (ne_dcn_prof_ns[i] - pprev[i] < pmin[i]) pmin[i] = ne_dcn_prof_ns[i] - pprev[i];
+#endif
         }
     }
     qsort(wall, reps, sizeof(double), prof_by_value);
@@ -66,8 +77,11 @@ int main(int argc, char** argv) {
                prof_hash(gw, nw * 4), prof_hash(gb, co * 4));
 #ifdef NE_DCN_PROFILE
     printf("prof/rep ms:");
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
         if (ne_dcn_prof_ns[i]) printf(" [%d]%.2f", i, ne_dcn_prof_ns[i] / 1e6 / reps);
+    printf("\nprof min ms:");
+    for (int i = 0; i < NE_DCN_PROF_SLOTS; i++)
+        if (ne_dcn_prof_ns[i]) printf(" [%d]%.2f", i, pmin[i] / 1e6);
     printf("\n");
 #endif
     return 0;

@@ -32,7 +32,8 @@ typedef struct {
  * ne_dcn_prof_ns[slot], for the profile in the comment at the top. */
 #ifdef NE_DCN_PROFILE
 #include <time.h>
-int64_t ne_dcn_prof_ns[16];
+#define NE_DCN_PROF_SLOTS 24
+int64_t ne_dcn_prof_ns[NE_DCN_PROF_SLOTS];
 static int64_t ne_dcn_now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);

@@ -2,7 +2,8 @@
  * ne_deform_conv_kernels.h). Included per dtype after ne_gemm.h and ne_deform_conv_kernels.h.
  *
  * Forward, per image: the input in HWC order; the output positions split between the threads in
- * units of the GEMM's 12 rows (evenly for any thread count); each thread, in blocks of at most
+ * units of the GEMM's 12 rows (evenly for any thread count; a thread done with its share takes
+ * the rest of another's from the back, ne_dcn_take); each thread, in blocks of at most
  * NE_DCN_BLOCK_ELEMS column elements (about L2) and with its own buffers, builds the table and the
  * column rows of a block (im2row) and runs a single-threaded GEMM against W'^T, packed once per
  * call, into a small [positions][C_out] tile (on AVX-512 the last KC slice's tiles write their
@@ -109,6 +110,47 @@
  *     packing 0.44-0.45 -> 0.33-0.39 ms in 6 of 6 alternated runs; same bits), too small for
  *     the benchmark to resolve: bwd / fwd there 2.15-2.32 (min) for both, the lead's tests
  *     running; the goal (<= 2.2) is met in some runs and not in others, for either code.
+ *   seventh session (2026-12-05 04:20-05:00, the machine shared with the lead and another helper,
+ *     load 0.2-3.5; profile driver, one thread, min per phase over 15 reps, alternated builds;
+ *     the driver now prints each slot's min). Quiet moments: backward 33.3-34.1 ms, forward
+ *     15.4-15.6 (bwd / fwd 2.17-2.19): backward table 0.42, rows 1.41-1.45, column gradient +
+ *     its A packing 13.9-14.0, grad offset / mask + grad input 2.44-2.55, grad weight 13.4-13.9
+ *     + its A packing 0.28, HWC copy + zeroing 0.35-0.39, W' packing
+ *     0.37-0.44, grad input transpose 0.30-0.35, dW' permutation 0.32-0.35, grad bias 0.09;
+ *     forward table 0.34, row slices 1.01, GEMM 13.5-13.6, packing + HWC 0.58-0.62. The three
+ *     products run at about 217 GFLOP/s (the micro-kernel's rate), so bwd / fwd =
+ *     (2 P + 7) / (P + 2) sits at 2.15-2.2 and anything that speeds up both passes alike raises
+ *     it; only backward-only pieces can lower it, and those measured here are bound by memory
+ *     traffic, not instructions. The tables now have their own slot (16; the forward's slot 0
+ *     and the backward's 4 are the sampling alone) and the grad-weight product's A packing
+ *     slot 17. Kept: work stealing in the forward (ne_dcn_take: 2-thread forward min 8.0-8.1
+ *     against 8.7-8.8 ms in a pair of runs with other jobs on the machine, the same in four
+ *     other pairs; with a core taken away both are slow). Not kept (same bits unless said; min
+ *     per phase in alternated runs): the grad-weight blocks' sampling with the channel-run loop
+ *     inlined (AVX-512 intrinsics, no call through the variant table: 1.28-1.37 -> 1.18-1.30,
+ *     within the noise, not worth a second path), grad offset / mask + grad input inlined with
+ *     the 4 corners' lanes in registers and the tree by shuffles (2.70 -> 2.66: each 16
+ *     channels read 8 corner lines and dcol's from L2, about 26 cycles, whatever the code),
+ *     the column gradient tap by tap with that tap's grad offset / mask right after its
+ *     columns (W' rows and dcol of one tap in L2; grad input's terms then in (tap, position)
+ *     order, other bits: grad offset / mask 2.9 -> 3.35, the product the same), the
+ *     column-gradient GEMM skipped (a diagnostic, wrong results: grad offset / mask 2.7 -> 2.4,
+ *     so W' streaming through L2 costs it only 0.3), NE_DCN_PFH NTA / T2 (the same), dW'
+ *     accumulated in grad weight's own memory and permuted in place through one row in L1
+ *     (the permutation 0.37 -> 0.16, but the grad-weight product 13.4-13.6 -> 14.1: the
+ *     caller's memory is on 4 KiB pages; committed, then reverted), W' packed through a
+ *     transposed row in L1 (0.44 -> 0.69) or 16 rows in L2 (0.51), grad output packed once
+ *     per chunk for all tasks with grad bias summed in the same pass (0.39-0.46 against 0.28 +
+ *     0.12: the same), the grad-weight blocks sampled a whole run per position into an L1
+ *     buffer and copied into the panels (1.68 -> 2.05), NE_DCN_QB 1 / 4 / 64 (3.5 / 2.1-2.3 /
+ *     the same), the image and its gradient interleaved per pixel (one 2 KB run per corner:
+ *     grad offset / mask 2.5 -> 2.6, HWC copy 0.35 -> 0.51), the scratch buffers reordered so
+ *     that the small hot ones lie inside the 2 MiB pages and W' in the 4 KiB tail, or the
+ *     whole block on 2 MiB pages (the same), NE_DCN_CHUNK_ELEMS 2^21 (768 positions: column
+ *     gradient 0.3-0.6 less, rows 0.3-0.4 more; with NC / 2 columns per grad-weight block at
+ *     one thread the same or slower), 8 x 8 AVX transposes (standalone, 10% at best). In the
+ *     JVM the backward measured 35.0-35.2 ms by thread CPU time against 33.4-34 here in the
+ *     same hour (the forward 15.6-15.7 against 15.4): that gap is outside these kernels.
  * Command: tools/profile/dcn_profile.c (its header says how to build it with the timers); the
  * benchmark itself is `bin/bench-detection deform_conv` (README, deformable convolution).
  * Fusing the bilinear sampling into GEMM packing: in the backward, the sampled rows are B of the
@@ -189,9 +231,34 @@ typedef struct {
     int64_t nunits, tasks;                         /* MR-position units of the image, tasks */
     char* slots;                                   /* per task: col, cb, work, tab (slot bytes each) */
     size_t slot;
+    uint64_t* ranges;                              /* per task, 64 bytes apart: units [lo, hi) left */
     NE_FN(ne_dcn_simd) simd;
     int32_t isa;
 } NE_FN(ne_dcn_fwd_ctx);
+
+/* Work stealing between the forward's tasks. Task i starts with the MR-row units [nunits * i /
+ * tasks, nunits * (i + 1) / tasks) (even for any thread count); a range is one 64-bit word, lo in
+ * its low half and hi in its high half, changed by compare-and-swap only. Its owner takes blocks
+ * from the front; a task whose range is empty takes from the back of another's: half of what is
+ * left there, at most a block. So when one core is slowed (another process on it) the other
+ * finishes its work, and when both run alike nothing moves. Which thread computes a position
+ * never changes its value (each output is one fma chain over k whatever the block). */
+#define NE_DCN_RANGE(lo, hi) ((uint64_t) (lo) | ((uint64_t) (hi) << 32))
+static int NE_FN(ne_dcn_take)(uint64_t* r, int64_t max, int front, int64_t* u0, int64_t* u1) {
+    uint64_t v = __atomic_load_n(r, __ATOMIC_ACQUIRE);
+    for (;;) {
+        const int64_t lo = (int64_t) (v & 0xffffffffu), hi = (int64_t) (v >> 32), left = hi - lo;
+        if (left <= 0 || (!front && left < 2)) return 0;
+        int64_t n = front ? left : (left + 1) / 2;
+        if (n > max) n = max;
+        const uint64_t w = front ? NE_DCN_RANGE(lo + n, hi) : NE_DCN_RANGE(lo, hi - n);
+        if (__atomic_compare_exchange_n(r, &v, w, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *u0 = front ? lo : hi - n;
+            *u1 = front ? lo + n : hi;
+            return 1;
+        }
+    }
+}
 
 /* Bytes of one forward task's buffers: one KC slice of the rows, output tile, GEMM workspace, table. */
 static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
@@ -200,10 +267,9 @@ static size_t NE_FN(ne_dcn_fwd_slot)(const ne_dcn_geom* g, int64_t npb) {
            ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T)) + ne_dcn_bytes(g->dg * npb * kk, sizeof(NE_FN(ne_dcn_tap)));
 }
 
-/* Forward task i of image b: the positions of the MR-row units [nunits * i / tasks,
- * nunits * (i + 1) / tasks) (so that any thread count splits them within MR of evenly), in blocks
- * of at most npb positions, with the task's own buffers: the table, then per conv group and KC
- * slice of k the slice of the rows and the GEMM's step over it,
+/* Forward task i of image b: blocks of at most npb positions (whole MR-row units) taken from its
+ * own range, then from the others' (ne_dcn_take), each with the task's own buffers: the table,
+ * then per conv group and KC slice of k the slice of the rows and the GEMM's step over it,
  *     C[p][co] = bias[co] + sum_k rows[p][k] * W'[co][k]      (C: positions x C_out)
  * with B = W'^T ([kg][cog] per group, packed once per call), and C transposed into the NCHW
  * output. */
@@ -212,6 +278,7 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
     const ne_dcn_geom* g = c->g;
     const int64_t hw = g->ho * g->wo, kk = g->kh * g->kw, cig = g->cin / g->groups, kg = cig * kk;
     const int64_t cog = g->cout / g->groups, npb = c->npb, nr = NE_FN(ne_gemm_nr)(c->isa), npad = (cog + nr - 1) / nr * nr;
+    const int64_t bu = npb / NE_GEMM_MR > 0 ? npb / NE_GEMM_MR : 1;
     for (int64_t i = i0; i < i1; i++) {
         char* m = c->slots + (size_t) i * c->slot;
         NE_T* col = (NE_T*) m;
@@ -221,13 +288,19 @@ static int32_t NE_FN(ne_dcn_fwd_blocks)(void* vctx, int64_t i0, int64_t i1) {
         NE_T* work = (NE_T*) m;
         m += ne_dcn_bytes(NE_GEMM_WORK, sizeof(NE_T));
         NE_FN(ne_dcn_tap)* tab = (NE_FN(ne_dcn_tap)*) m;
-        const int64_t u0 = c->nunits * i / c->tasks, u1 = c->nunits * (i + 1) / c->tasks;
-        const int64_t pend = u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw;
-        for (int64_t p0 = u0 * NE_GEMM_MR; p0 < pend; p0 += npb) {
-            const int64_t np = pend - p0 < npb ? pend - p0 : npb;
+        int64_t u0, u1, victim = 0;
+        for (;;) {
+            if (!NE_FN(ne_dcn_take)(c->ranges + 8 * i, bu, 1, &u0, &u1)) {
+                /* own range done: the others', from the back (i + 1, i + 2, ... in turn) */
+                int got = 0;
+                for (; victim < c->tasks - 1 && !got; victim += got ? 0 : 1)
+                    got = NE_FN(ne_dcn_take)(c->ranges + 8 * ((i + 1 + victim) % c->tasks), bu, 0, &u0, &u1);
+                if (!got) break;
+            }
+            const int64_t p0 = u0 * NE_GEMM_MR, np = (u1 * NE_GEMM_MR < hw ? u1 * NE_GEMM_MR : hw) - p0;
             NE_FN(ne_dcn_chunk) ch = {g, c->xh, c->offset, c->mask, c->b, p0, np, col, NULL, tab, NULL, NULL, NULL, NULL,
                                       c->simd, 0, 0};
-            NE_DCN_PROF(0, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
+            NE_DCN_PROF(16, for (int64_t q = 0; q < np; q++) NE_FN(ne_dcn_tab_row)(&ch, q));
             const int direct = NE_FN(ne_dcn_ra)(c->isa);
             if (c->bias && !direct)   /* AVX-512: the first slice's tiles start from the bias */
                 NE_DCN_PROF(11, for (int64_t p = 0; p < np; p++)
@@ -354,12 +427,13 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     const int64_t tasks = threads < 1 ? 1 : threads < nunits ? threads : nunits;
     const size_t slot = NE_FN(ne_dcn_fwd_slot)(g, npb);
     size_t bytes = ne_dcn_bytes(plane * g->cin, sizeof(NE_T)) + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T)) +
-                   (size_t) tasks * slot;
+                   (size_t) tasks * slot + ne_dcn_bytes(tasks * 8, sizeof(uint64_t));
     char* mem = ne_dcn_scratch_get(&bytes);
     if (!mem) return NE_ERR_OUT_OF_MEMORY;
     NE_T* xh = (NE_T*) mem;
     NE_T* wtp = (NE_T*) (mem + ne_dcn_bytes(plane * g->cin, sizeof(NE_T)));
     char* slots = (char*) wtp + ne_dcn_bytes(g->groups * wstride, sizeof(NE_T));
+    uint64_t* ranges = (uint64_t*) (slots + (size_t) tasks * slot);
     int32_t s = NE_OK;
     /* W'^T (W': the weight with its (channel, tap) axes swapped), packed for the GEMM, in the same
      * parallel pass as the first image's HWC copy (one fork-join less per call). */
@@ -369,8 +443,9 @@ static int32_t NE_FN(ne_dcn_forward)(const ne_dcn_geom* g, const NE_T* input, co
     NE_DCN_PROF(10, ne_parallel_for(pr.tasks, pr.tasks, NE_FN(ne_dcn_prep), &pr));
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         if (b > 0) NE_DCN_PROF(3, NE_FN(ne_dcn_to_hwc)(g, input + b * g->cin * plane, xh, threads));
+        for (int64_t i = 0; i < tasks; i++) ranges[8 * i] = NE_DCN_RANGE(nunits * i / tasks, nunits * (i + 1) / tasks);
         NE_FN(ne_dcn_fwd_ctx) fc = {g, xh, offset, mask, wtp, bias, output, b, npb, wstride, nunits, tasks, slots, slot,
-                                    NE_FN(ne_dcn_simd_pick)(isa), isa};
+                                    ranges, NE_FN(ne_dcn_simd_pick)(isa), isa};
         s = ne_parallel_for(tasks, (int32_t) tasks, NE_FN(ne_dcn_fwd_blocks), &fc);
     }
     ne_dcn_scratch_put(mem, bytes);
@@ -458,12 +533,12 @@ static int32_t NE_FN(ne_dcn_dw_units)(void* vctx, int64_t i0, int64_t i1) {
             const int64_t gi = un / bpg, j0 = (un % bpg) * u->nbw, nb = kg - j0 < u->nbw ? kg - j0 : u->nbw;
             const int64_t nbp = (nb + nr - 1) / nr * nr;
             if (gi != gcur) {
-                for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
+                NE_DCN_PROF(17, for (int64_t k0 = 0; k0 < np; k0 += NE_GEMM_KC) {
                     const int64_t kb = np - k0 < NE_GEMM_KC ? np - k0 : NE_GEMM_KC;
                     for (int64_t ip = 0; ip < cog; ip += NE_GEMM_MR)
                         NE_FN(ne_gemm_pack_a)(c->go + (gi * cog + ip) * hw + k0, hw, 1,
                                               cog - ip < NE_GEMM_MR ? cog - ip : NE_GEMM_MR, kb, ag + k0 * mpad + ip * kb);
-                }
+                })
                 gcur = gi;
             }
             NE_DCN_PROF(4, NE_FN(ne_dcn_rows_block)(ch, gi, j0, nb, blk));
@@ -562,7 +637,7 @@ static int32_t NE_FN(ne_dcn_backward)(const ne_dcn_geom* g, const NE_T* gout, co
                                       nr};
             NE_FN(ne_dcn_bgemm_ctx) bc = {g, go + p0, wpp, dcol, dwp, np, wstride, 0, 1, work, b == 0 && p0 == 0, &ch, isa};
             NE_FN(ne_dcn_dwu_ctx) uc = {&bc, bufs, tstride, nbw, units, utasks};
-            NE_DCN_PROF(4, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_tab_rows), &ch));
+            NE_DCN_PROF(16, s = ne_parallel_for(np, threads, NE_FN(ne_dcn_tab_rows), &ch));
             if (s == NE_OK)
                 s = ne_parallel_for(utasks, (int32_t) utasks, NE_FN(ne_dcn_dw_units), &uc);
             /* dcol by sub-blocks of positions that stay in L2 from their GEMM through grad offset /
