@@ -17,6 +17,7 @@
 #include <immintrin.h>
 #include "ne_conv2d.h"
 #include "ne_parallel.h"
+#include "ne_amx_gemm.h"
 #include "ne_status.h"
 #include "ne_text.h"
 
@@ -186,11 +187,15 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
 
 typedef struct {
     int64_t magic, dtype, path, cout, cin, kh, kw, groups;
+    int64_t amx;   /* 1: the block holds the AMX route's A at offset x (ne_c2_layout) */
 } ne_c2_prep_head;
 
 typedef struct {
     int64_t s, t, a, u, bytes;   /* byte offsets of s, t, the weights, the direct path's Winograd weights; the total */
+    int64_t x;                   /* byte offset of the AMX route's A per group (ne_conv2d_amx_path.h), 0: none */
 } ne_c2_layout;
+
+#define NE_ISA_AMX 4   /* CpuOptions.Isa.AMX: conv2d only (ne_isa_resolve treats it as the best SIMD variant) */
 
 /* The direct path's prepared weights for a kernel 7 wide on few channels (the stem) also hold
  * their 1-D Winograd transform for stride 2 ([8-channel block][NE_C2_WX_N][C_in*kh][2 phases][8]
@@ -219,6 +224,16 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
         uelems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * NE_C2_WX_N * 2 * g->cin * g->kh;
     L.u = ne_c2_up64(L.a + elems * es);
     L.bytes = L.u + uelems * es;
+    /* float32 GEMM and pointwise paths (not the direct kernel of 1x1s on <= 4 channels, whose
+     * bits the max-pool fusion shares), where this process may use AMX: also the AMX route's A
+     * of each group ([C_out/groups][K], the scale folded in), which the forward takes when the
+     * isa asked for is AUTO or AMX (ne_conv2d_amx_path.h). */
+    L.x = 0;
+    if (es == 4 && (path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4)) &&
+        ne_amx_usable()) {
+        L.x = ne_c2_up64(L.bytes);
+        L.bytes = L.x + g->groups * ne_c2_up64(ne_amx_a_bytes(g->cout_g, K));
+    }
     return L;
 }
 
@@ -389,6 +404,8 @@ NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float*
 
 /* The direct and pointwise paths (float32). */
 #include "ne_conv2d_direct_paths.h"
+/* The AMX route of the GEMM and pointwise paths (float32). */
+#include "ne_conv2d_amx_path.h"
 
 #define NE_T double
 #define NE_S f64
@@ -486,6 +503,14 @@ static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, in
     return NE_OK;
 }
 
+/* Whether the AMX route (ne_conv2d_amx_path.h) beats the path's AVX-512 code for these shapes,
+ * where the prepared block has the AMX route's A (isa AUTO). */
+static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
+    (void) path;
+    const int64_t hwo = g->ho * g->wo;
+    return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && hwo >= 16 && hwo <= 1024;
+}
+
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
 static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
     if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
@@ -493,6 +518,10 @@ static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_winograd_fits(g);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_direct_fits(g) || ne_c2_pointwise_fits(g);
     return 0;
+}
+
+int32_t ne_conv2d_amx_usable_cpu(void) {
+    return ne_amx_usable();
 }
 
 int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path) {
@@ -533,7 +562,15 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
     else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
     if (s != NE_OK) return s;
-    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups};
+#if NE_AMX_BUILT
+    if (L.x) {
+        const int64_t K = g.cin_g * g.kh * g.kw, apg = ne_c2_amx_apg(&g);
+        for (int64_t gr = 0; gr < g.groups; gr++)
+            ne_amx_prepare_a((const float*) weight + gr * g.cout_g * K, K, 1, scale ? (const float*) scale + gr * g.cout_g : NULL,
+                             g.cout_g, K, p + L.x + gr * apg);
+    }
+#endif
+    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups, L.x != 0};
     return NE_OK;
 }
 
@@ -552,10 +589,15 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     const int32_t path = (int32_t) h->path;
     if (!ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
     const ne_c2_layout L = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8);
-    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
-    isa = ne_isa_resolve(isa);
+    if (bytes < L.bytes || h->amx != (L.x != 0)) return NE_ERR_INVALID_ARGUMENT;
     relu = relu != 0;
     const char* p = (const char*) prepared;
+#if NE_AMX_BUILT
+    /* AMX where asked for (AUTO: where it pays for these shapes) and the block has its A */
+    if (L.x && (isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(&g, path))))
+        return ne_c2_forward_amx(&g, input, p, &L, residual, relu, output, threads);
+#endif
+    isa = ne_isa_resolve(isa);
     if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_forward_winograd(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_forward_direct(&g, input, p, &L, residual, relu, output, threads, isa);
