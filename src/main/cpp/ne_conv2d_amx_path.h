@@ -15,9 +15,9 @@
  * Each item (image, group, position chunk, output-channel block) computes its C block into
  * scratch with one ne_amx_gemm_f32 call, then the epilogue writes out = relu((C + t) + res)
  * per output row (ne_c2_epilogue with scale 1: the bits of sum + t + r), so that a residual that
- * is the output itself is read before it is written. Item boundaries depend on the shapes
- * only, and every element of C is one kernel call's sum in a fixed order: bit-identical for any
- * thread count. */
+ * is the output itself is read before it is written. Every element of C is one kernel call's
+ * sum over all of K in a fixed order, whatever rows and columns the call covers: bit-identical
+ * for any thread count (and so the items may follow the thread count). */
 
 #if NE_AMX_BUILT
 
@@ -127,15 +127,23 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     const int pointwise = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     c.mode = pointwise && g->sh == 1 && g->sw == 1 ? 0 : pointwise ? 1 : 2;
     const int64_t hwo = g->ho * g->wo;
-    ne_c2_chunks(hwo, c.mode == 0 ? NE_C2_AMX_DIRECT_COLS : NE_C2_AMX_COLS, &c.nchunks, &c.nc);
-    /* Few items (small planes): split the output channels too, into blocks of 32+ rows (two
-     * of the kernel's 16-row tiles), until there are 2 items per image and group or the
-     * blocks would be narrower; by the shapes only, never the thread count. */
+    /* Items: chunks of about `target` positions; where they are few (small planes, or one
+     * image on several threads) a multiple of the thread count of them, by splitting the
+     * positions further while chunks keep 48+ of them, else the output channels (into blocks
+     * of 32+ rows: two of the kernel's 16-row tiles). The kernel's bits do not depend on how
+     * rows and columns are split between calls, so the split may follow the thread count: one
+     * thread computes a 14x14 layer in one call (B packed once), two in two. */
+    const int64_t target = c.mode == 0 ? NE_C2_AMX_DIRECT_COLS : NE_C2_AMX_COLS, per_img = g->n * g->groups;
+    int64_t T = threads < 1 ? 1 : threads > NE_MAX_THREADS ? NE_MAX_THREADS : threads;
+    c.nchunks = (hwo + target - 1) / target;
     c.mblocks = 1;
-    /* an input larger than the caches (8 MiB) comes from memory: its chunks are copied (256->64
-     * on 200x336, one thread: 44 -> 19 ms; on 56x56, 3.2 MiB in L3, the copy cost 0.05 ms) */
-    c.copy = c.mode == 0 && c.K * g->h * g->w * 4 > ((int64_t) 8 << 20);
-    while (g->n * g->groups * c.nchunks * c.mblocks < 2 && g->cout_g / (c.mblocks * 2) >= 32) c.mblocks *= 2;
+    if (T > 1 && per_img * c.nchunks < 4 * T) {
+        const int64_t items = (per_img * c.nchunks + T - 1) / T * T, chunks = (items + per_img - 1) / per_img;
+        if (hwo / chunks >= 48) c.nchunks = chunks;
+        else c.mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
+    }
+    c.nc = ((hwo + c.nchunks - 1) / c.nchunks + 15) / 16 * 16;
+    c.nchunks = (hwo + c.nc - 1) / c.nc;
     c.mrows = ((g->cout_g + c.mblocks - 1) / c.mblocks + 31) / 32 * 32;
     c.mblocks = (g->cout_g + c.mrows - 1) / c.mrows;
     const int64_t per = c.nchunks * c.mblocks;   /* items per image and group */
