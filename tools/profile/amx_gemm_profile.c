@@ -8,6 +8,9 @@
  *   gcc -std=c99 -O3 -ffp-contract=off -D_GNU_SOURCE -Isrc/main/cpp -o /tmp/amx_gemm_profile \
  *       tools/profile/amx_gemm_profile.c -lm -lpthread
  *   /tmp/amx_gemm_profile M K N [REPS]   e.g. 256 1024 196 (ResNet-50's 1x1 1024->256 on 14x14)
+ * COPIES=n in the environment prepares n copies of A and runs them in turn (weights cold, as in
+ * a whole network, rather than hot in L2/L3), as tools/profile/conv_profile.c does; each copy is
+ * asked for in huge pages (madvise), as conv2d's prepared weights of 4 MiB and more are.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include "ne_amx_gemm.h"
 #include "profile_util.h"
 
@@ -38,16 +42,23 @@ int main(int argc, char** argv) {
     float* c2 = malloc(sizeof(float) * m * n);
     for (int64_t i = 0; i < m * k; i++) a[i] = prof_uniform(-0.5f, 0.5f);
     for (int64_t i = 0; i < k * n; i++) b[i] = (i & 1) ? 0.0f : prof_uniform(-0.5f, 0.5f);
-    void* pa = aligned_alloc(64, (size_t) ne_amx_a_bytes(m, k));
+    const int copies = getenv("COPIES") ? atoi(getenv("COPIES")) : 1;
+    void** pas = malloc(sizeof(void*) * (copies > 0 ? copies : 1));
+    for (int i = 0; i < copies || i == 0; i++) {
+        const size_t huge = (size_t) 2 << 20, bytes = ((size_t) ne_amx_a_bytes(m, k) + huge - 1) / huge * huge;
+        pas[i] = aligned_alloc(huge, bytes);
+        madvise(pas[i], bytes, MADV_HUGEPAGE);
+        ne_amx_prepare_a(a, k, 1, NULL, m, k, pas[i]);
+    }
+    void* pa = pas[0];
     void* pb = aligned_alloc(64, (size_t) ne_amx_work_bytes(k, n));
-    ne_amx_prepare_a(a, k, 1, NULL, m, k, pa);
     double* tp = malloc(sizeof(double) * reps);
     double* tg = malloc(sizeof(double) * reps);
     for (int r = 0; r < reps; r++) {
         double t0 = prof_ms(CLOCK_MONOTONIC);
         ne_amx_pack_b(b, n, k, 0, n, pb);   /* alone, for scale */
         double t1 = prof_ms(CLOCK_MONOTONIC);
-        ne_amx_gemm_f32(pa, m, k, 0, m, b, n, n, c, n, pb);
+        ne_amx_gemm_f32(pas[copies > 1 ? r % copies : 0], m, k, 0, m, b, n, n, c, n, pb);
         double t2 = prof_ms(CLOCK_MONOTONIC);
         tp[r] = t1 - t0;
         tg[r] = t2 - t1;

@@ -13,8 +13,9 @@
  * chain (another summation order); they do not depend on the thread count: every element of C
  * is summed by one kernel call over k in the same order whatever the row range a call covers.
  * Limits: AMX flushes denormals, so pieces below 2^-126 count as zero (|x| < ~2^-110 loses its
- * low pieces; results that small are denormal-range anyway); |x| within 2^-8 of FLT_MAX rounds
- * its top piece to infinity. Non-finite inputs keep only their top piece (inf and NaN propagate).
+ * low pieces; results that small are denormal-range anyway). Where an input is inf, NaN or at
+ * least 2^56 in magnitude, every result that comes out inf or NaN is redone by the float32 fma
+ * chain, so that inf, NaN and overflow come out as float32 gives them (ne_amx_redo_nonfinite).
  *
  * Layouts (bf16 elements; a tile is 16 rows x 32 bf16 = 1 KiB, NE_AMX_TILE elements):
  *   prepared A (m x k, e.g. weights, once): [m tile][k block of 32][piece][16 rows][32 k]
@@ -29,6 +30,7 @@
 #ifndef NE_AMX_GEMM_H
 #define NE_AMX_GEMM_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
@@ -45,13 +47,17 @@
 
 #define NE_AMX_TILE 512     /* bf16 elements of one tile */
 #define NE_AMX_PIECES 3
+#ifndef NE_AMX_PF
+#define NE_AMX_PF 4         /* k blocks of A prefetched ahead where A streams from memory */
+#endif
 
 static inline int64_t ne_amx_tiles(int64_t x) { return (x + 15) / 16; }
 static inline int64_t ne_amx_kblocks(int64_t k) { return (k + 31) / 32; }
 
-/* Bytes of the prepared A of an m x k matrix, and of the packed B of a k x n one. */
+/* Bytes of the prepared A of an m x k matrix (a 64-byte head, then the tiles), and of the packed
+ * B of a k x n one. */
 static inline int64_t ne_amx_a_bytes(int64_t m, int64_t k) {
-    return ne_amx_tiles(m) * ne_amx_kblocks(k) * NE_AMX_PIECES * NE_AMX_TILE * 2;
+    return 64 + ne_amx_tiles(m) * ne_amx_kblocks(k) * NE_AMX_PIECES * NE_AMX_TILE * 2;
 }
 static inline int64_t ne_amx_b_bytes(int64_t k, int64_t n) {
     return ne_amx_kblocks(k) * NE_AMX_PIECES * ne_amx_tiles(n) * NE_AMX_TILE * 2;
@@ -115,62 +121,116 @@ static inline void ne_amx_split1(float x, uint16_t* p) {
 }
 
 /* A(i, j) = a[i * ars + j * acs] * (scale ? scale[i] : 1) (the product rounded to float first,
- * as the float32 paths fold a BN scale), for i < m, j < k, into dst (ne_amx_a_bytes(m, k)). */
+ * as the float32 paths fold a BN scale), for i < m, j < k, into dst (ne_amx_a_bytes(m, k), 64-byte
+ * aligned). The head's first int64 says whether a value is odd (not finite, or |x| >= 2^56). */
+#define NE_AMX_ODD 0x1p56f
 static void ne_amx_prepare_a(const float* a, int64_t ars, int64_t acs, const float* scale, int64_t m, int64_t k,
                              void* dst) {
-    uint16_t* o = (uint16_t*) dst;
-    const int64_t MT = ne_amx_tiles(m), KB = ne_amx_kblocks(k);
-    memset(o, 0, (size_t) ne_amx_a_bytes(m, k));
+    uint16_t* o = (uint16_t*) ((char*) dst + 64);
+    const int64_t KB = ne_amx_kblocks(k);
+    int64_t odd = 0;
+    memset(dst, 0, (size_t) ne_amx_a_bytes(m, k));
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < k; j++) {
             float x = a[i * ars + j * acs];
             if (scale) x = x * scale[i];
+            if (!(fabsf(x) < NE_AMX_ODD)) odd = 1;
             uint16_t p[3];
             ne_amx_split1(x, p);
             for (int q = 0; q < NE_AMX_PIECES; q++)
                 o[((i / 16 * KB + j / 32) * NE_AMX_PIECES + q) * NE_AMX_TILE + (i % 16) * 32 + j % 32] = p[q];
         }
-    (void) MT;
+    memcpy(dst, &odd, sizeof odd);
 }
 
-/* The three pieces of 16 floats as 3 x 16 bf16. */
-NE_AMX_TARGET static inline void ne_amx_split16(__m512 x, __m256i* h, __m256i* m, __m256i* l) {
-    const __m512 inf = _mm512_set1_ps(__builtin_inff());
-    const __mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
-    *h = (__m256i) _mm512_cvtneps_pbh(x);
-    __m512 r = _mm512_maskz_sub_ps(fin, x, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*h), 16)));
-    *m = (__m256i) _mm512_cvtneps_pbh(r);
-    r = _mm512_sub_ps(r, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(*m), 16)));
-    *l = (__m256i) _mm512_cvtneps_pbh(r);
+/* The three pieces of 16 floats, as floats whose low 16 bits are zero (so their top halves are
+ * the bf16 pieces, exactly). Veltkamp's split with 2^16 + 1 rounds a float to its top 8
+ * significant bits, h, and leaves x - h exactly, in 16 bits; the same on that gives m and an
+ * l of at most 8 bits: 8 float operations, no shuffles (the packing took 3.6-3.8 ns per 16
+ * floats with the conversion instructions, bound on the shuffle port; 2.6-2.8 ns with this).
+ * Lanes where |x| >= NE_AMX_ODD (2^56), inf or NaN take the scalar split (rarely) and are
+ * returned as a mask: such inputs make a call check its results (ne_amx_redo_nonfinite). */
+NE_AMX_TARGET static inline __mmask16 ne_amx_split16(__m512 x, __m512* h, __m512* m, __m512* l) {
+    const __m512 c = _mm512_set1_ps(65537.0f);
+    __m512 t = _mm512_mul_ps(x, c);
+    *h = _mm512_sub_ps(t, _mm512_sub_ps(t, x));
+    const __m512 r = _mm512_sub_ps(x, *h);
+    t = _mm512_mul_ps(r, c);
+    *m = _mm512_sub_ps(t, _mm512_sub_ps(t, r));
+    *l = _mm512_sub_ps(r, *m);
+    const __mmask16 odd = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(NE_AMX_ODD), _CMP_NLT_UQ);
+    if (__builtin_expect(odd != 0, 0)) {
+        float xs[16], hs[16], ms[16], ls[16];
+        _mm512_storeu_ps(xs, x);
+        _mm512_storeu_ps(hs, *h);
+        _mm512_storeu_ps(ms, *m);
+        _mm512_storeu_ps(ls, *l);
+        for (int i = 0; i < 16; i++)
+            if (odd >> i & 1) {
+                uint16_t p[3];
+                ne_amx_split1(xs[i], p);
+                hs[i] = ne_amx_f32(p[0]);
+                ms[i] = ne_amx_f32(p[1]);
+                ls[i] = ne_amx_f32(p[2]);
+            }
+        *h = _mm512_loadu_ps(hs);
+        *m = _mm512_loadu_ps(ms);
+        *l = _mm512_loadu_ps(ls);
+    }
+    return odd;
 }
 
-/* Packs columns [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb
- * product into dst (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. */
-NE_AMX_TARGET static void ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+/* Packs row pairs [rp0, rp1) (row pair q: rows 2q, 2q + 1 of b; a k block has 16) of columns
+ * [n0, n0 + nb) of the k x n float matrix b (row-major, ldb) as B of a k x nb product into dst
+ * (ne_amx_b_bytes(k, nb)); columns past nb and rows past k are zeros. Returns whether a value
+ * was odd (ne_amx_split16). */
+NE_AMX_TARGET static int ne_amx_pack_b_rows(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst,
+                                            int64_t rp0, int64_t rp1) {
     uint16_t* o = (uint16_t*) dst;
-    const int64_t NT = ne_amx_tiles(nb), KB = ne_amx_kblocks(k);
-    const __m512i il = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21,
-                                        5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    for (int64_t kb = 0; kb < KB; kb++)
-        for (int64_t r = 0; r < 16; r++) {
-            const int64_t k0 = kb * 32 + 2 * r;
-            const float* r0 = b + k0 * ldb + n0;
-            const float* r1 = r0 + ldb;
-            for (int64_t t = 0; t < NT; t++) {
-                const int64_t left = nb - 16 * t;
-                const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
-                const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
-                const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
-                __m256i p0[3], p1[3];
-                ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
-                ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
-                for (int q = 0; q < NE_AMX_PIECES; q++) {
-                    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(p0[q]), p1[q], 1);
-                    _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32),
-                                        _mm512_permutexvar_epi16(il, v));
-                }
+    __mmask16 odd = 0;
+    const int64_t NT = ne_amx_tiles(nb);
+    for (int64_t rp = rp0; rp < rp1; rp++) {
+        const int64_t kb = rp / 16, r = rp % 16, k0 = 2 * rp;
+        const float* r0 = b + k0 * ldb + n0;
+        const float* r1 = r0 + ldb;
+        for (int64_t t = 0; t < NT; t++) {
+            const int64_t left = nb - 16 * t;
+            const __mmask16 mk = left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
+            const __m512 x0 = k0 < k ? _mm512_maskz_loadu_ps(mk, r0 + 16 * t) : _mm512_setzero_ps();
+            const __m512 x1 = k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r1 + 16 * t) : _mm512_setzero_ps();
+            __m512 p0[3], p1[3];
+            odd |= ne_amx_split16(x0, &p0[0], &p0[1], &p0[2]);
+            odd |= ne_amx_split16(x1, &p1[0], &p1[1], &p1[2]);
+            for (int q = 0; q < NE_AMX_PIECES; q++) {   /* lane j: row k0's bf16 low, k0 + 1's high (VNNI) */
+                const __m512i v = _mm512_or_si512(_mm512_srli_epi32(_mm512_castps_si512(p0[q]), 16),
+                                                  _mm512_castps_si512(p1[q]));
+                _mm512_storeu_si512((void*) (o + ((kb * NE_AMX_PIECES + q) * NT + t) * NE_AMX_TILE + r * 32), v);
             }
         }
+    }
+    return odd != 0;
+}
+
+/* All of B's row pairs (see ne_amx_pack_b_rows). */
+NE_AMX_TARGET static int ne_amx_pack_b(const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t nb, void* dst) {
+    return ne_amx_pack_b_rows(b, ldb, k, n0, nb, dst, 0, ne_amx_kblocks(k) * 16);
+}
+
+/* Packing the next panel of B in slices while the tile unit works on this one: after each k
+ * block's products, ne_amx_block packs `slice` more row pairs (the tile instructions run on
+ * their own; the packing's vector instructions fill the wait). */
+typedef struct {
+    const float* b;
+    int64_t ldb, k, n0, nb, rp, end, slice;
+    void* dst;
+    int odd;   /* an odd value was packed */
+} ne_amx_pack_job;
+
+NE_AMX_TARGET static inline void ne_amx_pack_step(ne_amx_pack_job* j) {
+    if (!j || j->rp >= j->end) return;
+    const int64_t e = j->rp + j->slice < j->end ? j->rp + j->slice : j->end;
+    j->odd |= ne_amx_pack_b_rows(j->b, j->ldb, j->k, j->n0, j->nb, j->dst, j->rp, e);
+    j->rp = e;
 }
 
 /* ---- the product ---- */
@@ -180,15 +240,52 @@ typedef struct {
     uint8_t rows[16];
 } ne_amx_config;
 
+/* Eight 16 x 64-byte tiles. A static object, not a stack one: GCC's _tile_loadconfig tells the
+ * compiler it reads 8 bytes only, so at -O2 it dropped the stores of the rest of a local
+ * configuration and ldtilecfg faulted (#GP) on the garbage. */
+static const ne_amx_config ne_amx_cfg = {
+    1, 0, {0}, {64, 64, 64, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0, 0, 0, 0}, {16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0}};
+
 NE_AMX_TARGET static inline void ne_amx_configure(void) {
-    ne_amx_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        c.colsb[t] = 64;
-        c.rows[t] = 16;
+    _tile_loadconfig(&ne_amx_cfg);
+}
+
+/* What a call's tiles need besides A's pieces and the packed B: for results that are not finite,
+ * redone by the float32 chain (below). */
+typedef struct {
+    const uint16_t* a;   /* the prepared A's tiles */
+    int64_t KB, k;
+    const float* b;      /* the float32 B */
+    int64_t ldb;
+} ne_amx_src;
+
+/* A non-finite sum (an inf or NaN among its inputs, or an overflow) is not what float32 gives:
+ * the pieces of a finite factor may differ in sign, so inf times them gives inf - inf = NaN. Such
+ * an element of C is redone as the float32 fma chain over k (A's float = h + m + l, exactly),
+ * as ne_gemm.h computes it: the same inf, NaN or overflow. Only where an input is not finite or
+ * is at least 2^56 in magnitude (else no sum of fewer than 2^16 products overflows): A's flag,
+ * set by ne_amx_prepare_a, or B's, found while packing. */
+NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, int64_t ldc, int64_t i, int64_t j,
+                                                int64_t rows, int64_t cols) {
+    const __mmask16 cm = cols >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << cols) - 1);
+    const __m512 inf = _mm512_set1_ps(__builtin_inff());
+    for (int64_t r = 0; r < rows; r++) {
+        float* row = c + (i + r) * ldc + j;
+        const __m512 v = _mm512_maskz_loadu_ps(cm, row);
+        __mmask16 bad = _mm512_mask_cmp_ps_mask(cm, _mm512_abs_ps(v), inf, _CMP_NLT_UQ);
+        while (bad) {
+            const int jj = __builtin_ctz(bad);
+            bad &= (__mmask16) (bad - 1);
+            const int64_t ii = i + r;
+            float acc = 0;
+            for (int64_t q = 0; q < s->k; q++) {
+                const uint16_t* p = s->a + ((ii / 16 * s->KB + q / 32) * NE_AMX_PIECES) * NE_AMX_TILE + (ii % 16) * 32 + q % 32;
+                const float a = (ne_amx_f32(p[0]) + ne_amx_f32(p[NE_AMX_TILE])) + ne_amx_f32(p[2 * NE_AMX_TILE]);
+                acc = fmaf(a, s->b[q * s->ldb + j + jj], acc);
+            }
+            row[jj] = acc;
+        }
     }
-    _tile_loadconfig(&c);
 }
 
 /* Stores C tile `t` at rows i.., columns j.. of c, only the part inside m x n. */
@@ -202,21 +299,40 @@ NE_AMX_TARGET static inline void ne_amx_configure(void) {
         }                                                                                             \
     } while (0)
 
-/* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over all k
- * blocks (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or panel, and C's
- * column j of the block is c's column cj + 16 t + j. */
-NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int two_m, const uint16_t* B, int64_t NT,
-                                              int64_t t, int two_n, float* c, int64_t ldc, int64_t i, int64_t cj,
-                                              int64_t m, int64_t n, float* buf) {
+/* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over k blocks
+ * kb0 <= kb < kb1 of KB (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or
+ * panel, and C's column j of the block is c's column cj + 16 t + j. The four C tiles start from
+ * zero, or from `from` (their partial sums, 4 tiles of 16 x 16, stored by the previous k range),
+ * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
+ * exact, so the bits are those of one pass over all k). */
+NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int64_t kb0, int64_t kb1, int two_m,
+                                              const uint16_t* B, int64_t NT, int64_t t, int two_n, float* c,
+                                              int64_t ldc, int64_t i, int64_t cj, int64_t m, int64_t n, float* buf,
+                                              int prefetch, const float* from, float* to, ne_amx_pack_job* job) {
     const uint16_t* a1 = a0 + KB * NE_AMX_PIECES * NE_AMX_TILE;
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    for (int64_t kb = 0; kb < KB; kb++) {
+    if (from) {
+        _tile_loadd(0, from, 64);
+        _tile_loadd(1, from + 256, 64);
+        _tile_loadd(2, from + 512, 64);
+        _tile_loadd(3, from + 768, 64);
+    } else {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    for (int64_t kb = kb0; kb < kb1; kb++) {
         const uint16_t* ak0 = a0 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* ak1 = a1 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* bk = B + (kb * NE_AMX_PIECES * NT + t) * NE_AMX_TILE;
+        if (prefetch) {   /* A streaming from memory: NE_AMX_PF k blocks ahead */
+            const char* p0 = (const char*) (ak0 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+            const char* p1 = (const char*) (ak1 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+            for (int l = 0; l < NE_AMX_PIECES * NE_AMX_TILE * 2; l += 64) {
+                _mm_prefetch(p0 + l, _MM_HINT_T0);
+                if (two_m) _mm_prefetch(p1 + l, _MM_HINT_T0);
+            }
+        }
 #define NE_AMX_LA(q)                                                          \
     _tile_loadd(4, ak0 + (q) * NE_AMX_TILE, 64);                              \
     if (two_m) _tile_loadd(5, ak1 + (q) * NE_AMX_TILE, 64);
@@ -225,10 +341,10 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
     if (two_n) _tile_loadd(7, bk + (q) * NT * NE_AMX_TILE + NE_AMX_TILE, 64);
 #define NE_AMX_DP                                                             \
     _tile_dpbf16ps(0, 4, 6);                                                  \
-    if (two_n) _tile_dpbf16ps(1, 4, 7);                                       \
-    if (two_m) {                                                              \
-        _tile_dpbf16ps(2, 5, 6);                                              \
-        if (two_n) _tile_dpbf16ps(3, 5, 7);                                   \
+    if (two_m) _tile_dpbf16ps(2, 5, 6);                                       \
+    if (two_n) {                                                              \
+        _tile_dpbf16ps(1, 4, 7);                                              \
+        if (two_m) _tile_dpbf16ps(3, 5, 7);                                   \
     }
         NE_AMX_LA(0) NE_AMX_LB(0) NE_AMX_DP
         NE_AMX_LB(1) NE_AMX_DP
@@ -236,9 +352,17 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
         NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP
         NE_AMX_LB(0) NE_AMX_DP
         NE_AMX_LA(2) NE_AMX_DP
+        ne_amx_pack_step(job);
 #undef NE_AMX_LA
 #undef NE_AMX_LB
 #undef NE_AMX_DP
+    }
+    if (to) {
+        _tile_stored(0, to, 64);
+        _tile_stored(1, to + 256, 64);
+        _tile_stored(2, to + 512, 64);
+        _tile_stored(3, to + 768, 64);
+        return;
     }
     const int64_t j = cj + 16 * t;
     NE_AMX_STORE(0, i, j);
@@ -249,45 +373,78 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
     }
 }
 
-/* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B. */
+/* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B: the packed B, then the partial
+ * sums of a 32-row block (4 tiles per pair of column tiles). */
 static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
-    return ne_amx_b_bytes(k, n);
+    const int64_t whole = ne_amx_b_bytes(k, n), panels = 2 * ne_amx_b_bytes(k, 32);
+    return (whole > panels ? whole : panels) + (ne_amx_tiles(n) + 1) / 2 * 4 * 1024;
 }
 
 /* C[i][j] = sum over k of A(i, k) B(k, j) for rows i0 <= i < i1 (i0 a multiple of 16) and
  * columns j < n: A prepared (m x k), B float32 k x n row-major (ldb), C overwritten (ldc), work
- * ne_amx_work_bytes(k, n) bytes, 64-byte aligned. Where the rows' A is larger than B, B is
- * packed whole once and A streams once (weights from memory: ResNet's 7x7 stage); otherwise B
- * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2,
- * and A stays in L2. Either way each element of C is one kernel's sum in the same order. */
+ * ne_amx_work_bytes(k, n) bytes, 64-byte aligned. Where the rows' A is larger than B (weights
+ * streaming from memory: ResNet's 7x7 stage), B is packed whole once and A streams once, with a
+ * prefetch: per 32-row block, k goes in ranges whose A and B stay in L2 together, each range over
+ * all columns (partial sums kept in the work buffer), so that A is read from memory once. Else B
+ * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2, and
+ * A stays in L2. Either way each element of C is summed over k in the same order. */
 NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, int64_t i0, int64_t i1,
                                           const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
                                           void* work) {
-    const uint16_t* A = (const uint16_t*) pa;
+    const uint16_t* A = (const uint16_t*) ((const char*) pa + 64);
+    int64_t odd;   /* an odd input: A's flag, then B's */
+    memcpy(&odd, pa, sizeof odd);
     uint16_t* W = (uint16_t*) work;
     const int64_t KB = ne_amx_kblocks(k), NT = ne_amx_tiles(n);
     const int64_t as = KB * NE_AMX_PIECES * NE_AMX_TILE;   /* one m tile of A */
     float buf[256] __attribute__((aligned(64)));
+    const ne_amx_src src = {A, KB, k, b, ldb};
     if (i1 > m) i1 = m;
     if (i1 <= i0 || n <= 0) return;
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
     if (a_bytes > ne_amx_b_bytes(k, n)) {
-        ne_amx_pack_b(b, ldb, k, 0, n, W);
+        float* part = (float*) ((char*) work + ne_amx_b_bytes(k, n));
+        /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
+        int64_t kr = 768 / (6 + 3 * NT);
+        if (kr < 4) kr = 4;
+        odd |= ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
         for (int64_t i = i0; i < i1; i += 32)
-            for (int64_t t = 0; t < NT; t += 2)
-                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf);
+            for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
+                const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
+                for (int64_t t = 0; t < NT; t += 2) {
+                    float* pt = part + t / 2 * 1024;
+                    ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0,
+                                 i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
+                }
+            }
     } else {
+        /* two panel buffers: the next panel is packed while this one's products run */
+        const int64_t pbytes = ne_amx_b_bytes(k, 32), steps = ne_amx_tiles(i1 - i0) / 2 * KB + KB;
+        uint16_t* panel[2] = {W, W + pbytes / 2};
+        odd |= ne_amx_pack_b(b, ldb, k, 0, n < 32 ? n : 32, panel[0]);
         ne_amx_configure();
-        for (int64_t j = 0; j < n; j += 32) {
+        for (int64_t j = 0, p = 0; j < n; j += 32, p ^= 1) {
             const int64_t nb = n - j < 32 ? n - j : 32;
-            ne_amx_pack_b(b, ldb, k, j, nb, W);
+            ne_amx_pack_job job = {b, ldb, k, j + 32, n - j - 32 < 32 ? n - j - 32 : 32, 0, 0, 0, panel[p ^ 1], 0};
+            if (j + 32 < n) {
+                job.end = KB * 16;
+                job.slice = (job.end + steps - 1) / steps;
+            }
             for (int64_t i = i0; i < i1; i += 32)
-                ne_amx_block(A + (i / 16) * as, KB, i + 16 < i1, W, ne_amx_tiles(nb), 0, nb > 16, c, ldc, i, j, i1, n,
-                             buf);
+                ne_amx_block(A + (i / 16) * as, KB, 0, KB, i + 16 < i1, panel[p], ne_amx_tiles(nb), 0, nb > 16, c,
+                             ldc, i, j, i1, n, buf, 0, NULL, NULL, &job);
+            ne_amx_pack_step(&job);   /* whatever is left */
+            job.slice = job.end;
+            ne_amx_pack_step(&job);
+            odd |= job.odd;
         }
     }
     _tile_release();
+    if (odd)
+        for (int64_t i = i0; i < i1; i += 16)
+            for (int64_t j = 0; j < n; j += 16)
+                ne_amx_redo_nonfinite(&src, c, ldc, i, j, i1 - i < 16 ? i1 - i : 16, n - j < 16 ? n - j : 16);
 }
 #undef NE_AMX_STORE
 
