@@ -504,24 +504,31 @@ static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, in
 }
 
 /* Whether the AMX route (ne_conv2d_amx_path.h) beats the path's AVX-512 code for these shapes,
- * where the prepared block has the AMX route's A (isa AUTO): unpadded 1x1 convolutions on 100 to
- * 1024 output positions. Measured with ne_amx_gemm.h of cf5ed18 (bf16x6, ~310 GFLOP/s on a hot
- * 256x1024x196 product), one thread, shared 2-core Sapphire Rapids, min ms AVX-512 vs AMX
- * (tools/profile/resnet_conv_profile.c, NE_FLUSH_MB=64; in the network, bin/bench-resnet profile):
- *   28x28: 512->256 1.15 vs 0.80 (1.29 vs 0.91), 128->512 0.63 vs 0.55 (0.58 vs 0.46), 512->128
- *     0.63 vs 0.57 (0.68 vs 0.48); 1x1/2 56->28 256->512 1.22 vs 1.11 (1.18 vs 1.03);
- *   14x14: 256->1024 0.61 vs 0.47 (0.58 vs 0.47), 1024->256 0.61 vs 0.43 (0.59 vs 0.47),
- *     1024->512 1.13 vs 0.81 (1.18 vs 0.91); 1x1/2 28->14 512->1024 1.23 vs 0.99 (1.17 vs 0.94);
- * not taken: 56x56 (64->256 0.65 vs 0.72, 256->64 0.65 vs 0.71: the pointwise kernel's epilogue
- * in its stores, and K = 64 gives the tiles little to do), 200x336 (256->64 15 vs 40: the
- * output and residual from memory), 7x7 (in the network, weights from memory, which bf16x3
- * makes 1.5x larger: 512->2048 0.62 vs 0.83, 2048->512 0.63 vs 0.87, 1x1/2 1024->2048 1.33 vs
- * 1.70), one position (2048->1000: 0.33 vs 0.47); nor im2col products (3x3/2 28->14 256: 1.57
- * vs 1.71; 3x3 512 on 7x7 1.44 vs 2.07: K = 4608 on 49 columns streams A from memory). */
+ * where the prepared block has the AMX route's A (isa AUTO), for 64+ output channels per group:
+ * unpadded 1x1 convolutions on 100 to 1024 output positions, and on up to 4096 with 128+ output
+ * channels; im2col products on 400 to 1024 positions. Measured with ne_amx_gemm.h of c3c9995, one thread, the shared 2-core Sapphire
+ * Rapids (other processes running), in the network (bin/bench-resnet profile's resnet50 224²
+ * with -Dnativeext.cpu.isa=avx512 vs amx, min ms; the same shapes alone with NE_FLUSH_MB=64 in
+ * tools/profile/resnet_conv_profile.c gave the same signs):
+ *   56x56: 256->128 1.15 vs 0.97, 64->256 + residual 0.58-0.60 vs 0.47-0.55; but 256->64
+ *     0.62-0.65 vs 0.68, 64->64 0.17 vs 0.25 (few output channels: B packed for few rows);
+ *   3x3/2 56->28 128: 1.53 vs 1.31 (im2col on AMX);
+ *   28x28: 512->256 1.22 vs 0.72, 128->512 0.57-0.59 vs 0.38-0.45, 512->128 0.66-0.69 vs
+ *     0.42-0.46; 1x1/2 56->28 256->512 1.22 vs 0.97;
+ *   14x14: 256->1024 0.58 vs 0.46-0.48, 1024->256 0.58-0.60 vs 0.43-0.49, 1024->512 1.12 vs
+ *     0.82; 1x1/2 28->14 512->1024 1.17 vs 0.90;
+ * not taken: the 7x7 stage (weights streamed from memory, which bf16x3 makes 1.5x larger):
+ *   512->2048 0.61 vs 0.74-0.77, 2048->512 0.63-0.65 vs 0.73, 1x1/2 1024->2048 1.22 vs 1.42,
+ *   3x3 512 1.53-1.61 vs 2.12 (K = 4608 on 49 columns), 3x3/2 14->7 1.55 vs 2.33; 3x3/2 28->14
+ *   256 1.59 vs 1.72; one position (2048->1000: 0.82 vs 1.20 with its pool); 200x336 planes
+ *   (alone, 256->64 15 vs 30 ms, 64->256 16 vs 28: the output and residual from memory). */
 static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
     (void) path;
     const int64_t hwo = g->ho * g->wo;
-    return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && hwo >= 100 && hwo <= 1024;
+    if (g->cout_g < 64) return 0;   /* 16-row tiles: few rows per group (ResNeXt's 4) would mostly compute padding */
+    if (g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0)
+        return hwo >= 100 && (hwo <= 1024 || (hwo <= 4096 && g->cout_g >= 128));
+    return hwo >= 400 && hwo <= 1024;
 }
 
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
