@@ -41,6 +41,7 @@ typedef struct {
     int mode;        /* 0: B is the input (1x1/1); 1: gathered (1x1 strided); 2: im2col */
     int copy;        /* mode 0: B's chunk copied into scratch first */
     int64_t K, apg, nchunks, nc, mblocks, mrows;
+    int64_t panels;  /* 32-column panels of the plane, split evenly over the nchunks chunks */
     float* shared;   /* NULL, or image b's, group gr's B [K][hwo], built once for all its items */
     int64_t sb, sgr; /* the image and group `shared` holds */
     int64_t item0;   /* the first item of this ne_parallel_for */
@@ -86,7 +87,9 @@ static int32_t ne_c2_amx_range(void* p, int64_t begin, int64_t end) {
         const int64_t mblk = item % c->mblocks, rest = item / c->mblocks;
         const int64_t chunk = rest % c->nchunks, gr = (rest / c->nchunks) % g->groups, b = rest / (c->nchunks * g->groups);
         const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout_g ? o0 + c->mrows : g->cout_g;
-        const int64_t p0 = chunk * c->nc, n = hwo - p0 < c->nc ? hwo - p0 : c->nc;
+        /* chunk i: the 32-column panels [i * panels / nchunks, (i + 1) * panels / nchunks) */
+        const int64_t p0 = 32 * (chunk * c->panels / c->nchunks), p1 = 32 * ((chunk + 1) * c->panels / c->nchunks);
+        const int64_t n = (p1 < hwo ? p1 : hwo) - p0;
         if (o0 >= o1 || n <= 0) continue;
         const float* B;
         int64_t ldb;
@@ -142,8 +145,11 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
         if (hwo / chunks >= 48) c.nchunks = chunks;
         else c.mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
     }
-    c.nc = ((hwo + c.nchunks - 1) / c.nchunks + 15) / 16 * 16;
-    c.nchunks = (hwo + c.nc - 1) / c.nc;
+    /* chunks of whole 32-column panels (the kernel's two tiles), spread evenly: 3x3/2 56->28 in
+     * 4 chunks is 192, 192, 192, 208 (12 + 12.5 panels per thread) rather than 208 x 3 + 160 */
+    c.panels = (hwo + 31) / 32;
+    if (c.nchunks > c.panels) c.nchunks = c.panels;
+    c.nc = 32 * ((c.panels + c.nchunks - 1) / c.nchunks);   /* the widest chunk */
     c.mrows = ((g->cout_g + c.mblocks - 1) / c.mblocks + 31) / 32 * 32;
     c.mblocks = (g->cout_g + c.mrows - 1) / c.mrows;
     const int64_t per = c.nchunks * c.mblocks;   /* items per image and group */
