@@ -8,7 +8,11 @@
  * case; the rule is in ne_c2_choose.
  * Every path runs on prepared weights (ne_conv2d_prepare_cpu: laid out once as the path reads
  * them, the BN scale folded in); the unprepared entry point prepares, runs and frees, so that
- * both give the same bits. The epilogue runs on each chunk while it is still in cache. */
+ * both give the same bits. The epilogue runs on each chunk while it is still in cache.
+ * Where AMX is usable (ne_amx_gemm.h), the GEMM and pointwise paths' prepared weights also hold
+ * the AMX route's A, and the forward runs their product on AMX tiles (ne_conv2d_amx_path.h:
+ * float32 accuracy, other bits) for isa AMX, and for AUTO where ne_c2_amx_pays; isa AVX512,
+ * AVX2 and BASELINE run exactly the code and bits they ran before. */
 #define _POSIX_C_SOURCE 200112L
 #define _DEFAULT_SOURCE 1   /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
@@ -481,7 +485,12 @@ static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
 /* The path algo selects (include/ne_conv2d.h), or NE_ERR_INVALID_ARGUMENT where the requested
  * one does not fit. Auto: Winograd where it fits and pays (16+ channels each way and enough
  * tiles), else the direct kernel for few input channels (the RGB stem) and for unpadded 1x1
- * convolutions whose plane fills its blocks, else the GEMM path. */
+ * convolutions whose plane fills its blocks, else the GEMM path. The path does not depend on
+ * the isa; within the GEMM and pointwise paths, AUTO's AMX route is ne_c2_amx_pays's rule
+ * (above, with its figures). Winograd stays Winograd under AMX: 3x3 on AMX with im2col took
+ * twice its time (one thread, weights cold, tools/profile/conv_profile.c COPIES=8, Winograd on
+ * AVX-512 vs im2col on AMX: 256 on 14x14 0.84 vs 1.66 ms, 128 on 28x28 0.66 vs 1.30, 64 on
+ * 56x56 0.69 vs 1.49). */
 static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, int32_t* path) {
     if (algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;
     if (dtype == 1) {
