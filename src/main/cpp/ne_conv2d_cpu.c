@@ -487,7 +487,7 @@ static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
  * tiles), else the direct kernel for few input channels (the RGB stem) and for unpadded 1x1
  * convolutions whose plane fills its blocks, else the GEMM path. The path does not depend on
  * the isa; within the GEMM and pointwise paths, AUTO's AMX route is ne_c2_amx_pays's rule
- * (above, with its figures). Winograd stays Winograd under AMX: 3x3 on AMX with im2col took
+ * (below, with its figures). Winograd stays Winograd under AMX: 3x3 on AMX with im2col took
  * twice its time (one thread, weights cold, tools/profile/conv_profile.c COPIES=8, Winograd on
  * AVX-512 vs im2col on AMX: 256 on 14x14 0.84 vs 1.66 ms, 128 on 28x28 0.66 vs 1.30, 64 on
  * 56x56 0.69 vs 1.49). */
