@@ -48,7 +48,7 @@
 #define NE_AMX_TILE 512     /* bf16 elements of one tile */
 #define NE_AMX_PIECES 3
 #ifndef NE_AMX_PF
-#define NE_AMX_PF 4         /* k blocks of A prefetched ahead where A streams from memory */
+#define NE_AMX_PF 2         /* k blocks of A prefetched ahead where A streams from memory */
 #endif
 
 static inline int64_t ne_amx_tiles(int64_t x) { return (x + 15) / 16; }
@@ -325,13 +325,12 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
         const uint16_t* ak0 = a0 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* ak1 = a1 + kb * NE_AMX_PIECES * NE_AMX_TILE;
         const uint16_t* bk = B + (kb * NE_AMX_PIECES * NT + t) * NE_AMX_TILE;
-        if (prefetch) {   /* A streaming from memory: NE_AMX_PF k blocks ahead */
-            const char* p0 = (const char*) (ak0 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
-            const char* p1 = (const char*) (ak1 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
-            for (int l = 0; l < NE_AMX_PIECES * NE_AMX_TILE * 2; l += 64) {
-                _mm_prefetch(p0 + l, _MM_HINT_T0);
-                if (two_m) _mm_prefetch(p1 + l, _MM_HINT_T0);
-            }
+        const char* pf0 = (const char*) (ak0 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+        const char* pf1 = (const char*) (ak1 + NE_AMX_PF * NE_AMX_PIECES * NE_AMX_TILE);
+#define NE_AMX_PFQ(q)                                                                  \
+        if (prefetch) for (int l = (q) * 512; l < (q) * 512 + 512; l += 64) {          \
+            _mm_prefetch(pf0 + l, _MM_HINT_T0);                                          \
+            if (two_m) _mm_prefetch(pf1 + l, _MM_HINT_T0);                               \
         }
 #define NE_AMX_LA(q)                                                          \
     _tile_loadd(4, ak0 + (q) * NE_AMX_TILE, 64);                              \
@@ -346,16 +345,17 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
         _tile_dpbf16ps(1, 4, 7);                                              \
         if (two_m) _tile_dpbf16ps(3, 5, 7);                                   \
     }
-        NE_AMX_LA(0) NE_AMX_LB(0) NE_AMX_DP
-        NE_AMX_LB(1) NE_AMX_DP
-        NE_AMX_LB(2) NE_AMX_DP
-        NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP
-        NE_AMX_LB(0) NE_AMX_DP
-        NE_AMX_LA(2) NE_AMX_DP
+        NE_AMX_LA(0) NE_AMX_LB(0) NE_AMX_DP NE_AMX_PFQ(0)
+        NE_AMX_LB(1) NE_AMX_DP NE_AMX_PFQ(1)
+        NE_AMX_LB(2) NE_AMX_DP NE_AMX_PFQ(2)
+        NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP NE_AMX_PFQ(3)
+        NE_AMX_LB(0) NE_AMX_DP NE_AMX_PFQ(4)
+        NE_AMX_LA(2) NE_AMX_DP NE_AMX_PFQ(5)
         ne_amx_pack_step(job);
 #undef NE_AMX_LA
 #undef NE_AMX_LB
 #undef NE_AMX_DP
+#undef NE_AMX_PFQ
     }
     if (to) {
         _tile_stored(0, to, 64);
@@ -375,9 +375,20 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
 
 /* Bytes of the work buffer ne_amx_gemm_f32 needs for a k x n B: the packed B, then the partial
  * sums of a 32-row block (4 tiles per pair of column tiles). */
+/* A packed B larger than NE_AMX_B_L2 does not stay in L2 while A streams past it (512 x 4608 on
+ * 49 columns, B 1.8 MiB: 1.5 ms with B re-read from L3 per row block, against 0.43 ms for
+ * K = 2304); there the k ranges go outermost, with every row block's partial sums kept, up to
+ * NE_AMX_PART_BYTES of them. */
+#define NE_AMX_B_L2 ((int64_t) 1 << 20)
+#define NE_AMX_PART_BYTES ((int64_t) 1 << 20)
+static inline int64_t ne_amx_part_bytes(int64_t k, int64_t n) {
+    const int64_t pair = (ne_amx_tiles(n) + 1) / 2 * 4 * 1024;   /* one 32-row block's */
+    return ne_amx_b_bytes(k, n) > NE_AMX_B_L2 && pair < NE_AMX_PART_BYTES ? NE_AMX_PART_BYTES : pair;
+}
+
 static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
     const int64_t whole = ne_amx_b_bytes(k, n), panels = 2 * ne_amx_b_bytes(k, 32);
-    return (whole > panels ? whole : panels) + (ne_amx_tiles(n) + 1) / 2 * 4 * 1024;
+    return (whole > panels ? whole : panels) + ne_amx_part_bytes(k, n);
 }
 
 /* C[i][j] = sum over k of A(i, k) B(k, j) for rows i0 <= i < i1 (i0 a multiple of 16) and
@@ -403,21 +414,36 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
     if (i1 <= i0 || n <= 0) return;
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
     if (a_bytes > ne_amx_b_bytes(k, n)) {
-        float* part = (float*) ((char*) work + ne_amx_b_bytes(k, n));
+        float* part = (float*) ((char*) work + ne_amx_b_bytes(k, n) +
+                                (ne_amx_b_bytes(k, n) < 2 * ne_amx_b_bytes(k, 32) ? 2 * ne_amx_b_bytes(k, 32) - ne_amx_b_bytes(k, n) : 0));
         /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
         int64_t kr = 768 / (6 + 3 * NT);
         if (kr < 4) kr = 4;
         odd |= ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
-        for (int64_t i = i0; i < i1; i += 32)
+        const int64_t pairs = (NT + 1) / 2, blocks = (i1 - i0 + 31) / 32;
+        if (ne_amx_b_bytes(k, n) > NE_AMX_B_L2 && blocks * pairs * 4096 <= ne_amx_part_bytes(k, n)) {
+            /* B larger than L2: k ranges outermost, each over every row block (A still streams once) */
             for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
                 const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
-                for (int64_t t = 0; t < NT; t += 2) {
-                    float* pt = part + t / 2 * 1024;
-                    ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0,
-                                 i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
-                }
+                for (int64_t i = i0; i < i1; i += 32)
+                    for (int64_t t = 0; t < NT; t += 2) {
+                        float* pt = part + ((i - i0) / 32 * pairs + t / 2) * 1024;
+                        ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i,
+                                     0, i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
+                    }
             }
+        } else {
+            for (int64_t i = i0; i < i1; i += 32)
+                for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
+                    const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
+                    for (int64_t t = 0; t < NT; t += 2) {
+                        float* pt = part + t / 2 * 1024;
+                        ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i,
+                                     0, i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
+                    }
+                }
+        }
     } else {
         /* two panel buffers: the next panel is packed while this one's products run */
         const int64_t pbytes = ne_amx_b_bytes(k, 32), steps = ne_amx_tiles(i1 - i0) / 2 * KB + KB;
