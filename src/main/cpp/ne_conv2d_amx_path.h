@@ -132,8 +132,8 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     const int64_t hwo = g->ho * g->wo;
     /* Items: chunks of about `target` positions; where they are few (small planes, or one
      * image on several threads) a multiple of the thread count of them, by splitting the
-     * positions further while chunks keep 48+ of them, else the output channels (into blocks
-     * of 32+ rows: two of the kernel's 16-row tiles). The kernel's bits do not depend on how
+     * output channels (into blocks of 32+ rows: two of the kernel's 16-row tiles) where the
+     * weights are the larger operand, else the positions while chunks keep 48+ of them. The kernel's bits do not depend on how
      * rows and columns are split between calls, so the split may follow the thread count: one
      * thread computes a 14x14 layer in one call (B packed once), two in two. */
     const int64_t target = c.mode == 0 ? NE_C2_AMX_DIRECT_COLS : NE_C2_AMX_COLS, per_img = g->n * g->groups;
@@ -142,8 +142,14 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     c.mblocks = 1;
     if (T > 1 && per_img * c.nchunks < 4 * T) {
         const int64_t items = (per_img * c.nchunks + T - 1) / T * T, chunks = (items + per_img - 1) / per_img;
-        if (hwo / chunks >= 48) c.nchunks = chunks;
-        else c.mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
+        const int64_t mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
+        /* split the larger operand, so that each thread reads its part of it: A (the prepared
+         * weights, streamed from memory) where it is larger than B. Two threads, min ms, weights
+         * from memory (n split vs rows split): 14x14 256->1024 (A 1.5 MiB, B 0.2) 0.37 vs 0.32,
+         * 1024->512 (3 MiB, 0.8) 0.55 vs 0.53; 28x28 512->256 (0.75 MiB, 1.6) 0.53 vs 0.52 */
+        const int rows_first = ne_amx_a_bytes(g->cout_g, c.K) > c.K * hwo * 4 && g->cout_g / mblocks >= 32;
+        if (!rows_first && hwo / chunks >= 48) c.nchunks = chunks;
+        else c.mblocks = mblocks;
     }
     /* chunks of whole 32-column panels (the kernel's two tiles), spread evenly: 3x3/2 56->28 in
      * 4 chunks is 192, 192, 192, 208 (12 + 12.5 panels per thread) rather than 208 x 3 + 160 */
