@@ -133,7 +133,7 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     /* Items: chunks of about `target` positions; where they are few (small planes, or one
      * image on several threads) a multiple of the thread count of them, by splitting the
      * output channels (into blocks of 32+ rows: two of the kernel's 16-row tiles) where the
-     * weights are the larger operand, else the positions while chunks keep 48+ of them. The kernel's bits do not depend on how
+     * weights outweigh B 4 times, else the positions while chunks keep 48+ of them. The kernel's bits do not depend on how
      * rows and columns are split between calls, so the split may follow the thread count: one
      * thread computes a 14x14 layer in one call (B packed once), two in two. */
     const int64_t target = c.mode == 0 ? NE_C2_AMX_DIRECT_COLS : NE_C2_AMX_COLS, per_img = g->n * g->groups;
@@ -143,11 +143,13 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     if (T > 1 && per_img * c.nchunks < 4 * T) {
         const int64_t items = (per_img * c.nchunks + T - 1) / T * T, chunks = (items + per_img - 1) / per_img;
         const int64_t mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
-        /* split the larger operand, so that each thread reads its part of it: A (the prepared
-         * weights, streamed from memory) where it is larger than B. Two threads, min ms, weights
-         * from memory (n split vs rows split): 14x14 256->1024 (A 1.5 MiB, B 0.2) 0.37 vs 0.32,
-         * 1024->512 (3 MiB, 0.8) 0.55 vs 0.53; 28x28 512->256 (0.75 MiB, 1.6) 0.53 vs 0.52 */
-        const int rows_first = ne_amx_a_bytes(g->cout_g, c.K) > c.K * hwo * 4 && g->cout_g / mblocks >= 32;
+        /* the positions, whose B each thread then packs and reads alone (in the network, the
+         * half of the previous layer's output its own L2 holds), unless the prepared weights
+         * outweigh B more than 4 times: then the rows, so that each thread streams its part of
+         * A. Two threads, in the network (bin/bench-resnet profile, min ms; positions vs rows):
+         * 14x14 1024->256 (A 1.5 MiB, B 0.8) 0.26-0.27 vs 0.35; 1024->512 (3, 0.8) 0.47 vs 0.54;
+         * 256->1024 (1.5, 0.2) 0.30-0.34 vs 0.27-0.32. */
+        const int rows_first = ne_amx_a_bytes(g->cout_g, c.K) > 4 * c.K * hwo * 4 && g->cout_g / mblocks >= 32;
         if (!rows_first && hwo / chunks >= 48) c.nchunks = chunks;
         else c.mblocks = mblocks;
     }
