@@ -2,31 +2,42 @@
  *
  * Why: one core's AMX unit multiplies bfloat16 tiles at ~3.8 TFLOP/s on the 2-core Xeon this
  * was written on, against ~190 GFLOP/s of AVX-512 float32 FMAs. bfloat16 alone (8 significant
- * bits) would not give float32's results, so each float is split into three bfloat16 pieces,
- *     x = h + m + l,   h = bf16(x), m = bf16(x - h), l = bf16(x - h - m)   (round to nearest even),
+ * bits) would not give float32's results, so each float is split into three pieces of at most
+ * 8 significant bits each, exact bfloat16 values,
+ *     x = h + m + l   (h: x rounded to 8 bits, m: x - h rounded to 8 bits, l = x - h - m, exactly),
  * which hold its 24 significant bits, and a product a b is summed from the six piece products
  * larger than 2^-24 |a b|:
  *     hh + hm + mh + hl + mm + lh    (dropped: ml, lm ~2^-24, ll ~2^-32 of |a b|).
  * Each piece product is exact in float32 and the tiles accumulate in float32, so the error is
- * that of a float32 dot product (measured, random 256 x 1024 x 192: max |error| 7e-8 of
- * sum |a b|, where the float32 fma chain had 1.5e-7). The bits differ from ne_gemm.h's fma
- * chain (another summation order); they do not depend on the thread count: every element of C
- * is summed by one kernel call over k in the same order whatever the row range a call covers.
+ * that of a float32 dot product (tools/profile/amx_gemm_profile.c, random operands: max |error|
+ * 0.6-1.8e-7 of sum |a b| on ResNet-50's shapes, where the float32 fma chain had 1.2-2.6e-7).
+ * The bits differ from ne_gemm.h's fma chain (another summation order); they do not depend on
+ * the thread count: every element of C is summed by one kernel call over k in the same order
+ * whatever rows and columns a call covers.
  * Limits: AMX flushes denormals, so pieces below 2^-126 count as zero (|x| < ~2^-110 loses its
  * low pieces; results that small are denormal-range anyway). Where an input is inf, NaN or at
  * least 2^56 in magnitude, every result that comes out inf or NaN is redone by the float32 fma
  * chain, so that inf, NaN and overflow come out as float32 gives them (ne_amx_redo_nonfinite).
  *
  * Layouts (bf16 elements; a tile is 16 rows x 32 bf16 = 1 KiB, NE_AMX_TILE elements):
- *   prepared A (m x k, e.g. weights, once): [m tile][k block of 32][piece][16 rows][32 k]
+ *   prepared A (m x k, e.g. weights, once): a 64-byte head, then [m tile][k block of 32][piece]
+ *                                           [16 rows][32 k]
  *   packed B (k x n, per call):             [k block][piece][n tile][16 k pairs][16 columns][2]
  *     (VNNI: row r of a B tile holds k = 2r, 2r+1 of each column side by side)
  * both zero-padded to whole tiles. C is float32, row-major, any ldc.
  *
- * Use: ne_amx_usable() once (it also asks Linux for the AMX state: arch_prctl), then
- * ne_amx_prepare_a, ne_amx_pack_b and ne_amx_gemm from any thread (each call loads its own tile
- * configuration and releases the tiles before it returns). Not a public header: included by the
- * ops that use it, after ne_parallel.h. */
+ * Use: ne_amx_usable() first (it also asks Linux for the AMX state: arch_prctl; nothing here may
+ * run where it says no), ne_amx_prepare_a once per A, then ne_amx_gemm_f32 from any thread
+ * with a work buffer of ne_amx_work_bytes (each call loads the tile configuration and releases
+ * the tiles before it returns). Not a public header: included by the ops that use it.
+ *
+ * Measured (tools/profile/amx_gemm_profile.c, one thread, min of 60, operands warm, the shared
+ * 2-core machine; ms, against the AVX-512 path's time for the same ResNet-50 layer at 224² in
+ * `bin/bench-resnet profile`, which includes its im2col or epilogue): 1x1 64->256 on 56x56
+ * 0.43 (0.59), 256->64 0.54 (0.65); 512->128 on 28x28 0.33 (0.68), 128->512 0.26 (0.58);
+ * 1024->256 on 14x14 0.32 (0.60), 256->1024 0.29 (0.60); 2048->512 on 7x7 0.37 (0.68, weights
+ * cold 0.54), 512->2048 0.36 (0.64); im2col'd 3x3/2 128 on 56->28 0.86 (1.56), 3x3 512 on 7x7
+ * 0.91 (1.55, weights cold 1.38). */
 #ifndef NE_AMX_GEMM_H
 #define NE_AMX_GEMM_H
 
