@@ -515,29 +515,31 @@ static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, in
 /* Whether the AMX route (ne_conv2d_amx_path.h) beats the path's AVX-512 code for these shapes,
  * where the prepared block has the AMX route's A (isa AUTO), for 64+ output channels per group:
  * unpadded 1x1 convolutions on 100 to 1024 output positions, and on up to 4096 with 128+ output
- * channels; im2col products on 400 to 1024 positions. Measured with ne_amx_gemm.h of c3c9995, one thread, the shared 2-core Sapphire
- * Rapids (other processes running), in the network (bin/bench-resnet profile's resnet50 224²
- * with -Dnativeext.cpu.isa=avx512 vs amx, min ms; the same shapes alone with NE_FLUSH_MB=64 in
- * tools/profile/resnet_conv_profile.c gave the same signs):
- *   56x56: 256->128 1.15 vs 0.97, 64->256 + residual 0.58-0.60 vs 0.47-0.55; but 256->64
- *     0.62-0.65 vs 0.68, 64->64 0.17 vs 0.25 (few output channels: B packed for few rows);
- *   3x3/2 56->28 128: 1.53 vs 1.31 (im2col on AMX);
- *   28x28: 512->256 1.22 vs 0.72, 128->512 0.57-0.59 vs 0.38-0.45, 512->128 0.66-0.69 vs
- *     0.42-0.46; 1x1/2 56->28 256->512 1.22 vs 0.97;
- *   14x14: 256->1024 0.58 vs 0.46-0.48, 1024->256 0.58-0.60 vs 0.43-0.49, 1024->512 1.12 vs
- *     0.82; 1x1/2 28->14 512->1024 1.17 vs 0.90;
- * not taken: the 7x7 stage (weights streamed from memory, which bf16x3 makes 1.5x larger):
- *   512->2048 0.61 vs 0.74-0.77, 2048->512 0.63-0.65 vs 0.73, 1x1/2 1024->2048 1.22 vs 1.42,
- *   3x3 512 1.53-1.61 vs 2.12 (K = 4608 on 49 columns), 3x3/2 14->7 1.55 vs 2.33; 3x3/2 28->14
- *   256 1.59 vs 1.72; one position (2048->1000: 0.82 vs 1.20 with its pool); 200x336 planes
- *   (alone, 256->64 15 vs 30 ms, 64->256 16 vs 28: the output and residual from memory). */
+ * channels; im2col products on 100 to 1024 positions. Measured in the network, one thread, the
+ * shared 2-core Sapphire Rapids (bin/bench-resnet profile's resnet50 224² run with
+ * -Dnativeext.cpu.isa=avx512 and =amx, min ms AVX-512 vs AMX), with ne_amx_gemm.h of 38b2023
+ * (first figures) and of c3c9995 (in brackets):
+ *   56x56: 256->128 1.29 vs 1.03 (1.15 vs 0.97), 64->256 + residual 0.65-0.68 vs 0.52-0.76
+ *     (0.58-0.60 vs 0.47-0.55); but 256->64 0.68-0.71 vs 0.74-0.86, 64->64 0.20 vs 0.27 (few
+ *     output channels: B split and packed for few rows);
+ *   3x3/2 56->28 128: 1.71 vs 1.42 (1.53 vs 1.31); 3x3/2 28->14 256: 1.75 vs 1.50 (1.59 vs 1.72);
+ *   28x28: 512->256 1.34 vs 0.84 (1.22 vs 0.72), 128->512 0.64-0.65 vs 0.44-0.48, 512->128
+ *     0.72-0.74 vs 0.47-0.54; 1x1/2 56->28 256->512 1.34 vs 1.08 (1.22 vs 0.97);
+ *   14x14: 256->1024 0.64-0.66 vs 0.49-0.54, 1024->256 0.65-0.66 vs 0.49, 1024->512 1.25 vs
+ *     0.91; 1x1/2 28->14 512->1024 1.32 vs 0.98;
+ * not taken: the 7x7 stage, where the bf16x3 weights (1.5x the float32 ones) stream from memory:
+ *   512->2048 0.67-0.69 vs 0.68-0.71 (0.61 vs 0.74-0.77), 2048->512 0.69-0.71 vs 0.71-0.72,
+ *   1x1/2 1024->2048 1.38 vs 1.29 (1.22 vs 1.42), 3x3 512 1.68-1.72 vs 1.67-1.71 (1.53-1.61 vs
+ *   2.12), 3x3/2 14->7 1.77 vs 1.83 (1.55 vs 2.33): even now, and 1.5x the memory; one position
+ *   (2048->1000 with its pool: 0.84 vs 1.05); 200x336 planes (alone, c3c9995: 256->64 15 vs 30
+ *   ms, 64->256 16 vs 28: the output and residual from memory). */
 static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
     (void) path;
     const int64_t hwo = g->ho * g->wo;
     if (g->cout_g < 64) return 0;   /* 16-row tiles: few rows per group (ResNeXt's 4) would mostly compute padding */
     if (g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0)
         return hwo >= 100 && (hwo <= 1024 || (hwo <= 4096 && g->cout_g >= 128));
-    return hwo >= 400 && hwo <= 1024;
+    return hwo >= 100 && hwo <= 1024;
 }
 
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
