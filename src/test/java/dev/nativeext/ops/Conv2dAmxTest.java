@@ -2,6 +2,7 @@ package dev.nativeext.ops;
 
 import dev.nativeext.ops.Conv2dTest.Case;
 import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Tensor;
 import dev.nativeext.testing.RestoreCpuOptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,23 @@ class Conv2dAmxTest {
                 }
             }
             assertTrue(nonFinite > 0, "no non-finite output: the case does not test anything");
+        }
+    }
+
+    /** A residual that is the output itself (out = relu(conv(x) + out)): the AMX route reads it before writing. */
+    @Test
+    void residualThatIsTheOutputItself() {
+        for (Case c : new Case[] {cases()[1], cases()[4], cases()[6]}) {
+            for (int threads : new int[] {1, 2}) {
+                withIsa(CpuOptions.Isa.AMX, threads);
+                double[] want = c.run(DType.FLOAT32, 12, Conv2d.Algo.GEMM);   // residual (a separate tensor) and ReLU
+                try (Tensor tx = Conv2dTest.t(DType.FLOAT32, c.x(), c.n(), c.cin(), c.h(), c.w());
+                     Tensor tw = Conv2dTest.t(DType.FLOAT32, c.wt(), c.cout(), c.cin() / c.p()[6], c.kh(), c.kw());
+                     Tensor acc = Conv2dTest.t(DType.FLOAT32, c.res(), c.n(), c.cout(), c.ho(), c.wo())) {
+                    Conv2d.forward(tx, tw, null, c.params(), Conv2d.Epilogue.none().residual(acc).relu(), acc);
+                    assertArrayEquals(want, Conv2dTest.values(acc), 0.0, describe(c) + " threads " + threads);
+                }
+            }
         }
     }
 
