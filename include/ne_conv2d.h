@@ -46,6 +46,11 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
  * A prepared buffer may be read by several calls at once. NE_ERR_INVALID_ARGUMENT for a buffer
  * not prepared by ne_conv2d_prepare_cpu, too small, or for other channel counts, kernel size,
  * groups or dtype than dims/dtype, or a path that cannot run these shapes. */
+/* 1 where this process may use AMX (the CPU has AMX-BF16 and Linux grants its tile state): then
+ * the float32 GEMM and pointwise paths' prepared weights also hold the AMX route's A, which the
+ * forward runs for isa AUTO (where it pays) and AMX (4); else 0. */
+int32_t ne_conv2d_amx_usable_cpu(void);
+
 int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path);
 
 int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t path,

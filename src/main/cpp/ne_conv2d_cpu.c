@@ -8,7 +8,11 @@
  * case; the rule is in ne_c2_choose.
  * Every path runs on prepared weights (ne_conv2d_prepare_cpu: laid out once as the path reads
  * them, the BN scale folded in); the unprepared entry point prepares, runs and frees, so that
- * both give the same bits. The epilogue runs on each chunk while it is still in cache. */
+ * both give the same bits. The epilogue runs on each chunk while it is still in cache.
+ * Where AMX is usable (ne_amx_gemm.h), the GEMM and pointwise paths' prepared weights also hold
+ * the AMX route's A, and the forward runs their product on AMX tiles (ne_conv2d_amx_path.h:
+ * float32 accuracy, other bits) for isa AMX, and for AUTO where ne_c2_amx_pays; isa AVX512,
+ * AVX2 and BASELINE run exactly the code and bits they ran before. */
 #define _POSIX_C_SOURCE 200112L
 #define _DEFAULT_SOURCE 1   /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include <immintrin.h>
 #include "ne_conv2d.h"
 #include "ne_parallel.h"
+#include "ne_amx_gemm.h"
 #include "ne_status.h"
 #include "ne_text.h"
 
@@ -186,11 +191,15 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
 
 typedef struct {
     int64_t magic, dtype, path, cout, cin, kh, kw, groups;
+    int64_t amx;   /* 1: the block holds the AMX route's A at offset x (ne_c2_layout) */
 } ne_c2_prep_head;
 
 typedef struct {
     int64_t s, t, a, u, bytes;   /* byte offsets of s, t, the weights, the direct path's Winograd weights; the total */
+    int64_t x;                   /* byte offset of the AMX route's A per group (ne_conv2d_amx_path.h), 0: none */
 } ne_c2_layout;
+
+#define NE_ISA_AMX 4   /* CpuOptions.Isa.AMX: conv2d only (ne_isa_resolve treats it as the best SIMD variant) */
 
 /* The direct path's prepared weights for a kernel 7 wide on few channels (the stem) also hold
  * their 1-D Winograd transform for stride 2 ([8-channel block][NE_C2_WX_N][C_in*kh][2 phases][8]
@@ -219,6 +228,16 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
         uelems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * NE_C2_WX_N * 2 * g->cin * g->kh;
     L.u = ne_c2_up64(L.a + elems * es);
     L.bytes = L.u + uelems * es;
+    /* float32 GEMM and pointwise paths (not the direct kernel of 1x1s on <= 4 channels, whose
+     * bits the max-pool fusion shares), where this process may use AMX: also the AMX route's A
+     * of each group ([C_out/groups][K], the scale folded in), which the forward takes when the
+     * isa asked for is AUTO or AMX (ne_conv2d_amx_path.h). */
+    L.x = 0;
+    if (es == 4 && (path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4)) &&
+        ne_amx_usable()) {
+        L.x = ne_c2_up64(L.bytes);
+        L.bytes = L.x + g->groups * ne_c2_up64(ne_amx_a_bytes(g->cout_g, K));
+    }
     return L;
 }
 
@@ -389,6 +408,8 @@ NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float*
 
 /* The direct and pointwise paths (float32). */
 #include "ne_conv2d_direct_paths.h"
+/* The AMX route of the GEMM and pointwise paths (float32). */
+#include "ne_conv2d_amx_path.h"
 
 #define NE_T double
 #define NE_S f64
@@ -464,7 +485,12 @@ static int ne_c2_pointwise_pays(const ne_c2_geom* g) {
 /* The path algo selects (include/ne_conv2d.h), or NE_ERR_INVALID_ARGUMENT where the requested
  * one does not fit. Auto: Winograd where it fits and pays (16+ channels each way and enough
  * tiles), else the direct kernel for few input channels (the RGB stem) and for unpadded 1x1
- * convolutions whose plane fills its blocks, else the GEMM path. */
+ * convolutions whose plane fills its blocks, else the GEMM path. The path does not depend on
+ * the isa; within the GEMM and pointwise paths, AUTO's AMX route is ne_c2_amx_pays's rule
+ * (below, with its figures). Winograd stays Winograd under AMX: 3x3 on AMX with im2col took
+ * twice its time (one thread, weights cold, tools/profile/conv_profile.c COPIES=8, Winograd on
+ * AVX-512 vs im2col on AMX: 256 on 14x14 0.84 vs 1.66 ms, 128 on 28x28 0.66 vs 1.30, 64 on
+ * 56x56 0.69 vs 1.49). */
 static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, int32_t* path) {
     if (algo < 0 || algo > 3) return NE_ERR_INVALID_ARGUMENT;
     if (dtype == 1) {
@@ -486,6 +512,36 @@ static int32_t ne_c2_choose(int32_t dtype, const ne_c2_geom* g, int32_t algo, in
     return NE_OK;
 }
 
+/* Whether the AMX route (ne_conv2d_amx_path.h) beats the path's AVX-512 code for these shapes,
+ * where the prepared block has the AMX route's A (isa AUTO), for 64+ output channels per group:
+ * unpadded 1x1 convolutions on 100 to 1024 output positions, and on up to 4096 with 128+ output
+ * channels; im2col products on 100 to 1024 positions. Measured in the network, one thread, the
+ * shared 2-core Sapphire Rapids (bin/bench-resnet profile's resnet50 224² run with
+ * -Dnativeext.cpu.isa=avx512 and =amx, min ms AVX-512 vs AMX), with ne_amx_gemm.h of 38b2023
+ * (first figures) and of c3c9995 (in brackets):
+ *   56x56: 256->128 1.29 vs 1.03 (1.15 vs 0.97), 64->256 + residual 0.65-0.68 vs 0.52-0.76
+ *     (0.58-0.60 vs 0.47-0.55); but 256->64 0.68-0.71 vs 0.74-0.86, 64->64 0.20 vs 0.27 (few
+ *     output channels: B split and packed for few rows);
+ *   3x3/2 56->28 128: 1.71 vs 1.42 (1.53 vs 1.31); 3x3/2 28->14 256: 1.75 vs 1.50 (1.59 vs 1.72);
+ *   28x28: 512->256 1.34 vs 0.84 (1.22 vs 0.72), 128->512 0.64-0.65 vs 0.44-0.48, 512->128
+ *     0.72-0.74 vs 0.47-0.54; 1x1/2 56->28 256->512 1.34 vs 1.08 (1.22 vs 0.97);
+ *   14x14: 256->1024 0.64-0.66 vs 0.49-0.54, 1024->256 0.65-0.66 vs 0.49, 1024->512 1.25 vs
+ *     0.91; 1x1/2 28->14 512->1024 1.32 vs 0.98;
+ * not taken: the 7x7 stage, where the bf16x3 weights (1.5x the float32 ones) stream from memory:
+ *   512->2048 0.67-0.69 vs 0.68-0.71 (0.61 vs 0.74-0.77), 2048->512 0.69-0.71 vs 0.71-0.72,
+ *   1x1/2 1024->2048 1.38 vs 1.29 (1.22 vs 1.42), 3x3 512 1.68-1.72 vs 1.67-1.71 (1.53-1.61 vs
+ *   2.12), 3x3/2 14->7 1.77 vs 1.83 (1.55 vs 2.33): even now, and 1.5x the memory; one position
+ *   (2048->1000 with its pool: 0.84 vs 1.05); 200x336 planes (alone, c3c9995: 256->64 15 vs 30
+ *   ms, 64->256 16 vs 28: the output and residual from memory). */
+static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
+    (void) path;
+    const int64_t hwo = g->ho * g->wo;
+    if (g->cout_g < 64) return 0;   /* 16-row tiles: few rows per group (ResNeXt's 4) would mostly compute padding */
+    if (g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0)
+        return hwo >= 100 && (hwo <= 1024 || (hwo <= 4096 && g->cout_g >= 128));
+    return hwo >= 100 && hwo <= 1024;
+}
+
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
 static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
     if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
@@ -493,6 +549,10 @@ static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_winograd_fits(g);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_direct_fits(g) || ne_c2_pointwise_fits(g);
     return 0;
+}
+
+int32_t ne_conv2d_amx_usable_cpu(void) {
+    return ne_amx_usable();
 }
 
 int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path) {
@@ -533,7 +593,15 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
     else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
     if (s != NE_OK) return s;
-    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups};
+#if NE_AMX_BUILT
+    if (L.x) {
+        const int64_t K = g.cin_g * g.kh * g.kw, apg = ne_c2_amx_apg(&g);
+        for (int64_t gr = 0; gr < g.groups; gr++)
+            ne_amx_prepare_a((const float*) weight + gr * g.cout_g * K, K, 1, scale ? (const float*) scale + gr * g.cout_g : NULL,
+                             g.cout_g, K, p + L.x + gr * apg);
+    }
+#endif
+    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups, L.x != 0};
     return NE_OK;
 }
 
@@ -552,10 +620,15 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     const int32_t path = (int32_t) h->path;
     if (!ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
     const ne_c2_layout L = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8);
-    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
-    isa = ne_isa_resolve(isa);
+    if (bytes < L.bytes || h->amx != (L.x != 0)) return NE_ERR_INVALID_ARGUMENT;
     relu = relu != 0;
     const char* p = (const char*) prepared;
+#if NE_AMX_BUILT
+    /* AMX where asked for (AUTO: where it pays for these shapes) and the block has its A */
+    if (L.x && (isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(&g, path))))
+        return ne_c2_forward_amx(&g, input, p, &L, residual, relu, output, threads);
+#endif
+    isa = ne_isa_resolve(isa);
     if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_forward_winograd(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_forward_direct(&g, input, p, &L, residual, relu, output, threads, isa);

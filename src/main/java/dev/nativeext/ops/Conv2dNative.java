@@ -16,6 +16,8 @@ final class Conv2dNative {
     static native int ne_conv2d_forward_cpu(int dtype, long input, long weight, long bias, long scale, long shift, long residual,
                                             int relu, long output, long[] dims, long[] conv, int algo, int threads, int isa);
 
+    static native int ne_conv2d_amx_usable_cpu();
+
     static native int ne_conv2d_path_cpu(int dtype, long[] dims, long[] conv, int algo, int[] path);
 
     static native int ne_conv2d_prepared_bytes_cpu(int dtype, long[] dims, long[] conv, int path, long[] bytes);

@@ -11,12 +11,19 @@ import java.util.Set;
  * {@code -Dnativeext.cpu.isa=baseline|avx2|avx512}). Results are bit-identical for any thread
  * count. Both are passed to every kernel call, so a test can run each variant; a variant this CPU
  * lacks runs the best one it has instead, so ask {@link #supported()} which ones really run.
+ * <p>
+ * {@link Isa#AMX} ({@code -Dnativeext.cpu.isa=amx}) concerns conv2d only: its float32 GEMM and
+ * pointwise paths multiply on AMX tiles (float32 accuracy, other bits than the AVX-512 fma chain)
+ * where {@link #amxUsable()}; {@code AUTO} does the same for the shapes where AMX is the faster.
+ * Every other op treats {@code AMX} as {@code AUTO}. {@code AVX512} gives conv2d's former bits.
  */
 public final class CpuOptions {
 
     /** The SIMD variants; the codes are those of {@code src/main/cpp/ne_parallel.h}. */
     public enum Isa {
-        AUTO(0), BASELINE(1), AVX2(2), AVX512(3);
+        AUTO(0), BASELINE(1), AVX2(2), AVX512(3),
+        /** conv2d's AMX route (see the class comment); the best SIMD variant for every other op. */
+        AMX(4);
 
         private final int code;
 
@@ -61,12 +68,26 @@ public final class CpuOptions {
         Set<Isa> s = EnumSet.of(Isa.BASELINE);
         int best = BestIsa.CODE;
         for (Isa v : Isa.values()) if (v.code() > Isa.BASELINE.code() && v.code() <= best) s.add(v);
+        if (amxUsable()) s.add(Isa.AMX);
         return Collections.unmodifiableSet(s);
+    }
+
+    /**
+     * Whether this process may use AMX (the CPU has AMX-BF16 and Linux grants the tile state):
+     * then {@link Isa#AMX} and {@code AUTO} run conv2d's float32 GEMM and pointwise products on
+     * AMX tiles. Asked once, from the C code.
+     */
+    public static boolean amxUsable() {
+        return Amx.USABLE;
     }
 
     /** Whether {@code v} runs as itself here ({@code AUTO} always does). */
     public static boolean supports(Isa v) {
         return v == Isa.AUTO || supported().contains(v);
+    }
+
+    private static final class Amx {
+        static final boolean USABLE = Conv2dNative.ne_conv2d_amx_usable_cpu() != 0;
     }
 
     /** Asked once, from the C dispatcher itself, so that Java and C never disagree. */

@@ -317,7 +317,7 @@ class Conv2dTest {
             CpuOptions.setThreads(1);
             CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
             double[] base = c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM);
-            for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+            for (CpuOptions.Isa isa : Isas.simdAfterBaseline()) {
                 for (int threads : new int[] {1, 2, 3}) {
                     CpuOptions.setThreads(threads);
                     CpuOptions.setIsa(isa);
@@ -355,7 +355,7 @@ class Conv2dTest {
                 CpuOptions.setThreads(1);
                 CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
                 double[] base = c.run(dt, 15, Conv2d.Algo.AUTO);
-                for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+                for (CpuOptions.Isa isa : Isas.simdAfterBaseline()) {
                     for (int threads : new int[] {1, 2, 3}) {
                         CpuOptions.setThreads(threads);
                         CpuOptions.setIsa(isa);

@@ -35,5 +35,16 @@ class CpuOptionsTest {
         Set<CpuOptions.Isa> s = CpuOptions.supported();
         assertEquals(f.contains("avx2") && f.contains("fma"), s.contains(CpuOptions.Isa.AVX2), flags);
         assertEquals(f.contains("avx512f"), s.contains(CpuOptions.Isa.AVX512), flags);
+        // AMX also needs Linux to grant the tile state, so the flags are necessary, not sufficient
+        if (CpuOptions.amxUsable()) assertTrue(f.contains("amx_bf16") && f.contains("amx_tile"), flags);
+    }
+
+    /** AMX (conv2d's route) is listed exactly where the C code says this process may use it, and only beside AVX-512. */
+    @Test
+    void amxIsSupportedExactlyWhereUsable() {
+        Set<CpuOptions.Isa> s = CpuOptions.supported();
+        assertEquals(CpuOptions.amxUsable(), s.contains(CpuOptions.Isa.AMX), s.toString());
+        if (CpuOptions.amxUsable()) assertTrue(s.contains(CpuOptions.Isa.AVX512), s.toString());
+        assertEquals(CpuOptions.amxUsable(), CpuOptions.supports(CpuOptions.Isa.AMX));
     }
 }

@@ -85,7 +85,7 @@ class PreparedConv2dTest {
                 CpuOptions.setThreads(1);
                 CpuOptions.setIsa(CpuOptions.Isa.BASELINE);
                 double[] base = runPrepared(c, dt, 15, Conv2d.Algo.AUTO);
-                for (CpuOptions.Isa isa : new CpuOptions.Isa[] {CpuOptions.Isa.AVX2, CpuOptions.Isa.AVX512, CpuOptions.Isa.AUTO}) {
+                for (CpuOptions.Isa isa : Isas.simdAfterBaseline()) {
                     for (int threads : new int[] {1, 2, 3}) {
                         CpuOptions.setThreads(threads);
                         CpuOptions.setIsa(isa);

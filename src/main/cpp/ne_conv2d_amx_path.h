@@ -1,0 +1,181 @@
+/* The AMX route of conv2d's CPU code (float32), included once by ne_conv2d_cpu.c after the
+ * direct and pointwise paths (it uses ne_c2_geom, ne_c2_layout, the scratch blocks, ne_c2_chunks,
+ * the AVX-512 im2col and epilogue, the pointwise path's gather). Not a public header.
+ *
+ * The GEMM and pointwise paths' product C = (scale * W) B on ne_amx_gemm.h's float32 GEMM on
+ * AMX tiles (bf16x6: float32 accuracy, other bits than the AVX-512 fma chain). The weights are
+ * prepared once per group as its A (ne_amx_prepare_a, the BN scale folded in as the float32
+ * paths fold it, at the prepared block's offset L->x); B is, per chunk of output positions:
+ *   - a 1x1 stride-1 unpadded convolution: the NCHW input itself (ldb = H*W);
+ *   - a 1x1 unpadded strided one: its positions' inputs gathered into scratch (ne_c2_pw_gather);
+ *   - anything else: the chunk's im2col columns [K][n].
+ * Where one image's channels are split into row blocks (small planes: 7x7, 14x14), the
+ * gathered / im2col B of the whole image is built once, in row blocks shared by the threads,
+ * and every item reads its chunk of it.
+ * Each item (image, group, position chunk, output-channel block) computes its C block into
+ * scratch with one ne_amx_gemm_f32 call, then the epilogue writes out = relu((C + t) + res)
+ * per output row (ne_c2_epilogue with scale 1: the bits of sum + t + r), so that a residual that
+ * is the output itself is read before it is written. Every element of C is one kernel call's
+ * sum over all of K in a fixed order, whatever rows and columns the call covers: bit-identical
+ * for any thread count (and so the items may follow the thread count). */
+
+#if NE_AMX_BUILT
+
+/* Output positions per item of the AMX route: a 1x1 stride-1 convolution reads B in place
+ * (long runs), the others build their chunk's B first (kept in L2). */
+#define NE_C2_AMX_DIRECT_COLS 512
+#define NE_C2_AMX_COLS 256
+/* Rows of the shared B per item of its build. */
+#define NE_C2_AMX_B_ROWS 64
+
+static int64_t ne_c2_amx_apg(const ne_c2_geom* g) {
+    return ne_c2_up64(ne_amx_a_bytes(g->cout_g, g->cin_g * g->kh * g->kw));
+}
+
+typedef struct {
+    const ne_c2_geom* g;
+    const float *in, *res, *t;
+    const char* A;   /* the prepared A of group 0; group gr at A + gr * apg */
+    float* out;
+    int32_t relu;
+    int mode;        /* 0: B is the input (1x1/1); 1: gathered (1x1 strided); 2: im2col */
+    int copy;        /* mode 0: B's chunk copied into scratch first */
+    int64_t K, apg, nchunks, nc, mblocks, mrows;
+    int64_t panels;  /* 32-column panels of the plane, split evenly over the nchunks chunks */
+    float* shared;   /* NULL, or image b's, group gr's B [K][hwo], built once for all its items */
+    int64_t sb, sgr; /* the image and group `shared` holds */
+    int64_t item0;   /* the first item of this ne_parallel_for */
+} ne_c2_amx_ctx;
+
+/* Rows [k0, k1) of B [K][n] for the output positions [p0, p0 + n) of image b, group gr, at
+ * dst[(k - k0) * n]. */
+static void ne_c2_amx_build_b(const ne_c2_amx_ctx* c, int64_t b, int64_t gr, int64_t p0, int64_t n, int64_t k0, int64_t k1,
+                              float* dst) {
+    const ne_c2_geom* g = c->g;
+    const int64_t hw = g->h * g->w;
+    const float* in = c->in + (b * g->cin + gr * g->cin_g) * hw;
+    if (c->mode == 1) {
+        for (int64_t k = k0; k < k1; k++) ne_c2_pw_gather(g, in + k * hw, p0, n, dst + (k - k0) * n, NE_ISA_AVX512);
+    } else {
+        ne_c2_im2col_f32_avx512(g, in, p0, n, k0, k1, dst);
+    }
+}
+
+static int32_t ne_c2_amx_b_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
+    const int64_t hwo = c->g->ho * c->g->wo;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t k0 = item * NE_C2_AMX_B_ROWS, k1 = k0 + NE_C2_AMX_B_ROWS < c->K ? k0 + NE_C2_AMX_B_ROWS : c->K;
+        ne_c2_amx_build_b(c, c->sb, c->sgr, 0, hwo, k0, k1, c->shared + k0 * hwo);
+    }
+    return NE_OK;
+}
+
+static int32_t ne_c2_amx_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t hw = g->h * g->w, hwo = g->ho * g->wo;
+    /* the GEMM's work buffer (64-byte aligned), C [mrows][nc], and B [K][nc] where built per item */
+    const int64_t wb = ne_c2_up64(ne_amx_work_bytes(c->K, c->nc)), cb = ne_c2_up64(c->mrows * c->nc * 4);
+    const int64_t bb = (c->mode == 0 && !c->copy) || c->shared ? 0 : c->K * c->nc * 4;
+    char* scratch = (char*) ne_c2_scratch((size_t) (wb + cb + bb));
+    if (!scratch) return NE_ERR_OUT_OF_MEMORY;
+    float* cbuf = (float*) (scratch + wb);
+    float* bbuf = (float*) (scratch + wb + cb);
+    for (int64_t it = begin; it < end; it++) {
+        const int64_t item = c->item0 + it;
+        const int64_t mblk = item % c->mblocks, rest = item / c->mblocks;
+        const int64_t chunk = rest % c->nchunks, gr = (rest / c->nchunks) % g->groups, b = rest / (c->nchunks * g->groups);
+        const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout_g ? o0 + c->mrows : g->cout_g;
+        /* chunk i: the 32-column panels [i * panels / nchunks, (i + 1) * panels / nchunks) */
+        const int64_t p0 = 32 * (chunk * c->panels / c->nchunks), p1 = 32 * ((chunk + 1) * c->panels / c->nchunks);
+        const int64_t n = (p1 < hwo ? p1 : hwo) - p0;
+        if (o0 >= o1 || n <= 0) continue;
+        const float* B;
+        int64_t ldb;
+        if (c->mode == 0 && c->copy) {
+            /* the chunk's rows copied into L2 first: runs of n floats, which the hardware
+             * prefetcher streams, where the kernel's 32-column panels read 128 bytes of each
+             * of the K rows in turn (one stream per row) */
+            const float* src = c->in + (b * g->cin + gr * g->cin_g) * hw + p0;
+            for (int64_t k = 0; k < c->K; k++) memcpy(bbuf + k * n, src + k * hw, (size_t) n * sizeof(float));
+            B = bbuf, ldb = n;
+        } else if (c->mode == 0) {
+            B = c->in + (b * g->cin + gr * g->cin_g) * hw + p0, ldb = hw;
+        } else if (c->shared) {
+            B = c->shared + p0, ldb = hwo;
+        } else {
+            ne_c2_amx_build_b(c, b, gr, p0, n, 0, c->K, bbuf);
+            B = bbuf, ldb = n;
+        }
+        /* C's row o0 at cbuf: the call writes rows [o0, o1) at (cbuf - o0 * n) + i * n */
+        ne_amx_gemm_f32(c->A + gr * c->apg, g->cout_g, c->K, o0, o1, B, ldb, n, cbuf - o0 * n, n, scratch);
+        for (int64_t o = 0; o < o1 - o0; o++) {
+            const int64_t co = gr * g->cout_g + o0 + o, at = (b * g->cout + co) * hwo + p0;
+            ne_c2_epilogue_f32_avx512(c->out + at, cbuf + o * n, c->res ? c->res + at : NULL, n, 1.0f, c->t[co], c->relu);
+        }
+    }
+    ne_c2_scratch_free(scratch);
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                 const float* res, int32_t relu, float* out, int32_t threads) {
+    ne_c2_amx_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu;
+    c.t = (const float*) (prep + L->t), c.A = prep + L->x;
+    c.K = g->cin_g * g->kh * g->kw;
+    c.apg = ne_c2_amx_apg(g);
+    const int pointwise = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    c.mode = pointwise && g->sh == 1 && g->sw == 1 ? 0 : pointwise ? 1 : 2;
+    const int64_t hwo = g->ho * g->wo;
+    /* Items: chunks of about `target` positions; where they are few (small planes, or one
+     * image on several threads) a multiple of the thread count of them, by splitting the
+     * output channels (into blocks of 32+ rows: two of the kernel's 16-row tiles) where the
+     * weights outweigh B 4 times, else the positions while chunks keep 48+ of them. The kernel's bits do not depend on how
+     * rows and columns are split between calls, so the split may follow the thread count: one
+     * thread computes a 14x14 layer in one call (B packed once), two in two. */
+    const int64_t target = c.mode == 0 ? NE_C2_AMX_DIRECT_COLS : NE_C2_AMX_COLS, per_img = g->n * g->groups;
+    int64_t T = threads < 1 ? 1 : threads > NE_MAX_THREADS ? NE_MAX_THREADS : threads;
+    c.nchunks = (hwo + target - 1) / target;
+    c.mblocks = 1;
+    if (T > 1 && per_img * c.nchunks < 4 * T) {
+        const int64_t items = (per_img * c.nchunks + T - 1) / T * T, chunks = (items + per_img - 1) / per_img;
+        const int64_t mblocks = (items + per_img * c.nchunks - 1) / (per_img * c.nchunks);
+        /* the positions, whose B each thread then packs and reads alone (in the network, the
+         * half of the previous layer's output its own L2 holds), unless the prepared weights
+         * outweigh B more than 4 times: then the rows, so that each thread streams its part of
+         * A. Two threads, in the network (bin/bench-resnet profile, min ms; positions vs rows):
+         * 14x14 1024->256 (A 1.5 MiB, B 0.8) 0.26-0.27 vs 0.35; 1024->512 (3, 0.8) 0.47 vs 0.54;
+         * 256->1024 (1.5, 0.2) 0.30-0.34 vs 0.27-0.32. */
+        const int rows_first = ne_amx_a_bytes(g->cout_g, c.K) > 4 * c.K * hwo * 4 && g->cout_g / mblocks >= 32;
+        if (!rows_first && hwo / chunks >= 48) c.nchunks = chunks;
+        else c.mblocks = mblocks;
+    }
+    /* chunks of whole 32-column panels (the kernel's two tiles), spread evenly: 3x3/2 56->28 in
+     * 4 chunks is 192, 192, 192, 208 (12 + 12.5 panels per thread) rather than 208 x 3 + 160 */
+    c.panels = (hwo + 31) / 32;
+    if (c.nchunks > c.panels) c.nchunks = c.panels;
+    c.nc = 32 * ((c.panels + c.nchunks - 1) / c.nchunks);   /* the widest chunk */
+    c.mrows = ((g->cout_g + c.mblocks - 1) / c.mblocks + 31) / 32 * 32;
+    c.mblocks = (g->cout_g + c.mrows - 1) / c.mrows;
+    const int64_t per = c.nchunks * c.mblocks;   /* items per image and group */
+    int32_t s = NE_OK;
+    if (c.mode != 0 && c.mblocks > 1) {
+        /* B of one image and group built once, shared by its items */
+        c.shared = (float*) ne_c2_scratch((size_t) (c.K * hwo) * sizeof(float));
+        if (!c.shared) return NE_ERR_OUT_OF_MEMORY;
+        for (int64_t b = 0; b < g->n && s == NE_OK; b++)
+            for (int64_t gr = 0; gr < g->groups && s == NE_OK; gr++) {
+                c.sb = b, c.sgr = gr;
+                s = ne_parallel_for((c.K + NE_C2_AMX_B_ROWS - 1) / NE_C2_AMX_B_ROWS, threads, ne_c2_amx_b_range, &c);
+                c.item0 = (b * g->groups + gr) * per;
+                if (s == NE_OK) s = ne_parallel_for(per, threads, ne_c2_amx_range, &c);
+            }
+        ne_c2_scratch_free(c.shared);
+        return s;
+    }
+    return ne_parallel_for(g->n * g->groups * per, threads, ne_c2_amx_range, &c);
+}
+#endif

@@ -1,0 +1,170 @@
+package dev.nativeext.ops;
+
+import dev.nativeext.ops.Conv2dTest.Case;
+import dev.nativeext.tensor.DType;
+import dev.nativeext.tensor.Tensor;
+import dev.nativeext.testing.RestoreCpuOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.Arrays;
+
+import static dev.nativeext.ops.Conv2dTest.p;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * conv2d's AMX route (src/main/cpp/ne_conv2d_amx_path.h: the float32 GEMM and pointwise paths'
+ * products on AMX tiles, bf16x6): within the GEMM path's float32 bound of the float64 reference,
+ * the same bits for any thread count and between the prepared and unprepared entry points, and
+ * NaN / infinity where the AVX-512 code has them. Skipped where AMX is not usable.
+ */
+@ExtendWith(RestoreCpuOptions.class)
+class Conv2dAmxTest {
+
+    @BeforeEach
+    void needsAmx() {
+        assumeTrue(CpuOptions.amxUsable(), "this CPU or OS gives no AMX (AMX-BF16 and the tile state): conv2d's AMX route cannot run");
+    }
+
+    /** Shapes of every AMX mode, with tails (channels and positions not multiples of 16 / 32). */
+    static Case[] cases() {
+        return new Case[] {
+            Case.random(101, 2, 37, 13, 11, 19, 1, 1, p(1, 0, 1, 1)),     // 1x1: B is the input; 143 positions, 19 rows
+            Case.random(102, 1, 300, 14, 14, 70, 1, 1, p(1, 0, 1, 1)),    // 14x14: rows split in blocks (two items), K tail
+            Case.random(103, 1, 64, 45, 47, 40, 1, 1, p(1, 0, 1, 1)),     // several position chunks
+            Case.random(104, 2, 40, 15, 17, 33, 1, 1, p(2, 0, 1, 1)),     // strided 1x1: gathered B
+            Case.random(105, 1, 96, 14, 14, 130, 1, 1, p(2, 0, 1, 1)),    // strided 1x1 on 7x7 out: shared gathered B
+            Case.random(106, 1, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1)),     // im2col 3x3
+            Case.random(107, 1, 36, 14, 14, 140, 3, 3, p(2, 1, 1, 1)),    // im2col 3x3/2, rows split: shared columns
+            Case.random(108, 1, 40, 7, 7, 70, 3, 3, p(1, 1, 1, 1)),       // 3x3 on 7x7
+            Case.random(109, 1, 8, 15, 31, 8, 3, 3, p(2, 1, 1, 2)),       // groups 2
+            Case.random(110, 1, 6, 11, 13, 7, 5, 5, p(1, 2, 2, 1)),       // dilation 2, 5x5
+            Case.random(111, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1))};     // one position per image
+    }
+
+    static void withIsa(CpuOptions.Isa isa, int threads) {
+        CpuOptions.setIsa(isa);
+        CpuOptions.setThreads(threads);
+    }
+
+    @Test
+    void staysWithinTheGemmBoundOnEveryEpilogue() {
+        withIsa(CpuOptions.Isa.AMX, 2);
+        for (Case c : cases())
+            for (Conv2d.Algo algo : algos(c))
+                for (int epi = 0; epi < 16; epi++)
+                    Conv2dTest.assertClose(c, epi, c.run(DType.FLOAT32, epi, algo), DType.FLOAT32, Conv2d.Algo.GEMM,
+                            "AMX " + algo + " epi " + epi + " " + describe(c));
+    }
+
+    @Test
+    void sameBitsForEveryThreadCountPreparedOrNot() {
+        for (Case c : cases())
+            for (Conv2d.Algo algo : algos(c)) {
+                withIsa(CpuOptions.Isa.AMX, 1);
+                double[] base = c.run(DType.FLOAT32, 15, algo);
+                for (int threads : new int[] {1, 2, 3}) {
+                    withIsa(CpuOptions.Isa.AMX, threads);
+                    String what = algo + " threads " + threads + " " + describe(c);
+                    assertArrayEquals(base, c.run(DType.FLOAT32, 15, algo), 0.0, what);
+                    assertArrayEquals(base, PreparedConv2dTest.runPrepared(c, DType.FLOAT32, 15, algo), 0.0, "prepared " + what);
+                }
+            }
+    }
+
+    /** The route really runs: other bits than the AVX-512 fma chain, which AVX512 still gives. */
+    @Test
+    void amxGivesOtherBitsThanAvx512WhichKeepsItsOwn() {
+        Case c = Case.random(120, 1, 256, 14, 14, 64, 1, 1, p(1, 0, 1, 1));
+        withIsa(CpuOptions.Isa.BASELINE, 1);
+        double[] base = c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM);
+        withIsa(CpuOptions.Isa.AVX512, 2);
+        if (CpuOptions.supports(CpuOptions.Isa.AVX512)) assertArrayEquals(base, c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM), 0.0);
+        withIsa(CpuOptions.Isa.AMX, 2);
+        double[] amx = c.run(DType.FLOAT32, 15, Conv2d.Algo.GEMM);
+        assertFalse(Arrays.equals(base, amx), "AMX gave the fma chain's bits: the AMX route did not run");
+    }
+
+    /** AUTO takes AMX where the rule says it pays (ResNet's 1x1 on 14x14) and keeps Winograd's bits. */
+    @Test
+    void autoFollowsTheRule() {
+        Case pw = Case.random(121, 1, 256, 14, 14, 64, 1, 1, p(1, 0, 1, 1));
+        withIsa(CpuOptions.Isa.AMX, 2);
+        double[] amx = pw.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO);
+        withIsa(CpuOptions.Isa.AUTO, 2);
+        assertArrayEquals(amx, pw.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), 0.0, "1x1 on 14x14");
+        Case wino = Case.random(122, 1, 20, 13, 19, 24, 3, 3, p(1, 1, 1, 1));
+        double[] auto = wino.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO);
+        withIsa(CpuOptions.Isa.AVX512, 2);
+        assertArrayEquals(wino.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO), auto, 0.0, "Winograd");
+    }
+
+    /**
+     * NaN and infinities in the input reach the outputs they reach on the AVX-512 path, as
+     * themselves (ne_amx_gemm.h redoes non-finite results by the float32 fma chain), and nothing
+     * else becomes non-finite.
+     */
+    @Test
+    void nanAndInfinityPropagateAsOnAvx512() {
+        for (Case c0 : new Case[] {cases()[1], cases()[3], cases()[6]}) {
+            double[] x = c0.x().clone();
+            double[] w = c0.wt().clone();
+            for (int i = 0; i < w.length; i++) w[i] = Math.abs(w[i]) + 0.01;   // positive weights: +inf stays +inf
+            int plane = c0.h() * c0.w();
+            x[3] = Double.NaN;
+            x[plane + 2 * c0.w() + 5] = Double.POSITIVE_INFINITY;
+            x[x.length - 1] = Double.NEGATIVE_INFINITY;
+            Case c = new Case(c0.n(), c0.cin(), c0.h(), c0.w(), c0.cout(), c0.kh(), c0.kw(), c0.p(), x, w, c0.bias(), c0.scale(),
+                    c0.shift(), c0.res());
+            int nonFinite = 0;
+            for (int epi : new int[] {1, 9}) {   // bias; bias and ReLU
+                withIsa(CpuOptions.Isa.AVX512, 1);
+                double[] want = c.run(DType.FLOAT32, epi, Conv2d.Algo.GEMM);
+                withIsa(CpuOptions.Isa.AMX, 2);
+                double[] got = c.run(DType.FLOAT32, epi, Conv2d.Algo.GEMM);
+                for (int i = 0; i < want.length; i++) {
+                    String what = describe(c) + " epi " + epi + " element " + i;
+                    if (Double.isFinite(want[i])) {
+                        assertTrue(Double.isFinite(got[i]), what + ": " + got[i]);
+                    } else {
+                        nonFinite++;
+                        assertEquals(want[i], got[i], 0.0, what);   // NaN equals NaN here
+                    }
+                }
+            }
+            assertTrue(nonFinite > 0, "no non-finite output: the case does not test anything");
+        }
+    }
+
+    /** A residual that is the output itself (out = relu(conv(x) + out)): the AMX route reads it before writing. */
+    @Test
+    void residualThatIsTheOutputItself() {
+        for (Case c : new Case[] {cases()[1], cases()[4], cases()[6]}) {
+            for (int threads : new int[] {1, 2}) {
+                withIsa(CpuOptions.Isa.AMX, threads);
+                double[] want = c.run(DType.FLOAT32, 12, Conv2d.Algo.GEMM);   // residual (a separate tensor) and ReLU
+                try (Tensor tx = Conv2dTest.t(DType.FLOAT32, c.x(), c.n(), c.cin(), c.h(), c.w());
+                     Tensor tw = Conv2dTest.t(DType.FLOAT32, c.wt(), c.cout(), c.cin() / c.p()[6], c.kh(), c.kw());
+                     Tensor acc = Conv2dTest.t(DType.FLOAT32, c.res(), c.n(), c.cout(), c.ho(), c.wo())) {
+                    Conv2d.forward(tx, tw, null, c.params(), Conv2d.Epilogue.none().residual(acc).relu(), acc);
+                    assertArrayEquals(want, Conv2dTest.values(acc), 0.0, describe(c) + " threads " + threads);
+                }
+            }
+        }
+    }
+
+    static Conv2d.Algo[] algos(Case c) {
+        boolean pointwise = c.kh() == 1 && c.kw() == 1 && c.p()[2] == 0 && c.p()[6] == 1 && c.cin() > 4;
+        return pointwise ? new Conv2d.Algo[] {Conv2d.Algo.GEMM, Conv2d.Algo.DIRECT} : new Conv2d.Algo[] {Conv2d.Algo.GEMM};
+    }
+
+    static String describe(Case c) {
+        return c.params() + " in " + Arrays.toString(new int[] {c.n(), c.cin(), c.h(), c.w()}) + " out " + c.cout() + " k "
+                + c.kh() + "x" + c.kw();
+    }
+}
