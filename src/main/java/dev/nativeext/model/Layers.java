@@ -27,7 +27,25 @@ final class Layers {
         long[] sh = x.shape();
         int n = (int) sh[0], c = (int) sh[1], hw = (int) (sh[2] * sh[3]);
         float[] in = data(x, "avgpool"), out = new float[n * c];
-        for (int p = 0; p < n * c; p++) {
+        // four planes side by side: four independent sums (each in the same order as alone, so the
+        // same bits), where one plane at a time waited on each addition's latency (ResNet-50's
+        // 2048 x 7 x 7: ~0.13 ms of dependent adds)
+        int p = 0;
+        for (; p + 4 <= n * c; p += 4) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int b0 = p * hw, b1 = b0 + hw, b2 = b1 + hw, b3 = b2 + hw;
+            for (int j = 0; j < hw; j++) {
+                s0 += in[b0 + j];
+                s1 += in[b1 + j];
+                s2 += in[b2 + j];
+                s3 += in[b3 + j];
+            }
+            out[p] = s0 / hw;
+            out[p + 1] = s1 / hw;
+            out[p + 2] = s2 / hw;
+            out[p + 3] = s3 / hw;
+        }
+        for (; p < n * c; p++) {
             float s = 0;
             for (int j = 0; j < hw; j++) s += in[p * hw + j];
             out[p] = s / hw;
