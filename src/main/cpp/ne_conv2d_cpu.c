@@ -197,7 +197,15 @@ typedef struct {
 typedef struct {
     int64_t s, t, a, u, bytes;   /* byte offsets of s, t, the weights, the direct path's Winograd weights; the total */
     int64_t x;                   /* byte offset of the AMX route's A per group (ne_conv2d_amx_path.h), 0: none */
+    int64_t w2;                  /* byte offset of Winograd F(2x2,3x3)'s U beside F(4x4)'s (ne_conv2d_wino2.h), 0: none */
 } ne_c2_layout;
+
+/* Winograd layers with this many channels each way or more also hold F(2x2,3x3)'s U, which the
+ * forward takes on small planes (ne_conv2d_wino2.h). */
+#define NE_C2_W2_MIN_CH 256
+static int ne_c2_wino2_layout(const ne_c2_geom* g) {
+    return g->cin >= NE_C2_W2_MIN_CH && g->cout >= NE_C2_W2_MIN_CH;
+}
 
 #define NE_ISA_AMX 4   /* CpuOptions.Isa.AMX: conv2d only (ne_isa_resolve treats it as the best SIMD variant) */
 
@@ -228,6 +236,11 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
         uelems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * NE_C2_WX_N * 2 * g->cin * g->kh;
     L.u = ne_c2_up64(L.a + elems * es);
     L.bytes = L.u + uelems * es;
+    L.w2 = 0;
+    if (path == NE_C2_PATH_WINOGRAD && es == 4 && ne_c2_wino2_layout(g)) {
+        L.w2 = ne_c2_up64(L.bytes);
+        L.bytes = L.w2 + 16 * ((g->cout + mr - 1) / mr * mr) * g->cin * es;
+    }
     /* float32 GEMM and pointwise paths (not the direct kernel of 1x1s on <= 4 channels, whose
      * bits the max-pool fusion shares), where this process may use AMX: also the AMX route's A
      * of each group ([C_out/groups][K], the scale folded in), which the forward takes when the
@@ -410,6 +423,7 @@ NE_TARGET_AVX512 static void ne_c2_interleave4_f32_avx512(float* y, const float*
 #include "ne_conv2d_direct_paths.h"
 /* The AMX route of the GEMM and pointwise paths (float32). */
 #include "ne_conv2d_amx_path.h"
+#include "ne_conv2d_wino2.h"
 
 #define NE_T double
 #define NE_S f64
@@ -592,6 +606,7 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     else if (path == NE_C2_PATH_GEMM) s = ne_c2_prepare_gemm_f32(&g, weight, bias, scale, shift, p, &L, threads);
     else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
     else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
+    if (s == NE_OK && L.w2) s = ne_c2_prepare_wino2(&g, (const float*) weight, p + L.w2, threads);
     if (s != NE_OK) return s;
 #if NE_AMX_BUILT
     if (L.x) {
@@ -630,6 +645,8 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
 #endif
     isa = ne_isa_resolve(isa);
     if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
+    if (path == NE_C2_PATH_WINOGRAD && L.w2 && ne_c2_wino2_runs(&g))
+        return ne_c2_forward_wino2(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_forward_winograd(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_forward_direct(&g, input, p, &L, residual, relu, output, threads, isa);
     return ne_c2_forward_gemm_f32(&g, input, p, &L, residual, relu, output, threads, isa);

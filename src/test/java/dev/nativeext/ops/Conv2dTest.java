@@ -349,7 +349,8 @@ class Conv2dTest {
                         // Winograd on few tiles (AVX-512's one-vector products with U prefetched): 16 tiles and U
                         // over two KC blocks with a last panel of 2 rows; 12 tiles (masked), two images
                         Case.random(50, 1, 300, 14, 14, 26, 3, 3, p(1, 1, 1, 1)), Case.random(51, 2, 20, 12, 13, 37, 3, 3, p(1, 1, 1, 1)),
-                        Case.random(52, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1))};   // small U: 1 MiB blocks of tile rows
+                        Case.random(52, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1)),    // small U: 1 MiB blocks of tile rows
+                        Case.random(53, 1, 256, 14, 14, 256, 3, 3, p(1, 1, 1, 1))};  // Winograd F(2x2,3x3): 256 channels on 14x14
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 CpuOptions.setThreads(1);
@@ -386,6 +387,28 @@ class Conv2dTest {
         };
         for (Case c : cases) {
             for (int epi = 0; epi < 16; epi++) {
+                check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
+                assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
+                        "AUTO runs Winograd for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);
+            }
+        }
+    }
+
+    /**
+     * Winograd with 256+ channels each way on a plane of at most 16 F(4x4) tiles (resnet50's 14x14
+     * stage) runs F(2x2,3x3) (ne_conv2d_wino2.h): epilogues within the Winograd bound of the float64
+     * reference, AUTO = WINOGRAD bit for bit; 14x14 (49 tiles of 2x2), odd sizes (partial tiles in
+     * both axes, C_out not a multiple of the 12-row panel, C_in over two KC blocks), no padding.
+     */
+    @Test
+    void manyChannelsOnSmallPlanesRunWinogradF2x2WithinTheBound() {
+        Case[] cases = {
+            Case.random(80, 1, 256, 14, 14, 256, 3, 3, p(1, 1, 1, 1)),
+            Case.random(81, 2, 260, 9, 11, 270, 3, 3, p(1, 1, 1, 1)),
+            Case.random(82, 1, 256, 16, 16, 256, 3, 3, p(1, 0, 1, 1)),
+        };
+        for (Case c : cases) {
+            for (int epi : new int[] {0, 5, 10, 15}) {
                 check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
                 assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
                         "AUTO runs Winograd for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);

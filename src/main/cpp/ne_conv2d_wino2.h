@@ -1,0 +1,201 @@
+/* Winograd F(2x2,3x3) of conv2d's CPU code (float32), included once by ne_conv2d_cpu.c after the
+ * float32 drivers (it uses ne_c2_geom, ne_c2_layout, the scratch blocks, ne_c2_pack, ne_gemm_pa
+ * and the baseline epilogue). Not a public header.
+ *
+ * Why a second Winograd: on a small plane with many channels F(4x4,3x3)'s products are few and
+ * its transformed weights U many (36 per channel pair, 4x the weights), all read per call:
+ * ResNet-50's 14x14 stage (256 channels, 16 tiles, 9.4 MiB of U a layer) ran at the rate the
+ * memory gave U, ~1.05 ms a layer in the network, where its 37.7 M multiply-adds take ~0.4 ms.
+ * F(2x2,3x3) reads 16 matrices (4.2 MiB) and does 784 multiply-adds per channel pair on 14x14
+ * (49 tiles of 2x2) against F(4x4)'s 576: a better balance where U does not stay in cache.
+ * The prepared block of a Winograd layer with >= NE_C2_W2_MIN_CH channels each way (ne_c2_layout_of)
+ * holds both
+ * (the plane size is not known when weights are prepared); the forward takes F(2x2) where
+ * F(4x4) would have at most NE_C2_W2_MAX_TILES4 tiles per image.
+ *
+ *   U = G g G^T,  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]   (4x4 from 3x3; in double, once)
+ *   V = B^T d B,  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]  (4x4 input tile at (2ty-1, 2tx-1))
+ *   M[xi] = U[xi] V[xi] for the 16 xi (ne_gemm_pa: the same fma chain on every isa)
+ *   y = A^T m A,  A^T = [1 1 1 0; 0 1 -1 -1]                     (2x2 outputs), then the epilogue
+ * The transforms are plain C compiled once (no per-isa variants; -ffp-contract=off), so every
+ * isa gets the same bits; the products are ne_gemm's chain; every element is computed the same
+ * way whatever the thread count. Error: F(2x2)'s transforms only add and halve, less rounding
+ * than F(4x4)'s (held to the same bound by Conv2dTest). */
+
+#define NE_C2_W2_MAX_TILES4 16
+
+/* Whether the forward takes F(2x2) on this plane (the block holding its U). */
+static int ne_c2_wino2_runs(const ne_c2_geom* g) {
+    return ((g->ho + 3) / 4) * ((g->wo + 3) / 4) <= NE_C2_W2_MAX_TILES4;
+}
+
+/* ---- prepare: U2[xi][co][ci], packed per xi as ne_gemm_pa's A ---- */
+typedef struct {
+    const ne_c2_geom* g;
+    const float* w;
+    float* U;   /* [16][C_out][C_in] */
+} ne_c2_w2_prep_ctx;
+
+static int32_t ne_c2_w2_weight_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_w2_prep_ctx* c = (const ne_c2_w2_prep_ctx*) p;
+    const int64_t cin = c->g->cin, cout = c->g->cout;
+    for (int64_t co = begin; co < end; co++)
+        for (int64_t ci = 0; ci < cin; ci++) {
+            const float* k = c->w + (co * cin + ci) * 9;
+            double gg[4][3], u[4][4];
+            for (int j = 0; j < 3; j++) {
+                const double g0 = k[j], g1 = k[3 + j], g2 = k[6 + j];
+                gg[0][j] = g0;
+                gg[1][j] = (g0 + g1 + g2) * 0.5;
+                gg[2][j] = (g0 - g1 + g2) * 0.5;
+                gg[3][j] = g2;
+            }
+            for (int i = 0; i < 4; i++) {
+                u[i][0] = gg[i][0];
+                u[i][1] = (gg[i][0] + gg[i][1] + gg[i][2]) * 0.5;
+                u[i][2] = (gg[i][0] - gg[i][1] + gg[i][2]) * 0.5;
+                u[i][3] = gg[i][2];
+            }
+            for (int xi = 0; xi < 16; xi++) c->U[((int64_t) xi * cout + co) * cin + ci] = (float) u[xi / 4][xi % 4];
+        }
+    return NE_OK;
+}
+
+static int32_t ne_c2_prepare_wino2(const ne_c2_geom* g, const float* w, char* dst, int32_t threads) {
+    ne_c2_w2_prep_ctx c = {g, w, (float*) ne_c2_scratch((size_t) (16 * g->cout * g->cin) * sizeof(float))};
+    if (!c.U) return NE_ERR_OUT_OF_MEMORY;
+    int32_t s = ne_parallel_for(g->cout, threads, ne_c2_w2_weight_range, &c);
+    if (s == NE_OK)
+        s = ne_c2_pack_f32(c.U, 16, g->cout, g->cin, (float*) dst, ne_gemm_pa_size_f32(g->cout, g->cin), threads);
+    ne_c2_scratch_free(c.U);
+    return s;
+}
+
+/* ---- forward ---- */
+typedef struct {
+    const ne_c2_geom* g;
+    const float *in, *res, *U, *s, *t;
+    float *out, *V, *M;   /* V [16][C_in][T], M [16][C_out][T] */
+    int32_t relu, isa;
+    int64_t b, th, tw, T, upa;
+} ne_c2_w2_ctx;
+
+/* V[xi][ci][tile] = (B^T d B)[xi] for input channel ci, every tile. */
+static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_w2_ctx* c = (const ne_c2_w2_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    /* the plane as the tiles read it: rows and columns from -padding on, 2 * tiles + 2 of each,
+     * zero outside the input (input row y at row y + ph, where it falls inside) */
+    const int64_t ph = 2 * c->th + 2, pw = 2 * c->tw + 2;
+    const int64_t y0 = g->ph, x0 = g->pw;
+    const int64_t x1 = g->w + x0 < pw ? g->w + x0 : pw;   /* columns [x0, x1) hold input columns [0, x1 - x0) */
+    float* pad = (float*) ne_c2_scratch((size_t) (ph * pw) * sizeof(float));
+    if (!pad) return NE_ERR_OUT_OF_MEMORY;
+    memset(pad, 0, (size_t) (ph * pw) * sizeof(float));
+    for (int64_t ci = begin; ci < end; ci++) {
+        const float* plane = c->in + (c->b * g->cin + ci) * g->h * g->w;
+        for (int64_t y = 0; y < g->h && y + y0 < ph; y++)
+            if (x1 > x0) memcpy(pad + (y + y0) * pw + x0, plane + y * g->w, (size_t) (x1 - x0) * sizeof(float));
+        float* v = c->V + ci * c->T;
+        const int64_t xs = g->cin * c->T;   /* one xi to the next */
+        for (int64_t ty = 0; ty < c->th; ty++)
+            for (int64_t tx = 0; tx < c->tw; tx++) {
+                const float* d = pad + 2 * ty * pw + 2 * tx;
+                float bt[4][4];
+                for (int j = 0; j < 4; j++) {
+                    const float d0 = d[j], d1 = d[pw + j], d2 = d[2 * pw + j], d3 = d[3 * pw + j];
+                    bt[0][j] = d0 - d2;
+                    bt[1][j] = d1 + d2;
+                    bt[2][j] = d2 - d1;
+                    bt[3][j] = d1 - d3;
+                }
+                const int64_t tile = ty * c->tw + tx;
+                for (int i = 0; i < 4; i++) {
+                    v[(4 * i + 0) * xs + tile] = bt[i][0] - bt[i][2];
+                    v[(4 * i + 1) * xs + tile] = bt[i][1] + bt[i][2];
+                    v[(4 * i + 2) * xs + tile] = bt[i][2] - bt[i][1];
+                    v[(4 * i + 3) * xs + tile] = bt[i][1] - bt[i][3];
+                }
+            }
+        /* the border stays zero: the next channel overwrites only the inside */
+    }
+    ne_c2_scratch_free(pad);
+    return NE_OK;
+}
+
+/* Items: (xi, block of output rows), 16 x 2 of them, so that two threads share them evenly. */
+static int32_t ne_c2_w2_gemm_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_w2_ctx* c = (const ne_c2_w2_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    float* work = (float*) ne_c2_scratch((size_t) NE_GEMM_WORK * sizeof(float));
+    if (!work) return NE_ERR_OUT_OF_MEMORY;
+    const int64_t half = (g->cout / 2 + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t xi = item / 2, r0 = item % 2 ? half : 0, r1 = item % 2 ? g->cout : half;
+        if (r1 <= r0) continue;
+        ne_gemm_pa_f32(g->cout, g->cin, c->U + xi * c->upa, r0, r1, 0, g->cin, c->T, c->V + xi * g->cin * c->T, c->T,
+                       c->M + (xi * g->cout + r0) * c->T, c->T, 1, work, c->isa);
+    }
+    ne_c2_scratch_free(work);
+    return NE_OK;
+}
+
+/* Output channel co: y = A^T m A per tile, then the epilogue per output row. */
+static int32_t ne_c2_w2_output_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_w2_ctx* c = (const ne_c2_w2_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t ow = 2 * c->tw, hwo = g->ho * g->wo;
+    float* rows = (float*) ne_c2_scratch((size_t) (2 * ow) * sizeof(float));   /* two output rows */
+    if (!rows) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t co = begin; co < end; co++) {
+        const float* m = c->M + co * c->T;
+        const int64_t xs = g->cout * c->T;
+        const int64_t plane = (c->b * g->cout + co) * hwo;
+        for (int64_t ty = 0; ty < c->th; ty++) {
+            for (int64_t tx = 0; tx < c->tw; tx++) {
+                const int64_t tile = ty * c->tw + tx;
+                float u[2][4];
+                for (int j = 0; j < 4; j++) {
+                    const float m0 = m[j * xs + tile], m1 = m[(4 + j) * xs + tile], m2 = m[(8 + j) * xs + tile],
+                                m3 = m[(12 + j) * xs + tile];
+                    u[0][j] = m0 + m1 + m2;
+                    u[1][j] = m1 - m2 - m3;
+                }
+                for (int r = 0; r < 2; r++) {
+                    rows[r * ow + 2 * tx] = u[r][0] + u[r][1] + u[r][2];
+                    rows[r * ow + 2 * tx + 1] = u[r][1] - u[r][2] - u[r][3];
+                }
+            }
+            for (int r = 0; r < 2; r++) {
+                const int64_t y = 2 * ty + r;
+                if (y >= g->ho) break;
+                ne_c2_epilogue_f32_base(c->out + plane + y * g->wo, rows + r * ow, c->res ? c->res + plane + y * g->wo : NULL,
+                                        g->wo, c->s[co], c->t[co], c->relu);
+            }
+        }
+    }
+    ne_c2_scratch_free(rows);
+    return NE_OK;
+}
+
+static int32_t ne_c2_forward_wino2(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
+                                   const float* res, int32_t relu, float* out, int32_t threads, int32_t isa) {
+    ne_c2_w2_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g, c.in = in, c.res = res, c.out = out, c.relu = relu, c.isa = isa;
+    c.s = (const float*) (prep + L->s), c.t = (const float*) (prep + L->t), c.U = (const float*) (prep + L->w2);
+    c.upa = ne_gemm_pa_size_f32(g->cout, g->cin);
+    c.th = (g->ho + 1) / 2, c.tw = (g->wo + 1) / 2, c.T = c.th * c.tw;
+    c.V = (float*) ne_c2_scratch((size_t) (16 * g->cin * c.T) * sizeof(float));
+    c.M = (float*) ne_c2_scratch((size_t) (16 * g->cout * c.T) * sizeof(float));
+    int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
+    for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
+        c.b = b;
+        s = ne_parallel_for(g->cin, threads, ne_c2_w2_input_range, &c);
+        if (s == NE_OK) s = ne_parallel_for(32, threads, ne_c2_w2_gemm_range, &c);
+        if (s == NE_OK) s = ne_parallel_for(g->cout, threads, ne_c2_w2_output_range, &c);
+    }
+    ne_c2_scratch_free(c.V);
+    ne_c2_scratch_free(c.M);
+    return s;
+}
