@@ -200,11 +200,15 @@ typedef struct {
     int64_t w2;                  /* byte offset of Winograd F(2x2,3x3)'s U beside F(4x4)'s (ne_conv2d_wino2.h), 0: none */
 } ne_c2_layout;
 
-/* Winograd layers with this many channels each way or more also hold F(2x2,3x3)'s U, which the
- * forward takes on small planes (ne_conv2d_wino2.h). */
+/* Winograd layers with 256 to 384 channels each way also hold F(2x2,3x3)'s U, which the forward
+ * takes on small planes (ne_conv2d_wino2.h). Not wider ones: on the small planes where F(2x2)
+ * would run (9-16 F(4x4) tiles), 512 channels take the GEMM path (ne_c2_winograd_pays), and on a
+ * detection backbone's large planes their 16.8 MiB of U2 a layer would be kept for nothing
+ * (R-50-FPN's prepared layouts 480 -> 530 MiB with them). */
 #define NE_C2_W2_MIN_CH 256
+#define NE_C2_W2_MAX_CH 384
 static int ne_c2_wino2_layout(const ne_c2_geom* g) {
-    return g->cin >= NE_C2_W2_MIN_CH && g->cout >= NE_C2_W2_MIN_CH;
+    return g->cin >= NE_C2_W2_MIN_CH && g->cout >= NE_C2_W2_MIN_CH && g->cin <= NE_C2_W2_MAX_CH && g->cout <= NE_C2_W2_MAX_CH;
 }
 
 #define NE_ISA_AMX 4   /* CpuOptions.Isa.AMX: conv2d only (ne_isa_resolve treats it as the best SIMD variant) */

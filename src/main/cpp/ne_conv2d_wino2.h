@@ -8,7 +8,7 @@
  * memory gave U, ~1.05 ms a layer in the network, where its 37.7 M multiply-adds take ~0.4 ms.
  * F(2x2,3x3) reads 16 matrices (4.2 MiB) and does 784 multiply-adds per channel pair on 14x14
  * (49 tiles of 2x2) against F(4x4)'s 576: a better balance where U does not stay in cache.
- * The prepared block of a Winograd layer with >= NE_C2_W2_MIN_CH channels each way (ne_c2_layout_of)
+ * The prepared block of a Winograd layer with 256-384 channels each way (ne_c2_wino2_layout)
  * holds both
  * (the plane size is not known when weights are prepared); the forward takes F(2x2) where
  * F(4x4) would have at most NE_C2_W2_MAX_TILES4 tiles per image.
