@@ -406,9 +406,14 @@ static inline int64_t ne_amx_part_bytes(int64_t k, int64_t n) {
     return ne_amx_b_bytes(k, n) > NE_AMX_B_L2 && pair < NE_AMX_PART_BYTES ? NE_AMX_PART_BYTES : pair;
 }
 
-static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
+/* Bytes of the work buffer's first part: the packed B whole, or two 32-column panels of it. */
+static inline int64_t ne_amx_b_room(int64_t k, int64_t n) {
     const int64_t whole = ne_amx_b_bytes(k, n), panels = 2 * ne_amx_b_bytes(k, 32);
-    return (whole > panels ? whole : panels) + ne_amx_part_bytes(k, n);
+    return whole > panels ? whole : panels;
+}
+
+static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
+    return ne_amx_b_room(k, n) + ne_amx_part_bytes(k, n);
 }
 
 /* C[i][j] = sum over k of A(i, k) B(k, j) for rows i0 <= i < i1 (i0 a multiple of 16) and
@@ -434,8 +439,7 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
     if (i1 <= i0 || n <= 0) return;
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
     if (a_bytes > ne_amx_b_bytes(k, n)) {
-        float* part = (float*) ((char*) work + ne_amx_b_bytes(k, n) +
-                                (ne_amx_b_bytes(k, n) < 2 * ne_amx_b_bytes(k, 32) ? 2 * ne_amx_b_bytes(k, 32) - ne_amx_b_bytes(k, n) : 0));
+        float* part = (float*) ((char*) work + ne_amx_b_room(k, n));
         /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
         int64_t kr = 768 / (6 + 3 * NT);
         if (kr < 4) kr = 4;

@@ -385,13 +385,7 @@ class Conv2dTest {
             // small U (24 x 20 channels): 1 MiB blocks of tile rows, 16 + 5 of 21, the last partial
             Case.random(74, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1)),
         };
-        for (Case c : cases) {
-            for (int epi = 0; epi < 16; epi++) {
-                check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
-                assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
-                        "AUTO runs Winograd for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);
-            }
-        }
+        assertWinogradWithinBoundAndTakenByAuto(cases, java.util.stream.IntStream.range(0, 16).toArray());
     }
 
     /**
@@ -407,8 +401,13 @@ class Conv2dTest {
             Case.random(81, 2, 260, 9, 11, 270, 3, 3, p(1, 1, 1, 1)),
             Case.random(82, 1, 256, 16, 16, 256, 3, 3, p(1, 0, 1, 1)),
         };
+        assertWinogradWithinBoundAndTakenByAuto(cases, new int[] {0, 5, 10, 15});
+    }
+
+    /** Each epilogue of each case within the Winograd bound of the reference, AUTO = WINOGRAD bit for bit. */
+    private static void assertWinogradWithinBoundAndTakenByAuto(Case[] cases, int[] epilogues) {
         for (Case c : cases) {
-            for (int epi : new int[] {0, 5, 10, 15}) {
+            for (int epi : epilogues) {
                 check(c, DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD);
                 assertArrayEquals(c.run(DType.FLOAT32, epi, Conv2d.Algo.WINOGRAD), c.run(DType.FLOAT32, epi, Conv2d.Algo.AUTO), 0.0,
                         "AUTO runs Winograd for " + c.params() + " C_in " + c.cin + " " + c.h + "x" + c.w);
