@@ -46,6 +46,15 @@
 #define NE_GEMM_KC 256
 #endif
 #define NE_GEMM_MR 12
+/* k steps per pass of the narrow sweep (ne_gemm_sweep_narrow): a 3-vector B panel of a whole KC
+ * block is 256 x 48 floats = 48 KiB, all of L1d, so the streamed A evicted it between a panel's
+ * two 6-row tiles and from one row panel to the next; 128 steps (24 KiB) stay in L1 for every
+ * row panel of the sweep. One thread, weights L3-warm (tools/profile/conv_profile.c): 3x3 512 on
+ * 7x7 1.375 -> 1.305-1.31 ms, 3x3/2 512 14->7 1.48 -> 1.39, 1x1 512->2048 on 7x7 0.61 -> 0.52
+ * (64 and 96 were slower than 128). The same chains: the same bits. */
+#ifndef NE_GEMM_KSUB
+#define NE_GEMM_KSUB 128
+#endif
 #ifndef NE_GEMM_MC
 #define NE_GEMM_MC 240
 #endif
@@ -627,10 +636,12 @@ static int NE_GFN(ne_gemm_narrow)(int64_t nb, int32_t isa) {
 static void NE_GFN(ne_gemm_sweep_narrow)(int64_t mc, int64_t nb, int64_t kb, const NE_T* ap, const NE_T* bp, NE_T* c,
                                          int64_t ldc, int z) {
     const int64_t w3 = 3 * NE_G_W512, q = nb / w3, rem = nb % w3;
-    const NE_T* br = bp + q * w3 * kb;
+    for (int64_t ks0 = 0; ks0 < kb; ks0 += NE_GEMM_KSUB) {
+    const int64_t ks = kb - ks0 < NE_GEMM_KSUB ? kb - ks0 : NE_GEMM_KSUB;
+    const NE_T* br = bp + q * w3 * kb + ks0 * rem;
     for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
         const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
-        const NE_T* app = ap + ip * kb;
+        const NE_T* app = ap + ip * kb + ks0 * NE_GEMM_MR;
         /* the next panel (the next rows' in this KC block, also past this sweep's rows: the
          * weights stream from memory in this order), half of it prefetched into L2 by each of
          * the first 3-vector panel's two calls: spread over the panel's time, fewer prefetches
@@ -642,14 +653,16 @@ static void NE_GFN(ne_gemm_sweep_narrow)(int64_t mc, int64_t nb, int64_t kb, con
         NE_T* cs = c + ip * ldc;
         /* rows 0-5 then 6-11 of the panel; the single columns ride with the panel's first call on
          * the last 3-vector panel (all MR rows) */
+        const int zs = z && ks0 == 0;
         for (int64_t p = 0; p < q; p++) {
             const int last = p == q - 1;
-            NE_GFN(ne_gemm_tile3_avx512)(kb, app, 0, bp + p * w3 * kb, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, z,
+            NE_GFN(ne_gemm_tile3_avx512)(ks, app, 0, bp + p * w3 * kb + ks0 * w3, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, zs,
                                          p == 0 ? pf : NULL, NE_GEMM_MR / 2, br, last ? rem : 0, cs + q * w3, mb);
             if (mb > 6)
-                NE_GFN(ne_gemm_tile3_avx512)(kb, app, 6, bp + p * w3 * kb, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, z,
-                                             p == 0 ? pf + NE_GEMM_MR / 2 * kb : NULL, NE_GEMM_MR / 2, br, 0, cs, 0);
+                NE_GFN(ne_gemm_tile3_avx512)(ks, app, 6, bp + p * w3 * kb + ks0 * w3, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, zs,
+                                             p == 0 ? pf + NE_GEMM_MR / 2 * ks : NULL, NE_GEMM_MR / 2, br, 0, cs, 0);
         }
+    }
     }
 }
 #endif
