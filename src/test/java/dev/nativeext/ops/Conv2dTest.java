@@ -310,7 +310,11 @@ class Conv2dTest {
                         Case.random(67, 1, 7, 5, 2, 9, 3, 3, p(2, 1, 1, 1)),        // 1 wide
                         // stride 1 on small planes (rows of at most 8: the masked loads too), then 9 wide
                         Case.random(68, 1, 9, 7, 7, 10, 3, 3, p(1, 1, 1, 1)), Case.random(69, 2, 5, 6, 5, 7, 3, 3, p(1, 0, 1, 1)),
-                        Case.random(70, 1, 4, 8, 9, 6, 5, 5, p(1, 2, 1, 1))};
+                        Case.random(70, 1, 4, 8, 9, 6, 5, 5, p(1, 2, 1, 1)),
+                        // "same" stride 1 on planes of at most 64: rows as the shifted plane
+                        Case.random(71, 2, 6, 8, 8, 9, 3, 3, p(1, 2, 2, 1)),        // dilation 2, 64 positions
+                        Case.random(72, 1, 5, 5, 9, 7, 3, 3, p(1, 1, 1, 1)),        // 5x9
+                        Case.random(73, 1, 8, 7, 7, 8, 3, 3, p(1, 1, 1, 2))};       // groups 2
         for (Case c : cases) {
             for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.GEMM);
             check(c, DType.FLOAT64, 15, Conv2d.Algo.GEMM);
