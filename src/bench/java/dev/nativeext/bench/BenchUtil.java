@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /** Timing, memory and ONNX Runtime helpers shared by the benchmarks. */
 public final class BenchUtil {
@@ -31,15 +32,38 @@ public final class BenchUtil {
      */
     public static double[] minMedianMillis(int warmup, int reps, Runnable r) {
         if (reps < 1) throw new IllegalArgumentException("reps: expected >= 1, got " + reps);
-        for (int i = 0; i < warmup; i++) r.run();
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+        return interleavedMinMedianMillis(warmup, 1, reps, List.of(r))[0];
+    }
+
+    /**
+     * {min, median} in milliseconds per runner, of {@code rounds x perRound} timed runs each after
+     * {@code warmup} untimed ones, the runners taking turns round by round (a, a, b, b, c, c, a, a,
+     * ...): on a shared machine whose speed drifts over seconds, every contender then meets the
+     * same slow and fast spells, where one long block each gave the one that ran in the quiet
+     * spell a better minimum.
+     */
+    public static double[][] interleavedMinMedianMillis(int warmup, int rounds, int perRound, List<? extends Runnable> runners) {
+        if (rounds < 1 || perRound < 1) throw new IllegalArgumentException("rounds, perRound: expected >= 1, got " + rounds + ", " + perRound);
+        for (Runnable r : runners)
+            for (int i = 0; i < warmup; i++) r.run();
+        double[][] ms = new double[runners.size()][rounds * perRound];
+        for (int round = 0; round < rounds; round++) {
+            for (int c = 0; c < runners.size(); c++) {
+                for (int i = 0; i < perRound; i++) {
+                    long t0 = System.nanoTime();
+                    runners.get(c).run();
+                    ms[c][round * perRound + i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
         }
-        Arrays.sort(ms);
-        return new double[]{ms[0], reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2};
+        double[][] out = new double[runners.size()][];
+        for (int c = 0; c < runners.size(); c++) {
+            double[] v = ms[c];
+            Arrays.sort(v);
+            int n = v.length;
+            out[c] = new double[] {v[0], n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2};
+        }
+        return out;
     }
 
     /**
@@ -75,6 +99,10 @@ public final class BenchUtil {
             opts.setInterOpNumThreads(1);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // ORT's own per-node timings (a JSON trace per session, named <prefix><threads>_<date>.json):
+            // where it is faster than nativeext layer by layer (compare bin/bench-resnet profile)
+            String trace = System.getenv("NATIVEEXT_ORT_PROFILE");
+            if (trace != null) opts.enableProfiling(trace + threads);
             return env.createSession(model, opts);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);

@@ -66,12 +66,8 @@ public final class ResNetBench {
             g.init("fc.bias");
             g.nodes.add(new OnnxModel.Node("Gemm", List.of("flat", "fc.weight", "fc.bias"), List.of("logits"), Map.of("transB", 1L)));
             byte[] model = g.model(shape, List.of(new OnnxModel.Io("logits", OnnxModel.FLOAT, new long[] {1, 1000})));
-            compare(out, "resnet50 224x224", model, x, shape, 9, threads -> {
-                CpuOptions.setThreads(threads);
-                try (Tensor in = Tensor.of(x, shape)) {
-                    return BenchUtil.minMedianMillis(2, 9, () -> net.forward(in).close());
-                }
-            });
+            compare(out, "resnet50 224x224", model, x, shape, 2, 9, 3, threads -> forwardRunner(threads, x, shape,
+                    in -> net.forward(in).close()));
         }
     }
 
@@ -143,12 +139,8 @@ public final class ResNetBench {
                 ios.add(new OnnxModel.Io("P" + (i + 2), OnnxModel.FLOAT, new long[] {1, 256, sizes[i][0], sizes[i][1]}));
             }
             byte[] model = g.model(shape, ios);
-            compare(out, "R-50-FPN body + FPN 800x1344", model, x, shape, 3, threads -> {
-                CpuOptions.setThreads(threads);
-                try (Tensor in = Tensor.of(x, shape)) {
-                    return BenchUtil.minMedianMillis(1, 3, () -> b.forward(in).forEach(Tensor::close));
-                }
-            });
+            compare(out, "R-50-FPN body + FPN 800x1344", model, x, shape, 1, 3, 1, threads -> forwardRunner(threads, x, shape,
+                    in -> b.forward(in).forEach(Tensor::close)));
             // Issue 13's memory goal, by the bytes tensors hold: peak <= weights + 1.5 x the two largest
             // activations (stem conv output and C2 / P2: 16·H·W floats each), the input counted with the weights.
             try (Tensor in = Tensor.of(x, shape)) {
@@ -167,26 +159,52 @@ public final class ResNetBench {
         }
     }
 
+    /** Our forward pass at {@code threads} threads (set when the runner is made), on its own input. */
     interface Ours {
-        double[] run(int threads);
+        Anchors.Runner runner(int threads);
     }
 
-    static void compare(PrintStream out, String title, byte[] model, float[] x, long[] shape, int reps, Ours ours) throws OrtException {
-        out.printf("[%s] ONNX model %.1f MB%n", title, model.length / 1e6);
+    /** A runner of {@code forward} on a tensor of {@code x}, with {@code threads} threads; closing it frees the input. */
+    static Anchors.Runner forwardRunner(int threads, float[] x, long[] shape, java.util.function.Consumer<Tensor> forward) {
+        CpuOptions.setThreads(threads);
+        Tensor in = Tensor.of(x, shape);
+        return new Anchors.Runner() {
+            @Override
+            public void run() {
+                forward.accept(in);
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    /**
+     * nativeext, ONNX Runtime and OpenCV on the same graph, weights and input, at 1 and 2 threads:
+     * {@code warmup} untimed runs each, then {@code rounds} rounds in which each runs
+     * {@code perRound} timed passes in turn (see {@link BenchUtil#interleavedMinMedianMillis}).
+     */
+    static void compare(PrintStream out, String title, byte[] model, float[] x, long[] shape, int warmup, int rounds, int perRound,
+                        Ours ours) throws OrtException {
+        out.printf("[%s] ONNX model %.1f MB; %d rounds of %d pass(es) each, the three contenders taking turns%n", title,
+                model.length / 1e6, rounds, perRound);
         for (int threads : new int[] {1, 2}) {
-            double[] ne = ours.run(threads);
-            out.printf("[%s] nativeext, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB)%n", title, threads, ne[0], ne[1],
-                    BenchUtil.peakRssMb());
-            double[] ort = Anchors.ort(model, x, shape, 1, reps, threads);
-            out.printf("[%s] ONNX Runtime, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/ORT (min) %.2f%n",
-                    title, threads, ort[0], ort[1], BenchUtil.peakRssMb(), ne[0] / ort[0]);
-            double[] cv = Anchors.opencv(model, x, shape, 1, reps, threads);
-            out.printf("[%s] OpenCV DNN, %d thread(s): min %.1f ms, median %.1f ms (peak RSS %.0f MiB); nativeext/OpenCV (min) %.2f%n",
-                    title, threads, cv[0], cv[1], BenchUtil.peakRssMb(), ne[0] / cv[0]);
+            double[][] r;
+            try (Anchors.Runner ne = ours.runner(threads); Anchors.Runner ort = Anchors.ortRunner(model, x, shape, threads);
+                 Anchors.Runner cv = Anchors.opencvRunner(model, x, shape, threads)) {
+                r = BenchUtil.interleavedMinMedianMillis(warmup, rounds, perRound, List.of(ne, ort, cv));
+            }
+            double[] ne = r[0], ort = r[1], cv = r[2];
+            out.printf("[%s] nativeext, %d thread(s): min %.1f ms, median %.1f ms%n", title, threads, ne[0], ne[1]);
+            out.printf("[%s] ONNX Runtime, %d thread(s): min %.1f ms, median %.1f ms; nativeext/ORT (min) %.2f%n", title, threads, ort[0],
+                    ort[1], ne[0] / ort[0]);
+            out.printf("[%s] OpenCV DNN, %d thread(s): min %.1f ms, median %.1f ms; nativeext/OpenCV (min) %.2f%n", title, threads, cv[0],
+                    cv[1], ne[0] / cv[0]);
+            out.printf("[%s] peak RSS of the process so far %.0f MiB%n", title, BenchUtil.peakRssMb());
         }
     }
-
-
 
     /** An ONNX graph written from a module tree's parameters (PyTorch names). */
     static final class Graph {
