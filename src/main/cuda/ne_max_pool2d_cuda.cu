@@ -1,5 +1,5 @@
-// 2-D max pooling on CUDA, mirroring ne_max_pool2d_cpu.c: one thread per output element scans
-// its window (rows, then columns) with the same NaN-propagating max.
+// 2-D max pooling and global average pooling on CUDA, mirroring ne_max_pool2d_cpu.c: one thread
+// per output element scans its window (rows, then columns) with the same NaN-propagating max.
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdint.h>
@@ -41,6 +41,18 @@ __global__ void max_pool_kernel(const T* x, Geom g, T* out, int64_t total) {
     }
 }
 
+// Global average pooling: one thread per plane, its sum in index order then one division (the
+// CPU's operations in the CPU's order: the same bits).
+template <typename T>
+__global__ void global_avg_pool_kernel(const T* x, int64_t planes, int64_t hw, T* out) {
+    NE_GRID_LOOP(p, planes) {
+        const T* b = x + p * hw;
+        T s = 0;
+        for (int64_t j = 0; j < hw; j++) s = s + b[j];
+        out[p] = s / (T) hw;
+    }
+}
+
 template <typename T>
 int32_t launch(const void* x, const Geom& g, void* out, int64_t total, cudaStream_t s) {
     max_pool_kernel<T><<<grid_for(total), kBlock, 0, s>>>((const T*) x, g, (T*) out, total);
@@ -62,4 +74,15 @@ extern "C" int32_t ne_max_pool2d_cuda(int32_t dtype, const void* x, int64_t n, i
     Geom g = {h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow};
     cudaStream_t s = (cudaStream_t) stream;
     return dtype == 0 ? launch<float>(x, g, out, total, s) : launch<double>(x, g, out, total, s);
+}
+
+extern "C" int32_t ne_global_avg_pool2d_cuda(int32_t dtype, const void* x, int64_t planes, int64_t hw, void* out, void* stream) {
+    if (dtype != 0 && dtype != 1) return NE_ERR_UNSUPPORTED_DTYPE;
+    if (planes < 0 || hw < 1) return NE_ERR_INVALID_ARGUMENT;
+    if (planes == 0) return NE_OK;
+    if (x == nullptr || out == nullptr) return NE_ERR_INVALID_ARGUMENT;
+    cudaStream_t s = (cudaStream_t) stream;
+    if (dtype == 0) global_avg_pool_kernel<float><<<grid_for(planes), kBlock, 0, s>>>((const float*) x, planes, hw, (float*) out);
+    else global_avg_pool_kernel<double><<<grid_for(planes), kBlock, 0, s>>>((const double*) x, planes, hw, (double*) out);
+    return ne_cuda_launch_status();
 }

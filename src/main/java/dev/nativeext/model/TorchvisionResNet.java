@@ -80,7 +80,7 @@ public final class TorchvisionResNet implements AutoCloseable {
         }
         LayerProfile profile = LayerProfile.active();
         long t0 = System.nanoTime();
-        try (Tensor pooled = Layers.globalAveragePool(x);
+        try (Tensor pooled = NnOps.globalAvgPool2d(x);
              Tensor logits = NnOps.conv2d(fc, pooled, null, false)) {
             Tensor out = Layers.reshape(logits, logits.shape(0), logits.shape(1));
             if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], System.nanoTime() - t0);

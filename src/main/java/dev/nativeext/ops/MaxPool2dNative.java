@@ -16,4 +16,8 @@ final class MaxPool2dNative {
 
     static native int ne_max_pool2d_cuda(int dtype, long x, long n, long c, long h, long w, long kh, long kw, long sh, long sw,
                                          long ph, long pw, long dh, long dw, long oh, long ow, long out, long stream);
+
+    static native int ne_global_avg_pool2d_cpu(int dtype, long x, long planes, long hw, long out, int threads);
+
+    static native int ne_global_avg_pool2d_cuda(int dtype, long x, long planes, long hw, long out, long stream);
 }

@@ -66,6 +66,11 @@ public final class NnOps {
         return GroupNorm.forward(x, groups, eps, weight, bias, relu);
     }
 
+    /** {@code adaptive_avg_pool2d(x, 1)}: [N, C, H, W] to [N, C, 1, 1]. See {@link GlobalAvgPool2d}. */
+    public static Tensor globalAvgPool2d(Tensor x) {
+        return GlobalAvgPool2d.forward(x);
+    }
+
     /** {@code max_pool2d}; stride null means the kernel size. See {@link MaxPool2d}. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         return MaxPool2d.forward(x, kernel, stride, padding, dilation, ceilMode);

@@ -17,26 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelPiecesTest {
 
-    /** Global average pooling (torchvision's head): each plane summed in ascending order from 0,
-     *  then divided, exactly; 2 x 13 planes, 1x1 planes too. */
-    @Test
-    void globalAveragePoolSumsEachPlaneInOrder() {
-        for (long[] shape : new long[][] {{2, 13, 7, 7}, {1, 8, 3, 5}, {1, 3, 1, 1}}) {
-            try (Tensor x = Tensor.uniform(5, -2f, 3f, shape); Tensor y = Layers.globalAveragePool(x)) {
-                float[] in = x.toFloatArray();
-                int planes = (int) (shape[0] * shape[1]), hw = (int) (shape[2] * shape[3]);
-                float[] expected = new float[planes];
-                for (int p = 0; p < planes; p++) {
-                    float s = 0;
-                    for (int j = 0; j < hw; j++) s += in[p * hw + j];
-                    expected[p] = s / hw;
-                }
-                assertArrayEquals(new long[] {shape[0], shape[1], 1, 1}, y.shape());
-                assertArrayEquals(expected, y.toFloatArray(), 0f);
-            }
-        }
-    }
-
     @Test
     void levelMapperAsMaskrcnnBenchmark() {
         Pooler p = new Pooler(7, new double[] {0.25, 0.125, 0.0625, 0.03125}, 2);
