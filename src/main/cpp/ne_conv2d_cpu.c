@@ -348,9 +348,104 @@ NE_TARGET_AVX512 static int ne_c2_im2col_same_f32_avx512(const ne_c2_geom* g, co
     return 1;
 }
 
+/* im2col rows of a stride-2 convolution with at most 1024 output positions (ResNet's 3x3/2 on
+ * 56->28, 28->14, 14->7), dilation 1, kernels of at most 3x3 reaching at most one input column
+ * and row past the window's centre (k - 1 - pad <= 1), AVX-512 float32. Each input channel is
+ * first split into its four phase planes Q_ab[u][v] = in[2u + a][2v + b] (ho x wo each, zeros
+ * past the input; even/odd permutes of the rows), and a tap's row is then phase plane
+ * ((i - ph) & 1, (j - pw) & 1) shifted by the tap's offset, d[p] = Q[p + off], with the lanes
+ * whose input lies in the padding masked to zero: one masked load and store per 16 outputs.
+ * The row-by-row copies below cost ~20 cycles per 16 outputs of a 28-wide row. One thread,
+ * L3-warm (tools/profile/resnet_conv_profile.c, -DNE_C2_PROFILE phase [2], Mcycles): 3x3/2 512
+ * 14->7 0.39-0.41 -> 0.20-0.21 (layer 1.32 -> 1.26 ms); 256 28->14 on the GEMM path 0.44 -> 0.31
+ * (AMX, AUTO: 1.13-1.20 -> 1.08-1.09 ms); 128 56->28 0.73 -> 0.53 (AMX: 1.21 -> 1.15-1.19 ms).
+ * Only the phase rows a call's positions read are built (the GEMM path calls once per chunk
+ * and k block). Copies only: the same bits. */
+#ifndef NE_C2_IM2COL_PHASE
+#define NE_C2_IM2COL_PHASE 1
+#endif
+#define NE_C2_PHASE_MAX 1024
+NE_TARGET_AVX512 static int ne_c2_im2col_phase_f32_avx512(const ne_c2_geom* g, const float* in, int64_t p0, int64_t nc,
+                                                          int64_t k0, int64_t k1, float* col) {
+    const int64_t ho = g->ho, wo = g->wo, hwo = ho * wo, taps = g->kh * g->kw;
+    if (!NE_C2_IM2COL_PHASE || g->sh != 2 || g->sw != 2 || g->dh != 1 || g->dw != 1 || taps > 9 || hwo > NE_C2_PHASE_MAX ||
+        g->kh - 1 - g->ph > 1 || g->kw - 1 - g->pw > 1 || nc < 1 || k1 <= k0)
+        return 0;
+    const int64_t nv = (nc + 15) / 16;
+    int64_t off[9];
+    int phase[9];
+    __mmask16 msk[9][NE_C2_PHASE_MAX / 16];
+    /* each position's output row and column (past nc: a row no tap accepts) */
+    int32_t oys[NE_C2_PHASE_MAX] __attribute__((aligned(64))), oxs[NE_C2_PHASE_MAX] __attribute__((aligned(64)));
+    {
+        int32_t oy = (int32_t) (p0 / wo), ox = (int32_t) (p0 % wo);
+        for (int64_t x = 0; x < 16 * nv; x++) {
+            oys[x] = x < nc ? oy : -1000000, oxs[x] = ox;
+            if (++ox == wo) ox = 0, oy++;
+        }
+    }
+    for (int64_t t = 0; t < taps; t++) {
+        const int64_t ry = t / g->kw - g->ph, rx = t % g->kw - g->pw;
+        const int64_t a = ry & 1, b = rx & 1, dy = (ry - a) / 2, dx = (rx - b) / 2;
+        /* phase rows and columns inside the input and the plane */
+        const int64_t qh = (g->h - a + 1) / 2 < ho ? (g->h - a + 1) / 2 : ho, qw = (g->w - b + 1) / 2 < wo ? (g->w - b + 1) / 2 : wo;
+        phase[t] = (int) (2 * a + b);
+        off[t] = dy * wo + dx;
+        /* lane valid: 0 <= oy + dy < qh and 0 <= ox + dx < qw, as one unsigned compare each */
+        const __m512i vdy = _mm512_set1_epi32((int32_t) dy), vdx = _mm512_set1_epi32((int32_t) dx);
+        const __m512i vqh = _mm512_set1_epi32((int32_t) qh), vqw = _mm512_set1_epi32((int32_t) qw);
+        for (int64_t v = 0; v < nv; v++) {
+            const __m512i u = _mm512_add_epi32(_mm512_load_si512(oys + 16 * v), vdy);
+            const __m512i x = _mm512_add_epi32(_mm512_load_si512(oxs + 16 * v), vdx);
+            msk[t][v] = _mm512_cmplt_epu32_mask(u, vqh) & _mm512_cmplt_epu32_mask(x, vqw);
+        }
+    }
+    /* the phase rows this call's positions read: from its first output row's, dy >= -(ph + 1) / 2
+     * rows up, to its last output row's (dy <= 0) */
+    const int64_t u0 = p0 / wo - (g->ph + 1) / 2 > 0 ? p0 / wo - (g->ph + 1) / 2 : 0, u1 = (p0 + nc - 1) / wo + 1;
+    static __thread float Q[4][NE_C2_PHASE_MAX + 16] __attribute__((aligned(64)));
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __mmask16 last = (__mmask16) (nc % 16 ? (1u << (nc % 16)) - 1 : 0xffffu);
+    int64_t ci = -1;
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t t = k % taps;
+        if (k / taps != ci) {
+            /* the channel's phase planes: row u of Q_ab from input row 2u + a, elements b, b + 2, ... */
+            ci = k / taps;
+            const float* plane = in + ci * g->h * g->w;
+            for (int ab = 0; ab < 4; ab++) {
+                const int64_t a = ab >> 1, b = ab & 1;
+                for (int64_t u = u0; u < u1; u++) {
+                    float* dst = Q[ab] + u * wo;
+                    const int64_t y = 2 * u + a;
+                    for (int64_t v0 = 0; v0 < wo; v0 += 16) {
+                        const __mmask16 ms = (__mmask16) (wo - v0 >= 16 ? 0xffffu : (1u << (wo - v0)) - 1);
+                        __m512 x = _mm512_setzero_ps();
+                        if (y < g->h) {
+                            /* input columns 2 v0 + b .. 2 v0 + b + 31 (the even ones kept), those < w */
+                            const int64_t c0 = 2 * v0 + b, left = g->w - c0;
+                            const __mmask16 m0 = (__mmask16) (left >= 16 ? 0xffffu : left > 0 ? (1u << left) - 1 : 0);
+                            const __mmask16 m1 = (__mmask16) (left >= 32 ? 0xffffu : left > 16 ? (1u << (left - 16)) - 1 : 0);
+                            const float* r = plane + y * g->w + c0;
+                            x = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, r), even, _mm512_maskz_loadu_ps(m1, r + 16));
+                        }
+                        _mm512_mask_storeu_ps(dst + v0, ms, x);
+                    }
+                }
+            }
+        }
+        const float* src = Q[phase[t]] + p0 + off[t];   /* lanes outside the phase plane are masked: never read */
+        float* d = col + (k - k0) * nc;
+        for (int64_t v = 0; v < nv; v++)
+            _mm512_mask_storeu_ps(d + 16 * v, v == nv - 1 ? last : (__mmask16) 0xffffu, _mm512_maskz_loadu_ps(msk[t][v], src + 16 * v));
+    }
+    return 1;
+}
+
 NE_TARGET_AVX512 static int ne_c2_im2col_s2_f32_avx512(const ne_c2_geom* g, const float* in, int64_t p0, int64_t nc,
                                                        int64_t k0, int64_t k1, float* col) {
     if (ne_c2_im2col_same_f32_avx512(g, in, p0, nc, k0, k1, col)) return 1;
+    if (ne_c2_im2col_phase_f32_avx512(g, in, p0, nc, k0, k1, col)) return 1;
     /* stride 1 only where ne_c2_im2col's tap maps ran (rows of at most 8): on 14 and 28 wide rows
      * its plain copies were as fast (0.064 vs 0.060 ms, 0.183 vs 0.170 ms alone, warm) */
     if (!((g->sw == 2 && g->wo <= 64) || (g->sw == 1 && g->wo <= 8)) || g->dw != 1 || g->kw > 8) return 0;

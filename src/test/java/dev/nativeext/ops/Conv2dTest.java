@@ -314,7 +314,11 @@ class Conv2dTest {
                         // "same" stride 1 on planes of at most 64: rows as the shifted plane
                         Case.random(71, 2, 6, 8, 8, 9, 3, 3, p(1, 2, 2, 1)),        // dilation 2, 64 positions
                         Case.random(72, 1, 5, 5, 9, 7, 3, 3, p(1, 1, 1, 1)),        // 5x9
-                        Case.random(73, 1, 8, 7, 7, 8, 3, 3, p(1, 1, 1, 2))};       // groups 2
+                        Case.random(73, 1, 8, 7, 7, 8, 3, 3, p(1, 1, 1, 2)),        // groups 2
+                        // stride 2 on planes of at most 1024 outputs: rows from phase planes
+                        Case.random(74, 1, 3, 10, 12, 4, 2, 2, p(2, 0, 1, 1)),      // 2x2/2, no padding
+                        Case.random(75, 2, 5, 9, 7, 6, 3, 3, p(2, 2, 1, 1)),        // padding 2
+                        Case.random(76, 1, 6, 13, 11, 5, 1, 1, p(2, 0, 1, 1))};     // 1x1/2
         for (Case c : cases) {
             for (int epi = 0; epi < 16; epi++) check(c, DType.FLOAT32, epi, Conv2d.Algo.GEMM);
             check(c, DType.FLOAT64, 15, Conv2d.Algo.GEMM);
