@@ -637,32 +637,32 @@ static void NE_GFN(ne_gemm_sweep_narrow)(int64_t mc, int64_t nb, int64_t kb, con
                                          int64_t ldc, int z) {
     const int64_t w3 = 3 * NE_G_W512, q = nb / w3, rem = nb % w3;
     for (int64_t ks0 = 0; ks0 < kb; ks0 += NE_GEMM_KSUB) {
-    const int64_t ks = kb - ks0 < NE_GEMM_KSUB ? kb - ks0 : NE_GEMM_KSUB;
-    const NE_T* br = bp + q * w3 * kb + ks0 * rem;
-    for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
-        const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
-        const NE_T* app = ap + ip * kb + ks0 * NE_GEMM_MR;
-        /* the next panel (the next rows' in this KC block, also past this sweep's rows: the
-         * weights stream from memory in this order), half of it prefetched into L2 by each of
-         * the first 3-vector panel's two calls: spread over the panel's time, fewer prefetches
-         * are dropped than when one call asked for all of it (7x7 planes: a panel lasts ~1.6
-         * us). One thread, everything from memory (1 GiB written between runs), 3 runs each:
-         * 3x3 512 on 7x7 1.76-1.84 -> 1.69-1.73 ms, 3x3/2 512 14->7 1.82-1.88 -> 1.71-1.73,
-         * 1x1 512->2048 on 7x7 0.70-0.77 -> 0.66-0.67, 2048->512 0.72-0.76 -> 0.69-0.70 */
-        const NE_T* pf = app + NE_GEMM_MR * kb;
-        NE_T* cs = c + ip * ldc;
-        /* rows 0-5 then 6-11 of the panel; the single columns ride with the panel's first call on
-         * the last 3-vector panel (all MR rows) */
-        const int zs = z && ks0 == 0;
-        for (int64_t p = 0; p < q; p++) {
-            const int last = p == q - 1;
-            NE_GFN(ne_gemm_tile3_avx512)(ks, app, 0, bp + p * w3 * kb + ks0 * w3, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, zs,
-                                         p == 0 ? pf : NULL, NE_GEMM_MR / 2, br, last ? rem : 0, cs + q * w3, mb);
-            if (mb > 6)
-                NE_GFN(ne_gemm_tile3_avx512)(ks, app, 6, bp + p * w3 * kb + ks0 * w3, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, zs,
-                                             p == 0 ? pf + NE_GEMM_MR / 2 * ks : NULL, NE_GEMM_MR / 2, br, 0, cs, 0);
+        const int64_t ks = kb - ks0 < NE_GEMM_KSUB ? kb - ks0 : NE_GEMM_KSUB;
+        const NE_T* br = bp + q * w3 * kb + ks0 * rem;
+        for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
+            const int64_t mb = mc - ip < NE_GEMM_MR ? mc - ip : NE_GEMM_MR;
+            const NE_T* app = ap + ip * kb + ks0 * NE_GEMM_MR;
+            /* the next panel (the next rows' in this KC block, also past this sweep's rows: the
+             * weights stream from memory in this order), half of it prefetched into L2 by each of
+             * the first 3-vector panel's two calls: spread over the panel's time, fewer prefetches
+             * are dropped than when one call asked for all of it (7x7 planes: a panel lasts ~1.6
+             * us). One thread, everything from memory (1 GiB written between runs), 3 runs each:
+             * 3x3 512 on 7x7 1.76-1.84 -> 1.69-1.73 ms, 3x3/2 512 14->7 1.82-1.88 -> 1.71-1.73,
+             * 1x1 512->2048 on 7x7 0.70-0.77 -> 0.66-0.67, 2048->512 0.72-0.76 -> 0.69-0.70 */
+            const NE_T* pf = app + NE_GEMM_MR * kb;
+            NE_T* cs = c + ip * ldc;
+            /* rows 0-5 then 6-11 of the panel; the single columns ride with the panel's first call on
+             * the last 3-vector panel (all MR rows) */
+            const int zs = z && ks0 == 0;
+            for (int64_t p = 0; p < q; p++) {
+                const int last = p == q - 1;
+                NE_GFN(ne_gemm_tile3_avx512)(ks, app, 0, bp + p * w3 * kb + ks0 * w3, cs + p * w3, ldc, mb < 6 ? mb : 6, w3, zs,
+                                             p == 0 ? pf : NULL, NE_GEMM_MR / 2, br, last ? rem : 0, cs + q * w3, mb);
+                if (mb > 6)
+                    NE_GFN(ne_gemm_tile3_avx512)(ks, app, 6, bp + p * w3 * kb + ks0 * w3, cs + 6 * ldc + p * w3, ldc, mb - 6, w3, zs,
+                                                 p == 0 ? pf + NE_GEMM_MR / 2 * ks : NULL, NE_GEMM_MR / 2, br, 0, cs, 0);
+            }
         }
-    }
     }
 }
 #endif
