@@ -358,6 +358,7 @@ class Conv2dTest {
                         // over two KC blocks with a last panel of 2 rows; 12 tiles (masked), two images
                         Case.random(50, 1, 300, 14, 14, 26, 3, 3, p(1, 1, 1, 1)), Case.random(51, 2, 20, 12, 13, 37, 3, 3, p(1, 1, 1, 1)),
                         Case.random(52, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1)),    // small U: 1 MiB blocks of tile rows
+                        Case.random(54, 2, 16, 30, 22, 12, 3, 3, p(1, 1, 1, 1)),    // small U, two images: whole blocks per thread
                         Case.random(53, 1, 256, 14, 14, 256, 3, 3, p(1, 1, 1, 1))};  // Winograd F(2x2,3x3): 256 channels on 14x14
         for (Case c : cases) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
