@@ -38,7 +38,7 @@ public final class BenchUtil {
     /**
      * {min, median} in milliseconds per runner, of {@code rounds x perRound} timed runs each after
      * {@code warmup} untimed ones, the runners taking turns round by round (a, a, b, b, c, c, a, a,
-     * ...): on a shared machine whose speed drifts over seconds, every contender then meets the
+     * ..., with a pause before each turn: {@link #settle}): on a shared machine whose speed drifts over seconds, every contender then meets the
      * same slow and fast spells, where one long block each gave the one that ran in the quiet
      * spell a better minimum.
      */
@@ -49,6 +49,7 @@ public final class BenchUtil {
         double[][] ms = new double[runners.size()][rounds * perRound];
         for (int round = 0; round < rounds; round++) {
             for (int c = 0; c < runners.size(); c++) {
+                if (runners.size() > 1) settle();
                 for (int i = 0; i < perRound; i++) {
                     long t0 = System.nanoTime();
                     runners.get(c).run();
@@ -64,6 +65,20 @@ public final class BenchUtil {
             out[c] = new double[] {v[0], n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2};
         }
         return out;
+    }
+
+    /**
+     * A pause between two contenders' turns: the thread pools of ONNX Runtime and OpenCV (and
+     * nativeext's) spin for a while after their last task before they block, and a spinning pool
+     * took one of the two cores from whoever ran next (nativeext after OpenCV on two threads:
+     * median 25-28 ms against a 22-23 ms minimum).
+     */
+    private static void settle() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
