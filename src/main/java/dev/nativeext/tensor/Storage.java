@@ -48,8 +48,18 @@ final class Storage implements Runnable {
                     + "), even after freeing the host pool and reclaiming unreachable tensors; close() tensors you no longer use");
         }
         long off = (ALIGNMENT - p.address() % ALIGNMENT) % ALIGNMENT;
-        return new Storage(device, bytes, p, off);
+        Storage s = new Storage(device, bytes, p, off);
+        if (POISON && bytes > 0) Pointer.memset(s.pointer(), 0xFF, bytes);
+        return s;
     }
+
+    /**
+     * {@code -Dnativeext.poisonNewTensors=true} (the test suite sets it): every new host block is
+     * filled with 0xFF bytes (NaN in float32 and float64, -1 in the integer types), so that an
+     * element an op never writes shows in the result instead of whatever the reused block held
+     * (often the last run's, identical, output).
+     */
+    private static final boolean POISON = Boolean.getBoolean("nativeext.poisonNewTensors");
 
     /** A host block of {@code size} bytes, from the pool or malloc, within the limit; null when there is none. */
     private static Pointer tryHost(long size) {
