@@ -318,17 +318,27 @@ typedef struct {
     int64_t th, nb, rows;   /* tile rows, blocks per image, the most tile rows a block has */
 } ne_c2_wino_blocks;
 
+/* c's V and M, for blocks of at most `rows` tile rows (M + 16: ne_c2_wino_output reads past it). */
+static int32_t ne_c2_wino_buffers(ne_c2_wino_ctx* c, int64_t rows) {
+    c->V = (NE_T*) ne_c2_scratch((size_t) (36 * c->vsz) * sizeof(NE_T));
+    c->M = (NE_T*) ne_c2_scratch((size_t) (36 * c->g->cout * rows * c->tw + 16) * sizeof(NE_T));
+    return c->V && c->M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
+}
+
+/* Points c at tile rows [ty0, ty1) of image b. */
+static void ne_c2_wino_at(ne_c2_wino_ctx* c, int64_t b, int64_t ty0, int64_t ty1) {
+    c->b = b, c->ty0 = ty0, c->ty1 = ty1, c->tb = (ty1 - ty0) * c->tw;
+    memset(c->M + 36 * c->g->cout * c->tb, 0, 16 * sizeof(NE_T));   /* read, never used, by ne_c2_wino_output */
+}
+
 static int32_t ne_c2_wino_block_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_wino_blocks* w = (const ne_c2_wino_blocks*) p;
     ne_c2_wino_ctx c = *w->c;
     const ne_c2_geom* g = c.g;
-    c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
-    c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * w->rows * c.tw + 16) * sizeof(NE_T));
-    int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
+    int32_t s = ne_c2_wino_buffers(&c, w->rows);
     for (int64_t item = begin; item < end && s == NE_OK; item++) {
         const int64_t blk = item % w->nb;
-        c.b = item / w->nb, c.ty0 = blk * w->th / w->nb, c.ty1 = (blk + 1) * w->th / w->nb, c.tb = (c.ty1 - c.ty0) * c.tw;
-        memset(c.M + 36 * g->cout * c.tb, 0, 16 * sizeof(NE_T));   /* read, never used, by ne_c2_wino_output */
+        ne_c2_wino_at(&c, item / w->nb, blk * w->th / w->nb, (blk + 1) * w->th / w->nb);
         s = ne_c2_wino_input_range(&c, 0, g->cin);
         if (s == NE_OK) s = ne_c2_wino_gemm_range(&c, 0, 36);
         if (s == NE_OK) s = ne_c2_wino_output_range(&c, 0, g->cout);
@@ -384,13 +394,10 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
         ne_c2_wino_blocks w = {&c, th, nb, rows};
         return ne_parallel_for(g->n * nb, threads, ne_c2_wino_block_range, &w);
     }
-    c.V = (NE_T*) ne_c2_scratch((size_t) (36 * c.vsz) * sizeof(NE_T));
-    c.M = (NE_T*) ne_c2_scratch((size_t) (36 * g->cout * rows * tw + 16) * sizeof(NE_T));   /* + 16: ne_c2_wino_output */
-    int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;
+    int32_t s = ne_c2_wino_buffers(&c, rows);
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         for (int64_t ty0 = 0; ty0 < th && s == NE_OK; ty0 += rows) {
-            c.b = b, c.ty0 = ty0, c.ty1 = ty0 + rows < th ? ty0 + rows : th, c.tb = (c.ty1 - ty0) * tw;
-            memset(c.M + 36 * g->cout * c.tb, 0, 16 * sizeof(NE_T));   /* read, never used, by ne_c2_wino_output */
+            ne_c2_wino_at(&c, b, ty0, ty0 + rows < th ? ty0 + rows : th);
             s = ne_parallel_for(g->cin, threads, ne_c2_wino_input_range, &c);
             if (s == NE_OK) s = ne_parallel_for(36, threads, ne_c2_wino_gemm_range, &c);
             if (s == NE_OK) s = ne_parallel_for(g->cout, threads, ne_c2_wino_output_range, &c);
