@@ -93,6 +93,14 @@ public final class LayerProfile {
         return order.stream().mapToDouble(Entry::min).sum();
     }
 
+    /**
+     * The recorded layers' time in pass {@code pass} (the pass-th time each layer ran), in
+     * milliseconds: beside that pass's wall time it shows what runs between the layers.
+     */
+    public double passMillis(int pass) {
+        return order.stream().mapToDouble(e -> pass < e.ms.size() ? e.ms.get(pass) : 0).sum();
+    }
+
     /** Prints every layer (min ms, GFLOP/s, share), then the {@code top} slowest. */
     public void print(PrintStream out, int top) {
         double total = totalMillis(), flops = order.stream().mapToDouble(e -> e.flops).sum();
