@@ -325,10 +325,18 @@ NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, i
  * zero, or from `from` (their partial sums, 4 tiles of 16 x 16, stored by the previous k range),
  * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
  * exact, so the bits are those of one pass over all k). */
+/* What a block prefetches into L2 besides its own A: `step` bytes per k block from p0 (and p1,
+ * where not NULL), the A that a later block streams (ne_amx_ahead_of). */
+typedef struct {
+    const char *p0, *p1;
+    int64_t step;
+} ne_amx_ahead;
+
 NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, int64_t kb0, int64_t kb1, int two_m,
                                               const uint16_t* B, int64_t NT, int64_t t, int two_n, float* c,
                                               int64_t ldc, int64_t i, int64_t cj, int64_t m, int64_t n, float* buf,
-                                              int prefetch, const float* from, float* to, ne_amx_pack_job* job) {
+                                              int prefetch, const float* from, float* to, ne_amx_pack_job* job,
+                                              const ne_amx_ahead* ahead) {
     const uint16_t* a1 = a0 + KB * NE_AMX_PIECES * NE_AMX_TILE;
     if (from) {
         _tile_loadd(0, from, 64);
@@ -371,6 +379,11 @@ NE_AMX_TARGET static inline void ne_amx_block(const uint16_t* a0, int64_t KB, in
         NE_AMX_LA(1) NE_AMX_LB(1) NE_AMX_DP NE_AMX_PFQ(3)
         NE_AMX_LB(0) NE_AMX_DP NE_AMX_PFQ(4)
         NE_AMX_LA(2) NE_AMX_DP NE_AMX_PFQ(5)
+        if (ahead)
+            for (int64_t l = 0; l < ahead->step; l += 64) {
+                _mm_prefetch(ahead->p0 + (kb - kb0) * ahead->step + l, _MM_HINT_T1);
+                if (ahead->p1) _mm_prefetch(ahead->p1 + (kb - kb0) * ahead->step + l, _MM_HINT_T1);
+            }
         ne_amx_pack_step(job);
 #undef NE_AMX_LA
 #undef NE_AMX_LB
@@ -446,27 +459,54 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
         odd |= ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
         const int64_t pairs = (NT + 1) / 2, blocks = (i1 - i0 + 31) / 32;
-        if (ne_amx_b_bytes(k, n) > NE_AMX_B_L2 && blocks * pairs * 4096 <= ne_amx_part_bytes(k, n)) {
-            /* B larger than L2: k ranges outermost, each over every row block (A still streams once) */
-            for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
-                const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
-                for (int64_t i = i0; i < i1; i += 32)
-                    for (int64_t t = 0; t < NT; t += 2) {
-                        float* pt = part + ((i - i0) / 32 * pairs + t / 2) * 1024;
-                        ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i,
-                                     0, i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
-                    }
+        const int k_outer = ne_amx_b_bytes(k, n) > NE_AMX_B_L2 && blocks * pairs * 4096 <= ne_amx_part_bytes(k, n);
+        /* Blocks (a row block i over a k range [kb0, kb1)) run in order: with k_outer (B larger
+         * than L2) every row block of a k range, then the next range; else every k range of a
+         * row block, then the next. A block's first column pair streams its A from memory (with
+         * a prefetch a few k blocks ahead), the other pairs read it from cache; those also
+         * prefetch, a slice each, the next block's A into L2, so that memory works while the
+         * tiles do rather than before them (with 3+ column pairs: the slices of one or two
+         * passes came in bursts that stalled, 2048 x 1024 on 49 columns 1.07 -> 1.25 ms). A from
+         * memory (tools/profile/amx_gemm_profile.c COPIES=40, one thread, min ms): 256 x 1024 on
+         * 196 columns 0.363 -> 0.339 (0.325 with A warm), 512 x 1024 0.69-0.72 -> 0.655-0.663. In
+         * the network (tools/profile/resnet50_chain.c, one thread, min of 2 x 40): 14x14 1x1s
+         * 0.41-0.455 -> 0.355-0.41 each, 1024->512 0.85 -> 0.68, 3x3/2 256 28->14 1.43 -> 1.22,
+         * 1x1/2 512->1024 0.87 -> 0.75; the layers' minima 36.3-38.8 -> 34.9-37.1 ms. */
+        for (int64_t kb0 = 0, i = i0; k_outer ? kb0 < KB : i < i1;) {
+            const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
+            /* the next block: its row block ni, its k range [nk0, nk1); ni < 0: none */
+            int64_t ni = i, nk0 = kb1;
+            if (k_outer) {
+                ni = i + 32, nk0 = kb0;
+                if (ni >= i1) ni = i0, nk0 = kb1;
+            } else if (kb1 >= KB) {
+                ni = i + 32, nk0 = 0;
             }
-        } else {
-            for (int64_t i = i0; i < i1; i += 32)
-                for (int64_t kb0 = 0; kb0 < KB; kb0 += kr) {
-                    const int64_t kb1 = kb0 + kr < KB ? kb0 + kr : KB;
-                    for (int64_t t = 0; t < NT; t += 2) {
-                        float* pt = part + t / 2 * 1024;
-                        ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i,
-                                     0, i1, n, buf, t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL);
-                    }
+            if (ni >= i1 || nk0 >= KB) ni = -1;
+            const int64_t nk1 = nk0 + kr < KB ? nk0 + kr : KB, passes = pairs - 1;
+            for (int64_t t = 0; t < NT; t += 2) {
+                float* pt = part + ((k_outer ? (i - i0) / 32 * pairs : 0) + t / 2) * 1024;
+                ne_amx_ahead ahead = {NULL, NULL, 0};
+                const int slice = ni >= 0 && t > 0 && pairs >= 3;   /* spread over 2+ passes (fewer: a burst that stalled) */
+                if (slice) {
+                    /* pass q of `passes` takes bytes [q L / passes, (q + 1) L / passes) of each of
+                     * the next block's (one or two) m tiles' A, L bytes each, over kb1 - kb0 steps */
+                    const int64_t L = (nk1 - nk0) * NE_AMX_PIECES * NE_AMX_TILE * 2, q = t / 2 - 1;
+                    const char* na = (const char*) (A + (ni / 16) * as + nk0 * NE_AMX_PIECES * NE_AMX_TILE) + q * L / passes;
+                    ahead.p0 = na;
+                    ahead.p1 = ni + 16 < i1 ? na + as * 2 : NULL;
+                    ahead.step = ((L + passes - 1) / passes / (kb1 - kb0) + 63) / 64 * 64;
                 }
+                ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf,
+                             t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL, slice ? &ahead : NULL);
+            }
+            if (k_outer) {
+                i += 32;
+                if (i >= i1) i = i0, kb0 = kb1;
+            } else {
+                kb0 = kb1;
+                if (kb0 >= KB) kb0 = 0, i += 32;
+            }
         }
     } else {
         /* two panel buffers: the next panel is packed while this one's products run */
@@ -483,7 +523,7 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
             }
             for (int64_t i = i0; i < i1; i += 32)
                 ne_amx_block(A + (i / 16) * as, KB, 0, KB, i + 16 < i1, panel[p], ne_amx_tiles(nb), 0, nb > 16, c,
-                             ldc, i, j, i1, n, buf, 0, NULL, NULL, &job);
+                             ldc, i, j, i1, n, buf, 0, NULL, NULL, &job, NULL);
             ne_amx_pack_step(&job);   /* whatever is left */
             job.slice = job.end;
             ne_amx_pack_step(&job);
