@@ -10,7 +10,8 @@
  *   e.g. 1 0 200 256 50 50 256 3 1 1 (the bench's conv3x3), 1 0 200 256 14 14 256 3 1 1
  * COPIES=n in the environment prepares n copies of the weights and runs them in turn, so that
  * each rep reads weights last touched n - 1 reps ago (cold, as in a whole network) rather than
- * hot in L2/L3; e.g. COPIES=40 for 256->256 Winograd (40 x 9.4 MiB).
+ * hot in L2/L3; e.g. COPIES=40 for 256->256 Winograd (40 x 9.4 MiB). Built with -DNE_C2_PROFILE
+ * (on both files) it also prints ne_conv2d_cpu.c's rdtsc phase timers, in Mcycles per run.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,6 +23,10 @@
 #include <time.h>
 #include "ne_conv2d.h"
 #include "profile_util.h"
+
+#ifdef NE_C2_PROFILE
+extern int64_t ne_c2_prof[8];
+#endif
 
 static float unif(void) { return (float) (prof_unit() - 0.5); }   /* [-0.5, 0.5) */
 
@@ -60,6 +65,12 @@ int main(int argc, char** argv) {
         t[r] = prof_ms(CLOCK_MONOTONIC) - t0;
         if (s) return 4;
     }
+#ifdef NE_C2_PROFILE
+    printf("   prof (Mcycles/rep):");
+    for (int i = 0; i < 8; i++)
+        if (ne_c2_prof[i]) printf(" [%d] %.3f", i, ne_c2_prof[i] / 1e6 / reps);
+    printf("\n");
+#endif
     qsort(t, (size_t) reps, sizeof(double), prof_by_value);
     const unsigned long long hsh = prof_hash(out, sizeof(float) * (size_t) (CO * HO * WO));
     printf("conv %lldx%lld/%lld %lld->%lld on %lldx%lld, path %d, threads %d isa %d: min %.3f ms median %.3f ms (%d reps, %d cop%s); hash %016llx\n",

@@ -1,0 +1,157 @@
+/* torchvision ResNet-50 at 224x224 as a chain of conv2d calls in C, outside the JVM (issue 13): the
+ * fused stem (conv 7x7/2 + BN + ReLU + max-pool 3x3/2), the 16 bottlenecks as the Java model runs
+ * them (conv1, conv2, then the downsample into a new buffer, conv3 accumulating in place over the
+ * downsample's output or the block's input, with ReLU), the global average pool and the fc as a
+ * 1x1 convolution; every output a new malloc'ed buffer freed once consumed, as the Java tensors
+ * are. It prints the whole forward's min / median and, with LAYERS=1 in the environment, each
+ * layer's minimum, shapes and GFLOP/s (the stem's on its unpooled conv). NE_FLUSH_MB=n writes n
+ * MiB between passes (untimed).
+ *
+ * Why: bin/bench-resnet profile gives each layer's minimum over 7 passes inside the JVM, whose
+ * sum is biased upward on a noisy host; this runs many passes quickly with the same kernels,
+ * seeded weights and the same buffer reuse, so that a change in ne_conv2d_cpu.c can be A/B'd on
+ * the whole network (build one binary per tree and alternate them). It showed that the JVM adds
+ * little: the Java forward is this chain plus 0.5-1.5 ms (one thread, 30 passes each, alternated).
+ *
+ *   gcc -std=c99 -O3 -ffp-contract=off -fno-trapping-math -D_GNU_SOURCE -Iinclude -Isrc/main/cpp \
+ *       -Itools/profile -o /tmp/resnet50_chain tools/profile/resnet50_chain.c src/main/cpp/ne_conv2d_cpu.c \
+ *       src/main/cpp/ne_status.c -lm -ldl -lpthread
+ *   [LAYERS=1] [NE_FLUSH_MB=n] /tmp/resnet50_chain THREADS REPS [ISA]   (ISA 0 auto, 3 AVX-512, 4 AMX)
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ne_conv2d.h"
+#include "profile_util.h"
+
+typedef struct {
+    int64_t cin, h, cout, k, s, bytes, dims[10], conv[6];
+    void* prep;
+} conv_layer;
+
+static int threads, isa;
+
+/* a layer with seeded weights and a folded BN (scale, shift), prepared for the path AUTO picks */
+static void make(conv_layer* c, int64_t cin, int64_t h, int64_t cout, int64_t k, int64_t s) {
+    const int64_t p = k / 2, ho = (h + 2 * p - k) / s + 1;
+    const int64_t d[10] = {1, cin, h, h, cout, k, k, ho, ho, 1}, cv[6] = {s, s, p, p, 1, 1};
+    c->cin = cin, c->h = h, c->cout = cout, c->k = k, c->s = s;
+    memcpy(c->dims, d, sizeof d);
+    memcpy(c->conv, cv, sizeof cv);
+    int32_t path;
+    if (ne_conv2d_path_cpu(0, d, cv, 0, &path) || ne_conv2d_prepared_bytes_cpu(0, d, cv, path, &c->bytes)) exit(3);
+    float *w = prof_filled((size_t) (cout * cin * k * k), -0.05f, 0.05f), *sc = prof_filled((size_t) cout, 0.3f, 0.6f);
+    float* sh = prof_filled((size_t) cout, -0.1f, 0.1f);
+    c->prep = aligned_alloc(4096, (size_t) (c->bytes + 4095) / 4096 * 4096);
+    if (!c->prep || ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, d, cv, path, c->prep, c->bytes, threads, isa)) exit(3);
+    free(w), free(sc), free(sh);
+}
+
+static double ms_now(void) { return prof_ms(CLOCK_MONOTONIC); }
+
+/* per pass: each layer's time, in the order run */
+static double times[64];
+static const conv_layer* ran[64];
+static int nran;
+
+static void record(const conv_layer* c, double t0) {
+    ran[nran] = c;
+    times[nran++] = ms_now() - t0;
+}
+
+/* out = relu?(conv(in) + res); a new buffer where out is NULL */
+static float* run(const conv_layer* c, const float* in, const float* res, int relu, float* out) {
+    if (!out) out = malloc((size_t) (c->cout * c->dims[7] * c->dims[8]) * sizeof(float));
+    const double t0 = ms_now();
+    if (!out || ne_conv2d_forward_prepared_cpu(0, in, c->prep, c->bytes, res, relu, out, c->dims, c->conv, threads, isa)) exit(4);
+    record(c, t0);
+    return out;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: THREADS REPS [ISA]\n");
+        return 1;
+    }
+    threads = atoi(argv[1]);
+    const int reps = atoi(argv[2]) < 1 ? 1 : atoi(argv[2]);
+    isa = argc > 3 ? atoi(argv[3]) : 0;
+    conv_layer stem, fc, net[4][6][4];   /* [stage][block][conv1, conv2, conv3, downsample] */
+    const int blocks[4] = {3, 4, 6, 3};
+    make(&stem, 3, 224, 64, 7, 2);
+    int64_t cin = 64, h = 56;
+    for (int s = 0; s < 4; s++)
+        for (int b = 0; b < blocks[s]; b++) {
+            const int64_t mid = 64 << s, out = 256 << s, st = b == 0 && s > 0 ? 2 : 1;
+            make(&net[s][b][0], cin, h, mid, 1, 1);
+            make(&net[s][b][1], mid, h, mid, 3, st);
+            make(&net[s][b][2], mid, h / st, out, 1, 1);
+            if (b == 0) make(&net[s][b][3], cin, h, out, 1, st);
+            cin = out, h /= st;
+        }
+    make(&fc, 2048, 1, 1000, 1, 1);
+    float* img = prof_filled(3 * 224 * 224, -2, 2);
+    const int64_t pool[8] = {3, 3, 2, 2, 1, 1, 1, 1}, pout[2] = {56, 56};
+    double* whole = malloc(sizeof(double) * (size_t) reps);
+    double best[64];
+    for (int i = 0; i < 64; i++) best[i] = 1e30;
+    float* logits = malloc(1000 * sizeof(float));
+    const char* fe = getenv("NE_FLUSH_MB");
+    const size_t flush = fe ? (size_t) atoi(fe) << 20 : 0;
+    char* junk = flush ? malloc(flush) : NULL;
+    for (int r = 0; r < reps; r++) {
+        if (junk) memset(junk, r, flush);   /* untimed: what else the process touches between forwards */
+        nran = 0;
+        const double t0 = ms_now();
+        float* x = malloc(64 * 56 * 56 * sizeof(float));
+        double ts = ms_now();
+        if (!x || ne_conv2d_forward_prepared_max_pool_cpu(0, img, stem.prep, stem.bytes, 1, x, stem.dims, stem.conv, pool, pout,
+                                                          threads, isa))
+            return 4;
+        record(&stem, ts);
+        for (int s = 0; s < 4; s++)
+            for (int b = 0; b < blocks[s]; b++) {
+                const conv_layer* c = net[s][b];
+                float* y1 = run(&c[0], x, NULL, 1, NULL);
+                float* y2 = run(&c[1], y1, NULL, 1, NULL);
+                free(y1);
+                float* acc = b == 0 ? run(&c[3], x, NULL, 0, NULL) : x;
+                run(&c[2], y2, acc, 1, acc);
+                free(y2);
+                if (acc != x) free(x);
+                x = acc;
+            }
+        float pooled[2048];
+        ts = ms_now();
+        for (int ch = 0; ch < 2048; ch++) {
+            float sum = 0;
+            for (int i = 0; i < 49; i++) sum += x[ch * 49 + i];
+            pooled[ch] = sum / 49;
+        }
+        free(x);
+        if (ne_conv2d_forward_prepared_cpu(0, pooled, fc.prep, fc.bytes, NULL, 0, logits, fc.dims, fc.conv, threads, isa)) return 4;
+        record(&fc, ts);
+        whole[r] = ms_now() - t0;
+        for (int i = 0; i < nran; i++)
+            if (times[i] < best[i]) best[i] = times[i];
+    }
+    qsort(whole, (size_t) reps, sizeof(double), prof_by_value);
+    double sum = 0;
+    for (int i = 0; i < nran; i++) sum += best[i];
+    printf("resnet50 224 chain, threads %d isa %d: whole min %.2f ms median %.2f ms (%d passes); sum of layer minima %.2f ms\n",
+           threads, isa, whole[0], whole[reps / 2], reps, sum);
+    if (getenv("LAYERS"))
+        for (int i = 0; i < nran; i++) {
+            const conv_layer* c = ran[i];
+            const double flops = 2.0 * (double) (c->cout * c->dims[7] * c->dims[8] * c->cin * c->k * c->k);
+            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s\n", i, (long long) c->cin,
+                   (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h,
+                   best[i], flops / best[i] / 1e6);
+        }
+    return 0;
+}
