@@ -212,7 +212,7 @@ static int32_t NE_C2_G(ne_c2_forward_gemm)(const ne_c2_geom* g, const NE_T* in, 
  * of the 36 matrices packed once as ne_gemm_pa's A. ---- */
 typedef void (*ne_c2_wino_weight_fn)(const NE_T* w, int64_t cin, int64_t cout, int64_t co, NE_T* w9, NE_T* U);
 typedef void (*ne_c2_wino_input_fn)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
-                                    int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch);
+                                    int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, int narrow, NE_T* scratch);
 typedef void (*ne_c2_wino_output_fn)(const ne_c2_geom* g, const NE_T* M, int64_t co, int64_t ty0, int64_t ty1, int64_t tw,
                                      int64_t tb, NE_T* outPlane, const NE_T* resPlane, NE_T s, NE_T t, int32_t relu,
                                      NE_T* scratch);
@@ -227,6 +227,7 @@ typedef struct {
     ne_c2_wino_output_fn output;
     int64_t b, ty0, ty1, tw, tb, upa, vsz, nr;
     int few;   /* AVX-512, at most 16 tiles a block: V one 16-wide panel, ne_c2_wino_few's products */
+    int narrow;   /* this block's V packed for ne_gemm_pabn (ne_gemm_pbn_fits(tb)): 49 tiles as 48 + 1, not 64 */
 } ne_c2_wino_ctx;
 
 static void ne_c2_wino_pick(ne_c2_wino_ctx* c, int32_t isa) {
@@ -274,7 +275,8 @@ static int32_t ne_c2_wino_input_range(void* p, int64_t begin, int64_t end) {
     NE_T* scratch = (NE_T*) ne_c2_scratch((size_t) (72 * (tbp + 16) + 4 * ((c->tw + 15) / 16 * 16) + 72) * sizeof(NE_T));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     for (int64_t ci = begin; ci < end; ci++)
-        c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, scratch);
+        c->input(g, c->in + (c->b * g->cin + ci) * g->h * g->w, ci, c->ty0, c->ty1, c->tw, c->tb, c->V, c->vsz, c->nr, c->narrow,
+                 scratch);
     ne_c2_scratch_free(scratch);
     return NE_OK;
 }
@@ -288,9 +290,14 @@ static int32_t ne_c2_wino_gemm_range(void* p, int64_t begin, int64_t end) {
                                       c->tb);
         return NE_OK;
     }
-    for (int64_t xi = begin; xi < end; xi++)
-        NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
-                             c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
+    for (int64_t xi = begin; xi < end; xi++) {
+        if (c->narrow)
+            NE_C2_G(ne_gemm_pabn)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
+                                  c->M + xi * g->cout * c->tb, c->tb, 1);
+        else
+            NE_C2_G(ne_gemm_pab)(g->cout, g->cin, c->U + xi * c->upa, 0, g->cout, c->tb, c->V + xi * c->vsz,
+                                 c->M + xi * g->cout * c->tb, c->tb, 1, c->isa);
+    }
     return NE_OK;
 }
 
@@ -328,6 +335,7 @@ static int32_t ne_c2_wino_buffers(ne_c2_wino_ctx* c, int64_t rows) {
 /* Points c at tile rows [ty0, ty1) of image b. */
 static void ne_c2_wino_at(ne_c2_wino_ctx* c, int64_t b, int64_t ty0, int64_t ty1) {
     c->b = b, c->ty0 = ty0, c->ty1 = ty1, c->tb = (ty1 - ty0) * c->tw;
+    c->narrow = !c->few && NE_C2_G(ne_gemm_pbn_fits)(c->tb, c->isa);   /* its layout fits in vsz: tb * C_in elements */
     memset(c->M + 36 * c->g->cout * c->tb, 0, 16 * sizeof(NE_T));   /* read, never used, by ne_c2_wino_output */
 }
 

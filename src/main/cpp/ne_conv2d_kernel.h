@@ -200,7 +200,7 @@ NE_TARGET static void NE_CAT(ne_c2_bt, NE_SFX)(NE_T* const* o, NE_T* const* d, i
  * next tile row's (written after it) or the 16 spare columns of each scratch row (zeroed after
  * the rows). scratch holds 72 * (tbp + 16) + 4 * twv + 72 elements. */
 NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, const NE_T* plane, int64_t ci, int64_t ty0, int64_t ty1,
-                                       int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, NE_T* scratch) {
+                                       int64_t tw, int64_t tb, NE_T* V, int64_t vsz, int64_t nr, int narrow, NE_T* scratch) {
     const int64_t tbp = (tb + nr - 1) / nr * nr, tbs = tbp + 16, twv = (tw + 15) / 16 * 16;
     NE_T* d[6][6];
     NE_T* t[6][6];
@@ -232,16 +232,19 @@ NE_TARGET static void NE_CAT(ne_c2_wino_input, NE_SFX)(const ne_c2_geom* g, cons
         for (int j = 0; j < 6; j++)
             for (int64_t q = tb; q < tbs; q++) d[r][j][q] = 0;
     for (int r = 0; r < 6; r++) NE_CAT(ne_c2_bt, NE_SFX)(t[r], d[r], tbp);          /* along x: t[r][k] */
-    for (int64_t lt0 = 0; lt0 < tb; lt0 += nr) {                            /* along y */
-        /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], panels nr wide: vsz elements
-         * apart), so the products need no packing pass */
-        const int64_t at = ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
+    for (int64_t lt0 = 0; lt0 < tb;) {                                      /* along y */
+        /* straight into ne_gemm's packed B of V[xi] ([C_in][tb], vsz elements apart: panels nr
+         * wide, or where narrow 3-vector panels and the last columns, ne_gemm_pbn_index), so
+         * the products need no packing pass; a run of w columns at a time */
+        const int64_t w = !narrow ? nr : tb - lt0 < NE_GEMM_PBN_W ? tb - lt0 : NE_GEMM_PBN_W;
+        const int64_t at = narrow ? NE_CAT(ne_gemm_pbn_index, NE_S)(tb, g->cin, ci, lt0) : ne_gemm_pb_index(tb, g->cin, nr, ci, lt0);
         for (int k = 0; k < 6; k++) {
             NE_T* col[6] = {t[0][k] + lt0, t[1][k] + lt0, t[2][k] + lt0, t[3][k] + lt0, t[4][k] + lt0, t[5][k] + lt0};
             NE_T* o[6];
             for (int i = 0; i < 6; i++) o[i] = V + (int64_t) (i * 6 + k) * vsz + at;
-            NE_CAT(ne_c2_bt, NE_SFX)(o, col, nr);
+            NE_CAT(ne_c2_bt, NE_SFX)(o, col, w);
         }
+        lt0 += w;
     }
 }
 

@@ -75,8 +75,9 @@ static int32_t ne_c2_prepare_wino2(const ne_c2_geom* g, const float* w, char* ds
 typedef struct {
     const ne_c2_geom* g;
     const float *in, *res, *U, *s, *t;
-    float *out, *V, *M;   /* V [16][C_in][T], M [16][C_out][T] */
+    float *out, *V, *M;   /* V [16][C_in][T] (each packed by ne_gemm_pbn_index where narrow), M [16][C_out][T] */
     int32_t relu, isa;
+    int narrow;           /* V packed for ne_gemm_pabn (AVX-512, 49 tiles): no packing per product */
     int64_t b, th, tw, T, upa;
 } ne_c2_w2_ctx;
 
@@ -96,7 +97,6 @@ static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
         const float* plane = c->in + (c->b * g->cin + ci) * g->h * g->w;
         for (int64_t y = 0; y < g->h && y + y0 < ph; y++)
             if (x1 > x0) memcpy(pad + (y + y0) * pw + x0, plane + y * g->w, (size_t) (x1 - x0) * sizeof(float));
-        float* v = c->V + ci * c->T;
         const int64_t xs = g->cin * c->T;   /* one xi to the next */
         for (int64_t ty = 0; ty < c->th; ty++)
             for (int64_t tx = 0; tx < c->tw; tx++) {
@@ -110,11 +110,12 @@ static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
                     bt[3][j] = d1 - d3;
                 }
                 const int64_t tile = ty * c->tw + tx;
+                float* v = c->V + (c->narrow ? ne_gemm_pbn_index_f32(c->T, g->cin, ci, tile) : ci * c->T + tile);
                 for (int i = 0; i < 4; i++) {
-                    v[(4 * i + 0) * xs + tile] = bt[i][0] - bt[i][2];
-                    v[(4 * i + 1) * xs + tile] = bt[i][1] + bt[i][2];
-                    v[(4 * i + 2) * xs + tile] = bt[i][2] - bt[i][1];
-                    v[(4 * i + 3) * xs + tile] = bt[i][1] - bt[i][3];
+                    v[(4 * i + 0) * xs] = bt[i][0] - bt[i][2];
+                    v[(4 * i + 1) * xs] = bt[i][1] + bt[i][2];
+                    v[(4 * i + 2) * xs] = bt[i][2] - bt[i][1];
+                    v[(4 * i + 3) * xs] = bt[i][1] - bt[i][3];
                 }
             }
         /* the border stays zero: the next channel overwrites only the inside */
@@ -133,8 +134,12 @@ static int32_t ne_c2_w2_gemm_range(void* p, int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) {
         const int64_t xi = item / 2, r0 = item % 2 ? half : 0, r1 = item % 2 ? g->cout : half;
         if (r1 <= r0) continue;
-        ne_gemm_pa_f32(g->cout, g->cin, c->U + xi * c->upa, r0, r1, 0, g->cin, c->T, c->V + xi * g->cin * c->T, c->T,
-                       c->M + (xi * g->cout + r0) * c->T, c->T, 1, work, c->isa);
+        if (c->narrow)
+            ne_gemm_pabn_f32(g->cout, g->cin, c->U + xi * c->upa, r0, r1, c->T, c->V + xi * g->cin * c->T,
+                             c->M + (xi * g->cout + r0) * c->T, c->T, 1);
+        else
+            ne_gemm_pa_f32(g->cout, g->cin, c->U + xi * c->upa, r0, r1, 0, g->cin, c->T, c->V + xi * g->cin * c->T, c->T,
+                           c->M + (xi * g->cout + r0) * c->T, c->T, 1, work, c->isa);
     }
     ne_c2_scratch_free(work);
     return NE_OK;
@@ -186,6 +191,7 @@ static int32_t ne_c2_forward_wino2(const ne_c2_geom* g, const float* in, const c
     c.s = (const float*) (prep + L->s), c.t = (const float*) (prep + L->t), c.U = (const float*) (prep + L->w2);
     c.upa = ne_gemm_pa_size_f32(g->cout, g->cin);
     c.th = (g->ho + 1) / 2, c.tw = (g->wo + 1) / 2, c.T = c.th * c.tw;
+    c.narrow = ne_gemm_pbn_fits_f32(c.T, isa);
     c.V = (float*) ne_c2_scratch((size_t) (16 * g->cin * c.T) * sizeof(float));
     c.M = (float*) ne_c2_scratch((size_t) (16 * g->cout * c.T) * sizeof(float));
     int32_t s = c.V && c.M ? NE_OK : NE_ERR_OUT_OF_MEMORY;

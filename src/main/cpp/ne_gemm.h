@@ -720,6 +720,58 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
     }
 }
 
+/* ---- Narrow products on a B packed once (Winograd's V on small planes: 49 tiles of 14x14 or
+ * 28x28), in the layout ne_gemm_pa packs a narrow block in, so that the product neither packs B
+ * per call (F(2x2): ne_gemm_pa per product) nor computes 2-vector panels that hold 64 columns
+ * for 49 (F(4x4): ne_gemm_pab). One thread, tools/profile/conv_profile.c, min of 500, alternated:
+ * 3x3 128 on 28x28 (F(4x4)) 0.633-0.649 -> 0.565-0.591 ms, 3x3 256 on 14x14 (F(2x2)) 0.730 ->
+ * 0.702-0.710 ms; the same bits. ---- */
+
+/* Whether ne_gemm_pabn runs an n-column B: ne_gemm_pa's narrow sweep would, in one NC block. */
+static int NE_GFN(ne_gemm_pbn_fits)(int64_t n, int32_t isa) {
+    return n <= NE_GEMM_NC && NE_GFN(ne_gemm_narrow)(n, isa);
+}
+
+/* Where element (kr, j) of a k x n B goes in the narrow packed layout (k * n elements): per KC
+ * block of rows (first row k0, kb rows) at k0 * n, its n / 3W panels [kb][3W] and then its
+ * n % 3W last columns [kb][n % 3W]. A run of columns stays contiguous up to the next multiple
+ * of 3W (NE_GEMM_PBN_W). */
+#define NE_GEMM_PBN_W (3 * NE_G_W512)
+static inline int64_t NE_GFN(ne_gemm_pbn_index)(int64_t n, int64_t k, int64_t kr, int64_t j) {
+    const int64_t k0 = kr / NE_GEMM_KC * NE_GEMM_KC, kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
+    const int64_t jp = j / NE_GEMM_PBN_W * NE_GEMM_PBN_W, pw = n - jp < NE_GEMM_PBN_W ? n - jp : NE_GEMM_PBN_W;
+    return k0 * n + jp * kb + (kr - k0) * pw + (j - jp);
+}
+
+/* ne_gemm_pa with B packed (ne_gemm_pbn_index) for an n where ne_gemm_pbn_fits: the same
+ * chains, the same bits. */
+__attribute__((unused)) static void NE_GFN(ne_gemm_pabn)(int64_t m, int64_t k, const NE_T* apacked, int64_t r0, int64_t r1,
+                                                           int64_t n, const NE_T* bpacked, NE_T* c, int64_t ldc, int zero) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (zero)
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
+    const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
+        const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
+        for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
+            const int64_t mc = rows - i0 < mcs ? rows - i0 : mcs;
+#if NE_GEMM_X86
+            NE_GFN(ne_gemm_sweep_narrow)(mc, n, kb, apacked + kk * mp + (r0 + i0) * kb, bpacked + kk * n, c + i0 * ldc, ldc,
+                                         zero && kk == 0);
+#else
+            (void) mc;
+#endif
+        }
+    }
+}
+
 /* ---- Narrow last panels (Winograd's products: n = 169 tiles of a 50x50 plane is 5 panels of
  * 32 and one of 9, which the 2-vector tile computes 32 wide). The AVX-512 tile below computes
  * 12 rows x 1 vector: a last panel of at most 16 columns costs half a tile. Same chain per
