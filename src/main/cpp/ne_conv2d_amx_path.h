@@ -38,8 +38,7 @@ typedef struct {
     const char* A;   /* the prepared A of group 0; group gr at A + gr * apg */
     float* out;
     int32_t relu;
-    int mode;        /* 0: B is the input (1x1/1); 1: gathered (1x1 strided); 2: im2col */
-    int copy;        /* mode 0: B's chunk copied into scratch first */
+    int mode;        /* 0: B is the input (1x1/1), read in place; 1: gathered (1x1 strided); 2: im2col */
     int64_t K, apg, nchunks, nc, mblocks, mrows;
     int64_t panels;  /* 32-column panels of the plane, split evenly over the nchunks chunks */
     float* shared;   /* NULL, or image b's, group gr's B [K][hwo], built once for all its items */
@@ -77,7 +76,7 @@ static int32_t ne_c2_amx_range(void* p, int64_t begin, int64_t end) {
     const int64_t hw = g->h * g->w, hwo = g->ho * g->wo;
     /* the GEMM's work buffer (64-byte aligned), C [mrows][nc], and B [K][nc] where built per item */
     const int64_t wb = ne_c2_up64(ne_amx_work_bytes(c->K, c->nc)), cb = ne_c2_up64(c->mrows * c->nc * 4);
-    const int64_t bb = (c->mode == 0 && !c->copy) || c->shared ? 0 : c->K * c->nc * 4;
+    const int64_t bb = c->mode == 0 || c->shared ? 0 : c->K * c->nc * 4;
     char* scratch = (char*) ne_c2_scratch((size_t) (wb + cb + bb));
     if (!scratch) return NE_ERR_OUT_OF_MEMORY;
     float* cbuf = (float*) (scratch + wb);
@@ -93,14 +92,7 @@ static int32_t ne_c2_amx_range(void* p, int64_t begin, int64_t end) {
         if (o0 >= o1 || n <= 0) continue;
         const float* B;
         int64_t ldb;
-        if (c->mode == 0 && c->copy) {
-            /* the chunk's rows copied into L2 first: runs of n floats, which the hardware
-             * prefetcher streams, where the kernel's 32-column panels read 128 bytes of each
-             * of the K rows in turn (one stream per row) */
-            const float* src = c->in + (b * g->cin + gr * g->cin_g) * hw + p0;
-            for (int64_t k = 0; k < c->K; k++) memcpy(bbuf + k * n, src + k * hw, (size_t) n * sizeof(float));
-            B = bbuf, ldb = n;
-        } else if (c->mode == 0) {
+        if (c->mode == 0) {
             B = c->in + (b * g->cin + gr * g->cin_g) * hw + p0, ldb = hw;
         } else if (c->shared) {
             B = c->shared + p0, ldb = hwo;
