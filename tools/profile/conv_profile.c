@@ -66,10 +66,7 @@ int main(int argc, char** argv) {
         if (s) return 4;
     }
 #ifdef NE_C2_PROFILE
-    printf("   prof (Mcycles/rep):");
-    for (int i = 0; i < 8; i++)
-        if (ne_c2_prof[i]) printf(" [%d] %.3f", i, ne_c2_prof[i] / 1e6 / reps);
-    printf("\n");
+    prof_print_phases(ne_c2_prof, reps);
 #endif
     qsort(t, (size_t) reps, sizeof(double), prof_by_value);
     const unsigned long long hsh = prof_hash(out, sizeof(float) * (size_t) (CO * HO * WO));

@@ -7,6 +7,7 @@
 #define NE_PROFILE_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -47,6 +48,14 @@ static float* prof_filled(size_t n, float a, float b) {
 static int prof_by_value(const void* a, const void* b) {
     const double x = *(const double*) a, y = *(const double*) b;
     return x < y ? -1 : x > y;
+}
+
+/* ne_conv2d_cpu.c's rdtsc phase timers (built with -DNE_C2_PROFILE), in Mcycles per run */
+static void prof_print_phases(const int64_t* prof, int reps) {
+    printf("   prof (Mcycles/rep):");
+    for (int i = 0; i < 8; i++)
+        if (prof[i]) printf(" [%d] %.3f", i, prof[i] / 1e6 / reps);
+    printf("\n");
 }
 
 /* FNV-1a of n bytes */

@@ -104,10 +104,7 @@ int main(int argc, char** argv) {
 #endif
         }
 #ifdef NE_C2_PROFILE
-        printf("   prof (Mcycles/rep):");
-        for (int i = 0; i < 8; i++)
-            if (ne_c2_prof[i]) printf(" [%d] %.3f", i, ne_c2_prof[i] / 1e6 / reps);
-        printf("\n");
+        prof_print_phases(ne_c2_prof, reps);
 #endif
         qsort(wall, reps, sizeof(double), prof_by_value);
         const double gf = 2.0 * nw * ho * wo / 1e9;

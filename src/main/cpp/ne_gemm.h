@@ -74,6 +74,14 @@ static inline int64_t ne_gemm_pb_index(int64_t n, int64_t k, int64_t nr, int64_t
     const int64_t jp = (j - j0) / nr * nr;
     return j0 * k + k0 * nbp + jp * kb + (kr - k0) * nr + (j - j0 - jp);
 }
+
+/* Rows per A block of a product of `rows` rows: split evenly into blocks of at most MC, rounded
+ * up to MR (256 rows are 132 + 124, not 240 + 16: a thin last block re-reads every B panel for
+ * little work); the A block a B panel meets stays in L2. */
+static inline int64_t ne_gemm_block_rows(int64_t rows) {
+    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
+    return ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+}
 #define NE_GFN(name) NE_CAT(name, NE_S) /* NE_CAT: ne_parallel.h */
 #endif
 
@@ -404,13 +412,16 @@ static void NE_GFN(ne_gemm_sweep)(int64_t mc, int64_t nb, int64_t kb, const NE_T
     }
 }
 
+/* C[0:rows][0:n] = 0: a product over no k steps that overwrites C. */
+static void NE_GFN(ne_gemm_zero)(NE_T* c, int64_t ldc, int64_t rows, int64_t n) {
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+}
+
 /* One (NC x KC) block of B, packed (bp), against all m rows of A: C[0:m][0:nb] over kb. */
 static void NE_GFN(ne_gemm_block)(int64_t m, int64_t nb, int64_t kb, const NE_T* a, int64_t ars, int64_t acs,
                                   const NE_T* bp, NE_T* c, int64_t ldc, int z, NE_T* ap, int64_t nr, int32_t isa) {
-    /* Rows per A block: m split evenly into blocks of at most MC, rounded up to MR (256 rows are
-     * 132 + 124, not 240 + 16: a thin last block re-reads every B panel for little work). */
-    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t mcs = ne_gemm_block_rows(m);
     for (int64_t i0 = 0; i0 < m; i0 += mcs) {
         const int64_t mc = m - i0 < mcs ? m - i0 : mcs;
         for (int64_t ip = 0; ip < mc; ip += NE_GEMM_MR) {
@@ -427,9 +438,7 @@ __attribute__((unused)) static void NE_GFN(ne_gemm)(int64_t m, int64_t n, int64_
                             int64_t ldb, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (zero)
-            for (int64_t i = 0; i < m; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (zero) NE_GFN(ne_gemm_zero)(c, ldc, m, n);
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
@@ -485,15 +494,12 @@ static void NE_GFN(ne_gemm_pb)(int64_t m, int64_t n, int64_t k, const NE_T* a, i
                                const NE_T* bpacked, NE_T* c, int64_t ldc, int zero, NE_T* work, int32_t isa) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (zero)
-            for (int64_t i = 0; i < m; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (zero) NE_GFN(ne_gemm_zero)(c, ldc, m, n);
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa);
     NE_T* ap = work + NE_GEMM_KC * NE_GEMM_NC;
-    const int64_t nblk = (m + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((m + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t mcs = ne_gemm_block_rows(m);
     for (int64_t k0 = 0; k0 < k; k0 += NE_GEMM_KC) {
         const int64_t kb = k - k0 < NE_GEMM_KC ? k - k0 : NE_GEMM_KC;
         const int z = zero && k0 == 0;
@@ -678,9 +684,7 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
     const int64_t rows = r1 - r0;
     if (rows <= 0 || n <= 0) return;
     if (k1 <= k0) {
-        if (zero)
-            for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (zero) NE_GFN(ne_gemm_zero)(c, ldc, rows, n);
         return;
     }
     if (n == 1) {
@@ -688,9 +692,7 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pa)(int64_t m, int64_t k, con
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
-    /* rows per sweep: the A block a B panel meets stays in L2 (ne_gemm_block's split) */
-    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t mcs = ne_gemm_block_rows(rows);
     for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
         const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC;
         for (int64_t kk = k0; kk < k1; kk += NE_GEMM_KC) {
@@ -750,14 +752,11 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pabn)(int64_t m, int64_t k, c
     const int64_t rows = r1 - r0;
     if (rows <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (zero)
-            for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (zero) NE_GFN(ne_gemm_zero)(c, ldc, rows, n);
         return;
     }
     const int64_t mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
-    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t mcs = ne_gemm_block_rows(rows);
     for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
         const int64_t kb = k - kk < NE_GEMM_KC ? k - kk : NE_GEMM_KC;
         for (int64_t i0 = 0; i0 < rows; i0 += mcs) {
@@ -863,14 +862,11 @@ __attribute__((unused)) static void NE_GFN(ne_gemm_pab)(int64_t m, int64_t k, co
     const int64_t rows = r1 - r0;
     if (rows <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (zero)
-            for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (zero) NE_GFN(ne_gemm_zero)(c, ldc, rows, n);
         return;
     }
     const int64_t nr = NE_GFN(ne_gemm_nr)(isa), mp = (m + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
-    const int64_t nblk = (rows + NE_GEMM_MC - 1) / NE_GEMM_MC;
-    const int64_t mcs = ((rows + nblk - 1) / nblk + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
+    const int64_t mcs = ne_gemm_block_rows(rows);
     for (int64_t j0 = 0; j0 < n; j0 += NE_GEMM_NC) {
         const int64_t nb = n - j0 < NE_GEMM_NC ? n - j0 : NE_GEMM_NC, nbp = (nb + nr - 1) / nr * nr;
         for (int64_t kk = 0; kk < k; kk += NE_GEMM_KC) {
