@@ -188,6 +188,7 @@ final class ConvNorm {
         LayerProfile profile = LayerProfile.active();
         long t0 = System.nanoTime();
         Tensor y = NnOps.conv2dMaxPool(conv, x, relu, kernel, stride, padding, dilation, ceilMode);
+        long nanos = System.nanoTime() - t0;   // before the description is formatted (that is the profiler's time)
         if (profile != null) {
             // the conv's FLOPs, on its own (unstored) output size
             long[] xs = x.shape(), ys = y.shape();
@@ -195,7 +196,7 @@ final class ConvNorm {
             long wo = (xs[3] + 2L * params.padW() - (long) params.dilW() * (k - 1) - 1) / params.strideW() + 1;
             double flops = 2.0 * xs[0] * cout * ho * wo * (cin / groups) * k * k;
             profile.recordStep(this, String.format("%s+maxpool %d->%d %dx%d/%d %dx%d -> %dx%d", convName, xs[1], ys[1], k, k,
-                    params.strideH(), xs[2], xs[3], ys[2], ys[3]), flops, System.nanoTime() - t0);
+                    params.strideH(), xs[2], xs[3], ys[2], ys[3]), flops, nanos);
         }
         return y;
     }

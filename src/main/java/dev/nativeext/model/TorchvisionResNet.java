@@ -83,7 +83,8 @@ public final class TorchvisionResNet implements AutoCloseable {
         try (Tensor pooled = NnOps.globalAvgPool2d(x);
              Tensor logits = NnOps.conv2d(fc, pooled, null, false)) {
             Tensor out = Layers.reshape(logits, logits.shape(0), logits.shape(1));
-            if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], System.nanoTime() - t0);
+            long nanos = System.nanoTime() - t0;   // before the description is built (that is the profiler's time)
+            if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], nanos);
             return out;
         } finally {
             x.close();
