@@ -10,8 +10,10 @@
  * Why: bin/bench-resnet profile gives each layer's minimum over 7 passes inside the JVM, whose
  * sum is biased upward on a noisy host; this runs many passes quickly with the same kernels,
  * seeded weights and the same buffer reuse, so that a change in ne_conv2d_cpu.c can be A/B'd on
- * the whole network (build one binary per tree and alternate them). It showed that the JVM adds
- * little: the Java forward is this chain plus 0.5-1.5 ms (one thread, 30 passes each, alternated).
+ * the whole network (build one binary per tree and alternate them). The Java forward takes this
+ * chain's time plus 1-3 ms (one thread) and 1-3 ms (two threads: 1.71-1.78x one thread against
+ * the chain's 1.80-1.89x), although the chain run from a Java thread through JNI is as fast as
+ * standalone and Java code is ~1 % of the Java forward's on-CPU samples: see README, Benchmarks.
  *
  *   gcc -std=c99 -O3 -ffp-contract=off -fno-trapping-math -D_GNU_SOURCE -Iinclude -Isrc/main/cpp \
  *       -Itools/profile -o /tmp/resnet50_chain tools/profile/resnet50_chain.c src/main/cpp/ne_conv2d_cpu.c \
