@@ -334,7 +334,7 @@ NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, i
  * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
  * exact, so the bits are those of one pass over all k). */
 /* What a block prefetches into L2 besides its own A: `step` bytes per k block from p0 (and p1,
- * where not NULL), the A that a later block streams (ne_amx_ahead_of). */
+ * where not NULL), a slice of the A the next block streams (set by ne_amx_gemm_f32). */
 typedef struct {
     const char *p0, *p1;
     int64_t step;

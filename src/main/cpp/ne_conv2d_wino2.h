@@ -128,8 +128,9 @@ static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
 static int32_t ne_c2_w2_gemm_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_w2_ctx* c = (const ne_c2_w2_ctx*) p;
     const ne_c2_geom* g = c->g;
-    float* work = (float*) ne_c2_scratch((size_t) NE_GEMM_WORK * sizeof(float));
-    if (!work) return NE_ERR_OUT_OF_MEMORY;
+    /* B's packed block for ne_gemm_pa; none where V is packed already (narrow) */
+    float* work = c->narrow ? NULL : (float*) ne_c2_scratch((size_t) NE_GEMM_WORK * sizeof(float));
+    if (!c->narrow && !work) return NE_ERR_OUT_OF_MEMORY;
     const int64_t half = (g->cout / 2 + NE_GEMM_MR - 1) / NE_GEMM_MR * NE_GEMM_MR;
     for (int64_t item = begin; item < end; item++) {
         const int64_t xi = item / 2, r0 = item % 2 ? half : 0, r1 = item % 2 ? g->cout : half;
