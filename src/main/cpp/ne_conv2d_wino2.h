@@ -17,9 +17,10 @@
  *   V = B^T d B,  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]  (4x4 input tile at (2ty-1, 2tx-1))
  *   M[xi] = U[xi] V[xi] for the 16 xi (ne_gemm_pa: the same fma chain on every isa)
  *   y = A^T m A,  A^T = [1 1 1 0; 0 1 -1 -1]                     (2x2 outputs), then the epilogue
- * The transforms are plain C compiled once (no per-isa variants; -ffp-contract=off), so every
- * isa gets the same bits; the products are ne_gemm's chain; every element is computed the same
- * way whatever the thread count. Error: F(2x2)'s transforms only add and halve, less rounding
+ * The transforms are plain C (-ffp-contract=off) with an AVX-512 variant that makes each
+ * element with the same additions in the same order, so every isa gets the same bits; the
+ * products are ne_gemm's chain; every element is computed the same way whatever the thread
+ * count. Error: F(2x2)'s transforms only add and halve, less rounding
  * than F(4x4)'s (held to the same bound by Conv2dTest). */
 
 #define NE_C2_W2_MAX_TILES4 16
@@ -81,6 +82,86 @@ typedef struct {
     int64_t b, th, tw, T, upa;
 } ne_c2_w2_ctx;
 
+/* The transforms on AVX-512: each element is computed by the scalar code's own additions and
+ * subtractions, in the same order, so the bits are the scalar code's; the vectors run along a
+ * row of tiles, NE_C2_W2_RUN tiles at a time (their 4 input columns each within 16 floats).
+ * 3x3 256->256 on 14x14 (tools/profile/conv_profile.c COPIES=10, min of 300, with its phase
+ * timers): input transform 0.22 -> 0.12 Mcycles, output 0.15 -> 0.11; the layer 0.645 -> 0.59
+ * ms on one thread, 0.34-0.37 -> 0.31-0.33 on two. */
+#define NE_C2_W2_RUN 7
+
+/* Lanes 2q + o of v for q < 8 (o = 0..3): a tile's column o, for the run's tiles side by side. */
+NE_TARGET_AVX512 static inline __m512 ne_c2_w2_cols_avx512(__m512 v, int o) {
+    const __m512i idx = _mm512_add_epi32(_mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0),
+                                         _mm512_set1_epi32(o));
+    return _mm512_permutexvar_ps(_mm512_and_si512(idx, _mm512_set1_epi32(15)), v);
+}
+
+/* V of channel ci from its padded plane (rows pw floats apart), every tile (ne_c2_w2_input_range):
+ * each xi's row of tiles built in vt ([16][T + 16] floats, whole-vector stores whose extra lanes
+ * the next run overwrites), then copied to V in runs (masked stores straight into 16 strided
+ * matrices, a third of them split across cache lines, made the transform slower than the scalar
+ * code). */
+NE_TARGET_AVX512 static void ne_c2_w2_input_f32_avx512(const ne_c2_w2_ctx* c, const float* pad, int64_t pw, int64_t ci,
+                                                       int64_t xs, float* vt) {
+    const ne_c2_geom* g = c->g;
+    const int64_t lt = c->T + 16;
+    for (int64_t ty = 0; ty < c->th; ty++)
+        for (int64_t tx0 = 0; tx0 < c->tw; tx0 += NE_C2_W2_RUN) {
+            const int64_t x0 = 2 * tx0, nx = pw - x0 < 16 ? pw - x0 : 16;   /* the run's columns, x0 + 2 * tiles + 2 at most */
+            const __mmask16 lm = (__mmask16) ((1u << nx) - 1);
+            const float* d = pad + 2 * ty * pw + x0;
+            const __m512 d0 = _mm512_maskz_loadu_ps(lm, d), d1 = _mm512_maskz_loadu_ps(lm, d + pw);
+            const __m512 d2 = _mm512_maskz_loadu_ps(lm, d + 2 * pw), d3 = _mm512_maskz_loadu_ps(lm, d + 3 * pw);
+            const __m512 bt[4] = {_mm512_sub_ps(d0, d2), _mm512_add_ps(d1, d2), _mm512_sub_ps(d2, d1), _mm512_sub_ps(d1, d3)};
+            float* o = vt + ty * c->tw + tx0;
+            for (int i = 0; i < 4; i++) {
+                const __m512 b0 = ne_c2_w2_cols_avx512(bt[i], 0), b1 = ne_c2_w2_cols_avx512(bt[i], 1);
+                const __m512 b2 = ne_c2_w2_cols_avx512(bt[i], 2), b3 = ne_c2_w2_cols_avx512(bt[i], 3);
+                _mm512_storeu_ps(o + (4 * i + 0) * lt, _mm512_sub_ps(b0, b2));
+                _mm512_storeu_ps(o + (4 * i + 1) * lt, _mm512_add_ps(b1, b2));
+                _mm512_storeu_ps(o + (4 * i + 2) * lt, _mm512_sub_ps(b2, b1));
+                _mm512_storeu_ps(o + (4 * i + 3) * lt, _mm512_sub_ps(b1, b3));
+            }
+        }
+    /* runs of tiles contiguous in V: the whole row, or in the narrow layout up to each multiple of
+     * NE_GEMM_PBN_W */
+    const int64_t step = c->narrow ? NE_GEMM_PBN_W : c->T;
+    for (int64_t t = 0; t < c->T; t += step) {
+        const int64_t run = c->T - t < step ? c->T - t : step;
+        const int64_t at = c->narrow ? ne_gemm_pbn_index_f32(c->T, g->cin, ci, t) : ci * c->T + t;
+        for (int xi = 0; xi < 16; xi++) {
+            const float* src = vt + xi * lt + t;
+            float* dst = c->V + xi * xs + at;
+            int64_t q = 0;
+            for (; q + 16 <= run; q += 16) _mm512_storeu_ps(dst + q, _mm512_loadu_ps(src + q));
+            if (q < run) _mm512_mask_storeu_ps(dst + q, (__mmask16) ((1u << (run - q)) - 1), _mm512_loadu_ps(src + q));
+        }
+    }
+}
+
+/* The two output rows of tile row ty from m (its first tile's products, xi apart by xs): rows
+ * [2][ow] as the scalar loop of ne_c2_w2_output_range writes them. */
+NE_TARGET_AVX512 static void ne_c2_w2_output_rows_f32_avx512(const float* m, int64_t xs, int64_t tw, float* rows, int64_t ow) {
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    for (int64_t tx0 = 0; tx0 < tw; tx0 += 8) {
+        const int64_t nt = tw - tx0 < 8 ? tw - tx0 : 8;
+        const __mmask16 tm = (__mmask16) ((1u << nt) - 1), om = (__mmask16) ((1u << (2 * nt)) - 1);
+        __m512 u[2][4];
+        for (int j = 0; j < 4; j++) {
+            const __m512 m0 = _mm512_maskz_loadu_ps(tm, m + j * xs + tx0), m1 = _mm512_maskz_loadu_ps(tm, m + (4 + j) * xs + tx0);
+            const __m512 m2 = _mm512_maskz_loadu_ps(tm, m + (8 + j) * xs + tx0), m3 = _mm512_maskz_loadu_ps(tm, m + (12 + j) * xs + tx0);
+            u[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+            u[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+        }
+        for (int r = 0; r < 2; r++) {
+            const __m512 e = _mm512_add_ps(_mm512_add_ps(u[r][0], u[r][1]), u[r][2]);
+            const __m512 o = _mm512_sub_ps(_mm512_sub_ps(u[r][1], u[r][2]), u[r][3]);
+            _mm512_mask_storeu_ps(rows + r * ow + 2 * tx0, om, _mm512_permutex2var_ps(e, lo, o));
+        }
+    }
+}
+
 /* V[xi][ci][tile] = (B^T d B)[xi] for input channel ci, every tile. */
 static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_w2_ctx* c = (const ne_c2_w2_ctx*) p;
@@ -90,14 +171,21 @@ static int32_t ne_c2_w2_input_range(void* p, int64_t begin, int64_t end) {
     const int64_t ph = 2 * c->th + 2, pw = 2 * c->tw + 2;
     const int64_t y0 = g->ph, x0 = g->pw;
     const int64_t x1 = g->w + x0 < pw ? g->w + x0 : pw;   /* columns [x0, x1) hold input columns [0, x1 - x0) */
-    float* pad = (float*) ne_c2_scratch((size_t) (ph * pw) * sizeof(float));
+    /* the padded plane, and on AVX-512 each xi's row of tiles (ne_c2_w2_input_f32_avx512) */
+    const int64_t vtn = c->isa == NE_ISA_AVX512 ? 16 * (c->T + 16) : 0;
+    float* pad = (float*) ne_c2_scratch((size_t) (ph * pw + vtn) * sizeof(float));
     if (!pad) return NE_ERR_OUT_OF_MEMORY;
+    float* vt = vtn ? pad + ph * pw : NULL;
     memset(pad, 0, (size_t) (ph * pw) * sizeof(float));
     for (int64_t ci = begin; ci < end; ci++) {
         const float* plane = c->in + (c->b * g->cin + ci) * g->h * g->w;
         for (int64_t y = 0; y < g->h && y + y0 < ph; y++)
             if (x1 > x0) memcpy(pad + (y + y0) * pw + x0, plane + y * g->w, (size_t) (x1 - x0) * sizeof(float));
         const int64_t xs = g->cin * c->T;   /* one xi to the next */
+        if (vt) {
+            ne_c2_w2_input_f32_avx512(c, pad, pw, ci, xs, vt);
+            continue;
+        }
         for (int64_t ty = 0; ty < c->th; ty++)
             for (int64_t tx = 0; tx < c->tw; tx++) {
                 const float* d = pad + 2 * ty * pw + 2 * tx;
@@ -158,7 +246,8 @@ static int32_t ne_c2_w2_output_range(void* p, int64_t begin, int64_t end) {
         const int64_t xs = g->cout * c->T;
         const int64_t plane = (c->b * g->cout + co) * hwo;
         for (int64_t ty = 0; ty < c->th; ty++) {
-            for (int64_t tx = 0; tx < c->tw; tx++) {
+            if (c->isa == NE_ISA_AVX512) ne_c2_w2_output_rows_f32_avx512(m + ty * c->tw, xs, c->tw, rows, ow);
+            else for (int64_t tx = 0; tx < c->tw; tx++) {
                 const int64_t tile = ty * c->tw + tx;
                 float u[2][4];
                 for (int j = 0; j < 4; j++) {

@@ -365,6 +365,9 @@ class Conv2dTest {
                         Case.random(52, 1, 24, 83, 37, 20, 3, 3, p(1, 1, 1, 1)),    // small U: 1 MiB blocks of tile rows
                         Case.random(54, 2, 16, 30, 22, 12, 3, 3, p(1, 1, 1, 1)),    // small U, two images: whole blocks per thread
                         Case.random(53, 1, 256, 14, 14, 256, 3, 3, p(1, 1, 1, 1)),   // Winograd F(2x2,3x3): 256 channels on 14x14
+                        // F(2x2) with its AVX-512 transforms: partial tiles in both axes and two images
+                        // (6 tiles a row), and a row of 20 tiles (runs of 7, 7 and 6)
+                        Case.random(57, 2, 260, 9, 11, 270, 3, 3, p(1, 1, 1, 1)), Case.random(58, 1, 256, 4, 40, 264, 3, 3, p(1, 1, 1, 1)),
                         // Winograd F(4x4) with V packed for the narrow products (AVX-512): 49 tiles (48 + 1) and
                         // 98 (96 + 2), C_in over two KC blocks
                         Case.random(55, 1, 300, 28, 28, 40, 3, 3, p(1, 1, 1, 1)), Case.random(56, 1, 300, 56, 28, 40, 3, 3, p(1, 1, 1, 1))};
