@@ -10,10 +10,10 @@
  * Why: bin/bench-resnet profile gives each layer's minimum over 7 passes inside the JVM, whose
  * sum is biased upward on a noisy host; this runs many passes quickly with the same kernels,
  * seeded weights and the same buffer reuse, so that a change in ne_conv2d_cpu.c can be A/B'd on
- * the whole network (build one binary per tree and alternate them). The Java forward takes this
- * chain's time plus 1-3 ms (one thread) and 1-3 ms (two threads: 1.71-1.78x one thread against
- * the chain's 1.80-1.89x), although the chain run from a Java thread through JNI is as fast as
- * standalone and Java code is ~1 % of the Java forward's on-CPU samples: see README, Benchmarks.
+ * the whole network (build one binary per tree and alternate them). Built with NE_CHAIN_JNI it
+ * is a JNI library instead, which tools/profile/ChainVsJava.java alternates with the Java forward
+ * in one JVM (tools/profile/chain-vs-java.sh): the Java forward takes this chain's time plus
+ * 0.8-1.6 ms a round at one thread and 0.7-1.1 ms at two (README, Benchmarks).
  *
  *   gcc -std=c99 -O3 -ffp-contract=off -fno-trapping-math -D_GNU_SOURCE -Iinclude -Isrc/main/cpp \
  *       -Itools/profile -o /tmp/resnet50_chain tools/profile/resnet50_chain.c src/main/cpp/ne_conv2d_cpu.c \
@@ -75,16 +75,12 @@ static float* run(const conv_layer* c, const float* in, const float* res, int re
     return out;
 }
 
-int main(int argc, char** argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: THREADS REPS [ISA]\n");
-        return 1;
-    }
-    threads = atoi(argv[1]);
-    const int reps = atoi(argv[2]) < 1 ? 1 : atoi(argv[2]);
-    isa = argc > 3 ? atoi(argv[3]) : 0;
-    conv_layer stem, fc, net[4][6][4];   /* [stage][block][conv1, conv2, conv3, downsample] */
-    const int blocks[4] = {3, 4, 6, 3};
+/* the network: the stem, [stage][block][conv1, conv2, conv3, downsample], the fc; and its input */
+static conv_layer stem, fc, net[4][6][4];
+static const int blocks[4] = {3, 4, 6, 3};
+static float* img;
+
+static void build(void) {
     make(&stem, 3, 224, 64, 7, 2);
     int64_t cin = 64, h = 56;
     for (int s = 0; s < 4; s++)
@@ -97,8 +93,69 @@ int main(int argc, char** argv) {
             cin = out, h /= st;
         }
     make(&fc, 2048, 1, 1000, 1, 1);
-    float* img = prof_filled(3 * 224 * 224, -2, 2);
-    const int64_t pool[8] = {3, 3, 2, 2, 1, 1, 1, 1}, pout[2] = {56, 56};
+    img = prof_filled(3 * 224 * 224, -2, 2);
+}
+
+/* One forward into logits[1000]; its wall time in ms (each layer's in times[]). */
+static double pass(float* logits) {
+    static const int64_t pool[8] = {3, 3, 2, 2, 1, 1, 1, 1}, pout[2] = {56, 56};
+    nran = 0;
+    const double t0 = ms_now();
+    float* x = malloc(64 * 56 * 56 * sizeof(float));
+    double ts = ms_now();
+    if (!x || ne_conv2d_forward_prepared_max_pool_cpu(0, img, stem.prep, stem.bytes, 1, x, stem.dims, stem.conv, pool, pout,
+                                                      threads, isa))
+        exit(4);
+    record(&stem, ts);
+    for (int s = 0; s < 4; s++)
+        for (int b = 0; b < blocks[s]; b++) {
+            const conv_layer* c = net[s][b];
+            float* y1 = run(&c[0], x, NULL, 1, NULL);
+            float* y2 = run(&c[1], y1, NULL, 1, NULL);
+            free(y1);
+            float* acc = b == 0 ? run(&c[3], x, NULL, 0, NULL) : x;
+            run(&c[2], y2, acc, 1, acc);
+            free(y2);
+            if (acc != x) free(x);
+            x = acc;
+        }
+    float pooled[2048];
+    ts = ms_now();
+    for (int ch = 0; ch < 2048; ch++) {
+        float sum = 0;
+        for (int i = 0; i < 49; i++) sum += x[ch * 49 + i];
+        pooled[ch] = sum / 49;
+    }
+    free(x);
+    if (ne_conv2d_forward_prepared_cpu(0, pooled, fc.prep, fc.bytes, NULL, 0, logits, fc.dims, fc.conv, threads, isa)) exit(4);
+    record(&fc, ts);
+    return ms_now() - t0;
+}
+
+#ifdef NE_CHAIN_JNI
+/* The chain as a JNI library for tools/profile/ChainVsJava.java, which alternates it with the
+ * Java forward in one JVM (see the build line there). */
+#include <jni.h>
+JNIEXPORT void JNICALL Java_ChainVsJava_build(JNIEnv* env, jclass cls, jint th) {
+    (void) env, (void) cls;
+    threads = th, isa = 0;
+    build();
+}
+JNIEXPORT jdouble JNICALL Java_ChainVsJava_pass(JNIEnv* env, jclass cls) {
+    (void) env, (void) cls;
+    static float logits[1000];
+    return pass(logits);
+}
+#else
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: THREADS REPS [ISA]\n");
+        return 1;
+    }
+    threads = atoi(argv[1]);
+    const int reps = atoi(argv[2]) < 1 ? 1 : atoi(argv[2]);
+    isa = argc > 3 ? atoi(argv[3]) : 0;
+    build();
     double* whole = malloc(sizeof(double) * (size_t) reps);
     double best[64];
     for (int i = 0; i < 64; i++) best[i] = 1e30;
@@ -108,37 +165,7 @@ int main(int argc, char** argv) {
     char* junk = flush ? malloc(flush) : NULL;
     for (int r = 0; r < reps; r++) {
         if (junk) memset(junk, r, flush);   /* untimed: what else the process touches between forwards */
-        nran = 0;
-        const double t0 = ms_now();
-        float* x = malloc(64 * 56 * 56 * sizeof(float));
-        double ts = ms_now();
-        if (!x || ne_conv2d_forward_prepared_max_pool_cpu(0, img, stem.prep, stem.bytes, 1, x, stem.dims, stem.conv, pool, pout,
-                                                          threads, isa))
-            return 4;
-        record(&stem, ts);
-        for (int s = 0; s < 4; s++)
-            for (int b = 0; b < blocks[s]; b++) {
-                const conv_layer* c = net[s][b];
-                float* y1 = run(&c[0], x, NULL, 1, NULL);
-                float* y2 = run(&c[1], y1, NULL, 1, NULL);
-                free(y1);
-                float* acc = b == 0 ? run(&c[3], x, NULL, 0, NULL) : x;
-                run(&c[2], y2, acc, 1, acc);
-                free(y2);
-                if (acc != x) free(x);
-                x = acc;
-            }
-        float pooled[2048];
-        ts = ms_now();
-        for (int ch = 0; ch < 2048; ch++) {
-            float sum = 0;
-            for (int i = 0; i < 49; i++) sum += x[ch * 49 + i];
-            pooled[ch] = sum / 49;
-        }
-        free(x);
-        if (ne_conv2d_forward_prepared_cpu(0, pooled, fc.prep, fc.bytes, NULL, 0, logits, fc.dims, fc.conv, threads, isa)) return 4;
-        record(&fc, ts);
-        whole[r] = ms_now() - t0;
+        whole[r] = pass(logits);
         for (int i = 0; i < nran; i++)
             if (times[i] < best[i]) best[i] = times[i];
     }
@@ -157,3 +184,4 @@ int main(int argc, char** argv) {
         }
     return 0;
 }
+#endif
