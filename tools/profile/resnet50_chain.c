@@ -5,7 +5,9 @@
  * 1x1 convolution; every output a new malloc'ed buffer freed once consumed, as the Java tensors
  * are. It prints the whole forward's min / median and, with LAYERS=1 in the environment, each
  * layer's minimum, shapes and GFLOP/s (the stem's on its unpooled conv). NE_FLUSH_MB=n writes n
- * MiB between passes (untimed).
+ * MiB between passes (untimed). Built with -DNE_POOL_PROFILE it also prints the time the threads
+ * wait at each layer's joins (ne_parallel.h's report per call: the imbalance of its partition,
+ * or a thread held up), per layer and in all.
  *
  * Why: bin/bench-resnet profile gives each layer's minimum over 7 passes inside the JVM, whose
  * sum is biased upward on a noisy host; this runs many passes quickly with the same kernels,
@@ -19,6 +21,7 @@
  *       -Itools/profile -o /tmp/resnet50_chain tools/profile/resnet50_chain.c src/main/cpp/ne_conv2d_cpu.c \
  *       src/main/cpp/ne_status.c -lm -ldl -lpthread
  *   [LAYERS=1] [NE_FLUSH_MB=n] /tmp/resnet50_chain THREADS REPS [ISA]   (ISA 0 auto, 3 AVX-512, 4 AMX)
+ *   (-DNE_POOL_PROFILE on the gcc line: the joins' waits)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,7 +64,20 @@ static double times[64];
 static const conv_layer* ran[64];
 static int nran;
 
+#ifdef NE_POOL_PROFILE
+/* ne_parallel.h's report of each pooled call, summed per layer over all passes (TSC cycles) */
+static uint64_t pool_idle, layer_idle[64];
+void ne_pool_profile(uint64_t wall, uint64_t idle) {
+    (void) wall;
+    pool_idle += idle;
+}
+#endif
+
 static void record(const conv_layer* c, double t0) {
+#ifdef NE_POOL_PROFILE
+    layer_idle[nran] += pool_idle;
+    pool_idle = 0;
+#endif
     ran[nran] = c;
     times[nran++] = ms_now() - t0;
 }
@@ -156,6 +172,10 @@ int main(int argc, char** argv) {
     const int reps = atoi(argv[2]) < 1 ? 1 : atoi(argv[2]);
     isa = argc > 3 ? atoi(argv[3]) : 0;
     build();
+#ifdef NE_POOL_PROFILE
+    const uint64_t tsc0 = __builtin_ia32_rdtsc();
+    const double ms0 = ms_now();
+#endif
     double* whole = malloc(sizeof(double) * (size_t) reps);
     double best[64];
     for (int i = 0; i < 64; i++) best[i] = 1e30;
@@ -168,7 +188,13 @@ int main(int argc, char** argv) {
         whole[r] = pass(logits);
         for (int i = 0; i < nran; i++)
             if (times[i] < best[i]) best[i] = times[i];
+#ifdef NE_POOL_PROFILE
+        if (r == 0) memset(layer_idle, 0, sizeof layer_idle);   /* the first pass starts the workers */
+#endif
     }
+#ifdef NE_POOL_PROFILE
+    const double tsc_per_us = (double) (__builtin_ia32_rdtsc() - tsc0) / ((ms_now() - ms0) * 1e3);
+#endif
     qsort(whole, (size_t) reps, sizeof(double), prof_by_value);
     double sum = 0;
     for (int i = 0; i < nran; i++) sum += best[i];
@@ -178,10 +204,20 @@ int main(int argc, char** argv) {
         for (int i = 0; i < nran; i++) {
             const conv_layer* c = ran[i];
             const double flops = 2.0 * (double) (c->cout * c->dims[7] * c->dims[8] * c->cin * c->k * c->k);
-            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s\n", i, (long long) c->cin,
+            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s", i, (long long) c->cin,
                    (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h,
                    best[i], flops / best[i] / 1e6);
+#ifdef NE_POOL_PROFILE
+            printf("  join wait %6.1f us", layer_idle[i] / tsc_per_us / (reps > 1 ? reps - 1 : 1));
+#endif
+            printf("\n");
         }
+#ifdef NE_POOL_PROFILE
+    uint64_t idle = 0;
+    for (int i = 0; i < nran; i++) idle += layer_idle[i];
+    printf("threads waiting at the layers' joins: %.3f ms a pass (the sum over the threads, mean over the passes but the first)\n",
+           idle / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3);
+#endif
     return 0;
 }
 #endif

@@ -42,11 +42,27 @@ typedef struct {
     void* ctx;
     int64_t begin, end;
     int32_t status;
+#ifdef NE_POOL_PROFILE
+    uint64_t busy;   /* TSC cycles the task ran */
+#endif
 } ne_task;
+
+#ifdef NE_POOL_PROFILE
+/* Built with -DNE_POOL_PROFILE (tools/profile/resnet50_chain.c): each call on the pool reports its
+ * wall time and the time its threads spent waiting at its join (the sum over its tasks of wall
+ * minus the task's own time), in TSC cycles, to this function, which the profile driver defines. */
+void ne_pool_profile(uint64_t wall, uint64_t idle);
+#endif
 
 static inline void* ne_task_run(void* p) {
     ne_task* t = (ne_task*) p;
+#ifdef NE_POOL_PROFILE
+    const uint64_t t0 = __builtin_ia32_rdtsc();
     t->status = t->fn(t->ctx, t->begin, t->end);
+    t->busy = __builtin_ia32_rdtsc() - t0;
+#else
+    t->status = t->fn(t->ctx, t->begin, t->end);
+#endif
     return NULL;
 }
 
@@ -277,7 +293,16 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
     int32_t free_ = 0;
     *depth = 1;
     if (__atomic_compare_exchange_n(&p->busy, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+#ifdef NE_POOL_PROFILE
+        const uint64_t t0 = __builtin_ia32_rdtsc();
         ne_pool_run(p, tasks, threads);
+        const uint64_t wall = __builtin_ia32_rdtsc() - t0;
+        uint64_t idle = 0;
+        for (int32_t i = 0; i < threads; i++) idle += wall > tasks[i].busy ? wall - tasks[i].busy : 0;
+        ne_pool_profile(wall, idle);
+#else
+        ne_pool_run(p, tasks, threads);
+#endif
         __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
     } else {
         ne_parallel_spawn(tasks, threads);
