@@ -2,7 +2,7 @@
 # Runs tools/profile/ChainVsJava.java (the Java resnet50 forward and the C chain of the same
 # conv2d calls, taking turns in one JVM): builds the project's classes as bin/bench-resnet does,
 # the chain as a JNI library (resnet50_chain.c with NE_CHAIN_JNI) and the class, under
-# target/chain-vs-java/. Extra Maven flags come from $MVN_FLAGS.
+# target/chain-vs-java/. Extra Maven flags come from $MVN_FLAGS, the JVM's from $JAVA_OPTS.
 #   tools/profile/chain-vs-java.sh THREADS ROUNDS      e.g. 1 20, then 2 20
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,4 +18,4 @@ gcc -std=c99 -O3 -fPIC -shared -ffp-contract=off -fno-trapping-math -D_GNU_SOURC
   -Itools/profile -I"$jdk/include" -I"$jdk/include/linux" -o "$out/libchainvsjava.so" tools/profile/resnet50_chain.c \
   src/main/cpp/ne_conv2d_cpu.c src/main/cpp/ne_status.c -lm -ldl -lpthread
 javac -cp "target/classes:target/bench-lib/*" -d "$out" tools/profile/ChainVsJava.java
-java -cp "target/classes:target/bench-lib/*:$out" -Dchain.lib="$out/libchainvsjava.so" ChainVsJava "$1" "$2"
+java ${JAVA_OPTS:-} -cp "target/classes:target/bench-lib/*:$out" -Dchain.lib="$out/libchainvsjava.so" ChainVsJava "$1" "$2"
