@@ -56,12 +56,14 @@ final class Conv2dKernels {
 
         /** The buffer of the path these shapes run, prepared on first use. */
         private static Tensor prepared(PreparedConv2d p, long[] dims, long[] conv, int algo) {
+            Tensor known = p.lastPrepared(dims, conv, algo);
+            if (known != null) return known;
             DType dt = p.weight().dtype();
             int[] path = new int[1];
             Natives.check(Conv2dNative.ne_conv2d_path_cpu(dt.code(), dims, conv, algo, path), Conv2d.CONV2D.name());
             long[] bytes = new long[1];
             Natives.check(Conv2dNative.ne_conv2d_prepared_bytes_cpu(dt.code(), dims, conv, path[0], bytes), Conv2d.CONV2D.name());
-            return p.prepared(path[0], n -> {
+            return p.prepared(path[0], dims, conv, algo, n -> {
                 Tensor t = Tensor.empty(DType.UINT8, Device.CPU, n);
                 try {
                     Natives.check(Conv2dNative.ne_conv2d_prepare_cpu(dt.code(), p.weight().address(), addr(p.bias()), addr(p.scale()),

@@ -218,11 +218,30 @@ public final class PreparedConv2d implements AutoCloseable {
         }
     }
 
-    /** Path {@code path}'s prepared buffer, made by {@code make} on first use; callers hold the read lock. */
-    synchronized Tensor prepared(int path, java.util.function.LongFunction<Tensor> make, long bytes) {
+    /**
+     * Path {@code path}'s prepared buffer, made by {@code make} on first use; callers hold the read
+     * lock. Remembered for these shapes ({@link #lastPrepared}).
+     */
+    synchronized Tensor prepared(int path, long[] dims, long[] conv, int algo, java.util.function.LongFunction<Tensor> make, long bytes) {
         if (prepared[path] == null) prepared[path] = make.apply(bytes);
+        last = new Lookup(dims.clone(), conv.clone(), algo, prepared[path]);
         return prepared[path];
     }
+
+    /**
+     * The prepared buffer of the last call's shapes where these are the same (a layer runs on one
+     * shape call after call), else null: the path and its size are then not asked of the native
+     * library again (two native calls a forward, ~0.8 µs with cold caches).
+     */
+    Tensor lastPrepared(long[] dims, long[] conv, int algo) {
+        Lookup l = last;
+        return l != null && l.algo == algo && Arrays.equals(l.dims, dims) && Arrays.equals(l.conv, conv) ? l.prepared : null;
+    }
+
+    private record Lookup(long[] dims, long[] conv, int algo, Tensor prepared) {
+    }
+
+    private volatile Lookup last;
 
     /** Frees the prepared buffers (waits for running calls); idempotent. The caller's tensors stay open. */
     @Override
@@ -232,6 +251,7 @@ public final class PreparedConv2d implements AutoCloseable {
             if (closed) return;
             closed = true;
             synchronized (this) {
+                last = null;
                 for (int i = 0; i < prepared.length; i++) {
                     if (prepared[i] != null) prepared[i].close();
                     prepared[i] = null;

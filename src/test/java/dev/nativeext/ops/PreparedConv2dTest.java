@@ -113,6 +113,10 @@ class PreparedConv2dTest {
                     }
                 }
             }
+            // the same plane on another path: the buffer of the last call's shapes is not reused
+            try (Tensor x = t(dt, large.x(), 1, 20, large.h(), large.w()); Tensor y = pc.run(x, null, true, null, Conv2d.Algo.GEMM)) {
+                assertArrayEquals(large.run(dt, 11, Conv2d.Algo.GEMM), values(y), 0.0, "GEMM after Winograd on one plane");
+            }
             assertSame(pc, pc.prepareFor(50, 50));
         }
     }

@@ -148,4 +148,22 @@ class TensorTest {
         HostMemoryPool.trim();
         assertEquals(0, HostMemoryPool.cachedBytes());
     }
+
+    @Test
+    void blocksFrom64KiBAreKeptAndSmallerOnesFreed() {
+        HostMemoryPool.trim();
+        long address;
+        try (Tensor a = Tensor.empty(DType.FLOAT32, Device.CPU, 16 * 1024)) {   // 64 KiB: a 7x7 activation's size class
+            address = a.address();
+        }
+        assertTrue(HostMemoryPool.cachedBytes() >= 64L << 10, "the 64 KiB block is kept");
+        try (Tensor b = Tensor.empty(DType.FLOAT32, Device.CPU, 16 * 1024)) {
+            assertEquals(address, b.address(), "the same block serves the next tensor of that size");
+        }
+        HostMemoryPool.trim();
+        try (Tensor c = Tensor.empty(DType.FLOAT32, Device.CPU, 16 * 1024 - 64)) {
+            assertTrue(c.address() != 0);
+        }
+        assertEquals(0, HostMemoryPool.cachedBytes(), "a block under 64 KiB goes back to malloc");
+    }
 }
