@@ -66,7 +66,7 @@ public final class TorchvisionResNet implements AutoCloseable {
         stages.forEach(Stage::prepare);
         closeFc();
         long[] s = fcWeight.shape();
-        fcWeight4 = Layers.reshape(fcWeight.value(), s[0], s[1], 1, 1);
+        fcWeight4 = fcWeight.value().reshape(s[0], s[1], 1, 1);
         fc = NnOps.prepareConv2d(fcWeight4, fcBias.value(), Conv2d.Params.of(1, 0, 1, 1), null, null);
     }
 
@@ -82,7 +82,7 @@ public final class TorchvisionResNet implements AutoCloseable {
         long t0 = System.nanoTime();
         try (Tensor pooled = NnOps.globalAvgPool2d(x);
              Tensor logits = NnOps.conv2d(fc, pooled, null, false)) {
-            Tensor out = Layers.reshape(logits, logits.shape(0), logits.shape(1));
+            Tensor out = logits.reshape(logits.shape(0), logits.shape(1));
             long nanos = System.nanoTime() - t0;   // before the description is built (that is the profiler's time)
             if (profile != null) profile.recordStep(fcWeight, "avgpool + fc " + fcWeight.shape()[1] + "->" + fcWeight.shape()[0], 2.0 * logits.shape(0) * logits.shape(1) * fcWeight.shape()[1], nanos);
             return out;

@@ -150,6 +150,20 @@ class TensorTest {
     }
 
     @Test
+    void reshapeCopiesTheElementsIntoTheNewShape() {
+        try (Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 6, 1, 1); Tensor y = x.reshape(2, 3)) {
+            assertArrayEquals(new long[] {2, 3}, y.shape());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, y.toFloatArray());
+            assertTrue(y.address() != x.address(), "a copy: each tensor owns its storage");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.reshape(4, 2));
+            assertTrue(e.getMessage().startsWith("reshape: shape [4, 2] holds 8 elements"), e.getMessage());
+        }
+        Tensor closed = Tensor.of(new float[] {1}, 1);
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.reshape(1, 1));
+    }
+
+    @Test
     void blocksFrom64KiBAreKeptAndSmallerOnesFreed() {
         HostMemoryPool.trim();
         long address;
