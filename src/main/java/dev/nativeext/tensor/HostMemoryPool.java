@@ -24,9 +24,15 @@ final class HostMemoryPool {
      */
     static final long MIN_BYTES = 64L << 10;
     private static final long MAX_BYTES = Long.getLong("nativeext.hostPool.mb", 1024) << 20;
+    /**
+     * Blocks under 1 MiB are kept up to this many bytes of them: sizes that vary from call to
+     * call (ROI features, [N, 256, 7, 7] at 50 KiB a box) would otherwise fill the whole budget
+     * with blocks no later tensor matches; a model's repeating shapes need a few MiB.
+     */
+    static final long SMALL_BYTES = 1L << 20, SMALL_MAX = 64L << 20;
 
     private static final Map<Long, ArrayDeque<Pointer>> FREE = new HashMap<>();
-    private static long cached;
+    private static long cached, cachedSmall;
 
     /**
      * Host bytes held by live tensors, and the most they may hold: {@code -Dnativeext.hostMemory.mb}
@@ -86,6 +92,7 @@ final class HostMemoryPool {
         ArrayDeque<Pointer> q = FREE.get(size);
         if (q != null && !q.isEmpty()) {
             cached -= size;
+            if (size < SMALL_BYTES) cachedSmall -= size;
             return q.pop();
         }
         return null;
@@ -94,9 +101,11 @@ final class HostMemoryPool {
     /** Keeps {@code block} for reuse, or frees it when the pool is full or the block small. */
     static void give(Pointer block, long size) {
         synchronized (HostMemoryPool.class) {
-            if (size >= MIN_BYTES && cached + size <= MAX_BYTES) {
+            boolean small = size < SMALL_BYTES;
+            if (size >= MIN_BYTES && cached + size <= MAX_BYTES && (!small || cachedSmall + size <= SMALL_MAX)) {
                 FREE.computeIfAbsent(size, s -> new ArrayDeque<>()).push(block);
                 cached += size;
+                if (small) cachedSmall += size;
                 return;
             }
         }
@@ -108,6 +117,7 @@ final class HostMemoryPool {
         FREE.values().forEach(q -> q.forEach(Pointer::free));
         FREE.clear();
         cached = 0;
+        cachedSmall = 0;
     }
 
     static synchronized long cachedBytes() {

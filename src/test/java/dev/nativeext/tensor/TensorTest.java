@@ -180,4 +180,21 @@ class TensorTest {
         }
         assertEquals(0, HostMemoryPool.cachedBytes(), "a block under 64 KiB goes back to malloc");
     }
+
+    @Test
+    void blocksUnder1MiBAreKeptUpTo64MiBOfThem() {
+        HostMemoryPool.trim();
+        // 100 tensors of distinct sizes just under 1 MiB (as ROI features of varying box counts): 100 MiB of blocks
+        java.util.List<Tensor> live = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) live.add(Tensor.empty(DType.UINT8, Device.CPU, (1 << 20) - 1024 - 64 * i));
+        live.forEach(Tensor::close);
+        long kept = HostMemoryPool.cachedBytes();
+        assertTrue(kept <= HostMemoryPool.SMALL_MAX && kept > HostMemoryPool.SMALL_MAX - (1 << 20), "kept " + kept + " bytes");
+        try (Tensor big = Tensor.empty(DType.UINT8, Device.CPU, 2 << 20)) {
+            assertTrue(big.address() != 0);
+        }
+        assertEquals(kept + (2 << 20) + 64, HostMemoryPool.cachedBytes(), "a block of 1 MiB and more still fits the whole budget");
+        HostMemoryPool.trim();
+        assertEquals(0, HostMemoryPool.cachedBytes());
+    }
 }
