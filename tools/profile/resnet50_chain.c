@@ -67,8 +67,7 @@ static int nran;
 #ifdef NE_POOL_PROFILE
 /* ne_parallel.h's report of each pooled call, summed per layer over all passes (TSC cycles) */
 static uint64_t pool_idle, layer_idle[64];
-void ne_pool_profile(uint64_t wall, uint64_t idle) {
-    (void) wall;
+void ne_pool_profile(uint64_t idle) {
     pool_idle += idle;
 }
 #endif
@@ -150,7 +149,7 @@ static double pass(float* logits) {
 
 #ifdef NE_CHAIN_JNI
 /* The chain as a JNI library for tools/profile/ChainVsJava.java, which alternates it with the
- * Java forward in one JVM (see the build line there). */
+ * Java forward in one JVM (built by tools/profile/chain-vs-java.sh). */
 #include <jni.h>
 JNIEXPORT void JNICALL Java_ChainVsJava_build(JNIEnv* env, jclass cls, jint th) {
     (void) env, (void) cls;

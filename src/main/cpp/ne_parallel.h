@@ -48,10 +48,10 @@ typedef struct {
 } ne_task;
 
 #ifdef NE_POOL_PROFILE
-/* Built with -DNE_POOL_PROFILE (tools/profile/resnet50_chain.c): each call on the pool reports its
- * wall time and the time its threads spent waiting at its join (the sum over its tasks of wall
- * minus the task's own time), in TSC cycles, to this function, which the profile driver defines. */
-void ne_pool_profile(uint64_t wall, uint64_t idle);
+/* Built with -DNE_POOL_PROFILE (tools/profile/resnet50_chain.c): each call on the pool reports the
+ * time its threads spent waiting at its join (the sum over its tasks of the call's wall time
+ * minus the task's own), in TSC cycles, to this function, which the profile driver defines. */
+void ne_pool_profile(uint64_t idle);
 #endif
 
 static inline void* ne_task_run(void* p) {
@@ -299,7 +299,7 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
         const uint64_t wall = __builtin_ia32_rdtsc() - t0;
         uint64_t idle = 0;
         for (int32_t i = 0; i < threads; i++) idle += wall > tasks[i].busy ? wall - tasks[i].busy : 0;
-        ne_pool_profile(wall, idle);
+        ne_pool_profile(idle);
 #else
         ne_pool_run(p, tasks, threads);
 #endif

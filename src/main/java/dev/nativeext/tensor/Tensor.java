@@ -277,19 +277,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("reshape: shape " + Arrays.toString(shape) + " holds " + n + " elements, but " + describe()
                     + " has " + numel);
         }
-        Tensor t = empty(dtype, device(), shape);
-        try (InFlight held = InFlight.of(this)) {
-            if (bytes() > 0 && device().isCuda()) {
-                Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), cudart.cudaMemcpyDeviceToDevice),
-                        "cudaMemcpy for reshape");
-            } else if (bytes() > 0) {
-                org.bytedeco.javacpp.Pointer.memcpy(t.storage.pointer(), storage.pointer(), bytes());
-            }
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-        return t;
+        return copyInto(empty(dtype, device(), shape), device().isCuda() ? cudart.cudaMemcpyDeviceToDevice : -1, "cudaMemcpy for reshape");
     }
 
     /** This tensor on {@code device}: itself when already there, else a copy. */
@@ -297,12 +285,22 @@ public final class Tensor implements AutoCloseable {
         if (device == null) throw new IllegalArgumentException("to: device is null; expected Device.CPU or Device.cuda(i)");
         checkOpen();
         if (device.equals(device())) return this;
-        Tensor t = empty(dtype, device, shape);
         int kind = device().isCuda() && device.isCuda() ? cudart.cudaMemcpyDeviceToDevice
                 : device.isCuda() ? cudart.cudaMemcpyHostToDevice : cudart.cudaMemcpyDeviceToHost;
+        return copyInto(empty(dtype, device, shape), kind, "cudaMemcpy to " + device);
+    }
+
+    /**
+     * t (new, as many bytes as this) holding this tensor's bytes: cudaMemcpy of {@code kind}, or a
+     * host memcpy where kind is -1 (what names the cudaMemcpy in its error); t is closed if the
+     * copy fails.
+     */
+    private Tensor copyInto(Tensor t, int kind, String what) {
         try (InFlight held = InFlight.of(this)) {
-            if (bytes() > 0) {
-                Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), "cudaMemcpy to " + device);
+            if (bytes() > 0 && kind >= 0) {
+                Cuda.check(cudart.cudaMemcpy(t.storage.pointer(), storage.pointer(), bytes(), kind), what);
+            } else if (bytes() > 0) {
+                org.bytedeco.javacpp.Pointer.memcpy(t.storage.pointer(), storage.pointer(), bytes());
             }
         } catch (RuntimeException e) {
             t.close();
