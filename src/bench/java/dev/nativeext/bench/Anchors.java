@@ -93,6 +93,7 @@ final class Anchors {
         return new Runner() {
             @Override
             public void run() {
+                opencv_core.setNumThreads(threads);   /* process-wide: another runner may have set its own */
                 net.setInput(in);
                 try (MatVector outs = new MatVector()) {
                     net.forward(outs, names);

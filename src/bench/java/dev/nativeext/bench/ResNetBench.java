@@ -168,18 +168,18 @@ public final class ResNetBench {
         }
     }
 
-    /** Our forward pass at {@code threads} threads (set when the runner is made), on its own input. */
+    /** Our forward pass at {@code threads} threads (set before each pass), on its own input. */
     interface Ours {
         Anchors.Runner runner(int threads);
     }
 
     /** A runner of {@code forward} on a tensor of {@code x}, with {@code threads} threads; closing it frees the input. */
     static Anchors.Runner forwardRunner(int threads, float[] x, long[] shape, java.util.function.Consumer<Tensor> forward) {
-        CpuOptions.setThreads(threads);
         Tensor in = Tensor.of(x, shape);
         return new Anchors.Runner() {
             @Override
             public void run() {
+                CpuOptions.setThreads(threads);   /* a process-wide setting: the other thread count's runner takes turns */
                 forward.accept(in);
             }
 
@@ -192,27 +192,42 @@ public final class ResNetBench {
 
     /**
      * nativeext, ONNX Runtime and OpenCV on the same graph, weights and input, at 1 and 2 threads:
-     * {@code warmup} untimed runs each, then {@code rounds} rounds in which each runs
-     * {@code perRound} timed passes in turn (see {@link BenchUtil#interleavedMinMedianMillis}).
+     * {@code warmup} untimed runs each, then {@code rounds} rounds in which each of the six
+     * (contender, thread count) runs {@code perRound} timed passes in turn (see
+     * {@link BenchUtil#interleavedMinMedianMillis}). One thread and two take turns in the same
+     * rounds, so that the two-thread speedup (issue 13: at least 1.8x) compares passes from the
+     * same spells of this shared host; measured in two blocks one after the other, the host's
+     * drift between them moved the ratio by more than a tenth (resnet50: 1.65-1.88x in eight runs).
      */
     static void compare(PrintStream out, String title, byte[] model, float[] x, long[] shape, int warmup, int rounds, int perRound,
                         Ours ours) throws OrtException {
-        out.printf("[%s] ONNX model %.1f MB; %d rounds of %d pass(es) each, the three contenders taking turns%n", title,
-                model.length / 1e6, rounds, perRound);
-        for (int threads : new int[] {1, 2}) {
-            double[][] r;
-            try (Anchors.Runner ne = ours.runner(threads); Anchors.Runner ort = Anchors.ortRunner(model, x, shape, threads);
-                 Anchors.Runner cv = Anchors.opencvRunner(model, x, shape, threads)) {
-                r = BenchUtil.interleavedMinMedianMillis(warmup, rounds, perRound, List.of(ne, ort, cv));
+        out.printf("[%s] ONNX model %.1f MB; %d rounds of %d pass(es) each, the three contenders at 1 and 2 threads taking turns%n",
+                title, model.length / 1e6, rounds, perRound);
+        int[] threadCounts = {1, 2};
+        List<Anchors.Runner> runners = new ArrayList<>();
+        double[][] r;
+        try {
+            for (int threads : threadCounts) {
+                runners.add(ours.runner(threads));
+                runners.add(Anchors.ortRunner(model, x, shape, threads));
+                runners.add(Anchors.opencvRunner(model, x, shape, threads));
             }
-            double[] ne = r[0], ort = r[1], cv = r[2];
+            r = BenchUtil.interleavedMinMedianMillis(warmup, rounds, perRound, runners);
+        } finally {
+            for (Anchors.Runner runner : runners) runner.close();
+        }
+        for (int i = 0; i < threadCounts.length; i++) {
+            int threads = threadCounts[i];
+            double[] ne = r[3 * i], ort = r[3 * i + 1], cv = r[3 * i + 2];
             out.printf("[%s] nativeext, %d thread(s): min %.1f ms, median %.1f ms%n", title, threads, ne[0], ne[1]);
             out.printf("[%s] ONNX Runtime, %d thread(s): min %.1f ms, median %.1f ms; nativeext/ORT (min) %.2f%n", title, threads, ort[0],
                     ort[1], ne[0] / ort[0]);
             out.printf("[%s] OpenCV DNN, %d thread(s): min %.1f ms, median %.1f ms; nativeext/OpenCV (min) %.2f%n", title, threads, cv[0],
                     cv[1], ne[0] / cv[0]);
-            out.printf("[%s] peak RSS of the process so far %.0f MiB%n", title, BenchUtil.peakRssMb());
         }
+        out.printf("[%s] 2 threads vs 1 (min over the same rounds): nativeext %.2fx, ONNX Runtime %.2fx, OpenCV DNN %.2fx%n", title,
+                r[0][0] / r[3][0], r[1][0] / r[4][0], r[2][0] / r[5][0]);
+        out.printf("[%s] peak RSS of the process so far %.0f MiB (all six runners loaded)%n", title, BenchUtil.peakRssMb());
     }
 
     /** An ONNX graph written from a module tree's parameters (PyTorch names). */
