@@ -22,6 +22,8 @@
  *       src/main/cpp/ne_status.c -lm -ldl -lpthread
  *   [LAYERS=1] [NE_FLUSH_MB=n] /tmp/resnet50_chain THREADS REPS [ISA]   (ISA 0 auto, 3 AVX-512, 4 AMX)
  *   (-DNE_POOL_PROFILE on the gcc line: the joins' waits)
+ * Built with NE_CHAIN_LIB it is a shared library that tools/profile/chain-ab.sh loads twice, from
+ * two trees, to A/B a change pass by pass in one process.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -147,7 +149,22 @@ static double pass(float* logits) {
     return ms_now() - t0;
 }
 
-#ifdef NE_CHAIN_JNI
+#if defined(NE_CHAIN_LIB)
+/* The chain as a plain shared library for tools/profile/chain_ab.c, which loads two builds of it
+ * (two trees of ne_conv2d_cpu.c) and alternates them pass by pass (tools/profile/chain-ab.sh). */
+__attribute__((visibility("default"))) void chain_build(int th) {
+    threads = th, isa = 0;
+    build();
+}
+/* One forward; its wall time in ms, and each layer's in ms[0, *layers). */
+__attribute__((visibility("default"))) double chain_pass(double* ms, int* layers) {
+    static float logits[1000];
+    const double t = pass(logits);
+    memcpy(ms, times, sizeof(double) * (size_t) nran);
+    *layers = nran;
+    return t;
+}
+#elif defined(NE_CHAIN_JNI)
 /* The chain as a JNI library for tools/profile/ChainVsJava.java, which alternates it with the
  * Java forward in one JVM (built by tools/profile/chain-vs-java.sh). */
 #include <jni.h>
