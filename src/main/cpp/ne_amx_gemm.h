@@ -461,9 +461,15 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
     const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
     if (a_bytes > ne_amx_b_bytes(k, n)) {
         float* part = (float*) ((char*) work + ne_amx_b_room(k, n));
-        /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in ~768 KiB */
+        /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in
+         * ~768 KiB; all of k in one range where that takes at most a quarter more (L2 is 2 MiB on
+         * every AMX core). A second range costs each block a store and reload of its partial sums
+         * and a second stream of A's next block. 1024->256 on 14x14 on two threads, the thread with
+         * 7 column tiles (kr 28 of 32 k blocks) against the one with 6 (kr 32): tile loop 218-221
+         * vs 168-170 us, 1.3x for 7/6 of the tiles. */
         int64_t kr = 768 / (6 + 3 * NT);
         if (kr < 4) kr = 4;
+        if (KB * 4 <= kr * 5) kr = KB;
         odd |= ne_amx_pack_b(b, ldb, k, 0, n, W);
         ne_amx_configure();
         const int64_t pairs = (NT + 1) / 2, blocks = (i1 - i0 + 31) / 32;

@@ -44,7 +44,8 @@ class Conv2dAmxTest {
             Case.random(108, 1, 40, 7, 7, 70, 3, 3, p(1, 1, 1, 1)),       // 3x3 on 7x7
             Case.random(109, 1, 8, 15, 31, 8, 3, 3, p(2, 1, 1, 2)),       // groups 2
             Case.random(110, 1, 6, 11, 13, 7, 5, 5, p(1, 2, 2, 1)),       // dilation 2, 5x5
-            Case.random(111, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1))};     // one position per image
+            Case.random(111, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1)),      // one position per image
+            Case.random(112, 1, 1200, 10, 10, 120, 1, 1, p(1, 0, 1, 1))}; // A outweighs B: k in 2 ranges on one thread, 1 on two
     }
 
     static void withIsa(CpuOptions.Isa isa, int threads) {
