@@ -328,7 +328,7 @@ NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, i
     } while (0)
 
 /* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over k blocks
- * kb0 <= kb < kb1 of KB (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or
+ * kb0 <= kb < kb1 of A's KB a tile (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or
  * panel, and C's column j of the block is c's column cj + 16 t + j. The four C tiles start from
  * zero, or from `from` (their partial sums, 4 tiles of 16 x 16, stored by the previous k range),
  * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
@@ -445,20 +445,35 @@ static inline int64_t ne_amx_work_bytes(int64_t k, int64_t n) {
  * all columns (partial sums kept in the work buffer), so that A is read from memory once. Else B
  * is packed a 32-column panel at a time, each panel used by every row block while in L1/L2, and
  * A stays in L2. Either way each element of C is summed over k in the same order. */
+NE_AMX_TARGET static void ne_amx_gemm_f32_part(const void* pa, int64_t m, int64_t kfull, int64_t kb_lo, int64_t k, int64_t i0,
+                                               int64_t i1, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
+                                               void* work);
+
 NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, int64_t i0, int64_t i1,
                                           const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
                                           void* work) {
-    const uint16_t* A = (const uint16_t*) ((const char*) pa + 64);
+    ne_amx_gemm_f32_part(pa, m, k, 0, k, i0, i1, b, ldb, n, c, ldc, work);
+}
+
+/* ne_amx_gemm_f32 over part of k: A prepared as m x kfull, of which the k columns from kb_lo * 32
+ * on (k blocks [kb_lo, kb_lo + ne_amx_kblocks(k)), B holding those k rows; work
+ * ne_amx_work_bytes(k, n)): C = that part of the sum, each element in the same order as the k
+ * blocks run in the whole product. */
+NE_AMX_TARGET static void ne_amx_gemm_f32_part(const void* pa, int64_t m, int64_t kfull, int64_t kb_lo, int64_t k, int64_t i0,
+                                               int64_t i1, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
+                                               void* work) {
+    const int64_t KS = ne_amx_kblocks(kfull);   /* A's k blocks per m tile: its stride */
+    const uint16_t* A = (const uint16_t*) ((const char*) pa + 64) + kb_lo * NE_AMX_PIECES * NE_AMX_TILE;
     int64_t odd;   /* an odd input: A's flag, then B's */
     memcpy(&odd, pa, sizeof odd);
     uint16_t* W = (uint16_t*) work;
     const int64_t KB = ne_amx_kblocks(k), NT = ne_amx_tiles(n);
-    const int64_t as = KB * NE_AMX_PIECES * NE_AMX_TILE;   /* one m tile of A */
+    const int64_t as = KS * NE_AMX_PIECES * NE_AMX_TILE;   /* one m tile of A */
     float buf[256] __attribute__((aligned(64)));
-    const ne_amx_src src = {A, KB, k, b, ldb};
+    const ne_amx_src src = {A, KS, k, b, ldb};
     if (i1 > m) i1 = m;
     if (i1 <= i0 || n <= 0) return;
-    const int64_t a_bytes = ne_amx_tiles(i1 - i0) * as * 2;
+    const int64_t a_bytes = ne_amx_tiles(i1 - i0) * KB * NE_AMX_PIECES * NE_AMX_TILE * 2;   /* the part this call streams */
     if (a_bytes > ne_amx_b_bytes(k, n)) {
         float* part = (float*) ((char*) work + ne_amx_b_room(k, n));
         /* k blocks per range: a range's A (2 x 3 KiB per block) and B (3 KiB per tile and block) in
@@ -511,7 +526,7 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
                     ahead.p1 = ni + 16 < i1 ? na + as * 2 : NULL;
                     ahead.step = ((L + passes - 1) / passes / (kb1 - kb0) + 63) / 64 * 64;
                 }
-                ne_amx_block(A + (i / 16) * as, KB, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf,
+                ne_amx_block(A + (i / 16) * as, KS, kb0, kb1, i + 16 < i1, W, NT, t, t + 1 < NT, c, ldc, i, 0, i1, n, buf,
                              t == 0, kb0 > 0 ? pt : NULL, kb1 < KB ? pt : NULL, NULL, slice ? &ahead : NULL);
             }
             if (k_outer) {
@@ -542,7 +557,7 @@ NE_AMX_TARGET static void ne_amx_gemm_f32(const void* pa, int64_t m, int64_t k, 
                 job.slice = (job.end + steps - 1) / steps;
             }
             for (int64_t i = i0; i < i1; i += 32)
-                ne_amx_block(A + (i / 16) * as, KB, 0, KB, i + 16 < i1, panel[p], ne_amx_tiles(nb), 0, nb > 16, c,
+                ne_amx_block(A + (i / 16) * as, KS, 0, KB, i + 16 < i1, panel[p], ne_amx_tiles(nb), 0, nb > 16, c,
                              ldc, i, j, i1, n, buf, 0, NULL, NULL, &job, NULL);
             ne_amx_pack_step(&job);   /* whatever is left */
             job.slice = job.end;

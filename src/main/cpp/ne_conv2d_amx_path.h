@@ -17,7 +17,12 @@
  * per output row (ne_c2_epilogue with scale 1: the bits of sum + t + r), so that a residual that
  * is the output itself is read before it is written. Every element of C is one kernel call's
  * sum over all of K in a fixed order, whatever rows and columns the call covers: bit-identical
- * for any thread count (and so the items may follow the thread count). */
+ * for any thread count (and so the items may follow the thread count).
+ * The k-split route (ne_c2_amx_ksplit, by the shapes: 1x1s whose weights outweigh their input on
+ * small planes, ResNet's 1024->256 and 1024->512 on 14x14) sums each half of K over all of C
+ * (one ne_amx_gemm_f32_part call per half and row block), then adds the halves in the epilogue:
+ * C = part 0 + part 1 for any thread count. Two threads, chain-ab.sh (500 pairs each way):
+ * resnet50's forward -0.58 ms (19 ms); one thread unchanged. */
 
 #if NE_AMX_BUILT
 
@@ -44,6 +49,8 @@ typedef struct {
     float* shared;   /* NULL, or image b's, group gr's B [K][hwo], built once for all its items */
     int64_t sb, sgr; /* the image and group `shared` holds */
     int64_t item0;   /* the first item of this ne_parallel_for */
+    int64_t kb_mid;  /* the k-split route (ne_c2_amx_ksplit): part 0 is k blocks [0, kb_mid), part 1 the rest */
+    float* parts;    /* its two partial sums [2][C_out][hwo] */
 } ne_c2_amx_ctx;
 
 /* Rows [k0, k1) of B [K][n] for the output positions [p0, p0 + n) of image b, group gr, at
@@ -111,6 +118,63 @@ static int32_t ne_c2_amx_range(void* p, int64_t begin, int64_t end) {
     return NE_OK;
 }
 
+/* The k-split route (ne_c2_amx_ksplit): item (part, row block) sums its part of k for its rows
+ * of C over every position into parts + part * cout * hwo. */
+static int32_t ne_c2_amx_kpart_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
+    const ne_c2_geom* g = c->g;
+    const int64_t hw = g->h * g->w, hwo = g->ho * g->wo, kmid = 32 * c->kb_mid;
+    void* work = ne_c2_scratch((size_t) ne_amx_work_bytes(kmid > c->K - kmid ? kmid : c->K - kmid, hwo));
+    if (!work) return NE_ERR_OUT_OF_MEMORY;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t part = item / c->mblocks, mblk = item % c->mblocks;
+        const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout ? o0 + c->mrows : g->cout;
+        const int64_t k0 = part ? kmid : 0, k1 = part ? c->K : kmid;
+        if (o0 < o1)
+            ne_amx_gemm_f32_part(c->A, g->cout, c->K, k0 / 32, k1 - k0, o0, o1, c->in + k0 * hw, hw, hwo,
+                                 c->parts + part * g->cout * hwo, hwo, work);
+    }
+    ne_c2_scratch_free(work);
+    return NE_OK;
+}
+
+/* y = relu(((a + b) + t) + r) over n elements (r may be NULL; y may be r): ne_c2_epilogue's
+ * operations, with scale 1, on the sum of the two parts (v < 0 ? 0 : v keeps NaN and -0). */
+NE_AMX_TARGET static void ne_c2_ksum_row(float* y, const float* a, const float* b, const float* r, int64_t n, float t,
+                                         int32_t relu) {
+    const __m512 tv = _mm512_set1_ps(t), zero = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)), tv);
+        if (r) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r + i));
+        if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
+        _mm512_mask_storeu_ps(y + i, m, v);
+    }
+}
+
+/* Output rows [begin, end) of the k-split route: out = relu(((part 0 + part 1) + t) + res). */
+static int32_t ne_c2_amx_ksum_range(void* p, int64_t begin, int64_t end) {
+    const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
+    const int64_t hwo = c->g->ho * c->g->wo;
+    const float* p1 = c->parts + c->g->cout * hwo;
+    for (int64_t o = begin; o < end; o++) {
+        ne_c2_ksum_row(c->out + o * hwo, c->parts + o * hwo, p1 + o * hwo, c->res ? c->res + o * hwo : NULL, hwo, c->t[o], c->relu);
+    }
+    return NE_OK;
+}
+
+/* Whether a 1x1 stride-1 layer of one image and group sums k in two parts, each over every
+ * position, rather than splitting the positions: by the shapes only (the bits are those of two
+ * part sums added, for any thread count). Where the weights outweigh the input (ResNet's 1x1s
+ * with 1024+ input channels on 14x14 and 7x7, the fc) two threads then each stream half of them
+ * (the positions split had each stream all of them) and read the half of the input channels the
+ * previous layer's row split left in their own cache; the column tiles of a plane (13 on 14x14,
+ * 6 against 7 in the positions split) need not be shared out. */
+static int ne_c2_amx_ksplit(const ne_c2_geom* g, int64_t K, int mode) {
+    const int64_t hwo = g->ho * g->wo;
+    return mode == 0 && g->n * g->groups == 1 && hwo <= 256 && K >= 512 && ne_amx_a_bytes(g->cout, K) > K * hwo * 4;
+}
+
 static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,
                                  const float* res, int32_t relu, float* out, int32_t threads) {
     ne_c2_amx_ctx c;
@@ -122,6 +186,19 @@ static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const cha
     const int pointwise = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     c.mode = pointwise && g->sh == 1 && g->sw == 1 ? 0 : pointwise ? 1 : 2;
     const int64_t hwo = g->ho * g->wo;
+    if (ne_c2_amx_ksplit(g, c.K, c.mode)) {
+        /* two parts of k, each in as many row blocks (of 32+ rows) as half the threads */
+        const int64_t T = threads < 2 ? 1 : threads > NE_MAX_THREADS ? NE_MAX_THREADS / 2 : (threads + 1) / 2;
+        c.kb_mid = (ne_amx_kblocks(c.K) + 1) / 2;
+        c.mrows = ((g->cout + T - 1) / T + 31) / 32 * 32;
+        c.mblocks = (g->cout + c.mrows - 1) / c.mrows;
+        c.parts = (float*) ne_c2_scratch((size_t) (2 * g->cout * hwo) * sizeof(float));
+        if (!c.parts) return NE_ERR_OUT_OF_MEMORY;
+        int32_t s = ne_parallel_for(2 * c.mblocks, threads, ne_c2_amx_kpart_range, &c);
+        if (s == NE_OK) s = ne_parallel_for(g->cout, threads, ne_c2_amx_ksum_range, &c);
+        ne_c2_scratch_free(c.parts);
+        return s;
+    }
     /* Items: chunks of about `target` positions; where they are few (small planes, or one
      * image on several threads) a multiple of the thread count of them, by splitting the
      * output channels (into blocks of 32+ rows: two of the kernel's 16-row tiles) where the
