@@ -18,11 +18,12 @@
  * is the output itself is read before it is written. Every element of C is one kernel call's
  * sum over all of K in a fixed order, whatever rows and columns the call covers: bit-identical
  * for any thread count (and so the items may follow the thread count).
- * The k-split route (ne_c2_amx_ksplit, by the shapes: 1x1s whose weights outweigh their input on
- * small planes, ResNet's 1024->256 and 1024->512 on 14x14) sums each half of K over all of C
- * (one ne_amx_gemm_f32_part call per half and row block), then adds the halves in the epilogue:
- * C = part 0 + part 1 for any thread count. Two threads, chain-ab.sh (500 pairs each way):
- * resnet50's forward -0.58 ms (19 ms); one thread unchanged. */
+ * The k-split route (ne_c2_amx_ksplit, by the shapes: weights that outweigh their input on small
+ * planes, ResNet's 1024->256 and 1024->512 on 14x14 and its 3x3/2 28->14) sums each half of K
+ * over all of C (one ne_amx_gemm_f32_part call per half and row block, the im2col rows of its half
+ * built by the item), then adds the halves in the epilogue: C = part 0 + part 1 for any thread
+ * count. Two threads, chain-ab.sh (500 pairs each way): resnet50's forward -0.58 ms (19 ms) with
+ * the 1x1s, -0.08 more with the 3x3/2; one thread unchanged. */
 
 #if NE_AMX_BUILT
 
@@ -124,15 +125,24 @@ static int32_t ne_c2_amx_kpart_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
     const ne_c2_geom* g = c->g;
     const int64_t hw = g->h * g->w, hwo = g->ho * g->wo, kmid = 32 * c->kb_mid;
-    void* work = ne_c2_scratch((size_t) ne_amx_work_bytes(kmid > c->K - kmid ? kmid : c->K - kmid, hwo));
+    const int64_t kmax = kmid > c->K - kmid ? kmid : c->K - kmid, wb = ne_c2_up64(ne_amx_work_bytes(kmax, hwo));
+    /* the GEMM's work buffer, then (gathered or im2col B) the part's rows of B */
+    char* work = (char*) ne_c2_scratch((size_t) (wb + (c->mode == 0 ? 0 : kmax * hwo * 4)));
     if (!work) return NE_ERR_OUT_OF_MEMORY;
+    float* bbuf = (float*) (work + wb);
+    int64_t built = -1;   /* the part whose B bbuf holds */
     for (int64_t item = begin; item < end; item++) {
         const int64_t part = item / c->mblocks, mblk = item % c->mblocks;
         const int64_t o0 = mblk * c->mrows, o1 = o0 + c->mrows < g->cout ? o0 + c->mrows : g->cout;
         const int64_t k0 = part ? kmid : 0, k1 = part ? c->K : kmid;
-        if (o0 < o1)
-            ne_amx_gemm_f32_part(c->A, g->cout, c->K, k0 / 32, k1 - k0, o0, o1, c->in + k0 * hw, hw, hwo,
-                                 c->parts + part * g->cout * hwo, hwo, work);
+        if (o0 >= o1) continue;
+        const float* B = c->in + k0 * hw;
+        if (c->mode != 0) {
+            if (built != part) ne_c2_amx_build_b(c, 0, 0, 0, hwo, k0, k1, bbuf);
+            built = part, B = bbuf;
+        }
+        ne_amx_gemm_f32_part(c->A, g->cout, c->K, k0 / 32, k1 - k0, o0, o1, B, c->mode == 0 ? hw : hwo, hwo,
+                             c->parts + part * g->cout * hwo, hwo, work);
     }
     ne_c2_scratch_free(work);
     return NE_OK;
@@ -163,16 +173,19 @@ static int32_t ne_c2_amx_ksum_range(void* p, int64_t begin, int64_t end) {
     return NE_OK;
 }
 
-/* Whether a 1x1 stride-1 layer of one image and group sums k in two parts, each over every
- * position, rather than splitting the positions: by the shapes only (the bits are those of two
- * part sums added, for any thread count). Where the weights outweigh the input (ResNet's 1x1s
- * with 1024+ input channels on 14x14 and 7x7, the fc) two threads then each stream half of them
- * (the positions split had each stream all of them) and read the half of the input channels the
- * previous layer's row split left in their own cache; the column tiles of a plane (13 on 14x14,
- * 6 against 7 in the positions split) need not be shared out. */
+/* Whether a layer of one image and group sums k in two parts, each over every position, rather
+ * than splitting the positions: by the shapes only (the bits are those of two part sums added,
+ * for any thread count). Where the weights outweigh the input on a small plane (ResNet's 1x1s
+ * with 1024 input channels on 14x14, its 3x3/2 256 28->14) two threads then each stream half of
+ * them (the positions split had each stream all of them) and, for a 1x1, read the half of the
+ * input channels the previous layer's row split left in their own cache; the column tiles of a
+ * plane (13 on 14x14, 6 against 7 in the positions split) need not be shared out. Two threads,
+ * conv_profile (min of 300): 1024->256 0.222 -> 0.192 ms, 1024->512 0.411 -> 0.363, 3x3/2 256
+ * 28->14 0.589 -> 0.524. Not the strided 1x1s (gathered B: 512->1024/2 0.418 -> 0.451, one
+ * thread 0.78 -> 0.91) nor K < 512 (256->1024 on 14x14: 0.204 -> 0.240). */
 static int ne_c2_amx_ksplit(const ne_c2_geom* g, int64_t K, int mode) {
     const int64_t hwo = g->ho * g->wo;
-    return mode == 0 && g->n * g->groups == 1 && hwo <= 256 && K >= 512 && ne_amx_a_bytes(g->cout, K) > K * hwo * 4;
+    return mode != 1 && g->n * g->groups == 1 && hwo <= 256 && K >= 512 && ne_amx_a_bytes(g->cout, K) > K * hwo * 4;
 }
 
 static int32_t ne_c2_forward_amx(const ne_c2_geom* g, const float* in, const char* prep, const ne_c2_layout* L,

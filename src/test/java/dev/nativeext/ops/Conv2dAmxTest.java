@@ -46,7 +46,8 @@ class Conv2dAmxTest {
             Case.random(110, 1, 6, 11, 13, 7, 5, 5, p(1, 2, 2, 1)),       // dilation 2, 5x5
             Case.random(111, 3, 300, 1, 1, 37, 1, 1, p(1, 0, 1, 1)),      // one position per image
             Case.random(112, 1, 1200, 10, 10, 120, 1, 1, p(1, 0, 1, 1)),  // A outweighs B: k summed in two parts (row blocks on 3 threads)
-            Case.random(113, 1, 2400, 10, 10, 240, 1, 1, p(1, 0, 1, 2))}; // groups 2, A outweighs B: k in 2 ranges on 1 and 2 threads, 1 on 3
+            Case.random(113, 1, 2400, 10, 10, 240, 1, 1, p(1, 0, 1, 2)),  // groups 2, A outweighs B: k in 2 ranges on 1 and 2 threads, 1 on 3
+            Case.random(114, 1, 67, 14, 14, 96, 3, 3, p(2, 1, 1, 1))};    // im2col 3x3/2, k in two parts split inside a channel's taps
     }
 
     static void withIsa(CpuOptions.Isa isa, int threads) {
