@@ -328,7 +328,8 @@ NE_AMX_TARGET static void ne_amx_redo_nonfinite(const ne_amx_src* s, float* c, i
     } while (0)
 
 /* One block of C: rows i, i + 16 (two_m) x columns of B's tiles t, t + 1 (two_n), over k blocks
- * kb0 <= kb < kb1 of A's KB a tile (hh, hm, hl, mm, mh, lh per block); B (nt tiles wide) is a packed B or
+ * kb0 <= kb < kb1 (hh, hm, hl, mm, mh, lh per block; A holds KB k blocks per m tile, its stride
+ * from a0 to the next m tile's a1); B (nt tiles wide) is a packed B or
  * panel, and C's column j of the block is c's column cj + 16 t + j. The four C tiles start from
  * zero, or from `from` (their partial sums, 4 tiles of 16 x 16, stored by the previous k range),
  * and go to C, or to `to` (a later k range continues from there: a float32 store and reload is
