@@ -148,7 +148,7 @@ class Conv2dAmxTest {
     /** A residual that is the output itself (out = relu(conv(x) + out)): the AMX route reads it before writing. */
     @Test
     void residualThatIsTheOutputItself() {
-        for (Case c : new Case[] {cases()[1], cases()[4], cases()[6]}) {
+        for (Case c : new Case[] {cases()[1], cases()[4], cases()[6], cases()[11], cases()[13]}) {   // the last two: the k split
             for (int threads : new int[] {1, 2}) {
                 withIsa(CpuOptions.Isa.AMX, threads);
                 double[] want = c.run(DType.FLOAT32, 12, Conv2d.Algo.GEMM);   // residual (a separate tensor) and ReLU
