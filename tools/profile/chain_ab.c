@@ -7,9 +7,11 @@
  * ms faster in A/A runs (the same tree twice), so chain-ab.sh runs it both ways round; the
  * change is then about the mean of the first run's B - A and minus the second's. Resolution, on
  * the 2-core host (2026-12-05): per-pair differences have quartiles of about +-0.9 ms at two
- * threads, so 500 pairs (40 s) put the median within ~0.1 ms; a change smaller than that (one
- * layer's balance) shows only in the per-layer minima, and there only against the A/A spread
- * (up to +-30 us on some layers at 100 pairs).
+ * threads, so 500 pairs (40 s) put the median within ~0.1 ms; yet a change that left every
+ * partition as it was measured -0.11 ms in two runs (400 and 700 pairs each way), so read whole-
+ * forward effects under ~0.15 ms as unresolved. A change smaller than that (one layer's balance)
+ * shows only in the per-layer minima, and there only against the A/A spread (up to +-30 us on
+ * some layers at 100 pairs).
  *
  * Why: the host's speed drifts by several percent over seconds, so two binaries run one after
  * the other (even alternated by the run) could not resolve a change of 0.1-0.3 ms in a 19 ms
