@@ -2,7 +2,8 @@
 # A/B of a change to conv2d's CPU code on the whole resnet50 chain, in one process
 # (tools/profile/chain_ab.c): builds the working tree's tools/profile/resnet50_chain.c as a shared
 # library (NE_CHAIN_LIB) twice, over the C sources (src/main/cpp, include) of two trees, each a
-# git revision or a directory ("." for the working tree), and runs their forwards in turn. Extra gcc flags for B alone (e.g. -DNE_SOMETHING=1) come from $CFLAGS_B.
+# git revision or a directory ("." for the working tree), and runs their forwards in turn.
+# Extra gcc flags for B alone (e.g. -DNE_SOMETHING=1) come from $CFLAGS_B.
 #   tools/profile/chain-ab.sh REV_A REV_B THREADS PAIRS     e.g. HEAD . 2 200   (LAYERS=1: per layer)
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,7 +27,7 @@ for v in a b; do
     tools/profile/resnet50_chain.c "$tree/src/main/cpp/ne_conv2d_cpu.c" "$tree/src/main/cpp/ne_status.c" -lm -ldl -lpthread
 done
 gcc -std=c99 -O2 -D_GNU_SOURCE -o "$out/chain_ab" tools/profile/chain_ab.c -ldl
-# both ways round: the library loaded second has run ~0.15 ms faster in A/A runs
+# both ways round: the library loaded second ran 0.02-0.16 ms faster in A/A runs
 echo "A = $1, B = $2; loaded A first:"
 "$out/chain_ab" "$out/libchain-a.so" "$out/libchain-b.so" "$3" "$4"
 echo "loaded B first (so here A and B are swapped: the change is minus this line's B - A):"

@@ -148,27 +148,21 @@ static int32_t ne_c2_amx_kpart_range(void* p, int64_t begin, int64_t end) {
     return NE_OK;
 }
 
-/* y = relu(((a + b) + t) + r) over n elements (r may be NULL; y may be r): ne_c2_epilogue's
- * operations, with scale 1, on the sum of the two parts (v < 0 ? 0 : v keeps NaN and -0). */
-NE_AMX_TARGET static void ne_c2_ksum_row(float* y, const float* a, const float* b, const float* r, int64_t n, float t,
-                                         int32_t relu) {
-    const __m512 tv = _mm512_set1_ps(t), zero = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1);
-        __m512 v = _mm512_add_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)), tv);
-        if (r) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r + i));
-        if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
-        _mm512_mask_storeu_ps(y + i, m, v);
-    }
+/* a += b over n elements (the two parts of the k-split route). */
+NE_AMX_TARGET static void ne_c2_ksum_add(float* a, const float* b, int64_t n) {
+    for (int64_t i = 0; i < n; i++) a[i] += b[i];
 }
 
-/* Output rows [begin, end) of the k-split route: out = relu(((part 0 + part 1) + t) + res). */
+/* Output rows [begin, end) of the k-split route: out = relu(((part 0 + part 1) + t) + res), the
+ * parts' sum then the AMX route's own epilogue (scale 1). */
 static int32_t ne_c2_amx_ksum_range(void* p, int64_t begin, int64_t end) {
     const ne_c2_amx_ctx* c = (const ne_c2_amx_ctx*) p;
     const int64_t hwo = c->g->ho * c->g->wo;
     const float* p1 = c->parts + c->g->cout * hwo;
     for (int64_t o = begin; o < end; o++) {
-        ne_c2_ksum_row(c->out + o * hwo, c->parts + o * hwo, p1 + o * hwo, c->res ? c->res + o * hwo : NULL, hwo, c->t[o], c->relu);
+        float* sum = c->parts + o * hwo;
+        ne_c2_ksum_add(sum, p1 + o * hwo, hwo);
+        ne_c2_epilogue_f32_avx512(c->out + o * hwo, sum, c->res ? c->res + o * hwo : NULL, hwo, 1.0f, c->t[o], c->relu);
     }
     return NE_OK;
 }
