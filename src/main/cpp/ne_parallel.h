@@ -43,21 +43,26 @@ typedef struct {
     int64_t begin, end;
     int32_t status;
 #ifdef NE_POOL_PROFILE
-    uint64_t busy;   /* TSC cycles the task ran */
+    uint64_t start, busy;   /* TSC when the task started, cycles it ran */
 #endif
 } ne_task;
 
 #ifdef NE_POOL_PROFILE
 /* Built with -DNE_POOL_PROFILE (tools/profile/resnet50_chain.c): each call on the pool reports the
  * time its threads spent waiting at its join (the sum over its tasks of the call's wall time
- * minus the task's own), in TSC cycles, to this function, which the profile driver defines. */
-void ne_pool_profile(uint64_t idle);
+ * minus the task's own), in TSC cycles, to this function, which the profile driver defines;
+ * of that, `late` is the part before the tasks run by others than the caller started (a worker
+ * that was slow to see its post), and `woke` counts the workers the call had to wake (asleep:
+ * idle longer than NE_POOL_IDLE_SPIN). */
+void ne_pool_profile(uint64_t idle, uint64_t late, int32_t woke);
+static int32_t ne_pool_woke;
 #endif
 
 static inline void* ne_task_run(void* p) {
     ne_task* t = (ne_task*) p;
 #ifdef NE_POOL_PROFILE
     const uint64_t t0 = __builtin_ia32_rdtsc();
+    t->start = t0;
     t->status = t->fn(t->ctx, t->begin, t->end);
     t->busy = __builtin_ia32_rdtsc() - t0;
 #else
@@ -213,6 +218,9 @@ static inline int32_t ne_pool_post(ne_pool* p, ne_task* tasks, int32_t want) {
         s->task = &tasks[i];
         __atomic_store_n(&s->state, NE_SLOT_POSTED, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST)) {
+#ifdef NE_POOL_PROFILE
+            ne_pool_woke++;
+#endif
             pthread_mutex_lock(&s->m);
             pthread_cond_signal(&s->cv);
             pthread_mutex_unlock(&s->m);
@@ -294,12 +302,14 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
     *depth = 1;
     if (__atomic_compare_exchange_n(&p->busy, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 #ifdef NE_POOL_PROFILE
+        ne_pool_woke = 0;
         const uint64_t t0 = __builtin_ia32_rdtsc();
         ne_pool_run(p, tasks, threads);
         const uint64_t wall = __builtin_ia32_rdtsc() - t0;
-        uint64_t idle = 0;
+        uint64_t idle = 0, late = 0;
         for (int32_t i = 0; i < threads; i++) idle += wall > tasks[i].busy ? wall - tasks[i].busy : 0;
-        ne_pool_profile(idle);
+        for (int32_t i = 1; i < threads; i++) late += tasks[i].start > t0 ? tasks[i].start - t0 : 0;
+        ne_pool_profile(idle, late, ne_pool_woke);
 #else
         ne_pool_run(p, tasks, threads);
 #endif
@@ -310,6 +320,89 @@ static inline int32_t ne_parallel_for(int64_t n, int32_t threads, ne_range_fn fn
     *depth = 0;
     for (int32_t i = 0; i < threads; i++) if (tasks[i].status != 0) return tasks[i].status;
     return 0;
+}
+
+/* ---- Balanced loops: the fixed partition first, then the rest taken by whoever is free ----
+ *
+ * ne_parallel_for_balanced(n, threads, grain, fn, ctx) runs the same tasks as ne_parallel_for
+ * (task i owns [n*i/threads, n*(i+1)/threads), so each thread starts on the data a fixed
+ * partition gives it), but each task takes its range `grain` items at a time from the front,
+ * and a task that has run out takes grains from the back of the range with the most left. fn is
+ * then called on any split of [0, n) into ranges, each item in exactly one call: only for loops
+ * whose items are independent (each output element computed in one item, the same way whoever
+ * runs it), whose bits therefore do not depend on the split either. Why: two threads of a
+ * network's layer on a shared host come out uneven by 5-15 % per phase (one core's data further
+ * away, the other's interrupted), and at a fixed partition's join the early one waits; the
+ * resnet50 chain on two threads waited 1.6 ms a pass in all (NE_POOL_PROFILE), where one thread
+ * was systematically slower in some phases (Winograd F(2x2)'s products on 14x14: 20-30 us of
+ * 170). Returns a non-zero status of a call where some failed (which one, if several, is not
+ * fixed). */
+typedef struct __attribute__((aligned(64))) {
+    uint64_t word;   /* atomic: (end << 32) | next, the items [next, end) not yet taken */
+} ne_balance_range;
+
+typedef struct {
+    ne_range_fn fn;
+    void* ctx;
+    int64_t grain;
+    int32_t tasks;
+    ne_balance_range* ranges;
+} ne_balance;
+
+/* Takes up to `grain` items of range r, from its front (own) or back (a thief): 1 and [*b, *e), or 0. */
+static inline int ne_balance_take(ne_balance_range* r, int64_t grain, int own, int64_t* b, int64_t* e) {
+    uint64_t w = __atomic_load_n(&r->word, __ATOMIC_ACQUIRE);
+    for (;;) {
+        const int64_t next = (int64_t) (w & 0xffffffffu), end = (int64_t) (w >> 32);
+        if (next >= end) return 0;
+        const int64_t take = end - next < grain ? end - next : grain;
+        const uint64_t nw = own ? ((uint64_t) end << 32) | (uint64_t) (next + take) : ((uint64_t) (end - take) << 32) | (uint64_t) next;
+        if (__atomic_compare_exchange_n(&r->word, &w, nw, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *b = own ? next : end - take;
+            *e = own ? next + take : end;
+            return 1;
+        }
+    }
+}
+
+/* Task i of a balanced loop (begin = i): its own range, then the others' (the fullest first). */
+static inline int32_t ne_balance_task(void* p, int64_t begin, int64_t end) {
+    ne_balance* bl = (ne_balance*) p;
+    (void) end;
+    int32_t status = 0;
+    int64_t b, e;
+    while (ne_balance_take(&bl->ranges[begin], bl->grain, 1, &b, &e)) {
+        const int32_t s = bl->fn(bl->ctx, b, e);
+        if (s && !status) status = s;
+    }
+    for (;;) {
+        int32_t victim = -1;
+        int64_t most = 0;
+        for (int32_t i = 0; i < bl->tasks; i++) {
+            const uint64_t w = __atomic_load_n(&bl->ranges[i].word, __ATOMIC_ACQUIRE);
+            const int64_t left = (int64_t) (w >> 32) - (int64_t) (w & 0xffffffffu);
+            if (left > most) most = left, victim = i;
+        }
+        if (victim < 0) return status;
+        if (ne_balance_take(&bl->ranges[victim], bl->grain, 0, &b, &e)) {
+            const int32_t s = bl->fn(bl->ctx, b, e);
+            if (s && !status) status = s;
+        }
+    }
+}
+
+static inline int32_t ne_parallel_for_balanced(int64_t n, int32_t threads, int64_t grain, ne_range_fn fn, void* ctx) {
+    if (n <= 0) return 0;
+    if (threads < 1) threads = 1;
+    if (threads > NE_MAX_THREADS) threads = NE_MAX_THREADS;
+    if (threads > n) threads = (int32_t) n;
+    if (threads == 1 || *ne_pool_depth()) return fn(ctx, 0, n);   /* serially: one call, as ne_parallel_for */
+    if (n > 0x7fffffff) return ne_parallel_for(n, threads, fn, ctx);   /* items past 32 bits: the fixed partition */
+    ne_balance_range ranges[NE_MAX_THREADS];
+    for (int32_t i = 0; i < threads; i++)
+        ranges[i].word = ((uint64_t) (n * (i + 1) / threads) << 32) | (uint64_t) (n * i / threads);
+    ne_balance bl = {fn, ctx, grain < 1 ? 1 : grain, threads, ranges};
+    return ne_parallel_for(threads, threads, ne_balance_task, &bl);
 }
 
 /* SIMD variants: 0 auto (the best this CPU has), 1 baseline x86-64, 2 AVX2+FMA, 3 AVX-512F.

@@ -1,7 +1,8 @@
 /* Hammers ne_parallel.h's pool (run by ParallelPoolTest, also under ThreadSanitizer where gcc has
  * it): the fixed partition for thread counts 1..8, thousands of calls (workers spinning, asleep,
  * grown), calls from several threads at once (the second caller takes the spawning path), nested
- * calls, statuses in range order, results equal to a serial run, and (given a library built from
+ * calls, statuses in range order, results equal to a serial run, balanced loops (each item in
+ * exactly one call of at most a grain, stealing from a slow range), and (given a library built from
  * unload_lib.c as argv[1]) a library using the pool loaded and unloaded again and again. Exits non-zero naming the
  * case on the first mismatch; prints one summary line otherwise. */
 #define _POSIX_C_SOURCE 200112L
@@ -104,13 +105,70 @@ static void run_check(int64_t n, int32_t threads, int32_t nested, int64_t fail_a
     free(owner);
 }
 
+static void nap(long us);
+
+/* ---- balanced loops: every item in exactly one call, whatever the split ---- */
+typedef struct {
+    const double* in;
+    double* out;
+    int32_t* count;    /* calls that covered each item */
+    int64_t grain;
+    int64_t fail_at;   /* the call containing this item returns 7 + its begin, -1 for none */
+    int64_t slow_from; /* items from here on nap 100 us each (-1: none) */
+    pthread_t caller;
+    int32_t stolen;    /* items at or past slow_from that the caller ran */
+} bjob;
+
+static int32_t bjob_range(void* p, int64_t b, int64_t e) {
+    bjob* j = (bjob*) p;
+    if (e - b > j->grain) return 1000;   /* a call larger than the grain */
+    for (int64_t i = b; i < e; i++) {
+        if (j->slow_from >= 0 && i >= j->slow_from) {
+            nap(100);
+            if (pthread_equal(pthread_self(), j->caller)) __atomic_add_fetch(&j->stolen, 1, __ATOMIC_RELAXED);
+        }
+        j->out[i] = f(j->in[i]);
+        __atomic_add_fetch(&j->count[i], 1, __ATOMIC_RELAXED);
+    }
+    return j->fail_at >= b && j->fail_at < e ? (int32_t) (7 + b) : 0;
+}
+
+/* Runs one balanced job and checks every item once and the status; returns the items the caller stole. */
+static int32_t run_balanced(int64_t n, int32_t threads, int64_t grain, int64_t fail_at, int64_t slow_from, uint64_t seed,
+                            const char* what) {
+    double* in = (double*) malloc((size_t) n * sizeof(double));
+    double* out = (double*) malloc((size_t) n * sizeof(double));
+    int32_t* count = (int32_t*) calloc((size_t) n, sizeof(int32_t));
+    for (int64_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        in[i] = (double) (seed >> 11) / 9007199254740992.0 * 4 - 2;
+        out[i] = -1e300;
+    }
+    bjob j = {in, out, count, grain < 1 ? 1 : grain, fail_at, slow_from, pthread_self(), 0};
+    const int32_t st = ne_parallel_for_balanced(n, threads, grain, bjob_range, &j);
+    const int serial = threads <= 1 || n == 1;   /* one call over everything: past the grain */
+    if (serial) CHECK(st == (n > j.grain ? 1000 : fail_at >= 0 ? 7 : 0), "%s: n=%lld threads=%d: serial status %d", what,
+                      (long long) n, threads, st);
+    else CHECK(fail_at >= 0 ? st >= 7 && st < 7 + n : st == 0, "%s: n=%lld threads=%d grain=%lld: status %d (fail_at %lld)", what,
+               (long long) n, threads, (long long) grain, st, (long long) fail_at);
+    for (int64_t i = 0; i < n; i++) {
+        if (count[i] != 1 || out[i] != f(in[i])) {
+            CHECK(0, "%s: n=%lld threads=%d grain=%lld: item %lld covered %d times, value %.17g (expected %.17g)", what,
+                  (long long) n, threads, (long long) grain, (long long) i, count[i], out[i], f(in[i]));
+            break;
+        }
+    }
+    free(in);
+    free(out);
+    free(count);
+    return j.stolen;
+}
+
 /* ---- a worker really runs tasks: each item naps, so the caller cannot steal them all ---- */
 typedef struct {
     pthread_t caller;
     int32_t elsewhere; /* ranges run on another thread */
 } slow_job;
-
-static void nap(long us);
 
 static int32_t slow_range(void* p, int64_t b, int64_t e) {
     slow_job* j = (slow_job*) p;
@@ -194,6 +252,19 @@ int main(int argc, char** argv) {
     /* nested: each range runs its own ne_parallel_for (serially, on its thread) */
     for (int32_t threads = 1; threads <= 8; threads++)
         for (int32_t inner = 1; inner <= 4; inner++) run_check(200, threads, inner, threads * 17 % 200, 9, "nested");
+    /* balanced loops: every split covers each item once, grains of 1..5, statuses, nested inside tasks */
+    for (int32_t threads = 0; threads <= 9; threads++)
+        for (int64_t n = 1; n <= 40; n++)
+            for (int64_t grain = 1; grain <= 5; grain += 2)
+                run_balanced(n, threads, threads <= 1 || n == 1 ? n : grain, -1, -1, (uint64_t) (n * 7 + threads), "balanced");
+    run_balanced(100000, 8, 64, -1, -1, 11, "balanced large");
+    for (int c = 0; c < 2000; c++) run_balanced(2 + c % 97, 2 + c % 7, 1 + c % 4, c % 5 == 0 ? c % 2 : -1, -1, (uint64_t) c,
+                                                 "balanced many");
+    for (int32_t threads = 2; threads <= 8; threads++) run_balanced(50, threads, 3, threads * 5, -1, 3, "balanced status");
+    /* the caller, done with its cheap half, takes items from the back of the worker's slow half */
+    int32_t stolen = 0;
+    for (int c = 0; c < 5; c++) stolen += run_balanced(40, 2, 1, -1, 20, (uint64_t) c, "balanced steal");
+    CHECK(stolen > 0, "in 5 balanced calls with a slow second half the caller ran none of its items");
     /* a worker takes its task when the caller is busy with its own */
     slow_job sj = {pthread_self(), 0};
     for (int c = 0; c < 10; c++) CHECK(ne_parallel_for(8, 2, slow_range, &sj) == 0, "slow");

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The thread pool of src/main/cpp/ne_parallel.h, hammered from C (src/test/native/parallel/
  * parallel_check.c): the fixed partition for 1..8 threads and more, thousands of calls, several
- * callers at once, nested calls, statuses, and a library using the pool loaded and unloaded again
+ * callers at once, nested calls, statuses, balanced loops (every item in exactly one call, grains,
+ * the caller taking items from the back of a slow worker's range), and a library using the pool loaded and unloaded again
  * and again (its workers must be gone after dlclose). Built with the flags of the op libraries
  * ({@code -std=c99 -Wall -Wextra}, warnings as errors), and once more under ThreadSanitizer where
  * gcc can build with it. The same pool under real ops, called from several Java threads, is
