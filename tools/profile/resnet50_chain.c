@@ -4,10 +4,11 @@
  * downsample's output or the block's input, with ReLU), the global average pool and the fc as a
  * 1x1 convolution; every output a new malloc'ed buffer freed once consumed, as the Java tensors
  * are. It prints the whole forward's min / median and, with LAYERS=1 in the environment, each
- * layer's minimum, shapes and GFLOP/s (the stem's on its unpooled conv). NE_FLUSH_MB=n writes n
+ * layer's minimum, shapes, GFLOP/s (the stem's on its unpooled conv) and median. NE_FLUSH_MB=n writes n
  * MiB between passes (untimed). Built with -DNE_POOL_PROFILE it also prints the time the threads
  * wait at each layer's joins (ne_parallel.h's report per call: the imbalance of its partition,
- * or a thread held up), per layer and in all.
+ * or a thread held up), per layer and in all, with the part of it before a worker started its
+ * task and how often a call had to wake a worker from sleep.
  *
  * Why: bin/bench-resnet profile gives each layer's minimum over 7 passes inside the JVM, whose
  * sum is biased upward on a noisy host; this runs many passes quickly with the same kernels,
@@ -68,16 +69,16 @@ static int nran;
 
 #ifdef NE_POOL_PROFILE
 /* ne_parallel.h's report of each pooled call, summed per layer over all passes (TSC cycles) */
-static uint64_t pool_idle, layer_idle[64];
-void ne_pool_profile(uint64_t idle) {
-    pool_idle += idle;
+static uint64_t pool_idle, layer_idle[64], pool_late, layer_late[64], pool_woke, layer_woke[64];
+void ne_pool_profile(uint64_t idle, uint64_t late, int32_t woke) {
+    pool_idle += idle, pool_late += late, pool_woke += (uint64_t) woke;
 }
 #endif
 
 static void record(const conv_layer* c, double t0) {
 #ifdef NE_POOL_PROFILE
-    layer_idle[nran] += pool_idle;
-    pool_idle = 0;
+    layer_idle[nran] += pool_idle, layer_late[nran] += pool_late, layer_woke[nran] += pool_woke;
+    pool_idle = pool_late = pool_woke = 0;
 #endif
     ran[nran] = c;
     times[nran++] = ms_now() - t0;
@@ -194,6 +195,7 @@ int main(int argc, char** argv) {
 #endif
     double* whole = malloc(sizeof(double) * (size_t) reps);
     double best[64];
+    double* all = malloc(sizeof(double) * 64 * (size_t) reps);   /* each layer's time in each pass, for its median */
     for (int i = 0; i < 64; i++) best[i] = 1e30;
     float* logits = malloc(1000 * sizeof(float));
     const char* fe = getenv("NE_FLUSH_MB");
@@ -202,10 +204,16 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps; r++) {
         if (junk) memset(junk, r, flush);   /* untimed: what else the process touches between forwards */
         whole[r] = pass(logits);
-        for (int i = 0; i < nran; i++)
+        for (int i = 0; i < nran; i++) {
             if (times[i] < best[i]) best[i] = times[i];
+            all[(size_t) i * (size_t) reps + (size_t) r] = times[i];
+        }
 #ifdef NE_POOL_PROFILE
-        if (r == 0) memset(layer_idle, 0, sizeof layer_idle);   /* the first pass starts the workers */
+        if (r == 0) {   /* the first pass starts the workers */
+            memset(layer_idle, 0, sizeof layer_idle);
+            memset(layer_late, 0, sizeof layer_late);
+            memset(layer_woke, 0, sizeof layer_woke);
+        }
 #endif
     }
 #ifdef NE_POOL_PROFILE
@@ -220,19 +228,25 @@ int main(int argc, char** argv) {
         for (int i = 0; i < nran; i++) {
             const conv_layer* c = ran[i];
             const double flops = 2.0 * (double) (c->cout * c->dims[7] * c->dims[8] * c->cin * c->k * c->k);
-            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s", i, (long long) c->cin,
+            double* t = all + (size_t) i * (size_t) reps;
+            qsort(t, (size_t) reps, sizeof(double), prof_by_value);
+            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s (median %.3f ms)", i, (long long) c->cin,
                    (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h,
-                   best[i], flops / best[i] / 1e6);
+                   best[i], flops / best[i] / 1e6, t[reps / 2]);
 #ifdef NE_POOL_PROFILE
-            printf("  join wait %6.1f us", layer_idle[i] / tsc_per_us / (reps > 1 ? reps - 1 : 1));
+            const double passes = reps > 1 ? reps - 1 : 1;
+            printf("  join wait %6.1f us (late starts %5.1f, workers woken %.2f)", layer_idle[i] / tsc_per_us / passes,
+                   layer_late[i] / tsc_per_us / passes, layer_woke[i] / passes);
 #endif
             printf("\n");
         }
 #ifdef NE_POOL_PROFILE
-    uint64_t idle = 0;
-    for (int i = 0; i < nran; i++) idle += layer_idle[i];
-    printf("threads waiting at the layers' joins: %.3f ms a pass (the sum over the threads, mean over the passes but the first)\n",
-           idle / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3);
+    uint64_t idle = 0, late = 0, woke = 0;
+    for (int i = 0; i < nran; i++) idle += layer_idle[i], late += layer_late[i], woke += layer_woke[i];
+    printf("threads waiting at the layers' joins: %.3f ms a pass (the sum over the threads, mean over the passes but the first),"
+           " of which late starts %.3f ms; workers woken from sleep %.2f times a pass\n",
+           idle / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3, late / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3,
+           woke / (double) (reps > 1 ? reps - 1 : 1));
 #endif
     return 0;
 }
