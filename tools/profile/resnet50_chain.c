@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
     const double ms0 = ms_now();
 #endif
     double* whole = malloc(sizeof(double) * (size_t) reps);
+    const double passes = reps > 1 ? reps - 1 : 1;   /* the profile's mean skips the first pass */
     double best[64];
     double* all = malloc(sizeof(double) * 64 * (size_t) reps);   /* each layer's time in each pass, for its median */
     for (int i = 0; i < 64; i++) best[i] = 1e30;
@@ -234,7 +235,6 @@ int main(int argc, char** argv) {
                    (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h,
                    best[i], flops / best[i] / 1e6, t[reps / 2]);
 #ifdef NE_POOL_PROFILE
-            const double passes = reps > 1 ? reps - 1 : 1;
             printf("  join wait %6.1f us (late starts %5.1f, workers woken %.2f)", layer_idle[i] / tsc_per_us / passes,
                    layer_late[i] / tsc_per_us / passes, layer_woke[i] / passes);
 #endif
@@ -245,8 +245,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < nran; i++) idle += layer_idle[i], late += layer_late[i], woke += layer_woke[i];
     printf("threads waiting at the layers' joins: %.3f ms a pass (the sum over the threads, mean over the passes but the first),"
            " of which late starts %.3f ms; workers woken from sleep %.2f times a pass\n",
-           idle / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3, late / tsc_per_us / (reps > 1 ? reps - 1 : 1) / 1e3,
-           woke / (double) (reps > 1 ? reps - 1 : 1));
+           idle / tsc_per_us / passes / 1e3, late / tsc_per_us / passes / 1e3, woke / passes);
 #endif
     return 0;
 }

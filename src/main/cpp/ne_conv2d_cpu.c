@@ -249,14 +249,6 @@ static int64_t ne_c2_up64(int64_t b) {
     return (b + 63) / 64 * 64;
 }
 
-/* The grain of a balanced loop (ne_parallel_for_balanced) over n cheap items (channels of a
- * transform): eight grains per thread, so that a call's own cost (its scratch, its setup) stays
- * small beside its items and an early thread still has others' grains to take. */
-static int64_t ne_c2_grain(int64_t n, int32_t threads) {
-    const int64_t g = n / (8 * (int64_t) (threads < 1 ? 1 : threads));
-    return g < 1 ? 1 : g;
-}
-
 static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t es) {
     ne_c2_layout L;
     const int64_t K = g->cin_g * g->kh * g->kw, mr = 12;   /* NE_GEMM_MR */

@@ -407,9 +407,9 @@ static int32_t ne_c2_forward_winograd(const ne_c2_geom* g, const NE_T* in, const
         for (int64_t ty0 = 0; ty0 < th && s == NE_OK; ty0 += rows) {
             ne_c2_wino_at(&c, b, ty0, ty0 + rows < th ? ty0 + rows : th);
             /* balanced: each item (a channel, an xi's products) computed alone */
-            s = ne_parallel_for_balanced(g->cin, threads, ne_c2_grain(g->cin, threads), ne_c2_wino_input_range, &c);
+            s = ne_parallel_for_balanced(g->cin, threads, 0, ne_c2_wino_input_range, &c);
             if (s == NE_OK) s = ne_parallel_for_balanced(36, threads, 1, ne_c2_wino_gemm_range, &c);
-            if (s == NE_OK) s = ne_parallel_for_balanced(g->cout, threads, ne_c2_grain(g->cout, threads), ne_c2_wino_output_range, &c);
+            if (s == NE_OK) s = ne_parallel_for_balanced(g->cout, threads, 0, ne_c2_wino_output_range, &c);
         }
     }
     ne_c2_scratch_free(c.V);

@@ -288,9 +288,9 @@ static int32_t ne_c2_forward_wino2(const ne_c2_geom* g, const float* in, const c
     for (int64_t b = 0; b < g->n && s == NE_OK; b++) {
         c.b = b;
         /* balanced: each item (a channel; an xi's half of the products) computed alone */
-        s = ne_parallel_for_balanced(g->cin, threads, ne_c2_grain(g->cin, threads), ne_c2_w2_input_range, &c);
+        s = ne_parallel_for_balanced(g->cin, threads, 0, ne_c2_w2_input_range, &c);
         if (s == NE_OK) s = ne_parallel_for_balanced(32, threads, 1, ne_c2_w2_gemm_range, &c);
-        if (s == NE_OK) s = ne_parallel_for_balanced(g->cout, threads, ne_c2_grain(g->cout, threads), ne_c2_w2_output_range, &c);
+        if (s == NE_OK) s = ne_parallel_for_balanced(g->cout, threads, 0, ne_c2_w2_output_range, &c);
     }
     ne_c2_scratch_free(c.V);
     ne_c2_scratch_free(c.M);

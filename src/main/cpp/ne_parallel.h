@@ -391,6 +391,9 @@ static inline int32_t ne_balance_task(void* p, int64_t begin, int64_t end) {
     }
 }
 
+/* grain <= 0: eight grains per thread (n / (8 * threads), at least 1), for many cheap items (a
+ * transform's channels): a call's own cost (scratch, setup) stays small beside its items, and a
+ * thread done early still finds grains to take. */
 static inline int32_t ne_parallel_for_balanced(int64_t n, int32_t threads, int64_t grain, ne_range_fn fn, void* ctx) {
     if (n <= 0) return 0;
     if (threads < 1) threads = 1;
@@ -401,6 +404,7 @@ static inline int32_t ne_parallel_for_balanced(int64_t n, int32_t threads, int64
     ne_balance_range ranges[NE_MAX_THREADS];
     for (int32_t i = 0; i < threads; i++)
         ranges[i].word = ((uint64_t) (n * (i + 1) / threads) << 32) | (uint64_t) (n * i / threads);
+    if (grain <= 0) grain = n / (8 * (int64_t) threads);
     ne_balance bl = {fn, ctx, grain < 1 ? 1 : grain, threads, ranges};
     return ne_parallel_for(threads, threads, ne_balance_task, &bl);
 }

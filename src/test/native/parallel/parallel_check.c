@@ -144,7 +144,9 @@ static int32_t run_balanced(int64_t n, int32_t threads, int64_t grain, int64_t f
         in[i] = (double) (seed >> 11) / 9007199254740992.0 * 4 - 2;
         out[i] = -1e300;
     }
-    bjob j = {in, out, count, grain < 1 ? 1 : grain, fail_at, slow_from, pthread_self(), 0};
+    /* grain <= 0: the default, eight grains per thread */
+    const int64_t t = threads < 1 ? 1 : threads > n ? n : threads, def = n / (8 * t);
+    bjob j = {in, out, count, grain >= 1 ? grain : def < 1 ? 1 : def, fail_at, slow_from, pthread_self(), 0};
     const int32_t st = ne_parallel_for_balanced(n, threads, grain, bjob_range, &j);
     const int serial = threads <= 1 || n == 1;   /* one call over everything: past the grain */
     if (serial) CHECK(st == (n > j.grain ? 1000 : fail_at >= 0 ? 7 : 0), "%s: n=%lld threads=%d: serial status %d", what,
@@ -258,6 +260,7 @@ int main(int argc, char** argv) {
             for (int64_t grain = 1; grain <= 5; grain += 2)
                 run_balanced(n, threads, threads <= 1 || n == 1 ? n : grain, -1, -1, (uint64_t) (n * 7 + threads), "balanced");
     run_balanced(100000, 8, 64, -1, -1, 11, "balanced large");
+    for (int32_t threads = 2; threads <= 5; threads++) run_balanced(1000, threads, 0, -1, -1, 12, "balanced default grain");
     for (int c = 0; c < 2000; c++) run_balanced(2 + c % 97, 2 + c % 7, 1 + c % 4, c % 5 == 0 ? c % 2 : -1, -1, (uint64_t) c,
                                                  "balanced many");
     for (int32_t threads = 2; threads <= 8; threads++) run_balanced(50, threads, 3, threads * 5, -1, 3, "balanced status");
