@@ -10,13 +10,39 @@ import java.util.Arrays;
  * tools/profile/resnet50_chain.c's chain of the same conv2d calls built as a JNI library (one
  * native call per forward), ROUNDS rounds of 10 passes each, at THREADS threads. Prints each
  * one's minimum and the per-round difference of their minima (median, quartiles): what the JVM
- * and the Java model add to the kernels, free of the host's drift between separate runs.
+ * and the Java model add to the kernels, free of the host's drift between separate runs. THREADS 0:
+ * one thread and two take turns in each round (3 Java passes, 3 chain passes, at each), and it
+ * prints both ways' minima per thread count and their two-thread speedups from the same rounds.
  * Run it with tools/profile/chain-vs-java.sh THREADS ROUNDS.
  */
 public final class ChainVsJava {
     static native void build(int threads);
 
     static native double pass();
+
+    static native void threads(int threads);
+
+    /** Each round: 3 Java passes and 3 chain passes at one thread, then the same at two; the minima and their ratios. */
+    static void alternate(TorchvisionResNet net, Tensor in, int rounds) {
+        double[] j = {1e30, 1e30}, c = {1e30, 1e30};
+        for (int r = -2; r < rounds; r++)
+            for (int t = 0; t < 2; t++) {
+                CpuOptions.setThreads(t + 1);
+                threads(t + 1);
+                for (int i = 0; i < 3; i++) {
+                    long t0 = System.nanoTime();
+                    net.forward(in).close();
+                    if (r >= 0) j[t] = Math.min(j[t], (System.nanoTime() - t0) / 1e6);
+                }
+                for (int i = 0; i < 3; i++) {
+                    double p = pass();
+                    if (r >= 0) c[t] = Math.min(c[t], p);
+                }
+            }
+        System.out.printf("resnet50 224, 1 and 2 threads taking turns, %d rounds: Java forward min %.2f / %.2f ms (%.3fx), C chain in the"
+                + " same JVM %.2f / %.2f ms (%.3fx)%n", rounds, j[0], j[1],
+                j[0] / j[1], c[0], c[1], c[0] / c[1]);
+    }
 
     public static void main(String[] args) throws Exception {
         System.load(System.getProperty("chain.lib"));
@@ -25,6 +51,10 @@ public final class ChainVsJava {
         try (TorchvisionResNet net = TorchvisionResNet.resnet50()) {
             Weights.seed(1, net.parameters(), net::prepare);
             try (Tensor in = Tensor.uniform(2, -2, 2, 1, 3, 224, 224)) {
+                if (threads == 0) {
+                    alternate(net, in, rounds);
+                    return;
+                }
                 CpuOptions.setThreads(threads);
                 for (int i = 0; i < 5; i++) {
                     net.forward(in).close();

@@ -3,7 +3,7 @@
 # conv2d calls, taking turns in one JVM): builds the project's classes as bin/bench-resnet does,
 # the chain as a JNI library (resnet50_chain.c with NE_CHAIN_JNI) and the class, under
 # target/chain-vs-java/. Extra Maven flags come from $MVN_FLAGS, the JVM's from $JAVA_OPTS.
-#   tools/profile/chain-vs-java.sh THREADS ROUNDS      e.g. 1 20, then 2 20
+#   tools/profile/chain-vs-java.sh THREADS ROUNDS      e.g. 1 20, then 2 20; or 0 30 (1 and 2 taking turns)
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$home"

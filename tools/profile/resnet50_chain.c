@@ -22,6 +22,8 @@
  *       -Itools/profile -o /tmp/resnet50_chain tools/profile/resnet50_chain.c src/main/cpp/ne_conv2d_cpu.c \
  *       src/main/cpp/ne_status.c -lm -ldl -lpthread
  *   [LAYERS=1] [NE_FLUSH_MB=n] /tmp/resnet50_chain THREADS REPS [ISA]   (ISA 0 auto, 3 AVX-512, 4 AMX)
+ *   [LAYERS=1] /tmp/resnet50_chain 0 ROUNDS   (1 and 2 threads taking turns in each round: the two-thread
+ *   speedup and each layer's share of what it misses, free of the host's drift between runs)
  *   (-DNE_POOL_PROFILE on the gcc line: the joins' waits)
  * Built with NE_CHAIN_LIB it is a shared library that tools/profile/chain-ab.sh loads twice, from
  * two trees, to A/B a change pass by pass in one process.
@@ -174,20 +176,63 @@ JNIEXPORT void JNICALL Java_ChainVsJava_build(JNIEnv* env, jclass cls, jint th) 
     threads = th, isa = 0;
     build();
 }
+JNIEXPORT void JNICALL Java_ChainVsJava_threads(JNIEnv* env, jclass cls, jint th) {
+    (void) env, (void) cls;
+    threads = th;
+}
 JNIEXPORT jdouble JNICALL Java_ChainVsJava_pass(JNIEnv* env, jclass cls) {
     (void) env, (void) cls;
     static float logits[1000];
     return pass(logits);
 }
 #else
+/* THREADS 0: one thread and two take turns, three passes each per round, for ROUNDS rounds
+ * (two more untimed first); each count's whole-forward minimum and, per layer, its minima and
+ * what the second thread loses there (two-thread minimum minus half the one-thread one). Runs
+ * of one thread count after another differ by the host's drift between them, up to a tenth in
+ * the ratio; in the same rounds they share it. */
+static int alternate(int rounds) {
+    threads = 2;
+    build();
+    float logits[1000];
+    double whole[2] = {1e30, 1e30}, best[2][64];
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < 64; i++) best[t][i] = 1e30;
+    for (int r = -2; r < rounds; r++)
+        for (int t = 0; t < 2; t++) {
+            threads = t + 1;
+            for (int p = 0; p < 3; p++) {
+                const double ms = pass(logits);
+                if (r < 0) continue;
+                if (ms < whole[t]) whole[t] = ms;
+                for (int i = 0; i < nran; i++)
+                    if (times[i] < best[t][i]) best[t][i] = times[i];
+            }
+        }
+    double sum[2] = {0, 0};
+    for (int i = 0; i < nran; i++) sum[0] += best[0][i], sum[1] += best[1][i];
+    printf("resnet50 224 chain, 1 and 2 threads taking turns (%d rounds of 3 passes each): whole min %.2f / %.2f ms (%.3fx);"
+           " sum of layer minima %.2f / %.2f ms (%.3fx)\n", rounds, whole[0], whole[1], whole[0] / whole[1], sum[0], sum[1],
+           sum[0] / sum[1]);
+    if (getenv("LAYERS"))
+        for (int i = 0; i < nran; i++) {
+            const conv_layer* c = ran[i];
+            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f %8.3f ms (%.2fx), two threads lose %6.3f ms\n", i,
+                   (long long) c->cin, (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h,
+                   (long long) c->h, best[0][i], best[1][i], best[0][i] / best[1][i], best[1][i] - best[0][i] / 2);
+        }
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: THREADS REPS [ISA]\n");
+        fprintf(stderr, "usage: THREADS REPS [ISA]   (THREADS 0: 1 and 2 taking turns, REPS rounds)\n");
         return 1;
     }
     threads = atoi(argv[1]);
     const int reps = atoi(argv[2]) < 1 ? 1 : atoi(argv[2]);
     isa = argc > 3 ? atoi(argv[3]) : 0;
+    if (threads == 0) return alternate(reps);
     build();
 #ifdef NE_POOL_PROFILE
     const uint64_t tsc0 = __builtin_ia32_rdtsc();
