@@ -186,6 +186,12 @@ JNIEXPORT jdouble JNICALL Java_ChainVsJava_pass(JNIEnv* env, jclass cls) {
     return pass(logits);
 }
 #else
+/* "i cin->cout kxk/s on hxh": layer i of a pass, as the per-layer lines begin */
+static void print_label(int i, const conv_layer* c) {
+    printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld", i, (long long) c->cin, (long long) c->cout, (long long) c->k,
+           (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h);
+}
+
 /* THREADS 0: one thread and two take turns, three passes each per round, for ROUNDS rounds
  * (two more untimed first); each count's whole-forward minimum and, per layer, its minima and
  * what the second thread loses there (two-thread minimum minus half the one-thread one). Runs
@@ -216,10 +222,9 @@ static int alternate(int rounds) {
            sum[0] / sum[1]);
     if (getenv("LAYERS"))
         for (int i = 0; i < nran; i++) {
-            const conv_layer* c = ran[i];
-            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f %8.3f ms (%.2fx), two threads lose %6.3f ms\n", i,
-                   (long long) c->cin, (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h,
-                   (long long) c->h, best[0][i], best[1][i], best[0][i] / best[1][i], best[1][i] - best[0][i] / 2);
+            print_label(i, ran[i]);
+            printf(" %8.3f %8.3f ms (%.2fx), two threads lose %6.3f ms\n", best[0][i], best[1][i], best[0][i] / best[1][i],
+                   best[1][i] - best[0][i] / 2);
         }
     return 0;
 }
@@ -276,9 +281,8 @@ int main(int argc, char** argv) {
             const double flops = 2.0 * (double) (c->cout * c->dims[7] * c->dims[8] * c->cin * c->k * c->k);
             double* t = all + (size_t) i * (size_t) reps;
             qsort(t, (size_t) reps, sizeof(double), prof_by_value);
-            printf("%2d %4lld->%-4lld %lldx%lld/%lld on %3lldx%-3lld %8.3f ms %6.0f GFLOP/s (median %.3f ms)", i, (long long) c->cin,
-                   (long long) c->cout, (long long) c->k, (long long) c->k, (long long) c->s, (long long) c->h, (long long) c->h,
-                   best[i], flops / best[i] / 1e6, t[reps / 2]);
+            print_label(i, c);
+            printf(" %8.3f ms %6.0f GFLOP/s (median %.3f ms)", best[i], flops / best[i] / 1e6, t[reps / 2]);
 #ifdef NE_POOL_PROFILE
             printf("  join wait %6.1f us (late starts %5.1f, workers woken %.2f)", layer_idle[i] / tsc_per_us / passes,
                    layer_late[i] / tsc_per_us / passes, layer_woke[i] / passes);
