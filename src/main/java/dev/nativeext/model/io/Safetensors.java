@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -44,28 +47,42 @@ public final class Safetensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(lenBuf, 0);
             long n = lenBuf.getLong(0);
-            if (n < 2 || n > MAX_HEADER || 8 + n > size) throw new CheckpointException(src + ": header length " + n + " does not fit a " + size + "-byte file");
+            if (n < 2 || n > MAX_HEADER || 8 + n > size) {
+                throw new CheckpointException(src + ": not a safetensors file: its first 8 bytes give a header length of " + n
+                        + " for a " + size + "-byte file");
+            }
             ByteBuffer header = ByteBuffer.allocate((int) n);
-            while (header.hasRemaining()) ch.read(header, 8 + header.position());
+            while (header.hasRemaining()) {
+                if (ch.read(header, 8 + header.position()) < 0) throw new CheckpointException(src + ": the file ends inside its header");
+            }
             Map<String, Info> infos = parseHeader(header.array(), src);
             long dataStart = 8 + n, dataSize = size - dataStart;
             StateDict out = new StateDict();
             try {
+                // one mapping of the data where a ByteBuffer can hold it (2 GiB), else one per tensor
                 ByteBuffer data = dataSize == 0 ? ByteBuffer.allocate(0)
-                        : ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
+                        : dataSize <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN)
+                        : null;
                 for (Map.Entry<String, Info> e : infos.entrySet()) {
                     Info info = e.getValue();
                     String what = src + ": '" + e.getKey() + "'";
-                    long numel = 1;
-                    for (long d : info.shape) {
-                        if (d < 0) throw new CheckpointException(what + ": negative size in shape");
-                        numel = Math.multiplyExact(numel, d);
+                    long numel = 1, nbytes;
+                    try {
+                        for (long d : info.shape) {
+                            if (d < 0) throw new CheckpointException(what + ": negative size in shape");
+                            numel = Math.multiplyExact(numel, d);
+                        }
+                        nbytes = Math.multiplyExact(numel, (long) info.esize);
+                    } catch (ArithmeticException ex) {
+                        throw new CheckpointException(what + ": shape " + java.util.Arrays.toString(info.shape) + " overflows a 64-bit byte count");
                     }
-                    if (info.end < info.begin || info.end > dataSize || info.end - info.begin != numel * info.esize) {
+                    if (info.end < info.begin || info.end > dataSize || info.end - info.begin != nbytes) {
                         throw new CheckpointException(what + ": data_offsets [" + info.begin + ", " + info.end + "] do not hold "
                                 + numel + " " + info.dtypeName + " elements inside " + dataSize + " data bytes");
                     }
-                    ByteBuffer bytes = data.duplicate().position(Math.toIntExact(info.begin)).limit(Math.toIntExact(info.end)).slice();
+                    if (nbytes > Integer.MAX_VALUE) throw new CheckpointException(what + ": " + nbytes + " bytes, over the 2 GiB one tensor may have here");
+                    ByteBuffer bytes = data != null ? data.duplicate().position((int) info.begin).limit((int) info.end).slice()
+                            : ch.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin, nbytes).order(ByteOrder.LITTLE_ENDIAN);
                     if (info.esize == 2) bytes = TorchCheckpoint.halfToFloat(bytes, info.dtypeName.equals("BF16"));
                     out.put(e.getKey(), Tensor.fromBytes(info.dtype, bytes, info.shape));
                 }
@@ -130,7 +147,16 @@ public final class Safetensors {
 
     private static Map<String, Info> parseHeader(byte[] header, String src) throws IOException {
         Map<String, Info> out = new LinkedHashMap<>();
-        try (JsonParser p = JSON.createParser(header)) {
+        // The header is UTF-8 JSON (the format says so); decoded strictly, so that other bytes are
+        // refused here rather than guessed at as another encoding by the JSON parser.
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(header)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException(src + ": not a safetensors file: its " + header.length + "-byte header is not UTF-8 text");
+        }
+        try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new CheckpointException(src + ": the header is not a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ public final class TorchCheckpoint {
             Map<String, ByteBuffer> storages = new HashMap<>();
             try {
                 for (Map.Entry<?, ?> e : dict.entrySet()) {
-                    if (!(e.getKey() instanceof String name)) throw new CheckpointException(src + ": state dict key " + e.getKey() + " is not a string");
+                    if (!(e.getKey() instanceof String name)) throw new CheckpointException(src + ": state dict key " + Unpickler.brief(e.getKey()) + " is not a string");
                     if (!(e.getValue() instanceof Unpickler.TensorRef ref)) continue; // e.g. a stray int; not a weight
                     ByteBuffer storage = storages.get(ref.storageKey());
                     if (storage == null) {
@@ -75,23 +76,19 @@ public final class TorchCheckpoint {
     }
 
     private static Map<?, ?> findStateDict(Object root, String src) {
-        if (!(root instanceof Map<?, ?> m)) throw new CheckpointException(src + ": the pickle holds a " + kind(root) + ", not a dict");
+        if (!(root instanceof Map<?, ?> m)) throw new CheckpointException(src + ": the pickle holds a " + Unpickler.describe(root) + ", not a dict");
         for (String key : List.of("model", "state_dict")) {
             if (m.get(key) instanceof Map<?, ?> inner && holdsTensors(inner)) return inner;
         }
         if (holdsTensors(m)) return m;
         List<String> keys = new ArrayList<>();
-        m.keySet().forEach(k -> keys.add(String.valueOf(k)));
+        m.keySet().forEach(k -> keys.add(Unpickler.brief(k)));
         throw new CheckpointException(src + ": no state dict (a dict of tensors) at the top level or under 'model'/'state_dict'; keys: " + keys);
     }
 
     private static boolean holdsTensors(Map<?, ?> m) {
         for (Object v : m.values()) if (v instanceof Unpickler.TensorRef) return true;
         return false;
-    }
-
-    private static String kind(Object o) {
-        return o == null ? "None" : o.getClass().getSimpleName();
     }
 
     private static Tensor materialize(Unpickler.TensorRef ref, ByteBuffer storage, String what) {
@@ -109,14 +106,20 @@ public final class TorchCheckpoint {
         }
         long[] shape = ref.shape(), stride = ref.stride();
         if (stride.length != shape.length) throw new CheckpointException(what + ": " + shape.length + " sizes but " + stride.length + " strides");
+        if (ref.offset() < 0) throw new CheckpointException(what + ": negative storage offset " + ref.offset());
         long numel = 1, maxIndex = ref.offset();
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] < 0 || stride[i] < 0) throw new CheckpointException(what + ": negative size or stride");
-            numel *= shape[i];
-            if (shape[i] > 0) maxIndex += (shape[i] - 1) * stride[i];
-        }
-        if (numel > 0 && (maxIndex + 1) * esize > storage.capacity()) {
-            throw new CheckpointException(what + ": reads element " + maxIndex + " of a storage with " + storage.capacity() / esize + " elements");
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] < 0 || stride[i] < 0) throw new CheckpointException(what + ": negative size or stride");
+                numel = Math.multiplyExact(numel, shape[i]);
+                if (shape[i] > 0) maxIndex = Math.addExact(maxIndex, Math.multiplyExact(shape[i] - 1, stride[i]));
+            }
+            if (numel > 0 && Math.multiplyExact(maxIndex + 1, (long) esize) > storage.capacity()) {
+                throw new CheckpointException(what + ": reads element " + maxIndex + " of a storage with " + storage.capacity() / esize + " elements");
+            }
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(what + ": sizes " + Arrays.toString(shape) + " and strides " + Arrays.toString(stride)
+                    + " overflow a 64-bit element count");
         }
         boolean contiguous = true;
         long expect = 1;
@@ -125,9 +128,16 @@ public final class TorchCheckpoint {
             expect *= shape[i];
         }
         ByteBuffer bytes;
-        if (contiguous) {
+        if (numel == 0) {
+            bytes = ByteBuffer.allocate(0); // no element is read, whatever the offset says
+        } else if (contiguous) {
             bytes = storage.duplicate().position(Math.toIntExact(ref.offset() * esize)).limit(Math.toIntExact((ref.offset() + numel) * esize)).slice();
         } else {
+            // a view that repeats elements (a zero stride) would be expanded here: state dicts hold none
+            if (numel > storage.capacity() / esize) {
+                throw new CheckpointException(what + ": a strided view of " + numel + " elements over a storage of "
+                        + storage.capacity() / esize + " (a zero stride?) is not read");
+            }
             bytes = gather(storage, ref.offset(), shape, stride, esize, numel);
         }
         if (esize == 2) bytes = halfToFloat(bytes, ref.storageType().equals("BFloat16Storage"));

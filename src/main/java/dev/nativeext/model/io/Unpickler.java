@@ -56,6 +56,9 @@ final class Unpickler {
         }
     }
 
+    /** How deep tuples may nest in a dict key (Python's own limit is its recursion limit). */
+    private static final int MAX_KEY_DEPTH = 32;
+
     private static final Set<String> STORAGE_TYPES = Set.of("FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage",
             "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage");
 
@@ -98,7 +101,7 @@ final class Unpickler {
                     // ---- strings and bytes
                     case 'X' -> push(utf8(in.getInt())); // BINUNICODE
                     case 0x8c -> push(utf8(in.get() & 0xff)); // SHORT_BINUNICODE
-                    case 0x8d -> push(utf8(Math.toIntExact(in.getLong()))); // BINUNICODE8
+                    case 0x8d -> push(utf8(length8(in.getLong()))); // BINUNICODE8
                     case 'T' -> push(utf8(in.getInt())); // BINSTRING (protocol 2 str of py2: read as text)
                     case 'U' -> push(utf8(in.get() & 0xff)); // SHORT_BINSTRING
                     case 'B' -> push(bytes(in.getInt())); // BINBYTES
@@ -133,17 +136,17 @@ final class Unpickler {
                     case 'd' -> { // DICT
                         List<Object> items = popMark();
                         Map<Object, Object> m = new LinkedHashMap<>();
-                        for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i), items.get(i + 1));
+                        for (int i = 0; i + 1 < items.size(); i += 2) m.put(key(items.get(i), at), items.get(i + 1));
                         push(m);
                     }
                     case 's' -> { // SETITEM
                         Object v = pop(), k = pop();
-                        dict(peek(), at).put(k, v);
+                        dict(peek(), at).put(key(k, at), v);
                     }
                     case 'u' -> { // SETITEMS
                         List<Object> items = popMark();
                         Map<Object, Object> m = dict(peek(), at);
-                        for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i), items.get(i + 1));
+                        for (int i = 0; i + 1 < items.size(); i += 2) m.put(key(items.get(i), at), items.get(i + 1));
                     }
                     // ---- memo
                     case 'q' -> memo.put(in.get() & 0xff, peek()); // BINPUT
@@ -192,7 +195,7 @@ final class Unpickler {
     private Object persistentLoad(Object pid, int at) {
         if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0)) || !(t.get(1) instanceof Global g)
                 || !g.module().equals("torch") || !STORAGE_TYPES.contains(g.name())) {
-            throw refuse("persistent id " + pid + " (expected ('storage', torch.<Type>Storage, key, location, numel))", at);
+            throw refuse("persistent id " + brief(pid) + " (expected ('storage', torch.<Type>Storage, key, location, numel))", at);
         }
         return new StorageRef(g.name(), string(t.get(2), at), number(t.get(4), at));
     }
@@ -262,6 +265,34 @@ final class Unpickler {
         return memo.get(key);
     }
 
+    /**
+     * {@code k} as a dict key. Python refuses unhashable keys (lists, dicts) when it unpickles; so
+     * does this, which also keeps a list that holds itself, or a key nested without end, from
+     * being hashed (a StackOverflowError in Java). State dicts' keys are strings, an optimizer's
+     * numbers.
+     */
+    private Object key(Object k, int at) {
+        checkHashable(k, 0, at);
+        return k;
+    }
+
+    private void checkHashable(Object k, int depth, int at) {
+        if (k == null || k instanceof String || k instanceof Long || k instanceof java.math.BigInteger || k instanceof Double
+                || k instanceof Boolean || k instanceof byte[]) return;
+        if (k instanceof Tuple t) {
+            if (depth >= MAX_KEY_DEPTH) throw refuse("a dict key of tuples nested over " + MAX_KEY_DEPTH + " deep", at);
+            for (Object item : t.items()) checkHashable(item, depth + 1, at);
+            return;
+        }
+        throw refuse("a dict key that is a " + describe(k) + " (unhashable, or not data)", at);
+    }
+
+    /** A length of 8 bytes (BINUNICODE8), or a refusal where no such run of bytes follows. */
+    private int length8(long n) {
+        if (n < 0 || n > in.remaining()) throw new CheckpointException(source + ": malformed pickle (length " + n + " at byte " + in.position() + ")");
+        return (int) n;
+    }
+
     private Object long1(int n) {
         byte[] b = new byte[n];
         in.get(b);
@@ -320,9 +351,53 @@ final class Unpickler {
         return r;
     }
 
-    private static String describe(Object o) {
+    /**
+     * {@code o} for a message: containers by their kind and size, a few levels deep, so that a
+     * pickled structure that contains itself or nests without end is still printed in a line.
+     */
+    static String brief(Object o) {
+        StringBuilder sb = new StringBuilder();
+        brief(o, 0, sb);
+        return sb.length() > 200 ? sb.substring(0, 200) + "..." : sb.toString();
+    }
+
+    private static void brief(Object o, int depth, StringBuilder sb) {
+        if (sb.length() > 200) return;
+        List<?> items = o instanceof Tuple t ? t.items() : o instanceof List<?> l ? l : null;
+        if (items != null) {
+            boolean tuple = o instanceof Tuple;
+            sb.append(tuple ? '(' : '[');
+            if (depth >= 2) sb.append(items.size()).append(" items");
+            else for (int i = 0; i < items.size() && sb.length() <= 200; i++) {
+                if (i > 0) sb.append(", ");
+                brief(items.get(i), depth + 1, sb);
+            }
+            sb.append(tuple ? ')' : ']');
+        } else if (o instanceof Map<?, ?> m) {
+            sb.append("dict of ").append(m.size());
+        } else if (o instanceof String s) {
+            sb.append('\'').append(s.length() > 60 ? s.substring(0, 60) + "..." : s).append('\'');
+        } else if (o instanceof Long || o instanceof Double || o instanceof Boolean || o instanceof java.math.BigInteger) {
+            sb.append(o);
+        } else {
+            sb.append(describe(o));
+        }
+    }
+
+    /** The Python type of {@code o}, as a message names it (a global by its qualified name). */
+    static String describe(Object o) {
         if (o == null) return "None";
         if (o instanceof Global g) return g.qualified();
+        if (o instanceof String) return "str";
+        if (o instanceof Long || o instanceof java.math.BigInteger) return "int";
+        if (o instanceof Double) return "float";
+        if (o instanceof Boolean) return "bool";
+        if (o instanceof byte[]) return "bytes";
+        if (o instanceof Tuple) return "tuple";
+        if (o instanceof List<?>) return "list";
+        if (o instanceof Map<?, ?>) return "dict";
+        if (o instanceof TensorRef) return "tensor";
+        if (o instanceof StorageRef) return "storage";
         return o.getClass().getSimpleName();
     }
 

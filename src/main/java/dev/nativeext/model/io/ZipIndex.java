@@ -37,14 +37,23 @@ final class ZipIndex {
         ByteBuffer lh = readAt(e.localHeaderOffset(), 30);
         if (lh.getInt(0) != 0x04034b50) throw bad("no local header for " + e.name());
         long start = e.localHeaderOffset() + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
+        long stored = e.method() == 0 ? e.size() : e.compressedSize();
+        if (stored > channel.size() - start) {
+            throw bad("entry " + e.name() + " has " + stored + " bytes from offset " + start + ", past the end of the " + channel.size() + "-byte file");
+        }
+        // A ByteBuffer holds at most 2 GiB: one storage (one tensor's bytes) of more is not read.
+        if (e.size() > Integer.MAX_VALUE) throw bad("entry " + e.name() + " has " + e.size() + " bytes, over the 2 GiB one entry may have here");
         if (e.method() == 0) {
             if (e.size() == 0) return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
             return channel.map(FileChannel.MapMode.READ_ONLY, start, e.size()).order(ByteOrder.LITTLE_ENDIAN);
         }
         if (e.method() != 8) throw bad("entry " + e.name() + " uses compression method " + e.method() + " (only stored and deflate)");
-        if (e.size() > Integer.MAX_VALUE) throw bad("compressed entry " + e.name() + " over 2 GiB");
+        // Deflate expands at most ~1032:1: a larger size claimed is not allocated before inflating.
+        if (e.size() > 1032 * stored + 1024) {
+            throw bad("entry " + e.name() + " claims " + e.size() + " bytes inflated from " + stored + ", more than deflate can give");
+        }
         // Read the compressed bytes by position: a stream over the channel would close it.
-        ByteBuffer packed = readAt(start, Math.toIntExact(e.compressedSize()));
+        ByteBuffer packed = readAt(start, (int) stored);
         java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
         try {
             inf.setInput(packed);
@@ -84,10 +93,13 @@ final class ZipIndex {
             cdSize = r.getLong(40);
             cdOffset = r.getLong(48);
         }
-        ByteBuffer cd = readAt(cdOffset, Math.toIntExact(cdSize));
+        if (cdSize > size || cdOffset > size - cdSize) {
+            throw bad("the central directory (" + cdSize + " bytes at offset " + cdOffset + ") is not inside the " + size + "-byte file");
+        }
+        ByteBuffer cd = readAt(cdOffset, (int) cdSize);
         int p = 0;
         for (long i = 0; i < count; i++) {
-            if (cd.getInt(p) != 0x02014b50) throw bad("bad central directory entry " + i);
+            if (p > cd.limit() - 46 || cd.getInt(p) != 0x02014b50) throw bad("bad central directory entry " + i);
             int method = cd.getShort(p + 10) & 0xffff;
             long csize = cd.getInt(p + 20) & 0xffffffffL;
             long usize = cd.getInt(p + 24) & 0xffffffffL;
@@ -95,6 +107,7 @@ final class ZipIndex {
             int extraLen = cd.getShort(p + 30) & 0xffff;
             int commentLen = cd.getShort(p + 32) & 0xffff;
             long offset = cd.getInt(p + 42) & 0xffffffffL;
+            if (nameLen + extraLen + commentLen > cd.limit() - p - 46) throw bad("central directory entry " + i + " runs past the directory's end");
             byte[] nb = new byte[nameLen];
             cd.get(p + 46, nb);
             String name = new String(nb, StandardCharsets.UTF_8);
@@ -103,20 +116,21 @@ final class ZipIndex {
             while (x + 4 <= xe) {
                 int id = cd.getShort(x) & 0xffff, len = cd.getShort(x + 2) & 0xffff;
                 if (id == 0x0001) {
-                    int q = x + 4;
-                    if (usize == 0xffffffffL) { usize = cd.getLong(q); q += 8; }
-                    if (csize == 0xffffffffL) { csize = cd.getLong(q); q += 8; }
-                    if (offset == 0xffffffffL) offset = cd.getLong(q);
+                    int q = x + 4, qe = Math.min(xe, q + len);
+                    if (usize == 0xffffffffL && q + 8 <= qe) { usize = cd.getLong(q); q += 8; }
+                    if (csize == 0xffffffffL && q + 8 <= qe) { csize = cd.getLong(q); q += 8; }
+                    if (offset == 0xffffffffL && q + 8 <= qe) offset = cd.getLong(q);
                 }
                 x += 4 + len;
             }
+            if (usize < 0 || csize < 0 || offset < 0) throw bad("central directory entry " + i + " (" + name + ") has a negative size or offset");
             entries.put(name, new Entry(name, method, csize, usize, offset));
             p += 46 + nameLen + extraLen + commentLen;
         }
     }
 
     private ByteBuffer readAt(long position, int n) throws IOException {
-        if (position < 0 || position + n > channel.size()) throw bad("offset " + position + " past the end of the file");
+        if (position < 0 || n < 0 || position > channel.size() - n) throw bad("offset " + position + " past the end of the file");
         ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
         while (b.hasRemaining()) {
             if (channel.read(b, position + b.position()) < 0) throw bad("file ends early");

@@ -165,6 +165,48 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("global posix.system"), e.getMessage());
     }
 
+    /** Sizes in the zip's directory that point past the file are refused by name, not mapped or allocated. */
+    @Test
+    void aZipWhoseDirectoryPointsPastTheFileIsRefused(@TempDir Path dir) throws IOException {
+        byte[] pth = Files.readAllBytes(Fixtures.fixture("resnext_32x4_tiny", "weights.pth"));
+        ByteBuffer b = ByteBuffer.wrap(pth).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // the central header of storage data/0: its stored and inflated sizes made 2^31 - 16
+        int cd = -1;
+        for (int i = 0; i + 46 <= pth.length; i++) {
+            if (b.getInt(i) == 0x02014b50 && new String(pth, i + 46, b.getShort(i + 28), java.nio.charset.StandardCharsets.UTF_8).endsWith("/data/0")) cd = i;
+        }
+        assertTrue(cd > 0, "the fixture has a storage data/0");
+        Path f = dir.resolve("sizes.pth");
+        ByteBuffer sizes = ByteBuffer.wrap(pth.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        sizes.putInt(cd + 20, Integer.MAX_VALUE - 15).putInt(cd + 24, Integer.MAX_VALUE - 15);
+        Files.write(f, sizes.array());
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("past the end of the " + pth.length + "-byte file") && e.getMessage().contains("entry "), e.getMessage());
+        // the directory's size in the end record made 4 GiB - 1 (in the zip64 one, which
+        // torch.save writes, where there is one)
+        int eocd = pth.length - 22;
+        assertEquals(0x06054b50, b.getInt(eocd));
+        ByteBuffer directory = ByteBuffer.wrap(pth.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt(eocd - 20) == 0x07064b50) directory.putLong((int) b.getLong(eocd - 12) + 40, 0xffffffffL);
+        else directory.putInt(eocd + 12, -1);
+        Files.write(f, directory.array());
+        e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("the central directory (4294967295 bytes"), e.getMessage());
+    }
+
+    @Test
+    void safetensorsRefusesAShapeThatOverflowsAndAHeaderThatIsNotUtf8(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("bad.safetensors");
+        byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}".getBytes();
+        Files.write(f, ByteBuffer.allocate(8 + header.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).put(header).array());
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("'w': shape [4294967296, 4294967296] overflows"), e.getMessage());
+        byte[] latin1 = {'{', '"', (byte) 0xe9, '"', ':', '{', '}', '}'};
+        Files.write(f, ByteBuffer.allocate(8 + latin1.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(latin1.length).put(latin1).array());
+        e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().contains("header is not UTF-8"), e.getMessage());
+    }
+
     private static double sum(Tensor t) {
         double s = 0;
         switch (t.dtype()) {

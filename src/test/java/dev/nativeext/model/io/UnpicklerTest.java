@@ -80,6 +80,49 @@ class UnpicklerTest {
     }
 
     @Test
+    void anUnhashableKeyIsRefusedAsPythonRefusesIt() {
+        // {[...]: 1}, the list holding itself: Python raises TypeError (unhashable); hashing it
+        // in Java would recurse without end
+        byte[] p = bytes(0x80, 2, '}', ']', '2', 'a', 'K', 1, 's', '.');
+        CheckpointException e = assertThrows(CheckpointException.class, () -> load(p));
+        assertTrue(e.getMessage().contains("a dict key that is a list") && e.getMessage().contains("byte 8"), e.getMessage());
+        // a tuple key holding a dict, and tuples nested 40 deep
+        CheckpointException d = assertThrows(CheckpointException.class, () -> load(bytes(0x80, 2, '}', '}', 0x85, 'K', 1, 's', '.')));
+        assertTrue(d.getMessage().contains("a dict key that is a dict"), d.getMessage());
+        ByteArrayOutputStream nested = new ByteArrayOutputStream();
+        nested.writeBytes(bytes(0x80, 2, '}', ')'));
+        for (int i = 0; i < 40; i++) nested.write(0x85);
+        nested.writeBytes(bytes('K', 1, 's', '.'));
+        CheckpointException n = assertThrows(CheckpointException.class, () -> load(nested.toByteArray()));
+        assertTrue(n.getMessage().contains("nested over 32 deep"), n.getMessage());
+        // tuples of numbers and strings are keys, as in Python
+        Map<?, ?> ok = (Map<?, ?>) load(bytes(0x80, 2, '}', 'K', 1, 'X', 1, 0, 0, 0, "a", 0x86, 'K', 2, 's', '.'));
+        assertEquals(2L, ok.get(new Unpickler.Tuple(List.of(1L, "a"))));
+    }
+
+    @Test
+    void aMessageAboutASelfContainingValuePrintsItInALine() {
+        // a persistent id that is a list holding itself: refused, and the message stays short
+        byte[] p = bytes(0x80, 2, ']', '2', 'a', 'Q', '.');
+        CheckpointException e = assertThrows(CheckpointException.class, () -> load(p));
+        assertTrue(e.getMessage().contains("persistent id [[[1 items]]]"), e.getMessage());
+        assertTrue(e.getMessage().length() < 400, e.getMessage());
+    }
+
+    @Test
+    void anEightByteLengthPastThePickleIsRefused() {
+        // BINUNICODE8 with a length of 2^40 (int overflow in a cast) and of -1
+        for (long n : new long[] {1L << 40, -1}) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            b.writeBytes(bytes(0x80, 4, 0x8d));
+            for (int i = 0; i < 8; i++) b.write((int) (n >>> (8 * i)));
+            b.writeBytes(bytes("ab", '.'));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> load(b.toByteArray()));
+            assertTrue(e.getMessage().contains("malformed pickle (length " + n), e.getMessage());
+        }
+    }
+
+    @Test
     void aTruncatedPickleIsAnErrorNotACrash() {
         CheckpointException e = assertThrows(CheckpointException.class, () -> load(bytes(0x80, 2, 'X', 100, 0, 0, 0, "ab")));
         assertTrue(e.getMessage().contains("test.pkl"), e.getMessage());
