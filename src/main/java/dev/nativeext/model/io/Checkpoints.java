@@ -2,11 +2,16 @@ package dev.nativeext.model.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Opens a checkpoint by its content: a zip is a {@code torch.save} file, anything else safetensors. */
+/**
+ * Opens a checkpoint by its content, whatever its name: a zip is a {@code torch.save} file, an
+ * 8-byte length and a JSON object safetensors; a bare pickle (the legacy format) and anything
+ * else are refused, naming the file.
+ */
 public final class Checkpoints {
 
     private Checkpoints() {
@@ -14,12 +19,20 @@ public final class Checkpoints {
 
     public static StateDict read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer magic = ByteBuffer.allocate(4);
-            ch.read(magic, 0);
-            if (magic.position() == 4 && magic.get(0) == 'P' && magic.get(1) == 'K') return TorchCheckpoint.read(file);
-            if (magic.position() >= 2 && (magic.get(0) & 0xff) == 0x80) {
+            ByteBuffer head = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
+            while (head.hasRemaining()) {
+                if (ch.read(head, head.position()) <= 0) break;
+            }
+            int n = head.position();
+            if (n >= 4 && head.get(0) == 'P' && head.get(1) == 'K') return TorchCheckpoint.read(file);
+            if (n >= 2 && (head.get(0) & 0xff) == 0x80) {
                 throw new CheckpointException(file + ": a bare pickle (legacy torch.save before PyTorch 1.6, or a Detectron .pkl) is not read;"
                         + " re-save it with torch.save in a current PyTorch, or convert it to safetensors");
+            }
+            // safetensors: an 8-byte header length that fits the file, then the JSON header's '{'
+            long size = ch.size(), headerLength = n == 9 ? head.getLong(0) : -1;
+            if (n < 9 || headerLength < 2 || headerLength > size - 8 || head.get(8) != '{') {
+                throw new CheckpointException(file + ": neither a torch.save file (a zip) nor a safetensors file (" + size + " bytes)");
             }
         }
         return Safetensors.read(file);

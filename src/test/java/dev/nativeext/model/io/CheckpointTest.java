@@ -146,6 +146,16 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("legacy"), e.getMessage());
     }
 
+    /** A file that is neither format is named as such, whatever its extension says. */
+    @Test
+    void aFileOfNeitherFormatIsRefusedAsSuch(@TempDir Path dir) throws IOException {
+        for (String text : new String[] {"", "garbage", "{\"w\": 1}", "\n".repeat(64)}) {
+            Path f = Files.writeString(dir.resolve("w.pth"), text);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+            assertEquals(f + ": neither a torch.save file (a zip) nor a safetensors file (" + text.length() + " bytes)", e.getMessage());
+        }
+    }
+
     /** A torch.save-shaped zip whose data.pkl calls os.system: refused, naming the global, nothing run. */
     @Test
     void refusesAMaliciousPickleNamingTheGlobal(@TempDir Path dir) throws IOException {
