@@ -63,33 +63,16 @@ final class DemoCommand {
 
     static int run(String[] args) throws Exception {
         Path home = Path.of(System.getProperty("nativeext.home", ".")).toAbsolutePath().normalize();
-        Path images = null;
-        Path config = null;
-        Path weights = null;
-        Path out = home.resolve("target/demo");
-        int workers = 2;
-        int batchSize = 2;
-        Integer size = null;
-        Integer maxSize = null;
-        long seed = 0;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (i + 1 >= args.length) return usage("missing value after " + a);
-            switch (a) {
-                case "--images" -> images = Path.of(args[++i]);
-                case "--config" -> config = Path.of(args[++i]);
-                case "--weights" -> weights = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--workers" -> workers = Integer.parseInt(args[++i]);
-                case "--batch" -> batchSize = Integer.parseInt(args[++i]);
-                case "--size" -> size = Integer.parseInt(args[++i]);
-                case "--max-size" -> maxSize = Integer.parseInt(args[++i]);
-                case "--seed" -> seed = Long.parseLong(args[++i]);
-                default -> {
-                    return usage("unknown option " + a);
-                }
-            }
-        }
+        CliOptions o = CliOptions.parse(args, List.of("images", "config", "weights", "out", "workers", "batch", "size", "max-size", "seed"), USAGE);
+        Path images = o.inputFolder("images");
+        Path config = o.inputFile("config");
+        Path weights = o.inputFile("weights");
+        Path out = o.path("out", home.resolve("target/demo"));
+        int workers = o.intAtLeast("workers", 0, 2);
+        int batchSize = o.intAtLeast("batch", 1, 2);
+        Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
+        Integer maxSize = o.has("max-size") ? o.intAtLeast("max-size", 1, 0) : null;
+        long seed = o.longValue("seed", 0);
         if (images == null) images = DemoImages.ensure(out.resolve("images"));
         BackboneConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.parse(bundledConfig(), "demo_R-50-FPN.yaml (bundled)");
         ImageFolder folder = new ImageFolder(images);
@@ -209,12 +192,8 @@ final class DemoCommand {
         return 0;
     }
 
-    private static int usage(String problem) {
-        System.err.println("demo: " + problem);
-        System.err.println("usage: nativeext demo [--images <folder>] [--config <yaml>] [--weights <.pth|.safetensors>] [--out <folder>]"
-                + " [--workers n] [--batch n] [--size <min side>] [--max-size n] [--seed n]");
-        return 2;
-    }
+    static final String USAGE = "usage: nativeext demo [--images <folder>] [--config <yaml>] [--weights <.pth|.safetensors>] [--out <folder>]"
+            + " [--workers n] [--batch n] [--size <min side>] [--max-size n] [--seed n]";
 
     private static Loaded load(ImageFolder folder, DetectionTransform transform, int i) {
         long t0 = System.nanoTime();

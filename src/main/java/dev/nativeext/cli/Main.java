@@ -1,5 +1,10 @@
 package dev.nativeext.cli;
 
+import dev.nativeext.model.config.ConfigException;
+import dev.nativeext.model.io.CheckpointException;
+
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 
 /**
@@ -14,7 +19,32 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "example" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        int status = switch (command) {
+        System.exit(runReporting(command, rest, System.err));
+    }
+
+    /**
+     * Runs {@code command}; its exit status. What the user gave wrong (an option, a config, a
+     * checkpoint, a missing file) is printed to {@code err} as one message, not a stack trace:
+     * those exceptions name the option, the file:line or the tensor.
+     */
+    static int runReporting(String command, String[] rest, PrintStream err) throws Exception {
+        try {
+            return run(command, rest);
+        } catch (CliOptions.UsageException e) {
+            err.println("nativeext " + command + ": " + e.getMessage());
+            err.println(e.usage());
+            return 2;
+        } catch (ConfigException | CheckpointException e) {
+            err.println("nativeext " + command + ": " + e.getMessage());
+            return 1;
+        } catch (NoSuchFileException e) {
+            err.println("nativeext " + command + ": no such file: " + e.getFile());
+            return 1;
+        }
+    }
+
+    private static int run(String command, String[] rest) throws Exception {
+        return switch (command) {
             case "example" -> ExampleCommand.run(rest);
             case "example-call" -> ExampleCommand.callInFreshJvm(rest);
             case "doctor" -> DoctorCommand.run();
@@ -32,7 +62,6 @@ public final class Main {
                 yield 2;
             }
         };
-        System.exit(status);
     }
 
     private static void usage() {

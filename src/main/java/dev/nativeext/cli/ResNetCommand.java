@@ -31,31 +31,24 @@ final class ResNetCommand {
     private ResNetCommand() {
     }
 
+    static final String USAGE = "usage: nativeext resnet --config <yaml> [--weights <.pth|.safetensors>] [--image <file>] [--size <min side>]"
+            + " [--max-size <n>] [--threads <n>] [--out <png>] [--save <.safetensors>] [--seed <n>]";
+
     static int run(String[] args) throws IOException {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                System.err.println("resnet: expected --option value, got '" + a + "'");
-                usage();
-                return 2;
-            }
-            o.put(a.substring(2), args[++i]);
-        }
-        for (String k : o.keySet()) {
-            if (!List.of("config", "weights", "image", "size", "max-size", "threads", "out", "save", "seed").contains(k)) {
-                System.err.println("resnet: unknown option --" + k);
-                usage();
-                return 2;
-            }
-        }
-        if (!o.containsKey("config")) {
-            System.err.println("resnet: --config <yaml> is required");
-            usage();
-            return 2;
-        }
-        if (o.containsKey("threads")) CpuOptions.setThreads(Integer.parseInt(o.get("threads")));
-        BackboneConfig cfg = ConfigLoader.load(Path.of(o.get("config")));
+        // every option checked, and the image read, before the backbone is built
+        CliOptions o = CliOptions.parse(args, List.of("config", "weights", "image", "size", "max-size", "threads", "out", "save", "seed"), USAGE);
+        Path config = o.inputFile("config");
+        if (config == null) throw new CliOptions.UsageException("--config <yaml> is required", USAGE);
+        Path weights = o.inputFile("weights");
+        Path image = o.inputFile("image");
+        int threads = o.intAtLeast("threads", 1, CpuOptions.threads());
+        long seed = o.longValue("seed", 0);
+        Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
+        Integer maxSize = o.has("max-size") ? o.intAtLeast("max-size", 1, 0) : null;
+        BufferedImage img = image != null ? ImageIO.read(image.toFile()) : ImageInput.bundled();
+        if (img == null) throw new CliOptions.UsageException("--image " + image + ": not an image this JVM reads (PNG, JPEG, BMP, GIF)", USAGE);
+        if (o.has("threads")) CpuOptions.setThreads(threads);
+        BackboneConfig cfg = ConfigLoader.load(config);
         System.out.println("config " + cfg.source() + ": " + cfg.convBody() + ", " + cfg.stemFunc() + " + " + cfg.transFunc()
                 + ", groups " + cfg.numGroups() + "x" + cfg.widthPerGroup() + ", DCN " + java.util.Arrays.toString(cfg.stageWithDcn())
                 + (cfg.withModulatedDcn() ? " (modulated)" : "") + ", FPN GN " + cfg.fpnUseGn());
@@ -64,12 +57,12 @@ final class ResNetCommand {
         }
         try (Backbone b = Backbone.build(cfg)) {
             long t0 = System.nanoTime();
-            if (o.containsKey("weights")) {
-                Weights.LoadReport r = Weights.load(Path.of(o.get("weights")), b);
-                System.out.printf(Locale.ROOT, "weights %s: %d tensors in %.1f ms%s%n", o.get("weights"), r.loaded(), r.nanos() / 1e6,
+            if (weights != null) {
+                Weights.LoadReport r = Weights.load(weights, b);
+                System.out.printf(Locale.ROOT, "weights %s: %d tensors in %.1f ms%s%n", weights, r.loaded(), r.nanos() / 1e6,
                         r.ignored().isEmpty() ? "" : " (" + r.ignored().size() + " keys of other detector parts ignored)");
             } else {
-                Weights.seed(Long.parseLong(o.getOrDefault("seed", "0")), b);
+                Weights.seed(seed, b);
                 System.out.printf(Locale.ROOT, "weights: seeded (no --weights) in %.1f ms%n", (System.nanoTime() - t0) / 1e6);
             }
             long params = 0;
@@ -80,23 +73,18 @@ final class ResNetCommand {
             }
             System.out.printf(Locale.ROOT, "%d tensors, %.2f M values%n", b.parameters().size(), params / 1e6);
             System.out.println(frozenLine(b));
-            if (o.containsKey("save")) {
-                Weights.save(Path.of(o.get("save")), b.parameters());
-                System.out.println("saved " + o.get("save"));
+            if (o.has("save")) {
+                Weights.save(o.path("save", null), b.parameters());
+                System.out.println("saved " + o.string("save", null));
             }
-            BufferedImage img = o.containsKey("image") ? ImageIO.read(Path.of(o.get("image")).toFile()) : ImageInput.bundled();
-            if (img == null) {
-                System.err.println("resnet: cannot read image " + o.get("image") + " (PNG, JPEG, BMP, GIF)");
-                return 2;
-            }
-            int min = Integer.parseInt(o.getOrDefault("size", String.valueOf(cfg.minSizeTest())));
-            int max = Integer.parseInt(o.getOrDefault("max-size", String.valueOf(cfg.maxSizeTest())));
+            int min = size != null ? size : cfg.minSizeTest();
+            int max = maxSize != null ? maxSize : cfg.maxSizeTest();
             // FPN's ×2 top-down needs sizes divisible by 32 (maskrcnn-benchmark's FPN configs set SIZE_DIVISIBILITY 32)
             int div = b.hasFpn() ? Math.max(32, cfg.sizeDivisibility()) : cfg.sizeDivisibility();
             ImageInput.Batch in = ImageInput.prepare(img, cfg, min, max, div);
             try (Tensor x = in.tensor()) {
                 System.out.printf(Locale.ROOT, "image %s %dx%d -> resized %dx%d, input %s, %d thread(s)%n",
-                        o.getOrDefault("image", "(bundled)"), img.getWidth(), img.getHeight(), in.width(), in.height(),
+                        image != null ? image : "(bundled)", img.getWidth(), img.getHeight(), in.width(), in.height(),
                         java.util.Arrays.toString(x.shape()), CpuOptions.threads());
                 Map<String, Double> times = new LinkedHashMap<>();
                 long f0 = System.nanoTime();
@@ -109,7 +97,7 @@ final class ResNetCommand {
                     for (int i = 0; i < outs.size(); i++) {
                         System.out.println("  " + names.get(i) + " " + java.util.Arrays.toString(outs.get(i).shape()));
                     }
-                    Path png = Path.of(o.getOrDefault("out", "resnet-features.png"));
+                    Path png = o.path("out", Path.of("resnet-features.png"));
                     ImageIO.write(FeatureGrid.render(outs, names, 8, 96), "png", png.toFile());
                     System.out.println("wrote " + png.toAbsolutePath() + " (8 strongest channels per level)");
                 } finally {
@@ -129,10 +117,5 @@ final class ResNetCommand {
         long n = b.parameters().values().stream().filter(p -> !p.isBuffer() && !p.requiresGrad()).count();
         return "frozen: " + String.join(", ", frozen) + " (FREEZE_CONV_BODY_AT " + at + "; " + n + " parameters without grad; trainable from "
                 + (at - 1 < b.body().stageNames().size() ? b.body().stageNames().get(at - 1) : "nothing") + ")";
-    }
-
-    static void usage() {
-        System.err.println("usage: nativeext resnet --config <yaml> [--weights <.pth|.safetensors>] [--image <file>] [--size <min side>]"
-                + " [--max-size <n>] [--threads <n>] [--out <png>] [--save <.safetensors>] [--seed <n>]");
     }
 }

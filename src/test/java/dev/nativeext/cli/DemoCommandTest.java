@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code nativeext demo} on two small images: it runs the loader and the pooler and writes the report. */
@@ -27,7 +28,10 @@ class DemoCommandTest {
         assertTrue(html.contains("b.png: 90x140 -&gt; 96x149"), "report lacks the second image");
         assertTrue(html.contains("R-50-FPN") && html.contains("seeded weights"), "the report must name the backbone and its weights");
         assertTrue(html.contains("p2 (mean") && html.contains("p6 (mean"), "the report must show the FPN levels");
-        assertEquals(2, DemoCommand.run(new String[]{"--bogus", "x"}));
+        CliOptions.UsageException e = assertThrows(CliOptions.UsageException.class, () -> DemoCommand.run(new String[]{"--bogus", "x"}));
+        assertEquals("unknown option --bogus", e.getMessage());
+        e = assertThrows(CliOptions.UsageException.class, () -> DemoCommand.run(new String[]{"--images", tmp.resolve("none").toString()}));
+        assertEquals("--images " + tmp.resolve("none") + ": no such folder", e.getMessage());
     }
 
 }

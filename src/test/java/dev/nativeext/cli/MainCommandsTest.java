@@ -52,4 +52,27 @@ class MainCommandsTest {
         assertTrue(r.stdout().contains("cache hit"), r::toString);
         assertTrue(r.stdout().contains("built: 1 source(s) compiled"), () -> "the first build should be cold:\n" + r);
     }
+
+    /** A config value of the wrong type: one line naming the file, line and key; exit status 1. */
+    @Test
+    void aWrongConfigValueIsOneLineNamingFileAndLineNotAStackTrace() throws Exception {
+        Path yaml = java.nio.file.Files.writeString(tmp.resolve("bad.yaml"), "MODEL:\n  RESNETS:\n    NUM_GROUPS: \"abc\"\n");
+        ChildJvm.Result r = main("resnet", "--config", yaml.toString()).run(TIMEOUT);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("nativeext resnet: " + yaml + ":3: MODEL.RESNETS.NUM_GROUPS expects int (default 1), got str 'abc'", r.stderr().strip());
+    }
+
+    /** A weights file that is neither a torch.save zip nor safetensors, and a wrong option: a message each, no trace. */
+    @Test
+    void aBadCheckpointOrOptionIsAMessageAndAnExitStatus() throws Exception {
+        Path pth = java.nio.file.Files.writeString(tmp.resolve("w.pth"), "garbage");
+        String config = dev.nativeext.model.Fixtures.fixture("r50_fpn_gn", "config.yaml").toString();
+        ChildJvm.Result r = main("resnet", "--config", config, "--weights", pth.toString(), "--size", "32",
+                "--out", tmp.resolve("f.png").toString()).run(TIMEOUT);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("nativeext resnet: " + pth + ": neither a torch.save file (a zip) nor a safetensors file (7 bytes)", r.stderr().strip());
+        r = main("demo", "--workers", "many").run(TIMEOUT);
+        assertEquals(2, r.exitCode(), r::toString);
+        assertEquals("nativeext demo: --workers many: expects an integer\n" + DemoCommand.USAGE, r.stderr().strip());
+    }
 }

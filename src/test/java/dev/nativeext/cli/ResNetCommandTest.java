@@ -12,6 +12,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ResNetCommandTest {
@@ -43,8 +44,24 @@ class ResNetCommandTest {
         assertEquals(0, status);
     }
 
+    /** A wrong option stops the command before the backbone is built, naming the option. */
     @Test
-    void refusesAMissingConfig() throws Exception {
-        assertEquals(2, ResNetCommand.run(new String[] {"--image", "x.png"}));
+    void refusesAWrongOptionByName(@TempDir Path dir) throws Exception {
+        String config = Fixtures.fixture("r50_fpn_gn", "config.yaml").toString();
+        assertUsage("--config <yaml> is required", "--size", "64");
+        assertUsage("unknown option --colour", "--config", config, "--colour", "red");
+        assertUsage("missing value after --size", "--config", config, "--size");
+        assertUsage("--config " + dir.resolve("none.yaml") + ": no such file", "--config", dir.resolve("none.yaml").toString());
+        assertUsage("--image " + dir + ": is a folder, not a file", "--config", config, "--image", dir.toString());
+        assertUsage("--threads x: expects an integer", "--config", config, "--threads", "x");
+        assertUsage("--size -5: must be at least 1", "--config", config, "--size", "-5");
+        Path notAnImage = Files.writeString(dir.resolve("notes.png"), "not a PNG");
+        assertUsage("--image " + notAnImage + ": not an image this JVM reads", "--config", config, "--image", notAnImage.toString());
+    }
+
+    private static void assertUsage(String message, String... args) {
+        CliOptions.UsageException e = assertThrows(CliOptions.UsageException.class, () -> ResNetCommand.run(args));
+        assertTrue(e.getMessage().startsWith(message), e.getMessage());
+        assertTrue(e.usage().startsWith("usage: nativeext resnet --config"), e.usage());
     }
 }
