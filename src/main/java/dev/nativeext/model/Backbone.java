@@ -49,7 +49,7 @@ public final class Backbone implements AutoCloseable {
 
     /** The backbone {@code config.convBody()} names. */
     public static Backbone build(BackboneConfig config) {
-        return REGISTRY.get(config.convBody()).apply(config);
+        return REGISTRY.get(config.convBody(), m -> config.error("MODEL.BACKBONE.CONV_BODY", m)).apply(config);
     }
 
     /** A C4/C5 body: its returned stages are the outputs. */

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A string-keyed registry, as maskrcnn-benchmark's {@code utils.registry.Registry}: the keys keep
@@ -46,6 +47,17 @@ public final class Registry<T> {
         if (v == null) {
             throw new IllegalArgumentException(name + ": no entry named '" + key + "'; known: " + String.join(", ", entries.keySet()));
         }
+        return v;
+    }
+
+    /**
+     * The entry for {@code key}; a miss is the exception {@code miss} makes of a phrase that names
+     * the key and lists the known ones ("'X' is not one of the stems: A, B"), for a caller that
+     * knows where the key came from (a config file's line).
+     */
+    public synchronized T get(String key, Function<String, ? extends RuntimeException> miss) {
+        T v = entries.get(key);
+        if (v == null) throw miss.apply("'" + key + "' is not one of the " + name + ": " + String.join(", ", entries.keySet()));
         return v;
     }
 

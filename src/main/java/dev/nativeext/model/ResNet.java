@@ -31,16 +31,27 @@ public final class ResNet implements Module {
     private final int freezeAt;
 
     public ResNet(BackboneConfig cfg) {
-        stem = ResNetModules.STEMS.get(cfg.stemFunc()).create(cfg);
-        List<StageSpec> specs = StageSpecs.get(cfg.convBody());
-        ResNetModules.BlockFactory block = ResNetModules.TRANSFORMATION_MODULES.get(cfg.transFunc());
+        // what the config names and sizes, checked before anything is allocated
+        ResNetModules.StemFactory stemFactory = ResNetModules.STEMS.get(cfg.stemFunc(), m -> cfg.error("MODEL.RESNETS.STEM_FUNC", m));
+        List<StageSpec> specs = StageSpecs.REGISTRY.get(cfg.convBody(), m -> cfg.error("MODEL.BACKBONE.CONV_BODY", m));
+        ResNetModules.BlockFactory block = ResNetModules.TRANSFORMATION_MODULES.get(cfg.transFunc(), m -> cfg.error("MODEL.RESNETS.TRANS_FUNC", m));
+        stem = stemFactory.create(cfg);
         int in = cfg.stemOutChannels();
         boolean[] dcn = cfg.stageWithDcn();
         for (StageSpec s : specs) {
             int factor = 1 << (s.index() - 1);
             int out = cfg.res2OutChannels() * factor;
+            long mid = (long) cfg.numGroups() * cfg.widthPerGroup() * factor;
+            if (mid > BackboneConfig.MAX_COUNT) {
+                throw cfg.error("MODEL.RESNETS.WIDTH_PER_GROUP", cfg.widthPerGroup() + " x NUM_GROUPS " + cfg.numGroups() + " gives layer" + s.index()
+                        + " " + mid + " bottleneck channels, over " + BackboneConfig.MAX_COUNT);
+            }
             ResNetModules.DcnConfig d = new ResNetModules.DcnConfig(dcn[s.index() - 1], cfg.withModulatedDcn(), cfg.deformableGroups());
-            stages.add(new Stage(block, in, cfg.numGroups() * cfg.widthPerGroup() * factor, out, s.blockCount(), cfg.numGroups(),
+            if (d.stageWithDcn() && mid % d.deformableGroups() != 0) {
+                throw cfg.error("MODEL.RESNETS.DEFORMABLE_GROUPS", d.deformableGroups() + " does not divide the " + mid
+                        + " input channels of layer" + s.index() + "'s deformable 3x3 (STAGE_WITH_DCN)");
+            }
+            stages.add(new Stage(block, in, (int) mid, out, s.blockCount(), cfg.numGroups(),
                     cfg.strideIn1x1(), s.index() > 1 ? 2 : 1, 1, d, cfg));
             names.add("layer" + s.index());
             returns.add(s.returnFeatures());

@@ -28,15 +28,6 @@ class BackboneParityTest {
 
     static final double TOLERANCE = 1e-4;
 
-    /** The reference script's user-registered spec: two one-block stages. */
-    static void registerTinySpec() {
-        synchronized (StageSpecs.REGISTRY) {
-            if (!StageSpecs.REGISTRY.contains("TINY-2")) {
-                StageSpecs.REGISTRY.register("TINY-2", List.of(new StageSpec(1, 1, true), new StageSpec(2, 1, true)));
-                Backbone.REGISTRY.register("TINY-2", Backbone::bodyOnly);
-            }
-        }
-    }
 
     static void assertClose(Tensor expected, Tensor actual, String what) {
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
@@ -58,7 +49,7 @@ class BackboneParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"r50_c4_frozen_bn", "r50_fpn_gn", "r50_c5_dcn_dg2", "r50_c4_dcn_plain", "resnext_32x4_tiny", "r50_fpn_retinanet"})
     void matchesPyTorch(String name) throws IOException {
-        registerTinySpec();
+        Fixtures.registerTinySpec();
         BackboneConfig cfg = ConfigLoader.load(Fixtures.fixture(name, "config.yaml"));
         boolean withHead;
         try (StateDict io = Safetensors.read(Fixtures.fixture(name, "io.safetensors")); Backbone b = Backbone.build(cfg)) {

@@ -25,6 +25,16 @@ public final class Fixtures {
         return path("fixtures/" + name + "/" + file);
     }
 
+    /** The reference script's user-registered spec "TINY-2" (resnext_32x4_tiny's): two one-block stages. */
+    public static void registerTinySpec() {
+        synchronized (StageSpecs.REGISTRY) {
+            if (!StageSpecs.REGISTRY.contains("TINY-2")) {
+                StageSpecs.REGISTRY.register("TINY-2", java.util.List.of(new StageSpec(1, 1, true), new StageSpec(2, 1, true)));
+                Backbone.REGISTRY.register("TINY-2", Backbone::bodyOnly);
+            }
+        }
+    }
+
     public static final String[] BACKBONE_FIXTURES = {
         "r50_c4_frozen_bn", "r50_fpn_gn", "r50_c5_dcn_dg2", "r50_c4_dcn_plain", "resnext_32x4_tiny", "r50_fpn_retinanet"
     };

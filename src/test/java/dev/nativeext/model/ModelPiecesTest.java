@@ -104,7 +104,7 @@ class ModelPiecesTest {
                 out.forEach(Tensor::close);
             }
         }
-        IllegalArgumentException miss = assertThrows(IllegalArgumentException.class,
+        ConfigException miss = assertThrows(ConfigException.class,
                 () -> Backbone.build(BackboneConfig.defaults().with("MODEL.RESNETS.STEM_FUNC", "StemWithMagic")));
         assertTrue(miss.getMessage().contains("'StemWithMagic'") && miss.getMessage().contains("StemWithGN"), miss.getMessage());
     }
@@ -142,5 +142,27 @@ class ModelPiecesTest {
         BackboneConfig c = BackboneConfig.defaults().with("MODEL.RESNETS.STEM_FUNC", "StemWithGN").with("MODEL.RESNETS.STEM_OUT_CHANNELS", 48);
         ConfigException e = assertThrows(ConfigException.class, () -> Backbone.build(c));
         assertTrue(e.getMessage().contains("NUM_GROUPS 32 does not divide 48"), e.getMessage());
+    }
+
+    /** What the model cannot be built from is refused before anything is allocated, naming the key and its line. */
+    @Test
+    void aConfigTheModelCannotBuildNamesTheKeyAndItsLine() {
+        assertRefused("c.yaml:3: MODEL.RESNETS.STEM_FUNC 'StemWithBN' is not one of the stem modules: StemWithFixedBatchNorm, StemWithGN",
+                "    STEM_FUNC: \"StemWithBN\"");
+        assertRefused("c.yaml:3: MODEL.RESNETS.RES2_OUT_CHANNELS 0 must be in [1, 1048576]", "    RES2_OUT_CHANNELS: 0");
+        assertRefused("c.yaml:3: MODEL.RESNETS.STEM_OUT_CHANNELS 4294967296 is outside the int range", "    STEM_OUT_CHANNELS: 4294967296");
+        assertRefused("c.yaml:4: MODEL.RESNETS.WIDTH_PER_GROUP 4096 x NUM_GROUPS 4096 gives layer1 16777216 bottleneck channels, over 1048576",
+                "    NUM_GROUPS: 4096", "    WIDTH_PER_GROUP: 4096");
+        assertRefused("c.yaml:4: MODEL.RESNETS.DEFORMABLE_GROUPS 3 does not divide the 128 input channels of layer2's deformable 3x3 (STAGE_WITH_DCN)",
+                "    STAGE_WITH_DCN: (False, True, True, True)", "    DEFORMABLE_GROUPS: 3");
+        ConfigException e = assertThrows(ConfigException.class, () -> Backbone.build(BackboneConfig.defaults().with("MODEL.BACKBONE.CONV_BODY", "R-51")));
+        assertTrue(e.getMessage().startsWith("defaults: MODEL.BACKBONE.CONV_BODY 'R-51' is not one of the backbones: R-50-C4, "), e.getMessage());
+    }
+
+    /** Backbone.build of R-50-C4 with {@code resnetsLines} under MODEL.RESNETS (they start at line 3). */
+    private static void assertRefused(String message, String... resnetsLines) {
+        BackboneConfig c = dev.nativeext.model.config.ConfigLoader.parse("MODEL:\n  RESNETS:\n" + String.join("\n", resnetsLines) + "\n", "c.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> Backbone.build(c));
+        assertEquals(message, e.getMessage());
     }
 }

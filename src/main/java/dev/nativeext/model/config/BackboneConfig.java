@@ -65,16 +65,19 @@ public final class BackboneConfig {
     private final Map<String, Object> values;
     private final List<String> unusedKeys;
     private final String source;
+    /** The line of the file that set each key (absent for defaults and overrides). */
+    private final Map<String, Integer> lines;
 
-    BackboneConfig(Map<String, Object> values, List<String> unusedKeys, String source) {
+    BackboneConfig(Map<String, Object> values, List<String> unusedKeys, String source, Map<String, Integer> lines) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.unusedKeys = List.copyOf(unusedKeys);
         this.source = source;
+        this.lines = Map.copyOf(lines);
     }
 
     /** maskrcnn-benchmark's defaults. */
     public static BackboneConfig defaults() {
-        return new BackboneConfig(DEFAULTS, List.of(), "defaults");
+        return new BackboneConfig(DEFAULTS, List.of(), "defaults", Map.of());
     }
 
     /**
@@ -90,7 +93,9 @@ public final class BackboneConfig {
             py = new PyLiteral.Tuple(l);
         }
         v.put(key, ConfigLoader.coerce(key, py, "override of " + key));
-        return new BackboneConfig(v, unusedKeys, source);
+        Map<String, Integer> l = new LinkedHashMap<>(lines);
+        l.remove(key);
+        return new BackboneConfig(v, unusedKeys, source, l);
     }
 
     /** The file this came from, or "defaults". */
@@ -114,7 +119,28 @@ public final class BackboneConfig {
     }
 
     private int i(String key) {
-        return Math.toIntExact(l(key));
+        long v = l(key);
+        if (v != (int) v) throw error(key, v + " is outside the int range");
+        return (int) v;
+    }
+
+    /** A count that the model's shapes are made of: at least {@code min}, at most 2^20. */
+    private int count(String key, int min) {
+        int v = i(key);
+        if (v < min || v > MAX_COUNT) throw error(key, v + " must be in [" + min + ", " + MAX_COUNT + "]");
+        return v;
+    }
+
+    /** The most channels (or groups, or pixels) any count of a config may give. */
+    public static final int MAX_COUNT = 1 << 20;
+
+    /**
+     * A ConfigException about {@code key}, naming the file and, where the key came from it, the
+     * line: "config.yaml:7: MODEL.RESNETS.NUM_GROUPS 0 must be in [1, 1048576]".
+     */
+    public ConfigException error(String key, String what) {
+        Integer line = lines.get(key);
+        return new ConfigException(source + (line != null ? ":" + line : "") + ": " + key + " " + what);
     }
 
     private boolean b(String key) {
@@ -137,29 +163,29 @@ public final class BackboneConfig {
 
     public String convBody() { return s("MODEL.BACKBONE.CONV_BODY"); }
     public int freezeConvBodyAt() { return i("MODEL.BACKBONE.FREEZE_CONV_BODY_AT"); }
-    public int numGroups() { return i("MODEL.RESNETS.NUM_GROUPS"); }
-    public int widthPerGroup() { return i("MODEL.RESNETS.WIDTH_PER_GROUP"); }
+    public int numGroups() { return count("MODEL.RESNETS.NUM_GROUPS", 1); }
+    public int widthPerGroup() { return count("MODEL.RESNETS.WIDTH_PER_GROUP", 1); }
     public boolean strideIn1x1() { return b("MODEL.RESNETS.STRIDE_IN_1X1"); }
     public String transFunc() { return s("MODEL.RESNETS.TRANS_FUNC"); }
     public String stemFunc() { return s("MODEL.RESNETS.STEM_FUNC"); }
-    public int res5Dilation() { return i("MODEL.RESNETS.RES5_DILATION"); }
-    public int backboneOutChannels() { return i("MODEL.RESNETS.BACKBONE_OUT_CHANNELS"); }
-    public int res2OutChannels() { return i("MODEL.RESNETS.RES2_OUT_CHANNELS"); }
-    public int stemOutChannels() { return i("MODEL.RESNETS.STEM_OUT_CHANNELS"); }
+    public int res5Dilation() { return count("MODEL.RESNETS.RES5_DILATION", 1); }
+    public int backboneOutChannels() { return count("MODEL.RESNETS.BACKBONE_OUT_CHANNELS", 1); }
+    public int res2OutChannels() { return count("MODEL.RESNETS.RES2_OUT_CHANNELS", 1); }
+    public int stemOutChannels() { return count("MODEL.RESNETS.STEM_OUT_CHANNELS", 1); }
     public boolean withModulatedDcn() { return b("MODEL.RESNETS.WITH_MODULATED_DCN"); }
-    public int deformableGroups() { return i("MODEL.RESNETS.DEFORMABLE_GROUPS"); }
+    public int deformableGroups() { return count("MODEL.RESNETS.DEFORMABLE_GROUPS", 1); }
     public boolean fpnUseGn() { return b("MODEL.FPN.USE_GN"); }
     public boolean fpnUseRelu() { return b("MODEL.FPN.USE_RELU"); }
     public int groupNormDimPerGp() { return i("MODEL.GROUP_NORM.DIM_PER_GP"); }
     public int groupNormNumGroups() { return i("MODEL.GROUP_NORM.NUM_GROUPS"); }
     public double groupNormEpsilon() { return (Double) values.get("MODEL.GROUP_NORM.EPSILON"); }
     public boolean retinanetUseC5() { return b("MODEL.RETINANET.USE_C5"); }
-    public int poolerResolution() { return i("MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION"); }
-    public int poolerSamplingRatio() { return i("MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO"); }
-    public int minSizeTest() { return i("INPUT.MIN_SIZE_TEST"); }
-    public int maxSizeTest() { return i("INPUT.MAX_SIZE_TEST"); }
+    public int poolerResolution() { return count("MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION", 1); }
+    public int poolerSamplingRatio() { return count("MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO", 0); }
+    public int minSizeTest() { return count("INPUT.MIN_SIZE_TEST", 1); }
+    public int maxSizeTest() { return count("INPUT.MAX_SIZE_TEST", 1); }
     public boolean toBgr255() { return b("INPUT.TO_BGR255"); }
-    public int sizeDivisibility() { return i("DATALOADER.SIZE_DIVISIBILITY"); }
+    public int sizeDivisibility() { return count("DATALOADER.SIZE_DIVISIBILITY", 0); }
 
     /** STAGE_WITH_DCN: one flag per stage index 1..4. */
     public boolean[] stageWithDcn() {
@@ -192,14 +218,14 @@ public final class BackboneConfig {
     public int groupNormGroups(int channels) {
         int dim = groupNormDimPerGp(), groups = groupNormNumGroups();
         if (dim != -1 && groups != -1) {
-            throw new ConfigException(source + ": MODEL.GROUP_NORM: set DIM_PER_GP or NUM_GROUPS to -1 (GroupNorm takes G or C/G, not both)");
+            throw error("MODEL.GROUP_NORM.DIM_PER_GP", dim + " and NUM_GROUPS " + groups + ": set one of them to -1 (GroupNorm takes G or C/G, not both)");
         }
         if (dim > 0) {
-            if (channels % dim != 0) throw new ConfigException(source + ": MODEL.GROUP_NORM.DIM_PER_GP " + dim + " does not divide " + channels + " channels");
+            if (channels % dim != 0) throw error("MODEL.GROUP_NORM.DIM_PER_GP", dim + " does not divide " + channels + " channels");
             return channels / dim;
         }
         if (groups <= 0 || channels % groups != 0) {
-            throw new ConfigException(source + ": MODEL.GROUP_NORM.NUM_GROUPS " + groups + " does not divide " + channels + " channels");
+            throw error("MODEL.GROUP_NORM.NUM_GROUPS", groups + " does not divide " + channels + " channels");
         }
         return groups;
     }

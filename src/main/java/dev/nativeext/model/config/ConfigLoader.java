@@ -49,25 +49,28 @@ public final class ConfigLoader {
         }
         Map<String, Object> values = new LinkedHashMap<>(BackboneConfig.DEFAULTS);
         List<String> unused = new ArrayList<>();
+        Map<String, Integer> lines = new LinkedHashMap<>();
         if (root != null) {
             if (!(root instanceof MappingNode m)) throw new ConfigException(where(source, root) + ": the top level must be a mapping of sections");
-            walk(m, "", source, values, unused);
+            walk(m, "", source, values, unused, lines);
         }
-        return new BackboneConfig(values, unused, source);
+        return new BackboneConfig(values, unused, source, lines);
     }
 
-    private static void walk(MappingNode m, String prefix, String source, Map<String, Object> values, List<String> unused) {
+    private static void walk(MappingNode m, String prefix, String source, Map<String, Object> values, List<String> unused,
+                             Map<String, Integer> lines) {
         for (NodeTuple t : m.getValue()) {
             if (!(t.getKeyNode() instanceof ScalarNode k)) throw new ConfigException(where(source, t.getKeyNode()) + ": keys must be plain names");
             String key = prefix + k.getValue();
             Node v = t.getValueNode();
             boolean read = BackboneConfig.DEFAULTS.containsKey(key);
             if (v instanceof MappingNode sub && !read) {
-                walk(sub, key + ".", source, values, unused);
+                walk(sub, key + ".", source, values, unused, lines);
                 continue;
             }
             if (read) {
                 values.put(key, coerce(key, pythonValue(v, source, key), where(source, v)));
+                lines.put(key, v.getStartMark().getLine() + 1);
             } else if (BackboneConfig.OWNED_SECTIONS.stream().anyMatch(key::startsWith)) {
                 String section = key.substring(0, key.lastIndexOf('.'));
                 List<String> known = BackboneConfig.DEFAULTS.keySet().stream().filter(x -> x.startsWith(section + ".")).toList();
