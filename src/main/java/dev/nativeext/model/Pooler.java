@@ -72,10 +72,19 @@ public final class Pooler {
             throw new IllegalArgumentException("Pooler: " + scales.length + " scales but " + features.size() + " feature levels");
         }
         if (scales.length == 1) return VisionOps.roiAlign(features.get(0), rois, new int[] {outputSize, outputSize}, scales[0], samplingRatio, aligned);
+        // the multi-level path reads the boxes on the host: their shape is checked here, as ROIAlign checks it
+        if (rois.shape().length != 2 || rois.shape(1) != 5 || rois.dtype() != dev.nativeext.tensor.DType.FLOAT32) {
+            throw new IllegalArgumentException("Pooler: rois must be FLOAT32 [K, 5] (batch index, x1, y1, x2, y2), got " + rois.dtype() + " "
+                    + java.util.Arrays.toString(rois.shape()));
+        }
         float[] r = rois.toFloatArray();
         int k = r.length / 5;
         long c = features.get(0).shape(1);
         int per = (int) (c * outputSize * outputSize);
+        if ((long) k * per > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Pooler: " + k + " rois x " + c + " channels x " + outputSize + "^2 = " + (long) k * per
+                    + " values, more than one output holds here (2^31); pool them in chunks of rois");
+        }
         float[] out = new float[k * per];
         int[] lv = levels(r);
         for (int level = 0; level < scales.length; level++) {

@@ -34,6 +34,22 @@ class ModelPiecesTest {
         assertThrows(IllegalArgumentException.class, () -> new Pooler(7, new double[] {0.25, 0.0625}, 2));
     }
 
+    /** Boxes of another shape than [K, 5] are refused, not read five floats at a time. */
+    @Test
+    void poolerRefusesBoxesOfAnotherShape() {
+        Pooler p = new Pooler(2, new double[] {0.25, 0.125}, 2);
+        try (Tensor f2 = Tensor.uniform(1, -1, 1, 1, 4, 16, 16); Tensor f3 = Tensor.uniform(2, -1, 1, 1, 4, 8, 8);
+             Tensor four = Tensor.of(new float[] {0, 0, 10, 10, 0, 0, 20, 20}, 2, 4); Tensor flat = Tensor.of(new float[] {0, 0, 0, 10, 10}, 5)) {
+            for (Tensor bad : List.of(four, flat)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.forward(List.of(f2, f3), bad));
+                assertTrue(e.getMessage().startsWith("Pooler: rois must be FLOAT32 [K, 5]"), e.getMessage());
+            }
+            try (Tensor ok = Tensor.of(new float[] {0, 0, 0, 10, 10}, 1, 5); Tensor out = p.forward(List.of(f2, f3), ok)) {
+                assertArrayEquals(new long[] {1, 4, 2, 2}, out.shape());
+            }
+        }
+    }
+
     @Test
     void resizeGetSizeAsMaskrcnnBenchmark() {
         assertArrayEquals(new int[] {800, 1066}, ImageInput.size(640, 480, 800, 1333));   // {h, w}
