@@ -54,13 +54,19 @@ final class CliOptions {
         return values.containsKey(name);
     }
 
-    String string(String name, String otherwise) {
-        return values.getOrDefault(name, otherwise);
-    }
-
     /** A path the command writes (not checked), or {@code otherwise}. */
     Path path(String name, Path otherwise) {
         return has(name) ? Path.of(values.get(name)) : otherwise;
+    }
+
+    /** A file the command writes, whose folder must exist, or {@code otherwise} where the option is absent. */
+    Path outputFile(String name, Path otherwise) {
+        if (!has(name)) return otherwise;
+        Path p = Path.of(values.get(name));
+        Path folder = p.toAbsolutePath().getParent();
+        if (Files.isDirectory(p)) throw wrong(name, "is a folder, not a file");
+        if (folder != null && !Files.isDirectory(folder)) throw wrong(name, "its folder " + folder + " does not exist");
+        return p;
     }
 
     /** An input file that must exist, or null where the option is absent. */

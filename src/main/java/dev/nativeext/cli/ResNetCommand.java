@@ -41,6 +41,8 @@ final class ResNetCommand {
         if (config == null) throw new CliOptions.UsageException("--config <yaml> is required", USAGE);
         Path weights = o.inputFile("weights");
         Path image = o.inputFile("image");
+        Path png = o.outputFile("out", Path.of("resnet-features.png"));
+        Path save = o.outputFile("save", null);
         int threads = o.intAtLeast("threads", 1, CpuOptions.threads());
         long seed = o.longValue("seed", 0);
         Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
@@ -73,9 +75,9 @@ final class ResNetCommand {
             }
             System.out.printf(Locale.ROOT, "%d tensors, %.2f M values%n", b.parameters().size(), params / 1e6);
             System.out.println(frozenLine(b));
-            if (o.has("save")) {
-                Weights.save(o.path("save", null), b.parameters());
-                System.out.println("saved " + o.string("save", null));
+            if (save != null) {
+                Weights.save(save, b.parameters());
+                System.out.println("saved " + save);
             }
             int min = size != null ? size : cfg.minSizeTest();
             int max = maxSize != null ? maxSize : cfg.maxSizeTest();
@@ -97,7 +99,6 @@ final class ResNetCommand {
                     for (int i = 0; i < outs.size(); i++) {
                         System.out.println("  " + names.get(i) + " " + java.util.Arrays.toString(outs.get(i).shape()));
                     }
-                    Path png = o.path("out", Path.of("resnet-features.png"));
                     ImageIO.write(FeatureGrid.render(outs, names, 8, 96), "png", png.toFile());
                     System.out.println("wrote " + png.toAbsolutePath() + " (8 strongest channels per level)");
                 } finally {

@@ -55,6 +55,9 @@ class ResNetCommandTest {
         assertUsage("--image " + dir + ": is a folder, not a file", "--config", config, "--image", dir.toString());
         assertUsage("--threads x: expects an integer", "--config", config, "--threads", "x");
         assertUsage("--size -5: must be at least 1", "--config", config, "--size", "-5");
+        assertUsage("--out " + dir.resolve("none/f.png") + ": its folder " + dir.resolve("none") + " does not exist",
+                "--config", config, "--out", dir.resolve("none/f.png").toString());
+        assertUsage("--save " + dir + ": is a folder, not a file", "--config", config, "--save", dir.toString());
         Path notAnImage = Files.writeString(dir.resolve("notes.png"), "not a PNG");
         assertUsage("--image " + notAnImage + ": not an image this JVM reads", "--config", config, "--image", notAnImage.toString());
     }
