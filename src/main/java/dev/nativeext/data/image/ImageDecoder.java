@@ -25,6 +25,13 @@ public final class ImageDecoder {
         ImageIO.setUseCache(false);
     }
 
+    /**
+     * The most pixels a decoded image may have: PIL's {@code Image.MAX_IMAGE_PIXELS} doubled, where
+     * PIL raises its DecompressionBombError (89,478,485 is 1024^3 / 4 / 3: a quarter GiB of RGB).
+     * A larger header is a decompression bomb or a corrupt file, refused before decoding.
+     */
+    public static final long MAX_PIXELS = 2L * 89_478_485;
+
     private ImageDecoder() {
     }
 
@@ -50,6 +57,12 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                // the size from the header first: a huge one is refused before its raster is allocated
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w * h > MAX_PIXELS) {
+                    throw new ImageDecodeException(name, w + "x" + h + " pixels, more than the " + MAX_PIXELS
+                            + " an image may have (PIL's decompression-bomb limit)", null);
+                }
                 img = reader.read(0);
             } finally {
                 reader.dispose();

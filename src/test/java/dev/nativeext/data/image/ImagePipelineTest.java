@@ -273,6 +273,34 @@ class ImagePipelineTest {
         assertTrue(c.getMessage().contains("cut.jpg"), c.getMessage());
     }
 
+    /**
+     * A small file whose header claims a huge image (a decompression bomb, or a corrupt size) is
+     * refused from its header, as PIL refuses it, before a raster is allocated; JPEG and PNG.
+     */
+    @Test
+    void anImageLargerThanTheLimitIsRefusedFromItsHeader(@TempDir Path dir) throws Exception {
+        // PNG: IHDR's width and height (bytes 16..23) made 20000 x 20000 (1.2 GB of RGB), its CRC recomputed
+        byte[] png = Files.readAllBytes(TestImages.write(TestImages.synthetic(8, 8, 1), dir.resolve("small.png")));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+        b.putInt(16, 20_000).putInt(20, 20_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        b.putInt(29, (int) crc.getValue());
+        Path bomb = Files.write(dir.resolve("bomb.png"), png);
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.read(bomb));
+        assertTrue(e.getMessage().contains("bomb.png") && e.getMessage().contains("20000x20000")
+                && e.getMessage().contains("more than the " + ImageDecoder.MAX_PIXELS), e.getMessage());
+        // JPEG: the SOF0 frame's height and width (after 0xFFC0, length, precision) made 60000 x 60000
+        byte[] jpeg = Files.readAllBytes(TestImages.write(TestImages.synthetic(8, 8, 2), dir.resolve("small.jpg")));
+        int sof = -1;
+        for (int i = 0; i + 1 < jpeg.length; i++) if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) { sof = i; break; }
+        assertTrue(sof > 0, "the JPEG has a baseline frame header");
+        java.nio.ByteBuffer.wrap(jpeg).putShort(sof + 5, (short) 60000).putShort(sof + 7, (short) 60000);
+        Path big = Files.write(dir.resolve("big.jpg"), jpeg);
+        ImageDecodeException j = assertThrows(ImageDecodeException.class, () -> ImageDecoder.read(big));
+        assertTrue(j.getMessage().contains("big.jpg") && j.getMessage().contains("60000x60000"), j.getMessage());
+    }
+
     @Test
     void randomMinSizeChoiceIsSeeded() {
         Resize r = new Resize(new int[]{600, 700, 800}, 1333);
