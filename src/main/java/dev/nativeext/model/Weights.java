@@ -4,6 +4,7 @@ import dev.nativeext.model.io.Checkpoints;
 import dev.nativeext.model.io.Safetensors;
 import dev.nativeext.model.io.StateDict;
 import dev.nativeext.model.io.WeightMapper;
+import dev.nativeext.tensor.DType;
 import dev.nativeext.tensor.Tensor;
 
 import java.io.IOException;
@@ -36,9 +37,40 @@ public final class Weights {
         try (StateDict sd = Checkpoints.read(file)) {
             r = WeightMapper.map(sd, expected).orThrow(file.toString());
         }
-        r.matched().forEach((k, t) -> params.get(k).set(t));
+        r.matched().forEach((k, t) -> params.get(k).set(asFloat32(t)));
         prepare.run();
         return new LoadReport(r.matched().size(), r.ignored(), System.nanoTime() - t0);
+    }
+
+    /**
+     * {@code t} as FLOAT32, the parameters' dtype: PyTorch's {@code load_state_dict} copies a
+     * checkpoint of any dtype into a float model the same way (a float64 value rounded to the
+     * nearest float). Closes {@code t} when it makes a copy.
+     */
+    static Tensor asFloat32(Tensor t) {
+        if (t.dtype() == DType.FLOAT32) return t;
+        float[] v = new float[Math.toIntExact(t.numel())];
+        switch (t.dtype()) {
+            case FLOAT64 -> {
+                double[] d = t.toDoubleArray();
+                for (int i = 0; i < v.length; i++) v[i] = (float) d[i];
+            }
+            case INT64 -> {
+                long[] d = t.toLongArray();
+                for (int i = 0; i < v.length; i++) v[i] = (float) d[i];
+            }
+            case INT32 -> {
+                int[] d = t.toIntArray();
+                for (int i = 0; i < v.length; i++) v[i] = (float) d[i];
+            }
+            default -> { // UINT8, BOOL: one byte each
+                byte[] d = t.toRawBytes();
+                for (int i = 0; i < v.length; i++) v[i] = d[i] & 0xff;
+            }
+        }
+        Tensor f = Tensor.of(v, t.shape());
+        t.close();
+        return f;
     }
 
     public static LoadReport load(Path file, Backbone b) throws IOException {

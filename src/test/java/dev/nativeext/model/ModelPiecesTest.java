@@ -181,4 +181,35 @@ class ModelPiecesTest {
         ConfigException e = assertThrows(ConfigException.class, () -> Backbone.build(c));
         assertEquals(message, e.getMessage());
     }
+
+    /** A float64 checkpoint loads as PyTorch's load_state_dict loads it into a float model: each value rounded to float32. */
+    @Test
+    void aFloat64CheckpointLoadsRoundedToFloat32(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        BackboneConfig cfg = dev.nativeext.model.config.ConfigLoader.load(Fixtures.fixture("r50_c4_frozen_bn", "config.yaml"));
+        java.nio.file.Path f64 = dir.resolve("w64.safetensors");
+        Map<String, Tensor> wide = new java.util.LinkedHashMap<>();
+        try (dev.nativeext.model.io.StateDict sd = dev.nativeext.model.io.Checkpoints.read(Fixtures.fixture("r50_c4_frozen_bn", "weights.pth"))) {
+            sd.asMap().forEach((k, t) -> {
+                if (t.dtype() != dev.nativeext.tensor.DType.FLOAT32) return;   // num_batches_tracked: ignored by the mapper anyway
+                float[] v = t.toFloatArray();
+                double[] d = new double[v.length];
+                for (int i = 0; i < v.length; i++) d[i] = v[i];
+                wide.put(k, Tensor.of(d, t.shape()));
+            });
+            dev.nativeext.model.io.Safetensors.write(f64, wide, Map.of());
+        } finally {
+            wide.values().forEach(Tensor::close);
+        }
+        try (Backbone a = Backbone.build(cfg); Backbone b = Backbone.build(cfg); Tensor x = Tensor.uniform(5, -1, 1, 1, 3, 64, 64)) {
+            Weights.load(Fixtures.fixture("r50_c4_frozen_bn", "weights.pth"), a);
+            Weights.load(f64, b);
+            List<Tensor> ya = a.forward(x), yb = b.forward(x);
+            try {
+                for (int i = 0; i < ya.size(); i++) assertArrayEquals(ya.get(i).toFloatArray(), yb.get(i).toFloatArray(), "output " + i);
+            } finally {
+                ya.forEach(Tensor::close);
+                yb.forEach(Tensor::close);
+            }
+        }
+    }
 }
