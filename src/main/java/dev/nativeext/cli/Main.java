@@ -1,5 +1,7 @@
 package dev.nativeext.cli;
 
+import dev.nativeext.data.SampleException;
+import dev.nativeext.data.image.ImageDecodeException;
 import dev.nativeext.model.config.ConfigException;
 import dev.nativeext.model.io.CheckpointException;
 
@@ -24,8 +26,9 @@ public final class Main {
 
     /**
      * Runs {@code command}; its exit status. What the user gave wrong (an option, a config, a
-     * checkpoint, a missing file) is printed to {@code err} as one message, not a stack trace:
-     * those exceptions name the option, the file:line or the tensor.
+     * checkpoint, a missing file, an image that does not decode) is printed to {@code err} as one
+     * message, not a stack trace: those exceptions name the option, the file:line, the tensor or
+     * the image.
      */
     static int runReporting(String command, String[] rest, PrintStream err) throws Exception {
         try {
@@ -39,6 +42,11 @@ public final class Main {
             return 1;
         } catch (NoSuchFileException e) {
             err.println("nativeext " + command + ": no such file: " + e.getFile());
+            return 1;
+        } catch (SampleException e) {
+            // an image of the user's folder that cannot be decoded: its own message names it
+            if (!(e.getCause() instanceof ImageDecodeException d)) throw e;
+            err.println("nativeext " + command + ": sample " + e.index() + ": " + d.getMessage());
             return 1;
         }
     }

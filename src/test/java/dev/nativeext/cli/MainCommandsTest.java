@@ -75,4 +75,15 @@ class MainCommandsTest {
         assertEquals(2, r.exitCode(), r::toString);
         assertEquals("nativeext demo: --workers many: expects an integer\n" + DemoCommand.USAGE, r.stderr().strip());
     }
+
+    /** An image of the folder that does not decode ends the demo with one line naming it. */
+    @Test
+    void anImageThatDoesNotDecodeEndsTheDemoWithItsName() throws Exception {
+        Path images = java.nio.file.Files.createDirectories(tmp.resolve("images"));
+        Path bad = java.nio.file.Files.writeString(images.resolve("bad.jpg"), "garbage");
+        ChildJvm.Result r = main("demo", "--images", images.toString(), "--out", tmp.resolve("out").toString(), "--size", "32").run(TIMEOUT);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("nativeext demo: sample 0: " + bad + ": not a JPEG or PNG image (no ImageIO reader recognises its header)",
+                r.stderr().strip());
+    }
 }
