@@ -43,6 +43,9 @@ public final class Main {
         } catch (NoSuchFileException e) {
             err.println("nativeext " + command + ": no such file: " + e.getFile());
             return 1;
+        } catch (ImageDecodeException e) {
+            err.println("nativeext " + command + ": " + e.getMessage());
+            return 1;
         } catch (SampleException e) {
             // an image of the user's folder that cannot be decoded: its own message names it
             if (!(e.getCause() instanceof ImageDecodeException d)) throw e;

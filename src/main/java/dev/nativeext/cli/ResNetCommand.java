@@ -1,5 +1,6 @@
 package dev.nativeext.cli;
 
+import dev.nativeext.data.image.ImageDecoder;
 import dev.nativeext.model.Backbone;
 import dev.nativeext.model.ImageInput;
 import dev.nativeext.model.Parameter;
@@ -47,8 +48,7 @@ final class ResNetCommand {
         long seed = o.longValue("seed", 0);
         Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
         Integer maxSize = o.has("max-size") ? o.intAtLeast("max-size", 1, 0) : null;
-        BufferedImage img = image != null ? ImageIO.read(image.toFile()) : ImageInput.bundled();
-        if (img == null) throw new CliOptions.UsageException("--image " + image + ": not an image this JVM reads (PNG, JPEG, BMP, GIF)", USAGE);
+        BufferedImage img = image != null ? ImageDecoder.readBuffered(image) : ImageInput.bundled();
         if (o.has("threads")) CpuOptions.setThreads(threads);
         BackboneConfig cfg = ConfigLoader.load(config);
         System.out.println("config " + cfg.source() + ": " + cfg.convBody() + ", " + cfg.stemFunc() + " + " + cfg.transFunc()

@@ -58,8 +58,11 @@ class ResNetCommandTest {
         assertUsage("--out " + dir.resolve("none/f.png") + ": its folder " + dir.resolve("none") + " does not exist",
                 "--config", config, "--out", dir.resolve("none/f.png").toString());
         assertUsage("--save " + dir + ": is a folder, not a file", "--config", config, "--save", dir.toString());
+        // an image that does not decode: the decoder's error, naming it, before the build
         Path notAnImage = Files.writeString(dir.resolve("notes.png"), "not a PNG");
-        assertUsage("--image " + notAnImage + ": not an image this JVM reads", "--config", config, "--image", notAnImage.toString());
+        dev.nativeext.data.image.ImageDecodeException e = assertThrows(dev.nativeext.data.image.ImageDecodeException.class,
+                () -> ResNetCommand.run(new String[] {"--config", config, "--image", notAnImage.toString()}));
+        assertTrue(e.getMessage().startsWith(notAnImage + ": not a JPEG or PNG image"), e.getMessage());
     }
 
     private static void assertUsage(String message, String... args) {

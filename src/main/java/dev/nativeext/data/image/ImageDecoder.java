@@ -37,19 +37,30 @@ public final class ImageDecoder {
 
     /** Reads and decodes {@code file}; a missing, unreadable or corrupt file is an {@link ImageDecodeException} naming it. */
     public static ByteImage read(Path file) {
-        byte[] bytes;
+        return decode(bytes(file), file);
+    }
+
+    /** {@link #read} as the BufferedImage ImageIO decodes, with the same checks and errors. */
+    public static BufferedImage readBuffered(Path file) {
+        return decodeBuffered(bytes(file), file);
+    }
+
+    private static byte[] bytes(Path file) {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ImageDecodeException(file, "no such file", e);
         } catch (IOException e) {
             throw new ImageDecodeException(file, "cannot read: " + e.getMessage(), e);
         }
-        return decode(bytes, file);
     }
 
     /** Decodes an encoded image held in memory; {@code name} only labels errors. */
     public static ByteImage decode(byte[] encoded, Path name) {
+        return fromBufferedImage(decodeBuffered(encoded, name));
+    }
+
+    private static BufferedImage decodeBuffered(byte[] encoded, Path name) {
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -71,7 +82,7 @@ public final class ImageDecoder {
             if (e instanceof ImageDecodeException d) throw d;
             throw new ImageDecodeException(name, "corrupt or truncated image: " + e, e);
         }
-        return fromBufferedImage(img);
+        return img;
     }
 
     /** The pixels of {@code img} as B, G, R bytes; the decoder's own buffer is taken as is when it already has that layout. */
