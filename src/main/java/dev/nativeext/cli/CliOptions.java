@@ -88,7 +88,13 @@ final class CliOptions {
 
     /** An int of at least {@code min}, or {@code otherwise} where the option is absent. */
     int intAtLeast(String name, int min, int otherwise) {
-        if (!has(name)) return otherwise;
+        Integer v = intAtLeast(name, min);
+        return v != null ? v : otherwise;
+    }
+
+    /** An int of at least {@code min}, or null where the option is absent (the caller's default then applies). */
+    Integer intAtLeast(String name, int min) {
+        if (!has(name)) return null;
         try {
             int v = Integer.parseInt(values.get(name).strip());
             if (v < min) throw wrong(name, "must be at least " + min);

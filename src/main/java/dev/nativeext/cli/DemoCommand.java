@@ -70,8 +70,7 @@ final class DemoCommand {
         Path out = o.path("out", home.resolve("target/demo"));
         int workers = o.intAtLeast("workers", 0, 2);
         int batchSize = o.intAtLeast("batch", 1, 2);
-        Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
-        Integer maxSize = o.has("max-size") ? o.intAtLeast("max-size", 1, 0) : null;
+        Integer size = o.intAtLeast("size", 1), maxSize = o.intAtLeast("max-size", 1);
         long seed = o.longValue("seed", 0);
         if (images == null) images = DemoImages.ensure(out.resolve("images"));
         BackboneConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.parse(bundledConfig(), "demo_R-50-FPN.yaml (bundled)");

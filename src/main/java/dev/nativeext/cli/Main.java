@@ -37,14 +37,11 @@ public final class Main {
             err.println("nativeext " + command + ": " + e.getMessage());
             err.println(e.usage());
             return 2;
-        } catch (ConfigException | CheckpointException e) {
+        } catch (ConfigException | CheckpointException | ImageDecodeException e) {
             err.println("nativeext " + command + ": " + e.getMessage());
             return 1;
         } catch (NoSuchFileException e) {
             err.println("nativeext " + command + ": no such file: " + e.getFile());
-            return 1;
-        } catch (ImageDecodeException e) {
-            err.println("nativeext " + command + ": " + e.getMessage());
             return 1;
         } catch (SampleException e) {
             // an image of the user's folder that cannot be decoded: its own message names it

@@ -44,12 +44,11 @@ final class ResNetCommand {
         Path image = o.inputFile("image");
         Path png = o.outputFile("out", Path.of("resnet-features.png"));
         Path save = o.outputFile("save", null);
-        int threads = o.intAtLeast("threads", 1, CpuOptions.threads());
+        Integer threads = o.intAtLeast("threads", 1);
         long seed = o.longValue("seed", 0);
-        Integer size = o.has("size") ? o.intAtLeast("size", 1, 0) : null;
-        Integer maxSize = o.has("max-size") ? o.intAtLeast("max-size", 1, 0) : null;
+        Integer size = o.intAtLeast("size", 1), maxSize = o.intAtLeast("max-size", 1);
         BufferedImage img = image != null ? ImageDecoder.readBuffered(image) : ImageInput.bundled();
-        if (o.has("threads")) CpuOptions.setThreads(threads);
+        if (threads != null) CpuOptions.setThreads(threads);
         BackboneConfig cfg = ConfigLoader.load(config);
         System.out.println("config " + cfg.source() + ": " + cfg.convBody() + ", " + cfg.stemFunc() + " + " + cfg.transFunc()
                 + ", groups " + cfg.numGroups() + "x" + cfg.widthPerGroup() + ", DCN " + java.util.Arrays.toString(cfg.stageWithDcn())

@@ -30,8 +30,8 @@ public final class Checkpoints {
                         + " re-save it with torch.save in a current PyTorch, or convert it to safetensors");
             }
             // safetensors: an 8-byte header length that fits the file, then the JSON header's '{'
-            long size = ch.size(), headerLength = n == 9 ? head.getLong(0) : -1;
-            if (n < 9 || headerLength < 2 || headerLength > size - 8 || head.get(8) != '{') {
+            long size = ch.size();
+            if (n < 9 || !Safetensors.headerFits(head.getLong(0), size) || head.get(8) != '{') {
                 throw new CheckpointException(file + ": neither a torch.save file (a zip) nor a safetensors file (" + size + " bytes)");
             }
         }

@@ -39,6 +39,11 @@ public final class Safetensors {
     private Safetensors() {
     }
 
+    /** Whether {@code n}, the 8-byte length a file of {@code size} bytes starts with, can be its JSON header's. */
+    static boolean headerFits(long n, long size) {
+        return n >= 2 && n <= MAX_HEADER && n <= size - 8;
+    }
+
     public static StateDict read(Path file) throws IOException {
         String src = file.toString();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -47,7 +52,7 @@ public final class Safetensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(lenBuf, 0);
             long n = lenBuf.getLong(0);
-            if (n < 2 || n > MAX_HEADER || 8 + n > size) {
+            if (!headerFits(n, size)) {
                 throw new CheckpointException(src + ": not a safetensors file: its first 8 bytes give a header length of " + n
                         + " for a " + size + "-byte file");
             }
