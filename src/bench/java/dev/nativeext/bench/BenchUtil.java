@@ -43,6 +43,25 @@ public final class BenchUtil {
      * spell a better minimum.
      */
     public static double[][] interleavedMinMedianMillis(int warmup, int rounds, int perRound, List<? extends Runnable> runners) {
+        double[][] ms = interleavedMillis(warmup, rounds, perRound, runners);
+        double[][] out = new double[runners.size()][];
+        for (int c = 0; c < runners.size(); c++) out[c] = minMedian(ms[c]);
+        return out;
+    }
+
+    /** {min, median} of timings. */
+    public static double[] minMedian(double[] ms) {
+        double[] v = ms.clone();
+        Arrays.sort(v);
+        return new double[] {v[0], median(v)};
+    }
+
+    /**
+     * The timings behind {@link #interleavedMinMedianMillis}: per runner, its {@code rounds x
+     * perRound} times in milliseconds in the order run (round r's passes at {@code [r * perRound,
+     * (r + 1) * perRound)}), for statistics that pair two runners' passes of the same round.
+     */
+    public static double[][] interleavedMillis(int warmup, int rounds, int perRound, List<? extends Runnable> runners) {
         if (rounds < 1 || perRound < 1) throw new IllegalArgumentException("rounds, perRound: expected >= 1, got " + rounds + ", " + perRound);
         for (Runnable r : runners)
             for (int i = 0; i < warmup; i++) r.run();
@@ -57,14 +76,36 @@ public final class BenchUtil {
                 }
             }
         }
-        double[][] out = new double[runners.size()][];
-        for (int c = 0; c < runners.size(); c++) {
-            double[] v = ms[c];
-            Arrays.sort(v);
-            int n = v.length;
-            out[c] = new double[] {v[0], n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2};
+        return ms;
+    }
+
+    /**
+     * The median over the rounds of {@code a}'s fastest pass in a round divided by {@code b}'s in
+     * the same round ({@link #interleavedMillis}' layout, {@code perRound} passes a round): a
+     * speed ratio of two runners that pairs passes from the same spell of a shared host, where
+     * the ratio of the two overall minima pairs each runner's single luckiest pass, which may come
+     * from different spells.
+     */
+    public static double medianRoundRatio(double[] a, double[] b, int perRound) {
+        if (a.length != b.length || perRound < 1 || a.length % perRound != 0)
+            throw new IllegalArgumentException("timings of " + a.length + " and " + b.length + " passes, " + perRound + " a round");
+        double[] ratios = new double[a.length / perRound];
+        for (int r = 0; r < ratios.length; r++) {
+            double ma = Double.MAX_VALUE, mb = Double.MAX_VALUE;
+            for (int i = r * perRound; i < (r + 1) * perRound; i++) {
+                ma = Math.min(ma, a[i]);
+                mb = Math.min(mb, b[i]);
+            }
+            ratios[r] = ma / mb;
         }
-        return out;
+        Arrays.sort(ratios);
+        return median(ratios);
+    }
+
+    /** The median of sorted values. */
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**

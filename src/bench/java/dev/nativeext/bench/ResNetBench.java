@@ -205,17 +205,19 @@ public final class ResNetBench {
                 title, model.length / 1e6, rounds, perRound);
         int[] threadCounts = {1, 2};
         List<Anchors.Runner> runners = new ArrayList<>();
-        double[][] r;
+        double[][] ms;
         try {
             for (int threads : threadCounts) {
                 runners.add(ours.runner(threads));
                 runners.add(Anchors.ortRunner(model, x, shape, threads));
                 runners.add(Anchors.opencvRunner(model, x, shape, threads));
             }
-            r = BenchUtil.interleavedMinMedianMillis(warmup, rounds, perRound, runners);
+            ms = BenchUtil.interleavedMillis(warmup, rounds, perRound, runners);
         } finally {
             for (Anchors.Runner runner : runners) runner.close();
         }
+        double[][] r = new double[ms.length][];
+        for (int c = 0; c < ms.length; c++) r[c] = BenchUtil.minMedian(ms[c]);
         for (int i = 0; i < threadCounts.length; i++) {
             int threads = threadCounts[i];
             double[] ne = r[3 * i], ort = r[3 * i + 1], cv = r[3 * i + 2];
@@ -227,6 +229,9 @@ public final class ResNetBench {
         }
         out.printf("[%s] 2 threads vs 1 (min over the same rounds): nativeext %.2fx, ONNX Runtime %.2fx, OpenCV DNN %.2fx%n", title,
                 r[0][0] / r[3][0], r[1][0] / r[4][0], r[2][0] / r[5][0]);
+        out.printf("[%s] 2 threads vs 1 (median over the %d rounds of the round's ratio of minima): nativeext %.2fx, ONNX Runtime %.2fx,"
+                + " OpenCV DNN %.2fx%n", title, rounds, BenchUtil.medianRoundRatio(ms[0], ms[3], perRound),
+                BenchUtil.medianRoundRatio(ms[1], ms[4], perRound), BenchUtil.medianRoundRatio(ms[2], ms[5], perRound));
         out.printf("[%s] peak RSS of the process so far %.0f MiB (all six runners loaded)%n", title, BenchUtil.peakRssMb());
     }
 
