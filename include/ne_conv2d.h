@@ -38,20 +38,26 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
  * (the scale folded in, packed for its kernel; Winograd's transform done), for a layer run many
  * times. The layout depends on dtype, path, C_out, C_in, kh, kw and groups only (not on the
  * plane size, stride or isa). The caller owns the memory:
- *   ne_conv2d_path_cpu           *path = the path algo selects for these shapes (1, 2 or 3);
+ *   ne_conv2d_path_cpu           *path = the path algo selects for these shapes on isa: 1 GEMM,
+ *                                2 Winograd, 3 direct, each or'ed with 8 where the float32 GEMM or
+ *                                pointwise path's product runs on AMX tiles (9, 11: see below);
  *   ne_conv2d_prepared_bytes_cpu *bytes = the size of path's prepared weights;
  *   ne_conv2d_prepare_cpu        writes them into `prepared` (bytes at least that size);
  *   ne_conv2d_forward_prepared_cpu runs the path they were prepared for on input, with the
  *                                epilogue's scale, shift and bias as they were at preparation.
  * A prepared buffer may be read by several calls at once. NE_ERR_INVALID_ARGUMENT for a buffer
  * not prepared by ne_conv2d_prepare_cpu, too small, or for other channel counts, kernel size,
- * groups or dtype than dims/dtype, or a path that cannot run these shapes. */
-/* 1 where this process may use AMX (the CPU has AMX-BF16 and Linux grants its tile state): then
- * the float32 GEMM and pointwise paths' prepared weights also hold the AMX route's A, which the
- * forward runs for isa AUTO (where it pays) and AMX (4); else 0. */
+ * groups or dtype than dims/dtype, a path that cannot run these shapes, or a path other than
+ * the one ne_conv2d_path_cpu gives for these shapes on the forward's isa as to the AMX route
+ * (8): which route runs, and so the bits, follow from the shapes and the isa only. */
+/* 1 where this process may use AMX (the CPU has AMX-BF16 and Linux grants its tile state), else
+ * 0. Then the float32 GEMM and pointwise paths run their product on AMX tiles (float32 accuracy,
+ * other bits than the AVX-512 chain) for isa AMX (4), and for AUTO (0) on the shapes where that
+ * measured faster; ne_conv2d_path_cpu then gives the path with 8, whose prepared weights hold
+ * that route's weights only (bf16x3, 1.5x the float32 ones). */
 int32_t ne_conv2d_amx_usable_cpu(void);
 
-int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path);
+int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t isa, int32_t* path);
 
 int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t path,
                                      int64_t* bytes);

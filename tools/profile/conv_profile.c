@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     int64_t dims[10] = {1, C, H, W, CO, K, K, HO, WO, 1}, conv[6] = {S, S, P, P, 1, 1};
     int32_t path = 0;
     int64_t bytes = 0;
-    if (ne_conv2d_path_cpu(0, dims, conv, algo, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) return 2;
+    if (ne_conv2d_path_cpu(0, dims, conv, algo, isa, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) return 2;
     const char* ce = getenv("COPIES");
     const int copies = ce && atoi(ce) > 1 ? atoi(ce) : 1;
     void** preps = malloc(sizeof(void*) * copies);

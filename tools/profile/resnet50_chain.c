@@ -54,7 +54,7 @@ static void make(conv_layer* c, int64_t cin, int64_t h, int64_t cout, int64_t k,
     memcpy(c->dims, d, sizeof d);
     memcpy(c->conv, cv, sizeof cv);
     int32_t path;
-    if (ne_conv2d_path_cpu(0, d, cv, 0, &path) || ne_conv2d_prepared_bytes_cpu(0, d, cv, path, &c->bytes)) exit(3);
+    if (ne_conv2d_path_cpu(0, d, cv, 0, isa, &path) || ne_conv2d_prepared_bytes_cpu(0, d, cv, path, &c->bytes)) exit(3);
     float *w = prof_filled((size_t) (cout * cin * k * k), -0.05f, 0.05f), *sc = prof_filled((size_t) cout, 0.3f, 0.6f);
     float* sh = prof_filled((size_t) cout, -0.1f, 0.1f);
     c->prep = aligned_alloc(4096, (size_t) (c->bytes + 4095) / 4096 * 4096);

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         float *sh = prof_filled(L->cout, -0.5f, 0.5f), *r = L->res ? prof_filled(ny, -1, 1) : NULL, *y = malloc(ny * 4);
         int32_t path = 0;
         int64_t bytes = 0;
-        if (ne_conv2d_path_cpu(0, dims, conv, algo, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) {
+        if (ne_conv2d_path_cpu(0, dims, conv, algo, isa, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) {
             printf("layer %d: algo %d does not fit\n", li, algo);
             continue;
         }

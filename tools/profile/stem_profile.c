@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     int64_t pool[8] = {3, 3, 2, 2, 1, 1, 1, 1}, pout[2] = {PH, PW};
     int32_t path = 0;
     int64_t bytes = 0;
-    if (ne_conv2d_path_cpu(0, dims, conv, 0, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) return 1;
+    if (ne_conv2d_path_cpu(0, dims, conv, 0, isa, &path) || ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes)) return 1;
     void* prep = malloc((size_t) bytes);
     if (ne_conv2d_prepare_cpu(0, w, NULL, sc, sh, dims, conv, path, prep, bytes, threads, isa)) return 2;
     double* t = malloc(sizeof(double) * reps);

@@ -205,17 +205,26 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
 /* The prepared weights (ne_conv2d_prepare_cpu): a header, then the path's arrays at 64-byte
  * offsets. GEMM: t[C_out], then per group ne_gemm_pa's packed A of [C_out/groups][K] (weights
  * times scale). Winograd: s[C_out], t[C_out], then 36 packed A of [C_out][C_in] (U = G w G^T).
- * Direct: t[C_out], then [8-channel block][K][8] (weights times scale). Nothing depends on the
- * plane size or the isa. */
+ * Direct: t[C_out], then [8-channel block][K][8] (weights times scale). The AMX route of the
+ * GEMM and pointwise paths (path | NE_C2_PATH_AMX): t[C_out], then per group the AMX-prepared A
+ * (ne_conv2d_amx_path.h), and nothing else. Nothing depends on the plane size or the isa. */
 #define NE_C2_PREP_MAGIC ((int64_t) 0x5045525032434e45LL)   /* "NEC2PREP" */
 #define NE_C2_PATH_GEMM 1
 #define NE_C2_PATH_WINOGRAD 2
 #define NE_C2_PATH_DIRECT 3
+/* Or'ed into the GEMM or the direct path (pointwise shapes): their product on AMX tiles, for the
+ * shapes and isa ne_c2_amx_route picks (include/ne_conv2d.h). Its own block, made only for a
+ * layer that runs it: until 2026-12-05 every float32 GEMM and pointwise block held the AMX A
+ * (1.5x its weights) beside its float32 weights wherever AMX was usable, so that resnet50 at 224²
+ * prepared 286.6 MiB for 97.3 MiB of weights, about 94 MiB of it AMX copies of the 7x7 stage and
+ * the fc, which never take the AMX route there (ne_c2_amx_pays); and a layer that runs on AMX
+ * no longer keeps float32 weights it does not read. */
+#define NE_C2_PATH_AMX 8
 #define NE_C2_DC 8    /* output channels per register block of the direct kernel */
 
 typedef struct {
     int64_t magic, dtype, path, cout, cin, kh, kw, groups;
-    int64_t amx;   /* 1: the block holds the AMX route's A at offset x (ne_c2_layout) */
+    int64_t amx;   /* 1: the block holds the AMX route's A at offset x (ne_c2_layout): path has NE_C2_PATH_AMX */
 } ne_c2_prep_head;
 
 typedef struct {
@@ -249,11 +258,24 @@ static int64_t ne_c2_up64(int64_t b) {
     return (b + 63) / 64 * 64;
 }
 
+/* Whether path (GEMM or direct, without NE_C2_PATH_AMX) has an AMX route for these shapes:
+ * float32, and the GEMM path or the direct path's pointwise kernel (not the direct kernel of 1x1s
+ * on <= 4 channels, whose bits the max-pool fusion shares). */
+static int ne_c2_amx_applies(int64_t es, const ne_c2_geom* g, int32_t path) {
+    return es == 4 && (path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4));
+}
+
 static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t es) {
     ne_c2_layout L;
     const int64_t K = g->cin_g * g->kh * g->kw, mr = 12;   /* NE_GEMM_MR */
     const int64_t vec = ne_c2_up64(g->cout * es);
     L.s = L.t = ne_c2_up64((int64_t) sizeof(ne_c2_prep_head));
+    L.w2 = 0;
+    if (path & NE_C2_PATH_AMX) {   /* t, then the AMX route's A of each group ([C_out/groups][K], the scale folded in) */
+        L.a = L.u = L.x = L.t + vec;
+        L.bytes = L.x + g->groups * ne_c2_up64(ne_amx_a_bytes(g->cout_g, K));
+        return L;
+    }
     if (path == NE_C2_PATH_WINOGRAD) L.t = L.s + vec;
     L.a = L.t + vec;
     int64_t elems, uelems = 0;
@@ -264,20 +286,10 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
         uelems = (g->cout + NE_C2_DC - 1) / NE_C2_DC * NE_C2_DC * NE_C2_WX_N * 2 * g->cin * g->kh;
     L.u = ne_c2_up64(L.a + elems * es);
     L.bytes = L.u + uelems * es;
-    L.w2 = 0;
+    L.x = 0;
     if (path == NE_C2_PATH_WINOGRAD && es == 4 && ne_c2_wino2_layout(g)) {
         L.w2 = ne_c2_up64(L.bytes);
         L.bytes = L.w2 + 16 * ((g->cout + mr - 1) / mr * mr) * g->cin * es;
-    }
-    /* float32 GEMM and pointwise paths (not the direct kernel of 1x1s on <= 4 channels, whose
-     * bits the max-pool fusion shares), where this process may use AMX: also the AMX route's A
-     * of each group ([C_out/groups][K], the scale folded in), which the forward takes when the
-     * isa asked for is AUTO or AMX (ne_conv2d_amx_path.h). */
-    L.x = 0;
-    if (es == 4 && (path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4)) &&
-        ne_amx_usable()) {
-        L.x = ne_c2_up64(L.bytes);
-        L.bytes = L.x + g->groups * ne_c2_up64(ne_amx_a_bytes(g->cout_g, K));
     }
     return L;
 }
@@ -727,8 +739,20 @@ static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
     return hwo >= 100 && hwo <= 1024;
 }
 
+/* Whether the forward of path (GEMM or direct) takes its AMX route for these shapes on isa:
+ * where this process may use AMX and the route applies, for isa AMX, and for AUTO where it pays. */
+static int ne_c2_amx_route(int32_t dtype, const ne_c2_geom* g, int32_t path, int32_t isa) {
+    if (dtype != 0 || !ne_c2_amx_applies(4, g, path) || !ne_amx_usable()) return 0;
+    return isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(g, path));
+}
+
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
 static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
+    if (path & NE_C2_PATH_AMX) {
+        const int32_t base = path & ~NE_C2_PATH_AMX;
+        return NE_AMX_BUILT && dtype == 0 && (base == NE_C2_PATH_GEMM || base == NE_C2_PATH_DIRECT) && ne_c2_path_fits(dtype, g, base) &&
+               ne_c2_amx_applies(4, g, base) && ne_amx_usable();
+    }
     if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
     if (dtype != 0) return 0;
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_winograd_fits(g);
@@ -740,12 +764,14 @@ int32_t ne_conv2d_amx_usable_cpu(void) {
     return ne_amx_usable();
 }
 
-int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t* path) {
+int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t algo, int32_t isa, int32_t* path) {
     ne_c2_geom g;
     int32_t s = ne_c2_geom_read(dims, conv, &g);
     if (s != NE_OK) return s;
     if (!path) return NE_ERR_INVALID_ARGUMENT;
-    return ne_c2_choose(dtype, &g, algo, path);
+    s = ne_c2_choose(dtype, &g, algo, path);
+    if (s == NE_OK && ne_c2_amx_route(dtype, &g, *path, isa)) *path |= NE_C2_PATH_AMX;
+    return s;
 }
 
 int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const int64_t* conv, int32_t path, int64_t* bytes) {
@@ -756,6 +782,26 @@ int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const i
     if (!bytes || !ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
     *bytes = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8).bytes;
     return NE_OK;
+}
+
+/* The AMX route's block (path | NE_C2_PATH_AMX): t as the float32 paths make it, then each
+ * group's A, the scale folded in (ne_amx_prepare_a). */
+static int32_t ne_c2_prepare_amx(const ne_c2_geom* g, const float* w, const float* bias, const float* scale, const float* shift,
+                                 char* prep, const ne_c2_layout* L) {
+#if NE_AMX_BUILT
+    float* t = (float*) (prep + L->t);
+    for (int64_t co = 0; co < g->cout; co++) {
+        float s;
+        ne_c2_affine_f32(bias, scale, shift, co, &s, &t[co]);
+    }
+    const int64_t K = g->cin_g * g->kh * g->kw, apg = ne_c2_amx_apg(g);
+    for (int64_t gr = 0; gr < g->groups; gr++)
+        ne_amx_prepare_a(w + gr * g->cout_g * K, K, 1, scale ? scale + gr * g->cout_g : NULL, g->cout_g, K, prep + L->x + gr * apg);
+    return NE_OK;
+#else
+    (void) g, (void) w, (void) bias, (void) scale, (void) shift, (void) prep, (void) L;
+    return NE_ERR_INVALID_ARGUMENT;   /* unreachable: ne_c2_path_fits refuses the AMX route */
+#endif
 }
 
 int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bias, const void* scale, const void* shift,
@@ -773,20 +819,13 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     ne_c2_hugepage_advice(p, L.bytes);
     ne_c2_prep_head* h = (ne_c2_prep_head*) p;
     h->magic = 0;   /* valid only once complete */
-    if (dtype == 1) s = ne_c2_prepare_gemm_f64(&g, weight, bias, scale, shift, p, &L, threads);
+    if (path & NE_C2_PATH_AMX) s = ne_c2_prepare_amx(&g, weight, bias, scale, shift, p, &L);
+    else if (dtype == 1) s = ne_c2_prepare_gemm_f64(&g, weight, bias, scale, shift, p, &L, threads);
     else if (path == NE_C2_PATH_GEMM) s = ne_c2_prepare_gemm_f32(&g, weight, bias, scale, shift, p, &L, threads);
     else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
     else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
     if (s == NE_OK && L.w2) s = ne_c2_prepare_wino2(&g, (const float*) weight, p + L.w2, threads);
     if (s != NE_OK) return s;
-#if NE_AMX_BUILT
-    if (L.x) {
-        const int64_t K = g.cin_g * g.kh * g.kw, apg = ne_c2_amx_apg(&g);
-        for (int64_t gr = 0; gr < g.groups; gr++)
-            ne_amx_prepare_a((const float*) weight + gr * g.cout_g * K, K, 1, scale ? (const float*) scale + gr * g.cout_g : NULL,
-                             g.cout_g, K, p + L.x + gr * apg);
-    }
-#endif
     *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups, L.x != 0};
     return NE_OK;
 }
@@ -809,10 +848,12 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     if (bytes < L.bytes || h->amx != (L.x != 0)) return NE_ERR_INVALID_ARGUMENT;
     relu = relu != 0;
     const char* p = (const char*) prepared;
+    /* the route is the shapes' and the isa's (ne_conv2d_path_cpu), never the block's: a block of
+     * the other route is refused rather than run with other bits */
+    const int32_t base = path & ~NE_C2_PATH_AMX;
+    if (ne_c2_amx_route(dtype, &g, base, isa) != ((path & NE_C2_PATH_AMX) != 0)) return NE_ERR_INVALID_ARGUMENT;
 #if NE_AMX_BUILT
-    /* AMX where asked for (AUTO: where it pays for these shapes) and the block has its A */
-    if (L.x && (isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(&g, path))))
-        return ne_c2_forward_amx(&g, input, p, &L, residual, relu, output, threads);
+    if (path & NE_C2_PATH_AMX) return ne_c2_forward_amx(&g, input, p, &L, residual, relu, output, threads);
 #endif
     isa = ne_isa_resolve(isa);
     if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
@@ -852,7 +893,7 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
                               int32_t threads, int32_t isa) {
     int32_t path = 0;
     int64_t bytes = 0;
-    int32_t s = ne_conv2d_path_cpu(dtype, dims, conv, algo, &path);
+    int32_t s = ne_conv2d_path_cpu(dtype, dims, conv, algo, isa, &path);
     if (s == NE_OK) s = ne_conv2d_prepared_bytes_cpu(dtype, dims, conv, path, &bytes);
     if (s != NE_OK) return s;
     if (!input || !weight || !output) return NE_ERR_INVALID_ARGUMENT;

@@ -51,7 +51,7 @@ void run_case(int32_t dtype, const Shape& s, int epi, int32_t algo, uint64_t see
     // the same path on weights prepared once, into a buffer of exactly the size asked for: the same bits
     int32_t path = 0;
     int64_t bytes = 0;
-    if (expect_status("path", ne_conv2d_path_cpu(dtype, dims, conv, algo, &path), NE_OK) &&
+    if (expect_status("path", ne_conv2d_path_cpu(dtype, dims, conv, algo, 0, &path), NE_OK) &&
         expect_status("prepared bytes", ne_conv2d_prepared_bytes_cpu(dtype, dims, conv, path, &bytes), NE_OK)) {
         std::vector<unsigned char> prep((size_t) bytes);
         Buf<T> again(nout, (T) 55);
@@ -129,8 +129,8 @@ void edge_cases() {
     // prepared buffers: only one ne_conv2d_prepare_cpu wrote, of these shapes, big enough, for a path that fits
     int32_t path = 0;
     int64_t bytes = 0;
-    expect_status("path of algo 2 on a stride-2 conv", ne_conv2d_path_cpu(0, dims, stride2, 2, &path), NE_ERR_INVALID_ARGUMENT);
-    expect_status("path", ne_conv2d_path_cpu(0, dims, conv, 0, &path), NE_OK);
+    expect_status("path of algo 2 on a stride-2 conv", ne_conv2d_path_cpu(0, dims, stride2, 2, 0, &path), NE_ERR_INVALID_ARGUMENT);
+    expect_status("path", ne_conv2d_path_cpu(0, dims, conv, 0, 0, &path), NE_OK);
     expect_status("bytes", ne_conv2d_prepared_bytes_cpu(0, dims, conv, path, &bytes), NE_OK);
     std::vector<unsigned char> prep((size_t) bytes + 64, 0);
     expect_status("forward on a buffer never prepared", ne_conv2d_forward_prepared_cpu(0, a.data(), prep.data(), bytes, nullptr, 0,
@@ -151,6 +151,8 @@ void edge_cases() {
     expect_status("forward as float64", ne_conv2d_forward_prepared_cpu(1, a.data(), prep.data(), bytes, nullptr, 0, out.data(), dims,
                                                                        conv, 1, 0), NE_ERR_INVALID_ARGUMENT);
     expect_status("bytes of path 4", ne_conv2d_prepared_bytes_cpu(0, dims, conv, 4, &bytes), NE_ERR_INVALID_ARGUMENT);
+    expect_status("bytes of Winograd's AMX route (none)", ne_conv2d_prepared_bytes_cpu(0, dims, conv, 2 | 8, &bytes),
+                  NE_ERR_INVALID_ARGUMENT);
 }
 
 // A residual that is the output itself (an in-place accumulate): out starts as the residual.

@@ -68,7 +68,23 @@ public final class ResNetBench {
             byte[] model = g.model(shape, List.of(new OnnxModel.Io("logits", OnnxModel.FLOAT, new long[] {1, 1000})));
             compare(out, "resnet50 224x224", model, x, shape, 2, 9, 3, threads -> forwardRunner(threads, x, shape,
                     in -> net.forward(in).close()));
+            try (Tensor in = Tensor.of(x, shape)) {
+                long[] w = weightBytes(net.parameters(), in, () -> net.forward(in).close());
+                out.printf("[resnet50 224x224] weights %.1f MiB, %.1f MiB with their prepared layouts%n", w[0] / 1048576.0,
+                        w[1] / 1048576.0);
+            }
         }
+    }
+
+    /**
+     * {the parameters' bytes, the bytes live tensors hold after a forward on {@code in} minus the
+     * input's}: the weights with the layouts the forward prepared (its outputs closed).
+     */
+    static long[] weightBytes(Map<String, Parameter> parameters, Tensor in, Runnable forward) {
+        long weights = 0;
+        for (var p : parameters.values()) weights += p.value().numel() * Float.BYTES;
+        forward.run(); // prepared weights exist from the first forward on (in the timed runs too)
+        return new long[] {weights, HostMemory.liveBytes() - in.numel() * Float.BYTES};
     }
 
     /**
@@ -153,16 +169,14 @@ public final class ResNetBench {
             // Issue 13's memory goal, by the bytes tensors hold: peak <= weights + 1.5 x the two largest
             // activations (stem conv output and C2 / P2: 16·H·W floats each), the input counted with the weights.
             try (Tensor in = Tensor.of(x, shape)) {
-                long weights = 0;
-                for (var p : b.parameters().values()) weights += p.value().numel() * Float.BYTES;
-                b.forward(in).forEach(Tensor::close); // prepared weights exist from the first forward on (in the timed runs too)
-                long before = HostMemory.liveBytes();
+                long[] w = weightBytes(b.parameters(), in, () -> b.forward(in).forEach(Tensor::close));
+                long weights = w[0], before = HostMemory.liveBytes();
                 HostMemory.resetPeak();
                 b.forward(in).forEach(Tensor::close);
                 long peak = HostMemory.peakBytes() - before, largestTwo = 2L * 16 * shape[2] * shape[3] * Float.BYTES;
                 out.printf("[R-50-FPN body + FPN 800x1344] tensor memory: weights %.1f MiB (%.1f MiB with their prepared layouts),"
                         + " peak above those and the input %.1f MiB = %.2f x the two largest activations (%.1f MiB; goal <= 1.5)%n",
-                        weights / 1048576.0, (before - in.numel() * Float.BYTES) / 1048576.0, peak / 1048576.0,
+                        weights / 1048576.0, w[1] / 1048576.0, peak / 1048576.0,
                         peak / (double) largestTwo, largestTwo / 1048576.0);
             }
         }

@@ -29,10 +29,11 @@ final class Conv2dKernels {
         @Override
         public void forwardPrepared(PreparedConv2d p, Tensor input, Tensor residual, boolean relu, Tensor out, long[] dims,
                                     long[] conv, int algo) {
-            Tensor prep = prepared(p, dims, conv, algo);
+            int isa = CpuOptions.isa().code();   /* read once: the buffer is the route of this isa */
+            Tensor prep = prepared(p, dims, conv, algo, isa);
             Natives.check(Conv2dNative.ne_conv2d_forward_prepared_cpu(input.dtype().code(), input.address(), prep.address(),
-                    prep.bytes(), addr(residual), relu ? 1 : 0, out.address(), dims, conv, CpuOptions.threads(),
-                    CpuOptions.isa().code()), Conv2d.CONV2D.name());
+                    prep.bytes(), addr(residual), relu ? 1 : 0, out.address(), dims, conv, CpuOptions.threads(), isa),
+                    Conv2d.CONV2D.name());
         }
 
         /** The direct kernel's shapes (the RGB stem): conv and pool in one pass (ne_conv2d_direct_paths.h). */
@@ -42,32 +43,37 @@ final class Conv2dKernels {
             // dims: N, C_in, H, W, C_out, kh, kw, H_out, W_out, groups; conv: sh, sw, ph, pw, dh, dw
             boolean fits = input.dtype() == DType.FLOAT32 && dims[9] == 1 && dims[1] <= 4 && conv[1] <= 2 && conv[5] == 1 && pool[0] <= 64;
             if (!fits) return false;
-            Tensor prep = prepared(p, dims, conv, Conv2d.Algo.DIRECT.ordinal());
+            int isa = CpuOptions.isa().code();
+            Tensor prep = prepared(p, dims, conv, Conv2d.Algo.DIRECT.ordinal(), isa);
             Natives.check(Conv2dNative.ne_conv2d_forward_prepared_max_pool_cpu(input.dtype().code(), input.address(), prep.address(),
                     prep.bytes(), relu ? 1 : 0, out.address(), dims, conv, Arrays.copyOf(pool, 8), new long[] {out.shape(2), out.shape(3)},
-                    CpuOptions.threads(), CpuOptions.isa().code()), Conv2d.CONV2D.name());
+                    CpuOptions.threads(), isa), Conv2d.CONV2D.name());
             return true;
         }
 
         @Override
         public void prepare(PreparedConv2d p, long[] dims, long[] conv, int algo) {
-            prepared(p, dims, conv, algo);
+            prepared(p, dims, conv, algo, CpuOptions.isa().code());
         }
 
-        /** The buffer of the path these shapes run, prepared on first use. */
-        private static Tensor prepared(PreparedConv2d p, long[] dims, long[] conv, int algo) {
-            Tensor known = p.lastPrepared(dims, conv, algo);
+        /**
+         * The buffer of the path these shapes run on isa, prepared on first use (the
+         * path, with its AMX route or not, follows from the shapes and the isa: the forward
+         * refuses a buffer of the other route).
+         */
+        private static Tensor prepared(PreparedConv2d p, long[] dims, long[] conv, int algo, int isa) {
+            Tensor known = p.lastPrepared(dims, conv, algo, isa);
             if (known != null) return known;
             DType dt = p.weight().dtype();
             int[] path = new int[1];
-            Natives.check(Conv2dNative.ne_conv2d_path_cpu(dt.code(), dims, conv, algo, path), Conv2d.CONV2D.name());
+            Natives.check(Conv2dNative.ne_conv2d_path_cpu(dt.code(), dims, conv, algo, isa, path), Conv2d.CONV2D.name());
             long[] bytes = new long[1];
             Natives.check(Conv2dNative.ne_conv2d_prepared_bytes_cpu(dt.code(), dims, conv, path[0], bytes), Conv2d.CONV2D.name());
-            return p.prepared(path[0], dims, conv, algo, n -> {
+            return p.prepared(path[0], dims, conv, algo, isa, n -> {
                 Tensor t = Tensor.empty(DType.UINT8, Device.CPU, n);
                 try {
                     Natives.check(Conv2dNative.ne_conv2d_prepare_cpu(dt.code(), p.weight().address(), addr(p.bias()), addr(p.scale()),
-                            addr(p.shift()), dims, conv, path[0], t.address(), n, CpuOptions.threads(), CpuOptions.isa().code()),
+                            addr(p.shift()), dims, conv, path[0], t.address(), n, CpuOptions.threads(), isa),
                             Conv2d.CONV2D.name());
                 } catch (RuntimeException e) {
                     t.close();

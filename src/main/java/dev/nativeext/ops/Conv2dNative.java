@@ -18,7 +18,7 @@ final class Conv2dNative {
 
     static native int ne_conv2d_amx_usable_cpu();
 
-    static native int ne_conv2d_path_cpu(int dtype, long[] dims, long[] conv, int algo, int[] path);
+    static native int ne_conv2d_path_cpu(int dtype, long[] dims, long[] conv, int algo, int isa, int[] path);
 
     static native int ne_conv2d_prepared_bytes_cpu(int dtype, long[] dims, long[] conv, int path, long[] bytes);
 

@@ -15,9 +15,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>On the CPU it owns native buffers that hold the weights as the CPU path that runs reads
  * them (the scale folded in and packed for the direct kernel or the GEMM; for Winograd the
- * transformed weights). Which path runs depends on the input's plane size, so each path's
- * buffer is prepared on its first use (thread-safe; at most three: GEMM, Winograd, direct), or
- * ahead of time with {@link #prepareFor}. On CUDA it runs {@link Conv2d}'s kernel on the weights
+ * transformed weights). Which path runs depends on the input's plane size (and, for the AMX
+ * route of the GEMM and pointwise paths, on {@link CpuOptions#isa()}), so each path's buffer is
+ * prepared on its first use (thread-safe; at most five: GEMM, Winograd, direct, and the AMX
+ * route's of the first and last), or ahead of time with {@link #prepareFor}. On CUDA it runs {@link Conv2d}'s kernel on the weights
  * as given.
  *
  * <p>The tensors given stay the caller's: they must stay open and unchanged until {@link
@@ -32,8 +33,11 @@ public final class PreparedConv2d implements AutoCloseable {
     private final Tensor weight, bias, scale, shift;
     private final Conv2d.Params params;
     private final long cin;
-    /** Prepared CPU buffers by path code (1 GEMM, 2 Winograd, 3 direct); guarded by {@code this}. */
-    private final Tensor[] prepared = new Tensor[4];
+    /**
+     * Prepared CPU buffers by path code (1 GEMM, 2 Winograd, 3 direct; 9 and 11 their AMX route:
+     * include/ne_conv2d.h); guarded by {@code this}.
+     */
+    private final Tensor[] prepared = new Tensor[12];
     private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -153,8 +157,8 @@ public final class PreparedConv2d implements AutoCloseable {
     }
 
     /**
-     * Prepares, now, the CPU path that an input of {@code h × w} pixels runs (a no-op on CUDA or
-     * when already prepared); returns this.
+     * Prepares, now, the CPU path that an input of {@code h × w} pixels runs on the current
+     * {@link CpuOptions#isa()} (a no-op on CUDA or when already prepared); returns this.
      */
     public PreparedConv2d prepareFor(long h, long w) {
         if (h < 1 || w < 1) throw new IllegalArgumentException(OP + ": prepareFor needs h, w >= 1, got " + h + "x" + w);
@@ -220,25 +224,27 @@ public final class PreparedConv2d implements AutoCloseable {
 
     /**
      * Path {@code path}'s prepared buffer, made by {@code make} on first use; callers hold the read
-     * lock. Remembered for these shapes ({@link #lastPrepared}).
+     * lock. Remembered for these shapes and isa ({@link #lastPrepared}).
      */
-    synchronized Tensor prepared(int path, long[] dims, long[] conv, int algo, java.util.function.LongFunction<Tensor> make, long bytes) {
+    synchronized Tensor prepared(int path, long[] dims, long[] conv, int algo, int isa, java.util.function.LongFunction<Tensor> make,
+                                 long bytes) {
+        if (path < 1 || path >= prepared.length) throw new IllegalStateException(OP + ": unknown CPU path code " + path);
         if (prepared[path] == null) prepared[path] = make.apply(bytes);
-        last = new Lookup(dims.clone(), conv.clone(), algo, prepared[path]);
+        last = new Lookup(dims.clone(), conv.clone(), algo, isa, prepared[path]);
         return prepared[path];
     }
 
     /**
-     * The prepared buffer of the last call's shapes where these are the same (a layer runs on one
-     * shape call after call), else null: the path and its size are then not asked of the native
-     * library again (two native calls a forward, ~0.8 µs with cold caches).
+     * The prepared buffer of the last call's shapes and isa where these are the same (a layer runs
+     * on one shape call after call), else null: the path and its size are then not asked of the
+     * native library again (two native calls a forward, ~0.8 µs with cold caches).
      */
-    Tensor lastPrepared(long[] dims, long[] conv, int algo) {
+    Tensor lastPrepared(long[] dims, long[] conv, int algo, int isa) {
         Lookup l = last;
-        return l != null && l.algo == algo && Arrays.equals(l.dims, dims) && Arrays.equals(l.conv, conv) ? l.prepared : null;
+        return l != null && l.algo == algo && l.isa == isa && Arrays.equals(l.dims, dims) && Arrays.equals(l.conv, conv) ? l.prepared : null;
     }
 
-    private record Lookup(long[] dims, long[] conv, int algo, Tensor prepared) {
+    private record Lookup(long[] dims, long[] conv, int algo, int isa, Tensor prepared) {
     }
 
     private volatile Lookup last;

@@ -108,6 +108,90 @@ class Conv2dAmxTest {
     }
 
     /**
+     * One prepared layer run under AUTO (where its 1x1 on 14x14 takes AMX), AVX512, AMX and AUTO
+     * again gives each isa's own bits, those of the unprepared call: the prepared buffer follows
+     * the isa (the AMX route has a buffer of its own, the float32 path another).
+     */
+    @Test
+    void aPreparedLayerFollowsTheIsaFromCallToCall() {
+        Case c = Case.random(123, 1, 256, 14, 14, 64, 1, 1, p(1, 0, 1, 1));
+        CpuOptions.Isa[] order = {CpuOptions.Isa.AUTO, CpuOptions.Isa.AVX512, CpuOptions.Isa.AMX, CpuOptions.Isa.AUTO};
+        double[][] want = new double[order.length][];
+        for (int i = 0; i < order.length; i++) {
+            withIsa(order[i], 2);
+            want[i] = c.run(DType.FLOAT32, 15, Conv2d.Algo.AUTO);
+        }
+        assertFalse(Arrays.equals(want[0], want[1]), "AUTO gave AVX-512's bits on a 1x1 on 14x14: the AMX route did not run");
+        try (Tensor tx = Conv2dTest.t(DType.FLOAT32, c.x(), c.n(), c.cin(), c.h(), c.w());
+             Tensor tw = Conv2dTest.t(DType.FLOAT32, c.wt(), c.cout(), c.cin(), 1, 1);
+             Tensor tb = Conv2dTest.t(DType.FLOAT32, c.bias(), c.cout());
+             Tensor ts = Conv2dTest.t(DType.FLOAT32, c.scale(), c.cout()); Tensor tsh = Conv2dTest.t(DType.FLOAT32, c.shift(), c.cout());
+             Tensor tr = Conv2dTest.t(DType.FLOAT32, c.res(), c.n(), c.cout(), c.ho(), c.wo());
+             PreparedConv2d pc = Conv2d.prepare(tw, tb, c.params(), ts, tsh)) {
+            for (int i = 0; i < order.length; i++) {
+                withIsa(order[i], 2);
+                try (Tensor out = pc.forward(tx, tr, true)) {
+                    assertArrayEquals(want[i], Conv2dTest.values(out), 0.0, "prepared, call " + i + " on " + order[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * A layer prepares the weights of the route its shapes and isa run, and no other: under AUTO a
+     * 1x1 on 14x14 gets the AMX route's block (path | 8: the bf16x3 A and the shift, no float32
+     * weights), on 7x7 (where AMX does not pay) the float32 block without an AMX copy; a forward
+     * given the block of the other route is refused, not run with other bits.
+     */
+    @Test
+    void preparesOnlyTheRouteThatRuns() {
+        long cin = 512, cout = 256;
+        long[] conv = {1, 1, 0, 0, 1, 1};
+        long[] on14 = {1, cin, 14, 14, cout, 1, 1, 14, 14, 1}, on7 = {1, cin, 7, 7, cout, 1, 1, 7, 7, 1};
+        int auto = CpuOptions.Isa.AUTO.code(), avx512 = CpuOptions.Isa.AVX512.code();
+        int[] path = new int[1];
+        long[] bytes = new long[1];
+        long floats = cin * cout * Float.BYTES;
+        assertEquals(0, Conv2dNative.ne_conv2d_path_cpu(0, on14, conv, 0, auto, path));
+        int amxPath = path[0];
+        assertEquals(8, amxPath & 8, "1x1 512->256 on 14x14 under AUTO: the AMX route, got path " + amxPath);
+        assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on14, conv, amxPath, bytes));
+        assertTrue(bytes[0] >= floats * 3 / 2 && bytes[0] < floats * 3 / 2 + 64 * 1024, "the AMX block holds A (bf16x3) and t only: " + bytes[0]);
+        assertEquals(0, Conv2dNative.ne_conv2d_path_cpu(0, on7, conv, 0, auto, path));
+        assertEquals(0, path[0] & 8, "on 7x7 AUTO keeps the float32 path, got " + path[0]);
+        assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on7, conv, path[0], bytes));
+        assertTrue(bytes[0] < floats * 5 / 4, "the float32 block holds no AMX copy: " + bytes[0]);
+        assertEquals(0, Conv2dNative.ne_conv2d_path_cpu(0, on14, conv, 0, avx512, path));
+        assertEquals(0, path[0] & 8, "AVX512 never takes the AMX route, got " + path[0]);
+
+        Case c = Case.random(124, 1, (int) cin, 14, 14, (int) cout, 1, 1, p(1, 0, 1, 1));
+        try (Tensor tx = Conv2dTest.t(DType.FLOAT32, c.x(), 1, (int) cin, 14, 14);
+             Tensor tw = Conv2dTest.t(DType.FLOAT32, c.wt(), (int) cout, (int) cin, 1, 1);
+             Tensor out = Tensor.empty(DType.FLOAT32, tx.device(), 1, cout, 14, 14)) {
+            assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on14, conv, amxPath, bytes));
+            try (Tensor prep = Tensor.empty(DType.UINT8, tx.device(), bytes[0])) {
+                assertEquals(0, Conv2dNative.ne_conv2d_prepare_cpu(0, tw.address(), 0, 0, 0, on14, conv, amxPath, prep.address(), bytes[0],
+                        1, auto));
+                assertEquals(0, Conv2dNative.ne_conv2d_forward_prepared_cpu(0, tx.address(), prep.address(), bytes[0], 0, 0, out.address(),
+                        on14, conv, 1, auto), "the AMX block under AUTO");
+                assertEquals(NE_ERR_INVALID_ARGUMENT, Conv2dNative.ne_conv2d_forward_prepared_cpu(0, tx.address(), prep.address(), bytes[0], 0,
+                        0, out.address(), on14, conv, 1, avx512), "the AMX block under AVX512");
+            }
+            int plain = amxPath & ~8;
+            assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on14, conv, plain, bytes));
+            try (Tensor prep = Tensor.empty(DType.UINT8, tx.device(), bytes[0])) {
+                assertEquals(0, Conv2dNative.ne_conv2d_prepare_cpu(0, tw.address(), 0, 0, 0, on14, conv, plain, prep.address(), bytes[0],
+                        1, avx512));
+                assertEquals(NE_ERR_INVALID_ARGUMENT, Conv2dNative.ne_conv2d_forward_prepared_cpu(0, tx.address(), prep.address(), bytes[0], 0,
+                        0, out.address(), on14, conv, 1, auto), "the float32 block under AUTO, where AMX runs");
+            }
+        }
+    }
+
+    /** include/ne_status.h */
+    private static final int NE_ERR_INVALID_ARGUMENT = 1;
+
+    /**
      * NaN and infinities in the input reach the outputs they reach on the AVX-512 path, as
      * themselves (ne_amx_gemm.h redoes non-finite results by the float32 fma chain), and nothing
      * else becomes non-finite.
