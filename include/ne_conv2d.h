@@ -39,8 +39,10 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
  * times. The layout depends on dtype, path, C_out, C_in, kh, kw and groups only (not on the
  * plane size, stride or isa). The caller owns the memory:
  *   ne_conv2d_path_cpu           *path = the path algo selects for these shapes on isa: 1 GEMM,
- *                                2 Winograd, 3 direct, each or'ed with 8 where the float32 GEMM or
- *                                pointwise path's product runs on AMX tiles (9, 11: see below);
+ *                                2 Winograd, 3 direct; or'ed with 8 where the float32 GEMM or
+ *                                pointwise path's product runs on AMX tiles (9, 11: see below),
+ *                                with 16 where Winograd runs F(2x2) (18: 256-384 channels on
+ *                                small planes), each with weights prepared for that route only;
  *   ne_conv2d_prepared_bytes_cpu *bytes = the size of path's prepared weights;
  *   ne_conv2d_prepare_cpu        writes them into `prepared` (bytes at least that size);
  *   ne_conv2d_forward_prepared_cpu runs the path they were prepared for on input, with the
@@ -48,8 +50,8 @@ int32_t ne_conv2d_forward_cpu(int32_t dtype, const void* input, const void* weig
  * A prepared buffer may be read by several calls at once. NE_ERR_INVALID_ARGUMENT for a buffer
  * not prepared by ne_conv2d_prepare_cpu, too small, or for other channel counts, kernel size,
  * groups or dtype than dims/dtype, a path that cannot run these shapes, or a path other than
- * the one ne_conv2d_path_cpu gives for these shapes on the forward's isa as to the AMX route
- * (8): which route runs, and so the bits, follow from the shapes and the isa only. */
+ * the one ne_conv2d_path_cpu gives for these shapes on the forward's isa as to its route (8,
+ * 16): which route runs, and so the bits, follow from the shapes and the isa only. */
 /* 1 where this process may use AMX (the CPU has AMX-BF16 and Linux grants its tile state), else
  * 0. Then the float32 GEMM and pointwise paths run their product on AMX tiles (float32 accuracy,
  * other bits than the AVX-512 chain) for isa AMX (4), and for AUTO (0) on the shapes where that

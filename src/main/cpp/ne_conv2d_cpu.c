@@ -207,7 +207,9 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
  * times scale). Winograd: s[C_out], t[C_out], then 36 packed A of [C_out][C_in] (U = G w G^T).
  * Direct: t[C_out], then [8-channel block][K][8] (weights times scale). The AMX route of the
  * GEMM and pointwise paths (path | NE_C2_PATH_AMX): t[C_out], then per group the AMX-prepared A
- * (ne_conv2d_amx_path.h), and nothing else. Nothing depends on the plane size or the isa. */
+ * (ne_conv2d_amx_path.h), and nothing else. Winograd F(2x2)'s (NE_C2_PATH_WINOGRAD |
+ * NE_C2_PATH_WINO2): s[C_out], t[C_out], then its 16 packed A (ne_conv2d_wino2.h), and nothing
+ * else. Nothing depends on the plane size or the isa. */
 #define NE_C2_PREP_MAGIC ((int64_t) 0x5045525032434e45LL)   /* "NEC2PREP" */
 #define NE_C2_PATH_GEMM 1
 #define NE_C2_PATH_WINOGRAD 2
@@ -220,6 +222,13 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
  * the fc, which never take the AMX route there (ne_c2_amx_pays); and a layer that runs on AMX
  * no longer keeps float32 weights it does not read. */
 #define NE_C2_PATH_AMX 8
+/* Or'ed into the Winograd path where it runs F(2x2,3x3) (256-384 channels on small planes:
+ * ne_c2_wino2_layout, ne_c2_wino2_runs): its own block, holding F(2x2)'s U only. Until 2026-12-05
+ * those layers' block held F(4x4)'s U (36 / 9 of the weights) and F(2x2)'s (16 / 9) together,
+ * whichever ran: resnet50's six 256-channel 3x3s on 14x14 kept 56 MiB of F(4x4) U they never
+ * read, R-50-FPN's at 800x1344 (50x84) 25 MiB of F(2x2) U. */
+#define NE_C2_PATH_WINO2 16
+#define NE_C2_PATH_BASE 7   /* the path without its route flags */
 #define NE_C2_DC 8    /* output channels per register block of the direct kernel */
 
 typedef struct {
@@ -233,11 +242,10 @@ typedef struct {
     int64_t w2;                  /* byte offset of Winograd F(2x2,3x3)'s U beside F(4x4)'s (ne_conv2d_wino2.h), 0: none */
 } ne_c2_layout;
 
-/* Winograd layers with 256 to 384 channels each way also hold F(2x2,3x3)'s U, which the forward
- * takes on small planes (ne_conv2d_wino2.h). Not wider ones: on the small planes where F(2x2)
- * would run (9-16 F(4x4) tiles), 512 channels take the GEMM path (ne_c2_winograd_pays), and on a
- * detection backbone's large planes their 16.8 MiB of U2 a layer would be kept for nothing
- * (R-50-FPN's prepared layouts 480 -> 530 MiB with them). */
+/* Winograd layers with 256 to 384 channels each way run F(2x2,3x3) on small planes
+ * (ne_conv2d_wino2.h), from a block of their own (NE_C2_PATH_WINO2). Not wider ones: on the small
+ * planes where F(2x2) would run (9-16 F(4x4) tiles), 512 channels take the GEMM path
+ * (ne_c2_winograd_pays). */
 #define NE_C2_W2_MIN_CH 256
 #define NE_C2_W2_MAX_CH 384
 static int ne_c2_wino2_layout(const ne_c2_geom* g) {
@@ -276,6 +284,13 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
         L.bytes = L.x + g->groups * ne_c2_up64(ne_amx_a_bytes(g->cout_g, K));
         return L;
     }
+    if (path & NE_C2_PATH_WINO2) {   /* s, t, then F(2x2)'s U: 16 packed A of [C_out][C_in] */
+        L.t = L.s + vec;
+        L.a = L.u = L.w2 = L.t + vec;
+        L.x = 0;
+        L.bytes = L.w2 + 16 * ((g->cout + mr - 1) / mr * mr) * g->cin * es;
+        return L;
+    }
     if (path == NE_C2_PATH_WINOGRAD) L.t = L.s + vec;
     L.a = L.t + vec;
     int64_t elems, uelems = 0;
@@ -287,10 +302,6 @@ static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t e
     L.u = ne_c2_up64(L.a + elems * es);
     L.bytes = L.u + uelems * es;
     L.x = 0;
-    if (path == NE_C2_PATH_WINOGRAD && es == 4 && ne_c2_wino2_layout(g)) {
-        L.w2 = ne_c2_up64(L.bytes);
-        L.bytes = L.w2 + 16 * ((g->cout + mr - 1) / mr * mr) * g->cin * es;
-    }
     return L;
 }
 
@@ -746,13 +757,21 @@ static int ne_c2_amx_route(int32_t dtype, const ne_c2_geom* g, int32_t path, int
     return isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(g, path));
 }
 
+/* The route flags the forward of path (1, 2 or 3) takes for these shapes on isa: NE_C2_PATH_AMX
+ * for the AMX route, NE_C2_PATH_WINO2 for Winograd F(2x2), else 0. Shapes and isa only. */
+static int32_t ne_c2_route(int32_t dtype, const ne_c2_geom* g, int32_t path, int32_t isa) {
+    if (path == NE_C2_PATH_WINOGRAD) return dtype == 0 && ne_c2_wino2_layout(g) && ne_c2_wino2_runs(g) ? NE_C2_PATH_WINO2 : 0;
+    return ne_c2_amx_route(dtype, g, path, isa) ? NE_C2_PATH_AMX : 0;
+}
+
 /* Whether path can run these shapes at all (a prepared path, whatever rule picked it). */
 static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
-    if (path & NE_C2_PATH_AMX) {
-        const int32_t base = path & ~NE_C2_PATH_AMX;
-        return NE_AMX_BUILT && dtype == 0 && (base == NE_C2_PATH_GEMM || base == NE_C2_PATH_DIRECT) && ne_c2_path_fits(dtype, g, base) &&
-               ne_c2_amx_applies(4, g, base) && ne_amx_usable();
-    }
+    const int32_t base = path & NE_C2_PATH_BASE;
+    if (path & NE_C2_PATH_AMX)
+        return path == (base | NE_C2_PATH_AMX) && NE_AMX_BUILT && dtype == 0 && (base == NE_C2_PATH_GEMM || base == NE_C2_PATH_DIRECT) &&
+               ne_c2_path_fits(dtype, g, base) && ne_c2_amx_applies(4, g, base) && ne_amx_usable();
+    if (path & NE_C2_PATH_WINO2)
+        return path == (NE_C2_PATH_WINOGRAD | NE_C2_PATH_WINO2) && dtype == 0 && ne_c2_winograd_fits(g) && ne_c2_wino2_layout(g);
     if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
     if (dtype != 0) return 0;
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_winograd_fits(g);
@@ -770,7 +789,7 @@ int32_t ne_conv2d_path_cpu(int32_t dtype, const int64_t* dims, const int64_t* co
     if (s != NE_OK) return s;
     if (!path) return NE_ERR_INVALID_ARGUMENT;
     s = ne_c2_choose(dtype, &g, algo, path);
-    if (s == NE_OK && ne_c2_amx_route(dtype, &g, *path, isa)) *path |= NE_C2_PATH_AMX;
+    if (s == NE_OK) *path |= ne_c2_route(dtype, &g, *path, isa);
     return s;
 }
 
@@ -782,6 +801,13 @@ int32_t ne_conv2d_prepared_bytes_cpu(int32_t dtype, const int64_t* dims, const i
     if (!bytes || !ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
     *bytes = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8).bytes;
     return NE_OK;
+}
+
+/* s and t of Winograd F(2x2)'s block (path | NE_C2_PATH_WINO2), as ne_c2_prepare_winograd makes them. */
+static void ne_c2_prepare_st_f32(const ne_c2_geom* g, const float* bias, const float* scale, const float* shift, char* prep,
+                                 const ne_c2_layout* L) {
+    float *s = (float*) (prep + L->s), *t = (float*) (prep + L->t);
+    for (int64_t co = 0; co < g->cout; co++) ne_c2_affine_f32(bias, scale, shift, co, &s[co], &t[co]);
 }
 
 /* The AMX route's block (path | NE_C2_PATH_AMX): t as the float32 paths make it, then each
@@ -820,6 +846,7 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     ne_c2_prep_head* h = (ne_c2_prep_head*) p;
     h->magic = 0;   /* valid only once complete */
     if (path & NE_C2_PATH_AMX) s = ne_c2_prepare_amx(&g, weight, bias, scale, shift, p, &L);
+    else if (path & NE_C2_PATH_WINO2) ne_c2_prepare_st_f32(&g, bias, scale, shift, p, &L);   /* then U below */
     else if (dtype == 1) s = ne_c2_prepare_gemm_f64(&g, weight, bias, scale, shift, p, &L, threads);
     else if (path == NE_C2_PATH_GEMM) s = ne_c2_prepare_gemm_f32(&g, weight, bias, scale, shift, p, &L, threads);
     else if (path == NE_C2_PATH_WINOGRAD) s = ne_c2_prepare_winograd(&g, weight, bias, scale, shift, p, &L, threads, isa);
@@ -849,16 +876,14 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     relu = relu != 0;
     const char* p = (const char*) prepared;
     /* the route is the shapes' and the isa's (ne_conv2d_path_cpu), never the block's: a block of
-     * the other route is refused rather than run with other bits */
-    const int32_t base = path & ~NE_C2_PATH_AMX;
-    if (ne_c2_amx_route(dtype, &g, base, isa) != ((path & NE_C2_PATH_AMX) != 0)) return NE_ERR_INVALID_ARGUMENT;
+     * another route is refused rather than run with other bits */
+    if ((path & ~NE_C2_PATH_BASE) != ne_c2_route(dtype, &g, path & NE_C2_PATH_BASE, isa)) return NE_ERR_INVALID_ARGUMENT;
 #if NE_AMX_BUILT
     if (path & NE_C2_PATH_AMX) return ne_c2_forward_amx(&g, input, p, &L, residual, relu, output, threads);
 #endif
     isa = ne_isa_resolve(isa);
     if (dtype == 1) return ne_c2_forward_gemm_f64(&g, input, p, &L, residual, relu, output, threads, isa);
-    if (path == NE_C2_PATH_WINOGRAD && L.w2 && ne_c2_wino2_runs(&g))
-        return ne_c2_forward_wino2(&g, input, p, &L, residual, relu, output, threads, isa);
+    if (path & NE_C2_PATH_WINO2) return ne_c2_forward_wino2(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_WINOGRAD) return ne_c2_forward_winograd(&g, input, p, &L, residual, relu, output, threads, isa);
     if (path == NE_C2_PATH_DIRECT) return ne_c2_forward_direct(&g, input, p, &L, residual, relu, output, threads, isa);
     return ne_c2_forward_gemm_f32(&g, input, p, &L, residual, relu, output, threads, isa);

@@ -8,10 +8,9 @@
  * memory gave U, ~1.05 ms a layer in the network, where its 37.7 M multiply-adds take ~0.4 ms.
  * F(2x2,3x3) reads 16 matrices (4.2 MiB) and does 784 multiply-adds per channel pair on 14x14
  * (49 tiles of 2x2) against F(4x4)'s 576: a better balance where U does not stay in cache.
- * The prepared block of a Winograd layer with 256-384 channels each way (ne_c2_wino2_layout)
- * holds both
- * (the plane size is not known when weights are prepared); the forward takes F(2x2) where
- * F(4x4) would have at most NE_C2_W2_MAX_TILES4 tiles per image.
+ * A Winograd layer with 256-384 channels each way (ne_c2_wino2_layout) takes F(2x2) where F(4x4)
+ * would have at most NE_C2_W2_MAX_TILES4 tiles per image, with a prepared block of its own
+ * (NE_C2_PATH_WINO2: s, t and F(2x2)'s U; F(4x4)'s block is another, made where it runs).
  *
  *   U = G g G^T,  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]   (4x4 from 3x3; in double, once)
  *   V = B^T d B,  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]  (4x4 input tile at (2ty-1, 2tx-1))

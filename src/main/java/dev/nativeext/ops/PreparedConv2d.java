@@ -17,8 +17,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * them (the scale folded in and packed for the direct kernel or the GEMM; for Winograd the
  * transformed weights). Which path runs depends on the input's plane size (and, for the AMX
  * route of the GEMM and pointwise paths, on {@link CpuOptions#isa()}), so each path's buffer is
- * prepared on its first use (thread-safe; at most five: GEMM, Winograd, direct, and the AMX
- * route's of the first and last), or ahead of time with {@link #prepareFor}. On CUDA it runs {@link Conv2d}'s kernel on the weights
+ * prepared on its first use (thread-safe; at most six: GEMM, Winograd F(4x4) and F(2x2), direct,
+ * and the AMX route's of GEMM and direct), or ahead of time with {@link #prepareFor}. On CUDA it runs {@link Conv2d}'s kernel on the weights
  * as given.
  *
  * <p>The tensors given stay the caller's: they must stay open and unchanged until {@link
@@ -34,10 +34,10 @@ public final class PreparedConv2d implements AutoCloseable {
     private final Conv2d.Params params;
     private final long cin;
     /**
-     * Prepared CPU buffers by path code (1 GEMM, 2 Winograd, 3 direct; 9 and 11 their AMX route:
-     * include/ne_conv2d.h); guarded by {@code this}.
+     * Prepared CPU buffers by path code (1 GEMM, 2 Winograd, 3 direct; 9 and 11 the AMX route of
+     * 1 and 3, 18 Winograd F(2x2): include/ne_conv2d.h); guarded by {@code this}.
      */
-    private final Tensor[] prepared = new Tensor[12];
+    private final Tensor[] prepared = new Tensor[19];
     private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
     private boolean closed;
 

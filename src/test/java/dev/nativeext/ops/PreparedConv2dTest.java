@@ -17,7 +17,9 @@ import static dev.nativeext.ops.Conv2dTest.p;
 import static dev.nativeext.ops.Conv2dTest.t;
 import static dev.nativeext.ops.Conv2dTest.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link PreparedConv2d}: the same bits as the unprepared {@link Conv2d} on every path, and its own errors. */
 @ExtendWith(RestoreCpuOptions.class)
@@ -120,6 +122,49 @@ class PreparedConv2dTest {
             assertSame(pc, pc.prepareFor(50, 50));
         }
     }
+
+    /**
+     * A 3x3 layer of 256 channels runs Winograd F(2x2) on 14x14 and F(4x4) on 30x30 (ne_conv2d_wino2.h),
+     * each from a buffer that holds its own transformed weights only (path 18 and 2); each gives
+     * the unprepared call's bits, and a forward given the other transform's buffer is refused.
+     */
+    @Test
+    void aWinogradLayerPreparesEachTransformWhereItRuns() {
+        int ch = 256;
+        Case small = Case.random(65, 1, ch, 14, 14, ch, 3, 3, p(1, 1, 1, 1));
+        Case large = Case.random(66, 1, ch, 30, 30, ch, 3, 3, p(1, 1, 1, 1));
+        DType dt = DType.FLOAT32;
+        try (Tensor tw = t(dt, small.wt(), ch, ch, 3, 3); Tensor tb = t(dt, small.bias(), ch);
+             PreparedConv2d pc = NnOps.prepareConv2d(tw, tb, small.params(), null, null)) {
+            for (Case c : new Case[] {small, large, small}) {
+                Case same = new Case(1, ch, c.h(), c.w(), ch, 3, 3, c.p(), c.x(), small.wt(), small.bias(), c.scale(), c.shift(), c.res());
+                try (Tensor x = t(dt, c.x(), 1, ch, c.h(), c.w()); Tensor y = NnOps.conv2d(pc, x, null, false)) {
+                    assertArrayEquals(same.run(dt, 1, Conv2d.Algo.AUTO), values(y), 0.0, c.h() + "x" + c.w());
+                }
+            }
+        }
+        long[] conv = {1, 1, 1, 1, 1, 1}, on14 = {1, ch, 14, 14, ch, 3, 3, 14, 14, 1}, on30 = {1, ch, 30, 30, ch, 3, 3, 30, 30, 1};
+        int[] path = new int[1];
+        long[] bytes = new long[1];
+        long pair = 264L * ch * Float.BYTES;   // one packed [C_out][C_in] matrix (C_out padded to the GEMM's 12 rows)
+        assertEquals(0, Conv2dNative.ne_conv2d_path_cpu(0, on14, conv, 0, 0, path));
+        assertEquals(18, path[0], "14x14: Winograd F(2x2)");
+        assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on14, conv, 18, bytes));
+        assertTrue(bytes[0] > 16 * pair && bytes[0] < 17 * pair, "F(2x2)'s buffer: its 16 matrices only, got " + bytes[0]);
+        assertEquals(0, Conv2dNative.ne_conv2d_path_cpu(0, on30, conv, 0, 0, path));
+        assertEquals(2, path[0], "30x30: Winograd F(4x4)");
+        assertEquals(0, Conv2dNative.ne_conv2d_prepared_bytes_cpu(0, on30, conv, 2, bytes));
+        assertTrue(bytes[0] > 36 * pair && bytes[0] < 37 * pair, "F(4x4)'s buffer: its 36 matrices only, got " + bytes[0]);
+        try (Tensor tw = t(dt, small.wt(), ch, ch, 3, 3); Tensor x = t(dt, small.x(), 1, ch, 14, 14);
+             Tensor y = Tensor.empty(dt, x.device(), 1, ch, 14, 14); Tensor prep = Tensor.empty(DType.UINT8, x.device(), bytes[0])) {
+            assertEquals(0, Conv2dNative.ne_conv2d_prepare_cpu(0, tw.address(), 0, 0, 0, on30, conv, 2, prep.address(), bytes[0], 1, 0));
+            assertEquals(NE_ERR_INVALID_ARGUMENT, Conv2dNative.ne_conv2d_forward_prepared_cpu(0, x.address(), prep.address(), bytes[0], 0, 0,
+                    y.address(), on14, conv, 1, 0), "F(4x4)'s buffer on 14x14, where F(2x2) runs");
+        }
+    }
+
+    /** include/ne_status.h */
+    private static final int NE_ERR_INVALID_ARGUMENT = 1;
 
     @Test
     void residualMayBeTheOutputItself() {
