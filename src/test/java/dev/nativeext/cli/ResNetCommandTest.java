@@ -36,6 +36,7 @@ class ResNetCommandTest {
         assertTrue(out.contains("frozen: nothing (FREEZE_CONV_BODY_AT 0)"), out);
         assertTrue(out.contains("p2 [1, 8, 24, 32]") && out.contains("p6 [1, 8, 2, 2]"), out);
         assertTrue(out.contains("layer4") && out.contains("fpn"), out);
+        assertTrue(out.contains("first forward ") && out.indexOf("first forward ") < out.indexOf("  stem"), out);
         assertNotNull(ImageIO.read(png.toFile()));
         assertTrue(Files.size(saved) > 100_000);
         // the saved safetensors loads back into the same backbone
