@@ -239,7 +239,7 @@ typedef struct {
 typedef struct {
     int64_t s, t, a, u, bytes;   /* byte offsets of s, t, the weights, the direct path's Winograd weights; the total */
     int64_t x;                   /* byte offset of the AMX route's A per group (ne_conv2d_amx_path.h), 0: none */
-    int64_t w2;                  /* byte offset of Winograd F(2x2,3x3)'s U beside F(4x4)'s (ne_conv2d_wino2.h), 0: none */
+    int64_t w2;                  /* byte offset of Winograd F(2x2,3x3)'s U (path | NE_C2_PATH_WINO2: ne_conv2d_wino2.h), 0: none */
 } ne_c2_layout;
 
 /* Winograd layers with 256 to 384 channels each way run F(2x2,3x3) on small planes
