@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Weights in and out of a module tree named as PyTorch names it: load a checkpoint
- * ({@code torch.save} zip or safetensors; maskrcnn-benchmark's or torchvision's names, see
+ * ({@code torch.save}, zip or legacy, or safetensors; maskrcnn-benchmark's or torchvision's names, see
  * {@link WeightMapper}), seed every parameter and buffer reproducibly, save to safetensors.
  * Loading or seeding ends with the module's {@code prepare()} (frozen BN folded, once).
  */

@@ -8,9 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Opens a checkpoint by its content, whatever its name: a zip is a {@code torch.save} file, an
- * 8-byte length and a JSON object safetensors; a bare pickle (the legacy format) and anything
- * else are refused, naming the file.
+ * Opens a checkpoint by its content, whatever its name: a zip is a {@code torch.save} file, a
+ * pickle a legacy one (before PyTorch 1.6: {@link LegacyTorchCheckpoint}, which refuses other
+ * pickles by name), an 8-byte length and a JSON object safetensors; anything else is refused,
+ * naming the file.
  */
 public final class Checkpoints {
 
@@ -25,10 +26,7 @@ public final class Checkpoints {
             }
             int n = head.position();
             if (n >= 4 && head.get(0) == 'P' && head.get(1) == 'K') return TorchCheckpoint.read(file);
-            if (n >= 2 && (head.get(0) & 0xff) == 0x80) {
-                throw new CheckpointException(file + ": a bare pickle (legacy torch.save before PyTorch 1.6, or a Detectron .pkl) is not read;"
-                        + " re-save it with torch.save in a current PyTorch, or convert it to safetensors");
-            }
+            if (n >= 2 && (head.get(0) & 0xff) == 0x80) return LegacyTorchCheckpoint.read(file);
             // safetensors: an 8-byte header length that fits the file, then the JSON header's '{'
             long size = ch.size();
             if (n < 9 || !Safetensors.headerFits(head.getLong(0), size) || head.get(8) != '{') {

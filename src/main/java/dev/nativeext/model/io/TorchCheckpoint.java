@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Reads {@code torch.save} files (the zip format of PyTorch >= 1.6: {@code <dir>/data.pkl},
- * {@code <dir>/data/<key>} storages, {@code <dir>/byteorder}) without Python.
+ * {@code <dir>/data/<key>} storages, {@code <dir>/byteorder}) without Python; the format before
+ * it is {@link LegacyTorchCheckpoint}'s, which shares this class's state dict rules.
  *
  * <p>The pickle goes through {@link Unpickler}, which accepts only what a state dict is made of.
  * The state dict is found as maskrcnn-benchmark and torchvision save it: the top-level dict, or
@@ -51,31 +52,43 @@ public final class TorchCheckpoint {
                 if (!order.equals("little")) throw new CheckpointException(src + ": byteorder '" + order + "' (only little-endian checkpoints are read)");
             }
             Object root = Unpickler.load(zip.read(zip.entries().get(prefix + "data.pkl")), src + ":" + prefix + "data.pkl");
-            Map<?, ?> dict = findStateDict(root, src);
-            StateDict out = new StateDict();
             Map<String, ByteBuffer> storages = new HashMap<>();
-            try {
-                for (Map.Entry<?, ?> e : dict.entrySet()) {
-                    if (!(e.getKey() instanceof String name)) throw new CheckpointException(src + ": state dict key " + Unpickler.brief(e.getKey()) + " is not a string");
-                    if (!(e.getValue() instanceof Unpickler.TensorRef ref)) continue; // e.g. a stray int; not a weight
-                    ByteBuffer storage = storages.get(ref.storageKey());
-                    if (storage == null) {
-                        ZipIndex.Entry se = zip.entries().get(prefix + "data/" + ref.storageKey());
-                        if (se == null) throw new CheckpointException(src + ": storage data/" + ref.storageKey() + " of '" + name + "' is missing");
-                        storage = zip.read(se);
-                        storages.put(ref.storageKey(), storage);
-                    }
-                    out.put(name, materialize(ref, storage, src + ": '" + name + "'"));
+            String dir = prefix;
+            return stateDict(findStateDict(root, src), src, (key, name) -> {
+                ByteBuffer storage = storages.get(key);
+                if (storage == null) {
+                    ZipIndex.Entry se = zip.entries().get(dir + "data/" + key);
+                    if (se == null) throw new CheckpointException(src + ": storage data/" + key + " of '" + name + "' is missing");
+                    storage = zip.read(se);
+                    storages.put(key, storage);
                 }
-            } catch (RuntimeException ex) {
-                out.close();
-                throw ex;
-            }
-            return out;
+                return storage;
+            });
         }
     }
 
-    private static Map<?, ?> findStateDict(Object root, String src) {
+    /** The bytes of storage {@code key}, which tensor {@code name} reads. */
+    interface StorageSource {
+        ByteBuffer storage(String key, String name) throws IOException;
+    }
+
+    /** The tensors of a state dict found by {@link #findStateDict}, each copied out of its storage. */
+    static StateDict stateDict(Map<?, ?> dict, String src, StorageSource storages) throws IOException {
+        StateDict out = new StateDict();
+        try {
+            for (Map.Entry<?, ?> e : dict.entrySet()) {
+                if (!(e.getKey() instanceof String name)) throw new CheckpointException(src + ": state dict key " + Unpickler.brief(e.getKey()) + " is not a string");
+                if (!(e.getValue() instanceof Unpickler.TensorRef ref)) continue; // e.g. a stray int; not a weight
+                out.put(name, materialize(ref, storages.storage(ref.storageKey(), name), src + ": '" + name + "'"));
+            }
+        } catch (RuntimeException | IOException ex) {
+            out.close();
+            throw ex;
+        }
+        return out;
+    }
+
+    static Map<?, ?> findStateDict(Object root, String src) {
         if (!(root instanceof Map<?, ?> m)) throw new CheckpointException(src + ": the pickle holds a " + Unpickler.describe(root) + ", not a dict");
         for (String key : List.of("model", "state_dict")) {
             if (m.get(key) instanceof Map<?, ?> inner && holdsTensors(inner)) return inner;
@@ -91,19 +104,28 @@ public final class TorchCheckpoint {
         return false;
     }
 
+    /** Bytes per element of a storage type, or 0 for one this reader does not read. */
+    static int elementSize(String storageType) {
+        return switch (storageType) {
+            case "FloatStorage", "IntStorage" -> 4;
+            case "DoubleStorage", "LongStorage" -> 8;
+            case "ByteStorage", "BoolStorage" -> 1;
+            case "HalfStorage", "BFloat16Storage" -> 2;
+            default -> 0;
+        };
+    }
+
     private static Tensor materialize(Unpickler.TensorRef ref, ByteBuffer storage, String what) {
-        int esize;
-        DType dtype;
-        switch (ref.storageType()) {
-            case "FloatStorage" -> { dtype = DType.FLOAT32; esize = 4; }
-            case "DoubleStorage" -> { dtype = DType.FLOAT64; esize = 8; }
-            case "LongStorage" -> { dtype = DType.INT64; esize = 8; }
-            case "IntStorage" -> { dtype = DType.INT32; esize = 4; }
-            case "ByteStorage" -> { dtype = DType.UINT8; esize = 1; }
-            case "BoolStorage" -> { dtype = DType.BOOL; esize = 1; }
-            case "HalfStorage", "BFloat16Storage" -> { dtype = DType.FLOAT32; esize = 2; }
+        int esize = elementSize(ref.storageType());
+        DType dtype = switch (ref.storageType()) {
+            case "FloatStorage", "HalfStorage", "BFloat16Storage" -> DType.FLOAT32;
+            case "DoubleStorage" -> DType.FLOAT64;
+            case "LongStorage" -> DType.INT64;
+            case "IntStorage" -> DType.INT32;
+            case "ByteStorage" -> DType.UINT8;
+            case "BoolStorage" -> DType.BOOL;
             default -> throw new CheckpointException(what + ": storage type " + ref.storageType() + " is not read");
-        }
+        };
         long[] shape = ref.shape(), stride = ref.stride();
         if (stride.length != shape.length) throw new CheckpointException(what + ": " + shape.length + " sizes but " + stride.length + " strides");
         if (ref.offset() < 0) throw new CheckpointException(what + ": negative storage offset " + ref.offset());

@@ -12,13 +12,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A restricted unpickler for the {@code data.pkl} of a {@code torch.save} file.
+ * A restricted unpickler for the pickles of a {@code torch.save} file (the zip format's
+ * {@code data.pkl}, the legacy format's five pickles in a row).
  *
  * <p>A checkpoint is untrusted input: this reads data opcodes (numbers, strings, tuples, lists,
  * dicts, memo) and exactly the globals a state dict is made of ({@code collections.OrderedDict},
- * {@code torch._utils._rebuild_tensor_v2}, {@code torch._utils._rebuild_parameter}, the
- * {@code torch.*Storage} types named by persistent ids). Any other opcode or global is refused
- * with a {@link CheckpointException} naming it and its byte offset; nothing is ever executed.
+ * {@code torch._utils._rebuild_tensor_v2} and, in files of PyTorch before 0.4,
+ * {@code _rebuild_tensor}, {@code torch._utils._rebuild_parameter}, the {@code torch.*Storage}
+ * types named by persistent ids). Any other opcode or global is refused with a
+ * {@link CheckpointException} naming it and its byte offset; nothing is ever executed.
  *
  * <p>Results: {@code String}, {@code Long}, {@code java.math.BigInteger} (wide LONG1), {@code Double},
  * {@code Boolean}, {@code null}, {@code byte[]}, {@link Tuple}, {@code List<Object>},
@@ -37,7 +39,10 @@ final class Unpickler {
         }
     }
 
-    /** A tensor as the pickle describes it; its bytes live in the archive's {@code data/<key>}. */
+    /**
+     * A tensor as the pickle describes it: its bytes live in the archive's {@code data/<key>} (or
+     * the legacy file's storage of that key), from element {@code offset} of it.
+     */
     record TensorRef(String storageKey, String storageType, long storageNumel, long offset, long[] shape, long[] stride) {
         @Override
         public String toString() {
@@ -45,8 +50,17 @@ final class Unpickler {
         }
     }
 
-    /** A persistent id {@code ('storage', type, key, location, numel)} resolved. */
-    record StorageRef(String type, String key, long numel) {
+    /**
+     * A persistent id {@code ('storage', type, key, location, numel[, view_metadata])} resolved:
+     * the root storage {@code key} of {@code numel} elements; a legacy file's view of it
+     * ({@code view_metadata = (view_key, offset, size)}, written by PyTorch before 1.6 for a
+     * sliced storage) starts {@code viewOffset} elements into it.
+     */
+    record StorageRef(String type, String key, long numel, long viewOffset) {
+    }
+
+    /** A pickle's value and the position just past its STOP (where a next pickle would start). */
+    record Loaded(Object value, int end) {
     }
 
     /** A global the reader allows; {@link #apply} is the only thing it can do. */
@@ -76,6 +90,13 @@ final class Unpickler {
     /** Reads one pickle from {@code data}; {@code source} names it in messages. */
     static Object load(ByteBuffer data, String source) {
         return new Unpickler(data, source).run();
+    }
+
+    /** Reads the pickle that starts at {@code position} of {@code data}: its value and where it ends. */
+    static Loaded loadAt(ByteBuffer data, int position, String source) {
+        Unpickler u = new Unpickler(data.duplicate().position(position), source);
+        Object value = u.run();
+        return new Loaded(value, u.in.position());
     }
 
     private Object run() {
@@ -186,18 +207,28 @@ final class Unpickler {
     private Object global(String module, String name, int at) {
         String q = module + "." + name;
         boolean ok = q.equals("collections.OrderedDict") || q.equals("torch._utils._rebuild_tensor_v2")
-                || q.equals("torch._utils._rebuild_parameter") || q.equals("torch._utils._rebuild_parameter_with_state")
+                || q.equals("torch._utils._rebuild_tensor") || q.equals("torch._utils._rebuild_parameter") || q.equals("torch._utils._rebuild_parameter_with_state")
                 || (module.equals("torch") && STORAGE_TYPES.contains(name));
         if (!ok) throw refuse("global " + q + " (only tensors, storages and OrderedDict are unpickled)", at);
         return new Global(module, name);
     }
 
     private Object persistentLoad(Object pid, int at) {
-        if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0)) || !(t.get(1) instanceof Global g)
+        if (!(pid instanceof Tuple t) || t.size() < 5 || t.size() > 6 || !"storage".equals(t.get(0)) || !(t.get(1) instanceof Global g)
                 || !g.module().equals("torch") || !STORAGE_TYPES.contains(g.name())) {
-            throw refuse("persistent id " + brief(pid) + " (expected ('storage', torch.<Type>Storage, key, location, numel))", at);
+            throw refuse("persistent id " + brief(pid) + " (expected ('storage', torch.<Type>Storage, key, location, numel[, view]))", at);
         }
-        return new StorageRef(g.name(), string(t.get(2), at), number(t.get(4), at));
+        long numel = number(t.get(4), at), viewOffset = 0;
+        if (t.size() == 6 && t.get(5) != null) {
+            // a legacy view (view_key, offset, size) of the root storage: it must lie inside it
+            if (!(t.get(5) instanceof Tuple v) || v.size() != 3) throw refuse("storage view " + brief(t.get(5)) + " (expected (key, offset, size))", at);
+            viewOffset = number(v.get(1), at);
+            long size = number(v.get(2), at);
+            if (viewOffset < 0 || size < 0 || viewOffset > numel || size > numel - viewOffset) {
+                throw malformed("storage view " + brief(v) + " outside its storage of " + numel + " elements", at);
+            }
+        }
+        return new StorageRef(g.name(), string(t.get(2), at), numel, viewOffset);
     }
 
     private Object reduce(Object f, Object args, int at) {
@@ -208,12 +239,14 @@ final class Unpickler {
                 if (a.size() != 0) throw refuse("OrderedDict called with " + a.size() + " arguments", at);
                 return new LinkedHashMap<>();
             }
-            case "torch._utils._rebuild_tensor_v2" -> {
-                // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+            case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> {
+                // v2: (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]); v1 the first four
                 if (a.size() < 4 || !(a.get(0) instanceof StorageRef s)) {
-                    throw refuse("_rebuild_tensor_v2 arguments " + describe(args), at);
+                    throw refuse(g.name() + " arguments " + describe(args), at);
                 }
-                return new TensorRef(s.key(), s.type(), s.numel(), number(a.get(1), at), longs(a.get(2), at), longs(a.get(3), at));
+                long offset = number(a.get(1), at);
+                if (offset < 0) throw malformed("negative storage offset " + offset, at);
+                return new TensorRef(s.key(), s.type(), s.numel(), s.viewOffset() + offset, longs(a.get(2), at), longs(a.get(3), at));
             }
             case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> {
                 // (data, requires_grad, backward_hooks[, state]): a Parameter is its tensor here.
@@ -229,6 +262,10 @@ final class Unpickler {
         // the metadata (module versions) is not needed: accept and drop it.
         if (target instanceof Map<?, ?> && (state instanceof Map<?, ?> || state == null)) return;
         throw refuse("BUILD of " + describe(target) + " with " + describe(state), at);
+    }
+
+    private CheckpointException malformed(String what, int at) {
+        return new CheckpointException(source + ": malformed pickle (" + what + " at byte " + at + ")");
     }
 
     private CheckpointException refuse(String what, int at) {
@@ -433,7 +470,7 @@ final class Unpickler {
     /** For tests and messages: the allowed globals, qualified. */
     static List<String> allowedGlobals() {
         List<String> r = new ArrayList<>(List.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-                "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"));
+                "torch._utils._rebuild_tensor", "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"));
         STORAGE_TYPES.stream().sorted().map(s -> "torch." + s).forEach(r::add);
         return r;
     }

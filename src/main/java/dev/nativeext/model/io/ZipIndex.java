@@ -81,7 +81,7 @@ final class ZipIndex {
                 break;
             }
         }
-        if (eocd < 0) throw bad("not a zip file (no end of central directory); torch.save files before PyTorch 1.6 (legacy format) are not read");
+        if (eocd < 0) throw bad("not a zip file (no end of central directory)");
         long count = end.getShort(eocd + 10) & 0xffff;
         long cdSize = end.getInt(eocd + 12) & 0xffffffffL;
         long cdOffset = end.getInt(eocd + 16) & 0xffffffffL;

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A checkpoint is untrusted input (issue 13): mutated {@code torch.save} archives (the zip's
- * headers and central directory, or a valid zip around a mutated pickle) and mutated safetensors
+ * headers and central directory, or a valid zip around a mutated pickle), mutated legacy
+ * {@code torch.save} files (their five pickles, storage counts and length) and mutated safetensors
  * files (the JSON header or its length) are read or refused with a {@link CheckpointException}
  * naming the file, within a time bound, and nothing else is thrown: no IndexOutOfBounds,
  * ArithmeticException, OutOfMemoryError or StackOverflowError of the reader's own. A file that
@@ -53,6 +54,9 @@ class CheckpointFuzzTest {
     /** The fixture archive's entries, in order (names and bytes), and which one is the pickle. */
     private static final Map<String, byte[]> ENTRIES = entries(Fixtures.fixture("r50_fpn_retinanet", "weights.pth"));
     private static final String PICKLE = ENTRIES.keySet().stream().filter(n -> n.endsWith("/data.pkl")).findFirst().orElseThrow();
+    private static final byte[] LEGACY = bytes(Fixtures.fixture("tv_resnet_narrow", "weights_legacy.pth"));
+    /** Where the legacy fixture's pickles end: the magic number's, the protocol's, sys_info's, the object's, the key list's. */
+    private static final int[] LEGACY_ENDS = legacyEnds();
 
     /** A mutated file: what was done to it, and its bytes. */
     record Mutation(List<String> edits, byte[] bytes) {
@@ -187,6 +191,57 @@ class CheckpointFuzzTest {
         return new Mutation(edits, storedZip(entries));
     }
 
+    // ---- the legacy format: its pickles, the storages' element counts, its length ---------------
+
+    private static Mutation mutatedLegacy(Gen g) {
+        byte[] b = LEGACY.clone();
+        List<String> edits = new ArrayList<>();
+        int objectStart = LEGACY_ENDS[2], objectEnd = LEGACY_ENDS[3], keysEnd = LEGACY_ENDS[4];
+        int n = g.size(1, 4);
+        for (int i = 0; i < n && b.length > 0; i++) {
+            switch (g.ints(0, 4)) {
+                case 0 -> { // the first storage's element count, or a count a little further on
+                    int at = Math.min(b.length - 1, keysEnd + (g.chance(0.6) ? 0 : g.ints(0, 4096)));
+                    long v = g.chance(0.3) ? g.longs(-2, 1 << 20) : EDGES[g.ints(0, EDGES.length - 1)];
+                    put(b, at, v, 8);
+                    edits.add("int64 at " + at + " = " + v);
+                }
+                case 1 -> { // a fragment into the object pickle
+                    int at = Math.min(b.length, g.ints(objectStart, objectEnd));
+                    int f = g.ints(0, PICKLE_FRAGMENTS.size() - 1);
+                    b = splice(b, at, 0, PICKLE_FRAGMENTS.get(f));
+                    edits.add("fragment " + f + " inserted at " + at);
+                }
+                case 2 -> { // a byte of the pickles (the magic number, protocol and sys_info included)
+                    int at = g.ints(0, Math.min(b.length, keysEnd) - 1);
+                    int v = g.ints(0, 255);
+                    b[at] = (byte) v;
+                    edits.add("byte " + at + " = " + v);
+                }
+                case 3 -> {
+                    int len = g.ints(0, b.length - 1);
+                    b = Arrays.copyOf(b, len);
+                    edits.add("truncated to " + len);
+                }
+                default -> {
+                    int at = g.ints(0, b.length - 1);
+                    int len = Math.min(b.length - at, g.ints(1, 64));
+                    b = splice(b, at, len, new byte[0]);
+                    edits.add("deleted " + len + " bytes at " + at);
+                }
+            }
+        }
+        return new Mutation(edits, b);
+    }
+
+    private static int[] legacyEnds() {
+        ByteBuffer b = ByteBuffer.wrap(LEGACY);
+        int[] ends = new int[5];
+        ends[0] = 15;   // PROTO 2, LONG1 of the magic number, STOP
+        for (int i = 1; i < 5; i++) ends[i] = Unpickler.loadAt(b, ends[i - 1], "fixture").end();
+        return ends;
+    }
+
     // ---- safetensors: its JSON header, and the header's length ----------------------------------
 
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
@@ -245,6 +300,11 @@ class CheckpointFuzzTest {
     @TestFactory
     Stream<DynamicTest> aMutatedPickleIsReadOrRefusedByName() {
         return SeededCases.of(0x91C1E2026L, 400, CheckpointFuzzTest::mutatedPickle, m -> readsOrRefuses(m, "pth"));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aMutatedLegacyFileIsReadOrRefusedByName() {
+        return SeededCases.of(0x1E6AC72026L, 300, CheckpointFuzzTest::mutatedLegacy, m -> readsOrRefuses(m, "pth"));
     }
 
     @TestFactory

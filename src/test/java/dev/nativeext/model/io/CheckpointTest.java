@@ -138,12 +138,70 @@ class CheckpointTest {
         }
     }
 
+    /** PyTorch 1.13's torch.save(..., _use_new_zipfile_serialization=False) of a fixture: the zip's tensors, bit for bit. */
     @Test
-    void refusesALegacyPickleWithAClearMessage(@TempDir Path dir) throws IOException {
-        Path f = dir.resolve("legacy.pth");
+    void readsLegacyTorchSaveFilesAsTheZipHoldsThem() throws IOException {
+        Path legacy = Fixtures.fixture("tv_resnet_narrow", "weights_legacy.pth");
+        try (StateDict zip = TorchCheckpoint.read(Fixtures.fixture("tv_resnet_narrow", "weights.pth"));
+             StateDict old = Checkpoints.read(legacy)) {
+            assertEquals(List.copyOf(zip.names()), List.copyOf(old.names()));
+            for (String name : zip.names()) {
+                Tensor a = zip.get(name), b = old.get(name);
+                assertEquals(a.dtype(), b.dtype(), name);
+                assertArrayEquals(a.shape(), b.shape(), name);
+                assertArrayEquals(a.toRawBytes(), b.toRawBytes(), name);
+            }
+        }
+    }
+
+    /**
+     * What legacy files hold and torch.save no longer writes (tools/reference/legacy_checkpoints.py,
+     * checked by PyTorch's own torch.load): maskrcnn-benchmark's {"model": ...} wrapping, a storage
+     * view (view_metadata), _rebuild_tensor of PyTorch before 0.4, two tensors on one storage, a
+     * float16 and a transposed tensor; each as torch.load gives it.
+     */
+    @Test
+    void readsViewsOldRebuildsAndSharedStoragesOfLegacyFiles() throws IOException {
+        try (StateDict sd = Checkpoints.read(Fixtures.fixture("legacy_views", "weights.pth"));
+             StateDict want = Safetensors.read(Fixtures.fixture("legacy_views", "expected.safetensors"))) {
+            assertEquals(List.copyOf(want.names()), List.copyOf(sd.names()));
+            for (String name : want.names()) {
+                assertArrayEquals(want.get(name).shape(), sd.get(name).shape(), name);
+                assertArrayEquals(want.get(name).toFloatArray(), sd.get(name).toFloatArray(), 0f, name);
+            }
+            assertArrayEquals(new float[] {-0.5f, 0f, 0.5f, 1f}, sd.get("backbone.body.stem.bn1.bias").toFloatArray(), 0f, "the view");
+        }
+    }
+
+    /** A legacy file cut inside its pickles or its storages, or whose storage count lies: refused, naming the file and what. */
+    @Test
+    void aTruncatedOrInconsistentLegacyFileIsRefusedByName(@TempDir Path dir) throws IOException {
+        byte[] b = Files.readAllBytes(Fixtures.fixture("tv_resnet_narrow", "weights_legacy.pth"));
+        Path f = dir.resolve("cut.pth");
+        Files.write(f, java.util.Arrays.copyOf(b, 2000));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().startsWith(f + ": the object pickle: pickle ends early"), e.getMessage());
+        Files.write(f, java.util.Arrays.copyOf(b, b.length - 100));
+        e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().startsWith(f + ": storage ") && e.getMessage().contains("runs past the end of the file"), e.getMessage());
+        // the first storage's element count, just after the key list, made larger than its persistent id says
+        ByteBuffer head = ByteBuffer.wrap(b);
+        int at = 15;
+        for (int i = 0; i < 4; i++) at = Unpickler.loadAt(head, at, "test").end();
+        byte[] c = b.clone();
+        c[at] ^= 1;
+        Files.write(f, c);
+        e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
+        assertTrue(e.getMessage().startsWith(f + ": storage ") && e.getMessage().contains("its tensors' persistent id says"), e.getMessage());
+    }
+
+    /** A pickle that is not a torch.save file (a Detectron .pkl, a pickled object): refused as such. */
+    @Test
+    void aPickleThatIsNotATorchSaveFileIsRefusedAsSuch(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("model.pkl");
         Files.write(f, new byte[] {(byte) 0x80, 2, 'N', '.'});
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(f));
-        assertTrue(e.getMessage().contains("legacy"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f + ": a pickle, but not a torch.save file"), e.getMessage());
     }
 
     /** A file that is neither format is named as such, whatever its extension says. */
