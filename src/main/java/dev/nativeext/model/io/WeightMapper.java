@@ -27,7 +27,10 @@ import java.util.Map;
  *     {@code layer1.0.downsample.0.weight}) placed under {@code body.}, torchvision's
  *     {@code conv1}/{@code bn1} under {@code body.stem.};</li>
  * <li>batch norm's {@code num_batches_tracked} counters ignored, and a classifier's {@code fc.*}
- *     when the model has none (ImageNet weights into a detector backbone).</li>
+ *     when the model has none (ImageNet weights into a detector backbone);</li>
+ * <li>in a C4 model (a body without stage 4), torchvision's {@code layer4.*} is res5, the C4 box
+ *     head's, as maskrcnn-benchmark loads ImageNet weights: {@code head.layer4.*} where the model
+ *     has that head, else ignored.</li>
  * </ol>
  */
 public final class WeightMapper {
@@ -92,13 +95,15 @@ public final class WeightMapper {
         }
         // A detector's C4 box head is part of the model only when the model has one.
         boolean wantsHead = expected.keySet().stream().anyMatch(k -> k.startsWith("head."));
+        boolean c4 = expected.keySet().stream().noneMatch(k -> k.startsWith("body.layer4."));
         Map<String, String> byModelName = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>(), ignored = new ArrayList<>(), wrongShape = new ArrayList<>();
         for (String n : ckpt.names()) {
             String m = normalize(n, detector);
+            if (!detector && c4 && m != null && m.startsWith("body.layer4.")) m = "head." + m.substring("body.".length());
             // a classifier's fc loaded into a detector backbone: not part of it, ignored like a detector's heads
             boolean foreignFc = !detector && m != null && m.startsWith("fc.") && !expected.containsKey(m);
-            if (m == null || (detector && !wantsHead && m.startsWith("head.")) || foreignFc) {
+            if (m == null || (!wantsHead && m.startsWith("head.")) || foreignFc) {
                 ignored.add(n);
             } else if (!expected.containsKey(m)) {
                 unexpected.add(n);

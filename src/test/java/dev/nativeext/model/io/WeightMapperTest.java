@@ -66,6 +66,44 @@ class WeightMapperTest {
         }
     }
 
+    /**
+     * ImageNet weights (torchvision's names) into a C4 model: its body ends at stage 4, and res5
+     * (torchvision's layer4) is the C4 box head's, as maskrcnn-benchmark loads it: into
+     * {@code head.layer4} where the model has that head, else ignored like a classifier's fc.
+     */
+    @Test
+    void torchvisionsLayer4GoesToTheC4HeadOrIsIgnoredWithoutOne() {
+        Map<String, long[]> body = new LinkedHashMap<>();
+        body.put("body.stem.conv1.weight", new long[] {4, 3, 7, 7});
+        body.put("body.layer3.0.conv1.weight", new long[] {8, 4, 1, 1});
+        Map<String, long[]> withHead = new LinkedHashMap<>(body);
+        withHead.put("head.layer4.0.conv1.weight", new long[] {16, 8, 1, 1});
+        for (Map<String, long[]> e : List.of(body, withHead)) {
+            try (StateDict sd = new StateDict()) {
+                sd.put("conv1.weight", Tensor.uniform(1, 0, 1, 4, 3, 7, 7));
+                sd.put("layer3.0.conv1.weight", Tensor.uniform(1, 0, 1, 8, 4, 1, 1));
+                sd.put("layer4.0.conv1.weight", Tensor.uniform(1, 0, 1, 16, 8, 1, 1));
+                sd.put("fc.weight", Tensor.uniform(1, 0, 1, 10, 8));
+                WeightMapper.Result r = WeightMapper.map(sd, e);
+                assertTrue(r.complete(), r.problems());
+                assertEquals(List.copyOf(e.keySet()), List.copyOf(r.matched().keySet()));
+                assertEquals(e == body ? List.of("layer4.0.conv1.weight", "fc.weight") : List.of("fc.weight"), r.ignored());
+                r.matched().values().forEach(Tensor::close);
+            }
+        }
+        // a model whose body has a stage 4 (C5, FPN) takes torchvision's layer4 there, as before
+        Map<String, long[]> c5 = new LinkedHashMap<>(body);
+        c5.put("body.layer4.0.conv1.weight", new long[] {16, 8, 1, 1});
+        try (StateDict sd = new StateDict()) {
+            sd.put("conv1.weight", Tensor.uniform(1, 0, 1, 4, 3, 7, 7));
+            sd.put("layer3.0.conv1.weight", Tensor.uniform(1, 0, 1, 8, 4, 1, 1));
+            sd.put("layer4.0.conv1.weight", Tensor.uniform(1, 0, 1, 16, 8, 1, 1));
+            WeightMapper.Result r = WeightMapper.map(sd, c5);
+            assertTrue(r.complete(), r.problems());
+            r.matched().values().forEach(Tensor::close);
+        }
+    }
+
     @Test
     void reportsEveryMissingUnexpectedAndWronglyShapedKeyAtOnce() {
         try (StateDict sd = new StateDict()) {
