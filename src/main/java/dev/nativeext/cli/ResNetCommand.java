@@ -62,7 +62,8 @@ final class ResNetCommand {
             if (weights != null) {
                 Weights.LoadReport r = Weights.load(weights, b);
                 System.out.printf(Locale.ROOT, "weights %s: %d tensors in %.1f ms%s%n", weights, r.loaded(), r.nanos() / 1e6,
-                        r.ignored().isEmpty() ? "" : " (" + r.ignored().size() + " keys of other detector parts ignored)");
+                        r.ignored().isEmpty() ? "" : " (" + r.ignored().size() + " keys that are not this backbone's ignored: "
+                                + families(r.ignored()) + ")");
             } else {
                 Weights.seed(seed, b);
                 System.out.printf(Locale.ROOT, "weights: seeded (no --weights) in %.1f ms%n", (System.nanoTime() - t0) / 1e6);
@@ -114,6 +115,24 @@ final class ResNetCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * Ignored checkpoint keys by family, the largest first: {@code layer4.* 50, *.num_batches_tracked
+     * 53, fc.* 2} (a key's first name, or its last for batch norm's counters).
+     */
+    static String families(List<String> keys) {
+        Map<String, Integer> n = new LinkedHashMap<>();
+        for (String k : keys) {
+            String f = k.endsWith(".num_batches_tracked") ? "*.num_batches_tracked" : k.contains(".") ? k.substring(0, k.indexOf('.')) + ".*" : k;
+            n.merge(f, 1, Integer::sum);
+        }
+        List<Map.Entry<String, Integer>> e = new ArrayList<>(n.entrySet());
+        e.sort((a, b) -> b.getValue() - a.getValue());
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < e.size() && i < 4; i++) sb.append(i > 0 ? ", " : "").append(e.get(i).getKey()).append(' ').append(e.get(i).getValue());
+        if (e.size() > 4) sb.append(", ...");
+        return sb.toString();
     }
 
     private static String frozenLine(Backbone b) {

@@ -45,6 +45,18 @@ class ResNetCommandTest {
         assertEquals(0, status);
     }
 
+    /** What a load ignored, by family, the largest first: torchvision's ImageNet file in a C4 body. */
+    @Test
+    void summarisesTheIgnoredKeysByFamily() {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) keys.add("layer4." + i + ".conv1.weight");
+        keys.add("fc.weight");
+        keys.add("fc.bias");
+        for (int i = 0; i < 4; i++) keys.add("layer" + (i + 1) + ".0.bn1.num_batches_tracked");
+        keys.add("rpn");
+        assertEquals("*.num_batches_tracked 4, layer4.* 3, fc.* 2, rpn 1", ResNetCommand.families(keys));
+    }
+
     /** A wrong option stops the command before the backbone is built, naming the option. */
     @Test
     void refusesAWrongOptionByName(@TempDir Path dir) throws Exception {
