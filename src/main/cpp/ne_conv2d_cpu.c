@@ -232,8 +232,7 @@ static void ne_c2_chunks(int64_t hwo, int64_t target, int64_t* nchunks, int64_t*
 #define NE_C2_DC 8    /* output channels per register block of the direct kernel */
 
 typedef struct {
-    int64_t magic, dtype, path, cout, cin, kh, kw, groups;
-    int64_t amx;   /* 1: the block holds the AMX route's A at offset x (ne_c2_layout): path has NE_C2_PATH_AMX */
+    int64_t magic, dtype, path, cout, cin, kh, kw, groups;   /* path with its flags: the layout follows from it */
 } ne_c2_prep_head;
 
 typedef struct {
@@ -266,11 +265,11 @@ static int64_t ne_c2_up64(int64_t b) {
     return (b + 63) / 64 * 64;
 }
 
-/* Whether path (GEMM or direct, without NE_C2_PATH_AMX) has an AMX route for these shapes:
- * float32, and the GEMM path or the direct path's pointwise kernel (not the direct kernel of 1x1s
- * on <= 4 channels, whose bits the max-pool fusion shares). */
-static int ne_c2_amx_applies(int64_t es, const ne_c2_geom* g, int32_t path) {
-    return es == 4 && (path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4));
+/* Whether path (without its flags) has an AMX route for these shapes (float32 only: the caller's
+ * check): the GEMM path, or the direct path's pointwise kernel (not the direct kernel of 1x1s on
+ * <= 4 channels, whose bits the max-pool fusion shares). */
+static int ne_c2_amx_applies(const ne_c2_geom* g, int32_t path) {
+    return path == NE_C2_PATH_GEMM || (path == NE_C2_PATH_DIRECT && g->kh == 1 && g->kw == 1 && g->groups == 1 && g->cin > 4);
 }
 
 static ne_c2_layout ne_c2_layout_of(const ne_c2_geom* g, int32_t path, int64_t es) {
@@ -753,7 +752,7 @@ static int ne_c2_amx_pays(const ne_c2_geom* g, int32_t path) {
 /* Whether the forward of path (GEMM or direct) takes its AMX route for these shapes on isa:
  * where this process may use AMX and the route applies, for isa AMX, and for AUTO where it pays. */
 static int ne_c2_amx_route(int32_t dtype, const ne_c2_geom* g, int32_t path, int32_t isa) {
-    if (dtype != 0 || !ne_c2_amx_applies(4, g, path) || !ne_amx_usable()) return 0;
+    if (dtype != 0 || !ne_c2_amx_applies(g, path) || !ne_amx_usable()) return 0;
     return isa == NE_ISA_AMX || (isa <= NE_ISA_AUTO && ne_c2_amx_pays(g, path));
 }
 
@@ -768,8 +767,8 @@ static int32_t ne_c2_route(int32_t dtype, const ne_c2_geom* g, int32_t path, int
 static int ne_c2_path_fits(int32_t dtype, const ne_c2_geom* g, int32_t path) {
     const int32_t base = path & NE_C2_PATH_BASE;
     if (path & NE_C2_PATH_AMX)
-        return path == (base | NE_C2_PATH_AMX) && NE_AMX_BUILT && dtype == 0 && (base == NE_C2_PATH_GEMM || base == NE_C2_PATH_DIRECT) &&
-               ne_c2_path_fits(dtype, g, base) && ne_c2_amx_applies(4, g, base) && ne_amx_usable();
+        return path == (base | NE_C2_PATH_AMX) && NE_AMX_BUILT && dtype == 0 && ne_c2_amx_applies(g, base) && ne_c2_path_fits(dtype, g, base) &&
+               ne_amx_usable();
     if (path & NE_C2_PATH_WINO2)
         return path == (NE_C2_PATH_WINOGRAD | NE_C2_PATH_WINO2) && dtype == 0 && ne_c2_winograd_fits(g) && ne_c2_wino2_layout(g);
     if (path == NE_C2_PATH_GEMM) return dtype == 0 || dtype == 1;
@@ -853,7 +852,7 @@ int32_t ne_conv2d_prepare_cpu(int32_t dtype, const void* weight, const void* bia
     else s = ne_c2_prepare_direct(&g, weight, bias, scale, shift, p, &L);
     if (s == NE_OK && L.w2) s = ne_c2_prepare_wino2(&g, (const float*) weight, p + L.w2, threads);
     if (s != NE_OK) return s;
-    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups, L.x != 0};
+    *h = (ne_c2_prep_head) {NE_C2_PREP_MAGIC, dtype, path, g.cout, g.cin, g.kh, g.kw, g.groups};
     return NE_OK;
 }
 
@@ -872,7 +871,7 @@ int32_t ne_conv2d_forward_prepared_cpu(int32_t dtype, const void* input, const v
     const int32_t path = (int32_t) h->path;
     if (!ne_c2_path_fits(dtype, &g, path)) return NE_ERR_INVALID_ARGUMENT;
     const ne_c2_layout L = ne_c2_layout_of(&g, path, dtype == 0 ? 4 : 8);
-    if (bytes < L.bytes || h->amx != (L.x != 0)) return NE_ERR_INVALID_ARGUMENT;
+    if (bytes < L.bytes) return NE_ERR_INVALID_ARGUMENT;
     relu = relu != 0;
     const char* p = (const char*) prepared;
     /* the route is the shapes' and the isa's (ne_conv2d_path_cpu), never the block's: a block of

@@ -42,7 +42,7 @@ public final class LegacyTorchCheckpoint {
     }
 
     /** Whether {@code head} (a file's first bytes) starts like a legacy torch.save file. */
-    static boolean isLegacy(ByteBuffer head) {
+    private static boolean isLegacy(ByteBuffer head) {
         if (head.remaining() < MAGIC_PICKLE.length) return false;
         for (int i = 0; i < MAGIC_PICKLE.length; i++) if (head.get(head.position() + i) != MAGIC_PICKLE[i]) return false;
         return true;
